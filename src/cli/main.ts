@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { runCli } from './program.js';
+
+const program: Command = runCli();
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`capi-relay: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,175 @@
+import { Command, Option } from 'commander';
+import { ConfigError, type ConfigInput, loadConfig } from '../config/config.js';
+import { createLogger } from '../logger.js';
+import { createRelay, openRelayStore } from '../relay.js';
+import { migrateToLatest } from '../store/migrations.js';
+import type { Kysely } from 'kysely';
+
+interface StoreFlags {
+  dataDir?: string;
+  databaseUrl?: string;
+  config?: string;
+  json?: boolean;
+}
+
+function storeOptions(cmd: Command): Command {
+  return cmd
+    .option('--data-dir <dir>', 'embedded SQLite data directory (CAPI_RELAY_DATA_DIR)')
+    .option('--database-url <url>', 'postgres://… to use PostgreSQL (CAPI_RELAY_DATABASE_URL)')
+    .option('--config <file>', 'JSON config file (CAPI_RELAY_CONFIG)');
+}
+
+function configFrom(flags: StoreFlags & Partial<ConfigInput>) {
+  const { config, json: _json, ...rest } = flags;
+  return loadConfig({ flags: rest as Partial<ConfigInput>, env: process.env, configFile: config });
+}
+
+function print(flags: { json?: boolean }, value: unknown, human: string): void {
+  process.stdout.write(flags.json ? `${JSON.stringify(value)}\n` : `${human}\n`);
+}
+
+/** Runs a command against the store and always closes it. */
+async function withStore<T>(flags: StoreFlags, fn: (ctx: Awaited<ReturnType<typeof openRelayStore>>) => Promise<T>): Promise<T> {
+  const ctx = await openRelayStore(configFrom(flags));
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.store.close();
+  }
+}
+
+/** The capi-relay command line: every admin task the API offers is also a command. */
+export function runCli(): Command {
+  const program = new Command('capi-relay').description('Send a store’s real conversions to Meta’s Conversions API').version('0.1.0');
+
+  storeOptions(program.command('serve').description('run the HTTP server and delivery workers'))
+    .option('--port <port>', 'HTTP port (CAPI_RELAY_PORT)')
+    .option('--host <host>', 'listen address (CAPI_RELAY_HOST)')
+    .option('--graph-url <url>', 'Graph API base URL (CAPI_RELAY_GRAPH_URL)')
+    .action(async (flags: StoreFlags & { port?: string; host?: string; graphUrl?: string }) => {
+      let config;
+      try {
+        config = configFrom(flags);
+      } catch (err) {
+        if (err instanceof ConfigError) {
+          process.stderr.write(`capi-relay: ${err.message}\n`);
+          process.exit(2);
+        }
+        throw err;
+      }
+      const logger = createLogger(config.logLevel);
+      const relay = await createRelay(config, logger);
+      const url = await relay.listen();
+      logger.info({ url, database: relay.store.adapter.name }, 'capi-relay listening');
+      let closing = false;
+      const shutdown = (signal: string) => {
+        if (closing) return;
+        closing = true;
+        logger.info({ signal }, 'shutting down: stop intake, finish in-flight work, close the store');
+        relay.close().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            logger.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+    });
+
+  storeOptions(program.command('migrate').description('apply pending database migrations')).action(async (flags: StoreFlags) => {
+    const config = configFrom(flags);
+    const { openStore } = await import('../store/database.js');
+    const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: false });
+    try {
+      const applied = await migrateToLatest(store.db as unknown as Kysely<unknown>, store.adapter);
+      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+    } finally {
+      await store.close();
+    }
+  });
+
+  const tenants = program.command('tenants').description('manage tenants (stores)');
+  storeOptions(tenants.command('create').requiredOption('--name <name>', 'store name').option('--json', 'print JSON'))
+    .action(async (flags: StoreFlags & { name: string }) =>
+      withStore(flags, async ({ tenants: repo }) => {
+        const t = await repo.createTenant(flags.name);
+        print(flags, t, `tenant ${t.id}\ningest key:      ${t.ingestKey}\npublishable key: ${t.publishableKey}\n(keys are shown once)`);
+      }),
+    );
+  storeOptions(tenants.command('list').option('--json', 'print JSON')).action(async (flags: StoreFlags) =>
+    withStore(flags, async ({ tenants: repo }) => {
+      const list = await repo.listTenants();
+      print(flags, list, list.map((t) => `${t.id}  ${t.status.padEnd(8)}  ${t.name}`).join('\n') || '(no tenants)');
+    }),
+  );
+  for (const [name, status] of [['disable', 'disabled'], ['enable', 'active']] as const) {
+    storeOptions(tenants.command(name).requiredOption('--tenant <id>', 'tenant id').option('--json', 'print JSON')).action(
+      async (flags: StoreFlags & { tenant: string }) =>
+        withStore(flags, async ({ tenants: repo }) => {
+          await repo.setTenantStatus(flags.tenant, status);
+          print(flags, { id: flags.tenant, status }, `tenant ${flags.tenant} ${status}`);
+        }),
+    );
+  }
+  storeOptions(
+    tenants
+      .command('rotate-key')
+      .requiredOption('--tenant <id>', 'tenant id')
+      .addOption(new Option('--kind <kind>', 'which key').choices(['ingest', 'publishable']).default('ingest'))
+      .option('--json', 'print JSON'),
+  ).action(async (flags: StoreFlags & { tenant: string; kind: 'ingest' | 'publishable' }) =>
+    withStore(flags, async ({ tenants: repo }) => {
+      const key = await repo.rotateKey(flags.tenant, flags.kind);
+      print(flags, { key }, `new ${flags.kind} key: ${key}\n(the old one is revoked; shown once)`);
+    }),
+  );
+
+  const pixels = program.command('pixels').description('manage destination pixels (datasets)');
+  storeOptions(
+    pixels
+      .command('add')
+      .requiredOption('--tenant <id>', 'tenant id')
+      .requiredOption('--pixel-id <pid>', 'Meta pixel / dataset id')
+      .requiredOption('--token <token>', 'Conversions API access token (stored encrypted)')
+      .option('--test-event-code <code>', 'Test Events code (applied only to simulated events)')
+      .option('--json', 'print JSON'),
+  ).action(async (flags: StoreFlags & { tenant: string; pixelId: string; token: string; testEventCode?: string }) =>
+    withStore(flags, async ({ tenants: repo }) => {
+      const p = await repo.addPixel({ tenantId: flags.tenant, pixelId: flags.pixelId, accessToken: flags.token, testEventCode: flags.testEventCode });
+      print(flags, p, `pixel ${p.id} added`);
+    }),
+  );
+  storeOptions(pixels.command('list').option('--tenant <id>', 'only this tenant').option('--json', 'print JSON')).action(
+    async (flags: StoreFlags & { tenant?: string }) =>
+      withStore(flags, async ({ tenants: repo }) => {
+        const list = await repo.listPixels(flags.tenant);
+        print(flags, list, list.map((p) => `${p.id}  ${p.pixelId}  ${p.status}${p.pauseReason ? ` (${p.pauseReason})` : ''}`).join('\n') || '(no pixels)');
+      }),
+  );
+  for (const [name, status] of [['disable', 'disabled'], ['enable', 'active']] as const) {
+    storeOptions(pixels.command(name).requiredOption('--pixel <id>', 'pixel row id').option('--json', 'print JSON')).action(
+      async (flags: StoreFlags & { pixel: string }) =>
+        withStore(flags, async ({ tenants: repo }) => {
+          await repo.setPixelStatus(flags.pixel, status);
+          print(flags, { id: flags.pixel, status }, `pixel ${flags.pixel} ${status}`);
+        }),
+    );
+  }
+  storeOptions(
+    pixels
+      .command('rotate')
+      .requiredOption('--pixel <id>', 'pixel row id')
+      .requiredOption('--token <token>', 'the new access token')
+      .option('--test-event-code <code>', 'new Test Events code')
+      .option('--json', 'print JSON'),
+  ).action(async (flags: StoreFlags & { pixel: string; token: string; testEventCode?: string }) =>
+    withStore(flags, async ({ tenants: repo }) => {
+      await repo.rotatePixelToken(flags.pixel, flags.token, flags.testEventCode);
+      print(flags, { id: flags.pixel }, `pixel ${flags.pixel}: token replaced; a paused pixel resumes`);
+    }),
+  );
+
+  return program;
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('uses the documented defaults', () => {
+    const c = loadConfig({ env: {} });
+    expect(c.port).toBe(8080);
+    expect(c.dataDir).toBe('./data');
+    expect(c.graphUrl).toBe('https://graph.facebook.com');
+    expect(c.databaseUrl).toBeUndefined();
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('takes flags over environment over defaults', () => {
+    expect(loadConfig({ env: { CAPI_RELAY_PORT: '9000' } }).port).toBe(9000);
+    expect(loadConfig({ env: { CAPI_RELAY_PORT: '9000' }, flags: { port: 9100 } }).port).toBe(9100);
+  });
+
+  it('stops with a message naming the setting', () => {
+    expect(() => loadConfig({ env: { CAPI_RELAY_PORT: 'eighty' } })).toThrow(ConfigError);
+    expect(() => loadConfig({ env: { CAPI_RELAY_PORT: 'eighty' } })).toThrow(/port.*CAPI_RELAY_PORT/);
+    expect(() => loadConfig({ env: { CAPI_RELAY_DATABASE_URL: 'mysql://x' } })).toThrow(/databaseUrl/);
+    expect(() => loadConfig({ env: { CAPI_RELAY_ENCRYPTION_KEY: 'short' } })).toThrow(/encryptionKey/);
+  });
+
+  it('reads a config file below the environment and rejects unknown settings in it', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ port: 7000, graphVersion: 'v25.0' }));
+    expect(loadConfig({ env: {}, configFile: file }).port).toBe(7000);
+    expect(loadConfig({ env: { CAPI_RELAY_PORT: '7100' }, configFile: file }).port).toBe(7100);
+    writeFileSync(file, JSON.stringify({ prot: 7000 }));
+    expect(() => loadConfig({ env: {}, configFile: file })).toThrow(/unknown setting/);
+  });
+});

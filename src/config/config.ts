@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/** Every setting, its type and default, in one schema: the type and the runtime check come from here. */
+export const configSchema = z
+  .object({
+    port: z.coerce.number().int().min(0).max(65535).default(8080),
+    host: z.string().min(1).default('0.0.0.0'),
+    dataDir: z.string().min(1).default('./data'),
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave unset for embedded SQLite)')
+      .optional(),
+    graphUrl: z.string().url().default('https://graph.facebook.com'),
+    graphVersion: z.string().regex(/^v\d+\.\d+$/, 'must look like v24.0').default('v24.0'),
+    adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    encryptionKey: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes in base64 (openssl rand -base64 32)')
+      .optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    maxEventsPerRequest: z.coerce.number().int().min(1).max(1000).default(1000),
+    bodyLimitBytes: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
+    deliveryEnabled: z.coerce.boolean().default(true),
+  })
+  .strict();
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Environment variable for each setting: CAPI_RELAY_ + the name in upper snake case. */
+export const ENV_NAMES: Record<keyof ConfigInput, string> = {
+  port: 'CAPI_RELAY_PORT',
+  host: 'CAPI_RELAY_HOST',
+  dataDir: 'CAPI_RELAY_DATA_DIR',
+  databaseUrl: 'CAPI_RELAY_DATABASE_URL',
+  graphUrl: 'CAPI_RELAY_GRAPH_URL',
+  graphVersion: 'CAPI_RELAY_GRAPH_VERSION',
+  adminToken: 'CAPI_RELAY_ADMIN_TOKEN',
+  encryptionKey: 'CAPI_RELAY_ENCRYPTION_KEY',
+  logLevel: 'CAPI_RELAY_LOG_LEVEL',
+  maxEventsPerRequest: 'CAPI_RELAY_MAX_EVENTS_PER_REQUEST',
+  bodyLimitBytes: 'CAPI_RELAY_BODY_LIMIT_BYTES',
+  deliveryEnabled: 'CAPI_RELAY_DELIVERY_ENABLED',
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): Partial<ConfigInput> {
+  const out: Record<string, string> = {};
+  for (const [key, name] of Object.entries(ENV_NAMES)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') out[key] = value;
+  }
+  return out as Partial<ConfigInput>;
+}
+
+function fromFile(path: string | undefined): Partial<ConfigInput> {
+  if (!path) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`config file ${path}: cannot be read (${(err as Error).message})`);
+  }
+  try {
+    return JSON.parse(text) as Partial<ConfigInput>;
+  } catch (err) {
+    throw new ConfigError(`config file ${path}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+function dropUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Resolves the configuration once: flags > environment > config file > defaults.
+ * A bad value stops the boot with a message naming the setting and where it came from.
+ */
+export function loadConfig(opts: {
+  flags?: Partial<ConfigInput>;
+  env?: NodeJS.ProcessEnv;
+  configFile?: string;
+}): Config {
+  const env = opts.env ?? {};
+  const configFile = opts.configFile ?? env.CAPI_RELAY_CONFIG;
+  const merged = { ...fromFile(configFile), ...fromEnv(env), ...dropUndefined(opts.flags ?? {}) };
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '');
+      const where = key in ENV_NAMES ? ` (flag --${kebab(key)} or ${ENV_NAMES[key as keyof ConfigInput]})` : '';
+      return issue.code === 'unrecognized_keys'
+        ? `unknown setting(s) ${issue.keys.join(', ')} in the config file`
+        : `setting ${key}${where}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return Object.freeze(parsed.data);
+}
+
+function kebab(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

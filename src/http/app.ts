@@ -1,0 +1,54 @@
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Config } from '../config/config.js';
+import type { IngestService } from '../ingest/ingest-service.js';
+import type { Store } from '../store/database.js';
+import type { TenantRepository } from '../store/tenants.js';
+import { errorBody, HttpError } from './errors.js';
+import type { Metrics } from './metrics.js';
+import { registerAdminRoutes } from './routes/admin.js';
+import { registerIngestRoutes } from './routes/ingest.js';
+import { registerOpsRoutes } from './routes/ops.js';
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  tenants: TenantRepository;
+  ingest: IngestService;
+  metrics: Metrics;
+  logger: FastifyBaseLogger;
+}
+
+/** Builds the HTTP app from its dependencies; it never reads the environment and never listens. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: deps.config.bodyLimitBytes,
+    // Bodies and headers may carry PII and keys: log only method, route and status.
+    disableRequestLogging: true,
+    trustProxy: false,
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof HttpError) return reply.status(err.status).send(errorBody(err.code, err.message));
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send(errorBody('body_too_large'));
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.status(415).send(errorBody('unsupported_media_type'));
+    if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err instanceof SyntaxError) {
+      return reply.status(400).send(errorBody('invalid_json', `the body is not valid JSON: ${err.message}`));
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.status(err.statusCode).send(errorBody('invalid_body', err.message));
+    }
+    req.log.error({ err: { message: err.message, stack: err.stack } }, 'unhandled error');
+    return reply.status(500).send(errorBody('internal_error'));
+  });
+  app.setNotFoundHandler((_req, reply) => reply.status(404).send(errorBody('not_found')));
+  app.addHook('onResponse', (req, reply, done) => {
+    req.log.info({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    done();
+  });
+
+  await app.register(async (scope) => registerOpsRoutes(scope, deps));
+  await app.register(async (scope) => registerIngestRoutes(scope, deps));
+  await app.register(async (scope) => registerAdminRoutes(scope, deps), { prefix: '/api/v1' });
+  return app;
+}

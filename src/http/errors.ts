@@ -1,0 +1,37 @@
+/**
+ * Every error code an HTTP caller can receive at request level, with its status and meaning.
+ * docs/errors.md lists the same codes; errors.test.ts keeps the two in step.
+ */
+export const HTTP_ERRORS = {
+  invalid_json: { status: 400, message: 'the body is not valid JSON' },
+  invalid_body: { status: 400, message: 'the body does not have the expected shape' },
+  too_many_events: { status: 413, message: 'too many events in one request' },
+  body_too_large: { status: 413, message: 'the body is larger than the configured limit' },
+  unsupported_media_type: { status: 415, message: 'send Content-Type: application/json' },
+  unauthorized: { status: 401, message: 'missing or invalid credentials' },
+  not_found: { status: 404, message: 'no such resource' },
+  invalid_parameter: { status: 400, message: 'a parameter is invalid' },
+  method_not_allowed: { status: 405, message: 'method not allowed' },
+  not_ready: { status: 503, message: 'the relay is not ready' },
+  internal_error: { status: 500, message: 'unexpected error; nothing accepted was lost' },
+} as const;
+
+export type HttpErrorCode = keyof typeof HTTP_ERRORS;
+
+/** An error that becomes `{ error: { code, message } }` with the code's HTTP status. */
+export class HttpError extends Error {
+  override name = 'HttpError';
+  constructor(
+    readonly code: HttpErrorCode,
+    message?: string,
+  ) {
+    super(message ?? HTTP_ERRORS[code].message);
+  }
+  get status(): number {
+    return HTTP_ERRORS[this.code].status;
+  }
+}
+
+export function errorBody(code: HttpErrorCode, message?: string) {
+  return { error: { code, message: message ?? HTTP_ERRORS[code].message } };
+}

@@ -1,0 +1,19 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The relay's Prometheus metrics, on a registry of its own (several apps may live in one test process). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    ingested: new Counter({ name: 'capi_relay_events_ingested_total', help: 'Events accepted, by source', labelNames: ['source'], registers: [registry] }),
+    duplicates: new Counter({ name: 'capi_relay_events_duplicate_total', help: 'Events answered duplicate', labelNames: ['source'], registers: [registry] }),
+    rejected: new Counter({ name: 'capi_relay_events_rejected_total', help: 'Events rejected at ingest, by code', labelNames: ['code'], registers: [registry] }),
+    dropped: new Counter({ name: 'capi_relay_events_dropped_total', help: 'Events stored but not sent, by code', labelNames: ['code'], registers: [registry] }),
+    sent: new Counter({ name: 'capi_relay_deliveries_sent_total', help: 'Deliveries accepted by Meta', registers: [registry] }),
+    failed: new Counter({ name: 'capi_relay_deliveries_failed_total', help: 'Delivery failures, by reason', labelNames: ['reason'], registers: [registry] }),
+    queued: new Gauge({ name: 'capi_relay_deliveries_queued', help: 'Deliveries waiting to be sent', registers: [registry] }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,84 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { NotFoundError } from '../../store/tenants.js';
+import type { AppDeps } from '../app.js';
+import { requireAdmin } from '../auth.js';
+import { HttpError } from '../errors.js';
+import { eventHistory, listQuery } from './ingest.js';
+
+const createTenantBody = z.object({ name: z.string().min(1).max(200), policy: z.record(z.string(), z.unknown()).optional() }).strict();
+const addPixelBody = z
+  .object({ pixelId: z.string().regex(/^\d{5,20}$/, 'a Meta pixel id is 5–20 digits'), accessToken: z.string().min(10), testEventCode: z.string().min(1).max(64).optional() })
+  .strict();
+const rotatePixelBody = z.object({ accessToken: z.string().min(10), testEventCode: z.string().min(1).max(64).nullable().optional() }).strict();
+const statusBody = z.object({ status: z.enum(['active', 'disabled']) }).strict();
+const forwardingBody = z.object({ forwarding: z.boolean() }).strict();
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body ?? {});
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new HttpError('invalid_body', issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid body');
+  }
+  return r.data;
+}
+
+/** The admin JSON API under /api/v1, authenticated with the admin token. */
+export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const { tenants } = deps;
+  app.addHook('onRequest', async (req) => requireAdmin(req, deps.config.adminToken));
+  app.setErrorHandler((err, _req, reply) => {
+    if (err instanceof NotFoundError) return reply.status(404).send({ error: { code: 'not_found', message: err.message } });
+    throw err;
+  });
+
+  app.get('/tenants', async () => ({ tenants: await tenants.listTenants() }));
+  app.post('/tenants', async (req, reply) => {
+    const body = parse(createTenantBody, req.body);
+    return reply.status(201).send(await tenants.createTenant(body.name, body.policy));
+  });
+  app.get('/tenants/:id', async (req) => tenants.getTenant((req.params as { id: string }).id));
+  app.post('/tenants/:id/status', async (req) => {
+    const { id } = req.params as { id: string };
+    await tenants.setTenantStatus(id, parse(statusBody, req.body).status);
+    return tenants.getTenant(id);
+  });
+  app.post('/tenants/:id/forwarding', async (req) => {
+    const { id } = req.params as { id: string };
+    await tenants.setForwarding(id, parse(forwardingBody, req.body).forwarding);
+    return tenants.getTenant(id);
+  });
+  app.post('/tenants/:id/keys/:kind/rotate', async (req) => {
+    const { id, kind } = req.params as { id: string; kind: string };
+    if (kind !== 'ingest' && kind !== 'publishable') throw new HttpError('invalid_parameter', 'kind must be ingest or publishable');
+    return { key: await tenants.rotateKey(id, kind) };
+  });
+
+  app.get('/tenants/:id/pixels', async (req) => ({ pixels: await tenants.listPixels((req.params as { id: string }).id) }));
+  app.post('/tenants/:id/pixels', async (req, reply) => {
+    const body = parse(addPixelBody, req.body);
+    const { id } = req.params as { id: string };
+    return reply.status(201).send(await tenants.addPixel({ tenantId: id, pixelId: body.pixelId, accessToken: body.accessToken, testEventCode: body.testEventCode }));
+  });
+  app.post('/pixels/:id/status', async (req) => {
+    const { id } = req.params as { id: string };
+    await tenants.setPixelStatus(id, parse(statusBody, req.body).status);
+    return { id };
+  });
+  app.post('/pixels/:id/rotate', async (req) => {
+    const { id } = req.params as { id: string };
+    const body = parse(rotatePixelBody, req.body);
+    await tenants.rotatePixelToken(id, body.accessToken, body.testEventCode);
+    return { id };
+  });
+
+  app.get('/tenants/:id/events', async (req) => {
+    const { id } = req.params as { id: string };
+    await tenants.getTenant(id);
+    return listQuery(deps, id, req.query);
+  });
+  app.get('/tenants/:id/events/:eventId', async (req) => {
+    const { id, eventId } = req.params as { id: string; eventId: string };
+    return eventHistory(deps, id, eventId);
+  });
+}

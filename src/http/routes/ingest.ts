@@ -1,0 +1,63 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { getEventHistory, listEvents } from '../../store/event-log.js';
+import type { TenantView } from '../../store/tenants.js';
+import type { AppDeps } from '../app.js';
+import { bearerToken } from '../auth.js';
+import { HttpError } from '../errors.js';
+
+/** Splits a body into events: one event object, or `{ "events": [...] }`. */
+export function eventsOfBody(body: unknown, max: number): unknown[] {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new HttpError('invalid_body', 'the body must be one event object or {"events": [...]}');
+  }
+  const record = body as Record<string, unknown>;
+  if (!('events' in record)) return [body];
+  const extra = Object.keys(record).filter((k) => k !== 'events');
+  if (extra.length > 0) throw new HttpError('invalid_body', `unknown key(s) beside "events": ${extra.join(', ')}`);
+  if (!Array.isArray(record.events)) throw new HttpError('invalid_body', '"events" must be an array');
+  if (record.events.length === 0) throw new HttpError('invalid_body', '"events" must hold at least one event');
+  if (record.events.length > max) throw new HttpError('too_many_events', `at most ${max} events per request; got ${record.events.length}`);
+  return record.events;
+}
+
+export async function registerIngestRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  async function tenantOf(req: FastifyRequest): Promise<TenantView> {
+    const key = bearerToken(req);
+    if (!key) throw new HttpError('unauthorized', 'send the tenant ingest key as Authorization: Bearer <key>');
+    const tenant = await deps.tenants.authenticate(key, 'ingest');
+    if (!tenant) throw new HttpError('unauthorized', 'invalid or revoked ingest key');
+    return tenant;
+  }
+
+  app.post('/v1/events', async (req, reply) => {
+    const tenant = await tenantOf(req);
+    const events = eventsOfBody(req.body, deps.config.maxEventsPerRequest);
+    const results = await deps.ingest.ingest(tenant, events, { source: 'api' });
+    return reply.status(202).send({ results });
+  });
+
+  app.get('/v1/events', async (req) => {
+    const tenant = await tenantOf(req);
+    return listQuery(deps, tenant.id, req.query);
+  });
+
+  app.get('/v1/events/:id', async (req) => {
+    const tenant = await tenantOf(req);
+    const { id } = req.params as { id: string };
+    return eventHistory(deps, tenant.id, id);
+  });
+}
+
+/** Parses event-log query parameters (shared by the ingest-key and admin views). */
+export async function listQuery(deps: AppDeps, tenantId: string, query: unknown) {
+  const q = (query ?? {}) as Record<string, string | undefined>;
+  const limit = q.limit === undefined ? 50 : Number(q.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new HttpError('invalid_parameter', 'limit must be an integer from 1 to 500');
+  return listEvents(deps.store, tenantId, { limit, eventName: q.event_name, status: q.status, source: q.source, cursor: q.cursor });
+}
+
+export async function eventHistory(deps: AppDeps, tenantId: string, id: string) {
+  const event = await getEventHistory(deps.store, tenantId, id);
+  if (!event) throw new HttpError('not_found', `no event ${id} for this tenant`);
+  return event;
+}

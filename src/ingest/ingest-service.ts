@@ -1,0 +1,86 @@
+import type { TransformResult } from '../core/meta-event.js';
+import type { Metrics } from '../http/metrics.js';
+import type { Store } from '../store/database.js';
+import { type EventToStore, storeEvents } from '../store/events.js';
+import type { TenantView } from '../store/tenants.js';
+import { parsePolicy, type TenantPolicy, transformEvent } from '../transform/transform.js';
+
+export interface IngestResult {
+  event_id: string | null;
+  status: 'accepted' | 'duplicate' | 'rejected';
+  code?: string;
+  message?: string;
+}
+
+export interface IngestOptions {
+  source: string;
+  simulated?: boolean;
+}
+
+/**
+ * The one path every channel takes: transform (map, privacy, normalize+hash, gates), then store
+ * and queue in one transaction. Answers one result per input, in input order.
+ */
+export function createIngestService(deps: { store: Store; metrics: Metrics; clock: () => number; onQueued?: () => void }) {
+  const policyCache = new Map<string, { raw: string; policy: TenantPolicy }>();
+
+  function policyOf(tenant: TenantView): TenantPolicy {
+    const raw = JSON.stringify(tenant.policy);
+    const cached = policyCache.get(tenant.id);
+    if (cached && cached.raw === raw) return cached.policy;
+    const policy = parsePolicy(tenant.policy);
+    policyCache.set(tenant.id, { raw, policy });
+    return policy;
+  }
+
+  return {
+    async ingest(tenant: TenantView, inputs: unknown[], opts: IngestOptions): Promise<IngestResult[]> {
+      const now = deps.clock();
+      const policy = policyOf(tenant);
+      const results: IngestResult[] = new Array(inputs.length);
+      const toStore: EventToStore[] = [];
+      const storeIndex: number[] = [];
+      inputs.forEach((input, i) => {
+        const r: TransformResult = transformEvent(input, policy, { now });
+        if (r.kind === 'rejected') {
+          results[i] = { event_id: r.eventId, status: 'rejected', code: r.code, message: r.message };
+          deps.metrics.rejected.inc({ code: r.code });
+          return;
+        }
+        const item: EventToStore =
+          r.kind === 'send'
+            ? { eventName: r.event.event_name, eventId: r.event.event_id, source: opts.source, simulated: opts.simulated ?? false, event: r.event, decisions: r.decisions }
+            : { eventName: r.eventName, eventId: r.eventId, source: opts.source, simulated: opts.simulated ?? false, event: r.event, decisions: r.decisions, drop: { code: r.code, message: r.message } };
+        toStore.push(item);
+        storeIndex.push(i);
+      });
+      if (toStore.length > 0) {
+        const outcomes = await storeEvents(deps.store, { id: tenant.id, forwarding: tenant.forwarding }, toStore, now);
+        let queued = false;
+        outcomes.forEach((o, k) => {
+          const i = storeIndex[k] as number;
+          const item = toStore[k] as EventToStore;
+          if (o.status === 'duplicate') {
+            results[i] = { event_id: item.eventId, status: 'duplicate' };
+            deps.metrics.duplicates.inc({ source: opts.source });
+            return;
+          }
+          deps.metrics.ingested.inc({ source: opts.source });
+          if (o.eventStatus === 'queued') {
+            queued = true;
+            results[i] = { event_id: item.eventId, status: 'accepted' };
+          } else if (item.drop) {
+            deps.metrics.dropped.inc({ code: item.drop.code });
+            results[i] = { event_id: item.eventId, status: 'accepted', code: item.drop.code, message: `stored, not sent: ${item.drop.message}` };
+          } else {
+            results[i] = { event_id: item.eventId, status: 'accepted', code: 'forwarding_off', message: 'stored, not sent: the tenant master switch is off' };
+          }
+        });
+        if (queued) deps.onQueued?.();
+      }
+      return results;
+    },
+  };
+}
+
+export type IngestService = ReturnType<typeof createIngestService>;

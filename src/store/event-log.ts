@@ -1,0 +1,124 @@
+import type { Store } from './database.js';
+
+export interface EventLogQuery {
+  eventName?: string | undefined;
+  /** An event status (queued, dropped, skipped) or a delivery status (sent, failed, dead …). */
+  status?: string | undefined;
+  source?: string | undefined;
+  limit: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string | undefined;
+}
+
+export interface EventLogItem {
+  id: string;
+  eventName: string;
+  eventId: string;
+  source: string;
+  orderId: string | null;
+  eventTime: number;
+  receivedAt: number;
+  status: string;
+  dropCode: string | null;
+  dropMessage: string | null;
+  deliveries: { pixelRowId: string; status: string; attempts: number; lastError: string | null; fbtraceId: string | null }[];
+}
+
+function encodeCursor(receivedAt: number, id: string): string {
+  return Buffer.from(`${receivedAt}:${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { receivedAt: number; id: string } | null {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split(':');
+  const receivedAt = Number(at);
+  return Number.isFinite(receivedAt) && id ? { receivedAt, id } : null;
+}
+
+/** A tenant's events, newest first, with their per-pixel delivery status. */
+export async function listEvents(store: Store, tenantId: string, q: EventLogQuery) {
+  let query = store.db
+    .selectFrom('events')
+    .select(['id', 'event_name', 'event_id', 'source', 'order_id', 'event_time', 'received_at', 'status', 'drop_code', 'drop_message'])
+    .where('tenant_id', '=', tenantId);
+  if (q.eventName) query = query.where('event_name', '=', q.eventName);
+  if (q.source) query = query.where('source', '=', q.source);
+  if (q.status) {
+    const status = q.status;
+    query = query.where((eb) =>
+      eb.or([
+        eb('status', '=', status as 'queued'),
+        eb.exists(
+          eb
+            .selectFrom('deliveries')
+            .select('deliveries.id')
+            .whereRef('deliveries.event_row_id', '=', 'events.id')
+            .where('deliveries.status', '=', status as 'sent'),
+        ),
+      ]),
+    );
+  }
+  const after = q.cursor ? decodeCursor(q.cursor) : null;
+  if (after) {
+    query = query.where((eb) =>
+      eb.or([eb('received_at', '<', after.receivedAt), eb.and([eb('received_at', '=', after.receivedAt), eb('id', '<', after.id)])]),
+    );
+  }
+  const rows = await query.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
+  const page = rows.slice(0, q.limit);
+  const ids = page.map((r) => r.id);
+  const deliveries = ids.length
+    ? await store.db
+        .selectFrom('deliveries')
+        .select(['event_row_id', 'pixel_row_id', 'status', 'attempts', 'last_error', 'fbtrace_id'])
+        .where('event_row_id', 'in', ids)
+        .execute()
+    : [];
+  const byEvent = new Map<string, EventLogItem['deliveries']>();
+  for (const d of deliveries) {
+    const list = byEvent.get(d.event_row_id) ?? [];
+    list.push({ pixelRowId: d.pixel_row_id, status: d.status, attempts: d.attempts, lastError: d.last_error, fbtraceId: d.fbtrace_id });
+    byEvent.set(d.event_row_id, list);
+  }
+  const items: EventLogItem[] = page.map((r) => ({
+    id: r.id,
+    eventName: r.event_name,
+    eventId: r.event_id,
+    source: r.source,
+    orderId: r.order_id,
+    eventTime: r.event_time,
+    receivedAt: r.received_at,
+    status: r.status,
+    dropCode: r.drop_code,
+    dropMessage: r.drop_message,
+    deliveries: byEvent.get(r.id) ?? [],
+  }));
+  const last = page[page.length - 1];
+  return { items, nextCursor: rows.length > q.limit && last ? encodeCursor(last.received_at, last.id) : null };
+}
+
+/** One event of a tenant with its full history, or null when it is not that tenant's. */
+export async function getEventHistory(store: Store, tenantId: string, id: string) {
+  const row = await store.db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  if (!row) return null;
+  const history = await store.db
+    .selectFrom('delivery_history')
+    .innerJoin('deliveries', 'deliveries.id', 'delivery_history.delivery_id')
+    .select(['delivery_history.status', 'delivery_history.at', 'delivery_history.detail', 'deliveries.pixel_row_id'])
+    .where('delivery_history.event_row_id', '=', id)
+    .orderBy('delivery_history.id')
+    .execute();
+  return {
+    id: row.id,
+    eventName: row.event_name,
+    eventId: row.event_id,
+    source: row.source,
+    orderId: row.order_id,
+    status: row.status,
+    receivedAt: row.received_at,
+    dropCode: row.drop_code,
+    dropMessage: row.drop_message,
+    decisions: JSON.parse(row.decisions) as unknown[],
+    payload: JSON.parse(row.payload) as unknown,
+    history: history.map((h) => ({ pixelRowId: h.pixel_row_id, status: h.status, at: h.at, detail: h.detail })),
+  };
+}

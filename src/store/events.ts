@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import type { Decision, MetaServerEvent } from '../core/meta-event.js';
+import type { Store } from './database.js';
+import type { DeliveriesTable, EventsTable } from './schema.js';
+
+/** One transformed event ready to be stored: sent to every active pixel, or kept as dropped. */
+export interface EventToStore {
+  eventName: string;
+  eventId: string;
+  source: string;
+  simulated?: boolean;
+  event: MetaServerEvent | null;
+  decisions: Decision[];
+  drop?: { code: string; message: string } | undefined;
+}
+
+export type StoreOutcome = { status: 'accepted'; rowId: string; eventStatus: EventsTable['status'] } | { status: 'duplicate' };
+
+// Row counts per multi-row INSERT: keeps bound parameters under SQLite's and PostgreSQL's limits.
+const EVENT_CHUNK = 500;
+const DELIVERY_CHUNK = 1000;
+
+/**
+ * Stores events and their per-pixel deliveries in one transaction: once this resolves, every
+ * `accepted` event is durable and queued. Unique on (tenant, event_name, event_id): a repeat
+ * answers `duplicate` and creates nothing.
+ */
+export async function storeEvents(
+  store: Store,
+  tenant: { id: string; forwarding: boolean },
+  items: EventToStore[],
+  now: number,
+): Promise<StoreOutcome[]> {
+  const outcomes: StoreOutcome[] = new Array(items.length);
+  const firstIndexByKey = new Map<string, number>();
+  const rows: EventsTable[] = [];
+  const rowIndex: number[] = [];
+  items.forEach((item, i) => {
+    const key = `${item.eventName}\u0000${item.eventId}`;
+    if (firstIndexByKey.has(key)) {
+      outcomes[i] = { status: 'duplicate' };
+      return;
+    }
+    firstIndexByKey.set(key, i);
+    const status: EventsTable['status'] = item.drop ? 'dropped' : tenant.forwarding ? 'queued' : 'skipped';
+    rows.push({
+      id: randomUUID(),
+      tenant_id: tenant.id,
+      event_name: item.eventName,
+      event_id: item.eventId,
+      source: item.source,
+      order_id: orderIdOf(item.event),
+      event_time: (item.event?.event_time ?? Math.floor(now / 1000)) * 1000,
+      received_at: now,
+      status,
+      payload: JSON.stringify(item.event ?? {}),
+      decisions: JSON.stringify(item.decisions),
+      drop_code: item.drop?.code ?? (status === 'skipped' ? 'forwarding_off' : null),
+      drop_message: item.drop?.message ?? (status === 'skipped' ? 'the tenant master switch is off: logged, not forwarded' : null),
+      simulated: item.simulated ? 1 : 0,
+    });
+    rowIndex.push(i);
+  });
+
+  await store.db.transaction().execute(async (trx) => {
+    const inserted = new Set<string>();
+    for (let start = 0; start < rows.length; start += EVENT_CHUNK) {
+      const chunk = rows.slice(start, start + EVENT_CHUNK);
+      const res = await trx
+        .insertInto('events')
+        .values(chunk)
+        .onConflict((oc) => oc.columns(['tenant_id', 'event_name', 'event_id']).doNothing())
+        .returning('id')
+        .execute();
+      for (const r of res) inserted.add(r.id);
+    }
+    const pixels = await trx
+      .selectFrom('pixels')
+      .select('id')
+      .where('tenant_id', '=', tenant.id)
+      .where('status', '!=', 'disabled')
+      .execute();
+    const deliveries: DeliveriesTable[] = [];
+    rows.forEach((row, k) => {
+      const i = rowIndex[k] as number;
+      if (!inserted.has(row.id)) {
+        outcomes[i] = { status: 'duplicate' };
+        return;
+      }
+      outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: row.status };
+      if (row.status !== 'queued') return;
+      for (const pixel of pixels) {
+        deliveries.push({
+          id: randomUUID(),
+          event_row_id: row.id,
+          tenant_id: tenant.id,
+          pixel_row_id: pixel.id,
+          status: 'queued',
+          attempts: 0,
+          next_attempt_at: now,
+          lease_until: null,
+          lease_owner: null,
+          last_error: null,
+          fbtrace_id: null,
+          created_at: now,
+          updated_at: now,
+        });
+      }
+    });
+    for (let start = 0; start < deliveries.length; start += DELIVERY_CHUNK) {
+      const chunk = deliveries.slice(start, start + DELIVERY_CHUNK);
+      await trx.insertInto('deliveries').values(chunk).execute();
+      await trx
+        .insertInto('delivery_history')
+        .values(chunk.map((d) => ({ delivery_id: d.id, event_row_id: d.event_row_id, status: 'queued', at: now, detail: null })))
+        .execute();
+    }
+  });
+  return outcomes;
+}
+
+function orderIdOf(event: MetaServerEvent | null): string | null {
+  const id = event?.custom_data?.order_id;
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
+}

@@ -1,0 +1,127 @@
+import type { DialectAdapter } from './dialect-adapter.js';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+
+/**
+ * Migrations live in code (not files found at run time) so the built package and the
+ * tests run the same list. Never edit a shipped migration: add a new one.
+ */
+const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
+  '0001_initial': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('tenants')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('forwarding', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('policy', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('pixels')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('pixel_id', 'text', (c) => c.notNull())
+        .addColumn('token_sealed', 'text', (c) => c.notNull())
+        .addColumn('test_event_code', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('pause_reason', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('prefix', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('event_name', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('order_id', 'text')
+        .addColumn('event_time', 'bigint', (c) => c.notNull())
+        .addColumn('received_at', 'bigint', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('decisions', 'text', (c) => c.notNull())
+        .addColumn('drop_code', 'text')
+        .addColumn('drop_message', 'text')
+        .addColumn('simulated', 'integer', (c) => c.notNull().defaultTo(0))
+        .addUniqueConstraint('events_dedup', ['tenant_id', 'event_name', 'event_id'])
+        .execute();
+      await db.schema
+        .createIndex('events_tenant_received')
+        .on('events')
+        .columns(['tenant_id', 'received_at'])
+        .execute();
+      await db.schema
+        .createTable('deliveries')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('event_row_id', 'text', (c) => c.notNull().references('events.id'))
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('pixel_row_id', 'text', (c) => c.notNull().references('pixels.id'))
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+        .addColumn('lease_until', 'bigint')
+        .addColumn('lease_owner', 'text')
+        .addColumn('last_error', 'text')
+        .addColumn('fbtrace_id', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      // The claim query: due rows of one pixel, oldest first.
+      await db.schema
+        .createIndex('deliveries_due')
+        .on('deliveries')
+        .columns(['pixel_row_id', 'status', 'next_attempt_at'])
+        .execute();
+      await db.schema.createIndex('deliveries_event').on('deliveries').column('event_row_id').execute();
+      await db.schema
+        .createTable('delivery_history')
+        .$call((t) => adapter.autoIncrementPrimaryKey(t, 'id'))
+        .addColumn('delivery_id', 'text', (c) => c.notNull())
+        .addColumn('event_row_id', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('detail', 'text')
+        .execute();
+      await db.schema
+        .createIndex('delivery_history_event')
+        .on('delivery_history')
+        .column('event_row_id')
+        .execute();
+    },
+  },
+});
+
+function provider(adapter: DialectAdapter): MigrationProvider {
+  return { getMigrations: () => Promise.resolve(migrations(adapter)) };
+}
+
+/** Applies every pending migration; safe to call from several nodes at once (Kysely locks). */
+export async function migrateToLatest(db: Kysely<unknown>, adapter: DialectAdapter): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: provider(adapter) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** True when no migration is pending (used by /readyz). */
+export async function migrationsCurrent(db: Kysely<unknown>, adapter: DialectAdapter): Promise<boolean> {
+  const migrator = new Migrator({ db, provider: provider(adapter) });
+  const list = await migrator.getMigrations();
+  return list.every((m) => m.executedAt !== undefined);
+}
+
+export async function ping(db: Kysely<unknown>): Promise<void> {
+  await sql`select 1`.execute(db);
+}

@@ -1,0 +1,90 @@
+import type { Generated } from 'kysely';
+
+/** Times are Unix milliseconds; flags are 0/1 integers so one schema serves SQLite and PostgreSQL. */
+export interface TenantsTable {
+  id: string;
+  name: string;
+  status: 'active' | 'disabled';
+  /** Master switch: 0 = events are logged as `skipped`, nothing is forwarded. */
+  forwarding: number;
+  policy: string;
+  created_at: number;
+}
+
+export interface PixelsTable {
+  id: string;
+  tenant_id: string;
+  pixel_id: string;
+  /** AES-256-GCM sealed access token (see secret-box.ts); never plain text. */
+  token_sealed: string;
+  test_event_code: string | null;
+  status: 'active' | 'disabled' | 'paused';
+  pause_reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  tenant_id: string;
+  kind: 'ingest' | 'publishable';
+  /** SHA-256 of the key: the key itself is shown once and never stored. */
+  key_hash: string;
+  prefix: string;
+  status: 'active' | 'revoked';
+  created_at: number;
+}
+
+export interface EventsTable {
+  id: string;
+  tenant_id: string;
+  event_name: string;
+  event_id: string;
+  source: string;
+  order_id: string | null;
+  event_time: number;
+  received_at: number;
+  status: 'queued' | 'dropped' | 'skipped' | 'done';
+  /** The Meta server event as it will be sent: hashed customer data; IP and UA erased once settled. */
+  payload: string;
+  decisions: string;
+  drop_code: string | null;
+  drop_message: string | null;
+  simulated: number;
+}
+
+export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'dropped' | 'dead';
+
+export interface DeliveriesTable {
+  id: string;
+  event_row_id: string;
+  tenant_id: string;
+  pixel_row_id: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  lease_owner: string | null;
+  last_error: string | null;
+  fbtrace_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DeliveryHistoryTable {
+  id: Generated<number>;
+  delivery_id: string;
+  event_row_id: string;
+  status: string;
+  at: number;
+  detail: string | null;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  pixels: PixelsTable;
+  api_keys: ApiKeysTable;
+  events: EventsTable;
+  deliveries: DeliveriesTable;
+  delivery_history: DeliveryHistoryTable;
+}

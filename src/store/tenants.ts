@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import type { Store } from './database.js';
+import { generateKey, hashKey, type KeyKind } from './keys.js';
+import type { SecretBox } from './secret-box.js';
+
+export interface TenantView {
+  id: string;
+  name: string;
+  status: 'active' | 'disabled';
+  forwarding: boolean;
+  policy: Record<string, unknown>;
+  createdAt: number;
+}
+
+export interface PixelView {
+  id: string;
+  tenantId: string;
+  pixelId: string;
+  testEventCode: string | null;
+  status: 'active' | 'disabled' | 'paused';
+  pauseReason: string | null;
+  createdAt: number;
+}
+
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}
+
+/** Tenants, their API keys and their destination pixels. Secrets are returned once, at creation. */
+export function createTenantRepository(store: Store, box: SecretBox, clock: () => number = Date.now) {
+  const { db } = store;
+
+  async function issueKey(tenantId: string, kind: KeyKind): Promise<string> {
+    const { key, hash, prefix } = generateKey(kind);
+    await db
+      .insertInto('api_keys')
+      .values({ id: randomUUID(), tenant_id: tenantId, kind, key_hash: hash, prefix, status: 'active', created_at: clock() })
+      .execute();
+    return key;
+  }
+
+  async function requireTenant(id: string): Promise<TenantView> {
+    const row = await db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new NotFoundError(`tenant ${id} does not exist`);
+    return toTenantView(row);
+  }
+
+  return {
+    async createTenant(name: string, policy: Record<string, unknown> = {}) {
+      const id = randomUUID();
+      await db
+        .insertInto('tenants')
+        .values({ id, name, status: 'active', forwarding: 1, policy: JSON.stringify(policy), created_at: clock() })
+        .execute();
+      const ingestKey = await issueKey(id, 'ingest');
+      const publishableKey = await issueKey(id, 'publishable');
+      return { id, ingestKey, publishableKey };
+    },
+
+    async listTenants(): Promise<TenantView[]> {
+      const rows = await db.selectFrom('tenants').selectAll().orderBy('created_at').execute();
+      return rows.map(toTenantView);
+    },
+
+    getTenant: requireTenant,
+
+    async setTenantStatus(id: string, status: 'active' | 'disabled') {
+      await requireTenant(id);
+      await db.updateTable('tenants').set({ status }).where('id', '=', id).execute();
+    },
+
+    async setForwarding(id: string, on: boolean) {
+      await requireTenant(id);
+      await db.updateTable('tenants').set({ forwarding: on ? 1 : 0 }).where('id', '=', id).execute();
+    },
+
+    async setPolicy(id: string, policy: Record<string, unknown>) {
+      await requireTenant(id);
+      await db.updateTable('tenants').set({ policy: JSON.stringify(policy) }).where('id', '=', id).execute();
+    },
+
+    /** Revokes every active key of that kind and issues a new one. */
+    async rotateKey(tenantId: string, kind: KeyKind): Promise<string> {
+      await requireTenant(tenantId);
+      await db
+        .updateTable('api_keys')
+        .set({ status: 'revoked' })
+        .where('tenant_id', '=', tenantId)
+        .where('kind', '=', kind)
+        .execute();
+      return issueKey(tenantId, kind);
+    },
+
+    /** The active tenant owning this key, or null. */
+    async authenticate(key: string, kind: KeyKind): Promise<TenantView | null> {
+      const row = await db
+        .selectFrom('api_keys')
+        .innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
+        .selectAll('tenants')
+        .where('api_keys.key_hash', '=', hashKey(key))
+        .where('api_keys.kind', '=', kind)
+        .where('api_keys.status', '=', 'active')
+        .where('tenants.status', '=', 'active')
+        .executeTakeFirst();
+      return row ? toTenantView(row) : null;
+    },
+
+    async addPixel(input: { tenantId: string; pixelId: string; accessToken: string; testEventCode?: string | null | undefined }) {
+      await requireTenant(input.tenantId);
+      const id = randomUUID();
+      const now = clock();
+      await db
+        .insertInto('pixels')
+        .values({
+          id,
+          tenant_id: input.tenantId,
+          pixel_id: input.pixelId,
+          token_sealed: box.seal(input.accessToken),
+          test_event_code: input.testEventCode ?? null,
+          status: 'active',
+          pause_reason: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      return { id };
+    },
+
+    async listPixels(tenantId?: string): Promise<PixelView[]> {
+      let q = db.selectFrom('pixels').selectAll().orderBy('created_at');
+      if (tenantId) q = q.where('tenant_id', '=', tenantId);
+      return (await q.execute()).map(toPixelView);
+    },
+
+    async getPixel(id: string): Promise<PixelView & { accessToken: string }> {
+      const row = await db.selectFrom('pixels').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) throw new NotFoundError(`pixel ${id} does not exist`);
+      return { ...toPixelView(row), accessToken: box.open(row.token_sealed) };
+    },
+
+    async setPixelStatus(id: string, status: 'active' | 'disabled') {
+      const res = await db
+        .updateTable('pixels')
+        .set({ status, pause_reason: null, updated_at: clock() })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (res.numUpdatedRows === 0n) throw new NotFoundError(`pixel ${id} does not exist`);
+    },
+
+    /** New credentials: a pixel paused by an auth failure resumes with its queued events. */
+    async rotatePixelToken(id: string, accessToken: string, testEventCode?: string | null) {
+      const set: { token_sealed: string; updated_at: number; status: 'active'; pause_reason: null; test_event_code?: string | null } = {
+        token_sealed: box.seal(accessToken),
+        updated_at: clock(),
+        status: 'active',
+        pause_reason: null,
+      };
+      if (testEventCode !== undefined) set.test_event_code = testEventCode;
+      const res = await db.updateTable('pixels').set(set).where('id', '=', id).where('status', '!=', 'disabled').executeTakeFirst();
+      if (res.numUpdatedRows === 0n) throw new NotFoundError(`pixel ${id} does not exist or is disabled`);
+    },
+  };
+}
+
+export type TenantRepository = ReturnType<typeof createTenantRepository>;
+
+function toTenantView(row: { id: string; name: string; status: 'active' | 'disabled'; forwarding: number; policy: string; created_at: number }): TenantView {
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    forwarding: row.forwarding === 1,
+    policy: JSON.parse(row.policy) as Record<string, unknown>,
+    createdAt: Number(row.created_at),
+  };
+}
+
+function toPixelView(row: { id: string; tenant_id: string; pixel_id: string; test_event_code: string | null; status: 'active' | 'disabled' | 'paused'; pause_reason: string | null; created_at: number }): PixelView {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    pixelId: row.pixel_id,
+    testEventCode: row.test_event_code,
+    status: row.status,
+    pauseReason: row.pause_reason,
+    createdAt: Number(row.created_at),
+  };
+}

@@ -1,0 +1,67 @@
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialects, type TestDatabase } from '../helpers/databases.js';
+import { ENCRYPTION_KEY } from '../helpers/relay.js';
+
+const run = promisify(execFile);
+const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+
+describe.each(dialects)('CLI on $name', (dialect) => {
+  let db: TestDatabase;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    db = await dialect.create();
+    env = { ...process.env, CAPI_RELAY_DATA_DIR: db.dataDir, CAPI_RELAY_ENCRYPTION_KEY: ENCRYPTION_KEY, CAPI_RELAY_LOG_LEVEL: 'warn' };
+    if (db.databaseUrl) env.CAPI_RELAY_DATABASE_URL = db.databaseUrl;
+    else delete env.CAPI_RELAY_DATABASE_URL;
+  });
+  afterAll(async () => db?.cleanup());
+
+  const cli = async (...args: string[]) => {
+    const { stdout } = await run(process.execPath, [...CLI, ...args], { env });
+    return stdout;
+  };
+
+  it('creates a tenant and a pixel, lists and rotates them, with JSON output', async () => {
+    expect(await cli('migrate')).toMatch(/up to date|applied/);
+    const tenant = JSON.parse(await cli('tenants', 'create', '--name', 'CLI Store', '--json'));
+    expect(Object.keys(tenant).sort()).toEqual(['id', 'ingestKey', 'publishableKey']);
+    const pixel = JSON.parse(await cli('pixels', 'add', '--tenant', tenant.id, '--pixel-id', '1234567890', '--token', 'EAAB-cli-token', '--test-event-code', 'TEST123', '--json'));
+    expect(pixel).toEqual({ id: expect.any(String) });
+    const pixels = JSON.parse(await cli('pixels', 'list', '--tenant', tenant.id, '--json'));
+    expect(pixels).toHaveLength(1);
+    expect(JSON.stringify(pixels)).not.toContain('EAAB-cli-token');
+    await cli('pixels', 'rotate', '--pixel', pixel.id, '--token', 'EAAB-new-token');
+    await cli('pixels', 'disable', '--pixel', pixel.id);
+    expect(JSON.parse(await cli('pixels', 'list', '--json'))[0].status).toBe('disabled');
+    const rotated = JSON.parse(await cli('tenants', 'rotate-key', '--tenant', tenant.id, '--json'));
+    expect(rotated.key).toMatch(/^cr_ingest_/);
+    const tenants = JSON.parse(await cli('tenants', 'list', '--json'));
+    expect(tenants.map((t: { name: string }) => t.name)).toContain('CLI Store');
+  });
+
+  it('refuses a bad setting at boot, naming it', async () => {
+    const res = await run(process.execPath, [...CLI, 'serve'], { env: { ...env, CAPI_RELAY_PORT: 'not-a-port' } }).catch((e: { code: number; stderr: string }) => e);
+    expect((res as { code: number }).code).toBe(2);
+    expect((res as { stderr: string }).stderr).toMatch(/CAPI_RELAY_PORT/);
+  });
+
+  it('serves /healthz and shuts down cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, [...CLI, 'serve', '--port', '0', '--host', '127.0.0.1'], { env: { ...env, CAPI_RELAY_LOG_LEVEL: 'info' } });
+    let out = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
+        if (m?.[1]) resolve(m[1]);
+      });
+      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+    });
+    const res = await fetch(`${url}/healthz`);
+    expect(await res.json()).toEqual({ status: 'ok' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
