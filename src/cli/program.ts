@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { ConfigError, type ConfigInput, loadConfig } from '../config/config.js';
+import { ConfigError, type ConfigInput, ENV_NAMES, loadConfig } from '../config/config.js';
 import { createLogger } from '../logger.js';
 import { createRelay, openRelayStore } from '../relay.js';
 import { migrateToLatest } from '../store/migrations.js';
@@ -19,9 +19,10 @@ function storeOptions(cmd: Command): Command {
     .option('--config <file>', 'JSON config file (CAPI_RELAY_CONFIG)');
 }
 
-function configFrom(flags: StoreFlags & Partial<ConfigInput>) {
-  const { config, json: _json, ...rest } = flags;
-  return loadConfig({ flags: rest as Partial<ConfigInput>, env: process.env, configFile: config });
+/** Only the flags that are settings go to the config; command options (--name …) stay out. */
+function configFrom(flags: StoreFlags & Record<string, unknown>) {
+  const settings = Object.fromEntries(Object.entries(flags).filter(([k]) => k in ENV_NAMES));
+  return loadConfig({ flags: settings as Partial<ConfigInput>, env: process.env, configFile: flags.config });
 }
 
 function print(flags: { json?: boolean }, value: unknown, human: string): void {

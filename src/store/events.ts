@@ -53,7 +53,7 @@ export async function storeEvents(
       event_time: (item.event?.event_time ?? Math.floor(now / 1000)) * 1000,
       received_at: now,
       status,
-      payload: JSON.stringify(item.event ?? {}),
+      ...splitClearFields(item.event),
       decisions: JSON.stringify(item.decisions),
       drop_code: item.drop?.code ?? (status === 'skipped' ? 'forwarding_off' : null),
       drop_message: item.drop?.message ?? (status === 'skipped' ? 'the tenant master switch is off: logged, not forwarded' : null),
@@ -117,6 +117,17 @@ export async function storeEvents(
     }
   });
   return outcomes;
+}
+
+/** Keeps IP and user agent out of the payload column so they can be erased with one UPDATE. */
+function splitClearFields(event: MetaServerEvent | null) {
+  if (!event) return { payload: '{}', client_ip_address: null, client_user_agent: null };
+  const { client_ip_address, client_user_agent, ...userData } = event.user_data;
+  return {
+    payload: JSON.stringify({ ...event, user_data: userData }),
+    client_ip_address: typeof client_ip_address === 'string' ? client_ip_address : null,
+    client_user_agent: typeof client_user_agent === 'string' ? client_user_agent : null,
+  };
 }
 
 function orderIdOf(event: MetaServerEvent | null): string | null {

@@ -51,6 +51,8 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
         .addColumn('received_at', 'bigint', (c) => c.notNull())
         .addColumn('status', 'text', (c) => c.notNull())
         .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('client_ip_address', 'text')
+        .addColumn('client_user_agent', 'text')
         .addColumn('decisions', 'text', (c) => c.notNull())
         .addColumn('drop_code', 'text')
         .addColumn('drop_message', 'text')

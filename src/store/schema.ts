@@ -45,8 +45,11 @@ export interface EventsTable {
   event_time: number;
   received_at: number;
   status: 'queued' | 'dropped' | 'skipped' | 'done';
-  /** The Meta server event as it will be sent: hashed customer data; IP and UA erased once settled. */
+  /** The Meta server event as it will be sent, hashed customer data, without IP and user agent. */
   payload: string;
+  /** Sent in clear by Meta's rules, so kept apart and erased once every delivery is settled. */
+  client_ip_address: string | null;
+  client_user_agent: string | null;
   decisions: string;
   drop_code: string | null;
   drop_message: string | null;

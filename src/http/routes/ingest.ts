@@ -31,6 +31,7 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: AppDeps):
 
   app.post('/v1/events', async (req, reply) => {
     const tenant = await tenantOf(req);
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError('unsupported_media_type');
     const events = eventsOfBody(req.body, deps.config.maxEventsPerRequest);
     const results = await deps.ingest.ingest(tenant, events, { source: 'api' });
     return reply.status(202).send({ results });

@@ -1,0 +1,157 @@
+/** Small pure helpers shared by the source definitions (crypto, header lookup, lenient JSON reading). */
+import { createHmac, timingSafeEqual, createHash } from 'node:crypto';
+import type { CommerceUser } from './commerce-event.js';
+import type { VerifyResult } from './types.js';
+
+/** Loosely typed JSON object as read from a payload. */
+export type Json = Record<string, unknown>;
+
+/** Case-insensitive header lookup, because frameworks differ in how they case header names. */
+export function header(headers: Record<string, string | undefined>, name: string): string | undefined {
+  const direct = headers[name] ?? headers[name.toLowerCase()];
+  if (direct !== undefined) return direct;
+  const lower = name.toLowerCase();
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === lower) return v;
+  return undefined;
+}
+
+/** HMAC-SHA256 of the raw bytes as a Buffer. */
+export function hmacSha256(secret: string, data: Buffer | string): Buffer {
+  return createHmac('sha256', secret).update(data).digest();
+}
+
+/** Constant-time equality; unequal lengths compare false without leaking where they differ. */
+export function safeEqual(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Verify a base64 HMAC-SHA256 header (Shopify, WooCommerce) against every secret in rotation. */
+export function verifyBase64Hmac(provided: string | undefined, rawBody: Buffer, secrets: string[], headerName: string): VerifyResult {
+  if (!provided) return { ok: false, code: 'signature_missing', message: `missing ${headerName} header` };
+  const given = Buffer.from(provided.trim(), 'base64');
+  // Check every secret (no early exit) so timing does not reveal which one matched.
+  let match = false;
+  for (const secret of secrets) if (safeEqual(hmacSha256(secret, rawBody), given)) match = true;
+  return match ? { ok: true } : { ok: false, code: 'signature_invalid', message: `${headerName} does not match the body` };
+}
+
+/**
+ * JSON.parse that keeps integers beyond 2^53 exact by quoting them first (Shopify ids are 64-bit).
+ * A small scanner skips string literals, so digits inside strings are never touched.
+ */
+export function parseJsonKeepBigInts(text: string): unknown {
+  let out = '';
+  let last = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '"') {
+      i++;
+      while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+      i++;
+      continue;
+    }
+    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) {
+      let j = i + 1;
+      while (j < text.length && /[0-9.eE+-]/.test(text[j] ?? '')) j++;
+      const token = text.slice(i, j);
+      if (/^-?\d{16,}$/.test(token) && !Number.isSafeInteger(Number(token))) {
+        out += text.slice(last, i) + `"${token}"`;
+        last = j;
+      }
+      i = j;
+      continue;
+    }
+    i++;
+  }
+  return JSON.parse(out + text.slice(last));
+}
+
+/** Parse a body as a JSON object, or null when it is not one. */
+export function parseObject(rawBody: Buffer, keepBigInts = false): Json | null {
+  try {
+    const text = rawBody.toString('utf8');
+    const v = keepBigInts ? parseJsonKeepBigInts(text) : JSON.parse(text);
+    return isObj(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/** True for a plain (non-array) object. */
+export function isObj(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The object at `v`, or an empty one, so optional nesting reads without checks. */
+export function obj(v: unknown): Json {
+  return isObj(v) ? v : {};
+}
+
+/** The array at `v`, or an empty one. */
+export function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/** A non-empty trimmed string from a string or number, else undefined (null/''/objects drop out). */
+export function str(v: unknown): string | undefined {
+  if (typeof v === 'string') return v.trim() === '' ? undefined : v.trim();
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+/** A finite number from a number or numeric string (platforms send "404.95"). */
+export function num(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  return undefined;
+}
+
+/** First defined value. */
+export function first<T>(...vs: (T | undefined)[]): T | undefined {
+  for (const v of vs) if (v !== undefined) return v;
+  return undefined;
+}
+
+/** Unix seconds from a date string (ISO; naive strings are taken as UTC) or epoch seconds, else undefined. */
+export function toUnixSeconds(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return Math.floor(v);
+  const s = str(v);
+  if (!s) return undefined;
+  // WooCommerce *_gmt fields and CSV dates carry no zone: read them as UTC, not the server's zone.
+  const iso = /[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s.replace(' ', 'T')}Z`;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+}
+
+/** Minor units to a decimal amount without float drift (5040 cents → 50.4). */
+export function fromMinor(amount: number, digits: number): number {
+  return Number((amount / 10 ** digits).toFixed(digits));
+}
+
+/** Drop empty fields and values that are clearly not emails, so one bad field does not poison the rest. */
+export function cleanUser(u: CommerceUser): CommerceUser | undefined {
+  const out: CommerceUser = {};
+  for (const [k, v] of Object.entries(u) as [keyof CommerceUser, string | undefined][]) {
+    if (v === undefined || v.trim() === '') continue;
+    // Scraped/obfuscated samples contain things like "[email protected]"; never hash those as emails.
+    if (k === 'email' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v.trim())) continue;
+    out[k] = v.trim();
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** The fbclid query parameter of a URL or path (Shopify `landing_site`), if any. */
+export function fbclidFromUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url, 'https://placeholder.invalid').searchParams.get('fbclid') ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Short stable hash, for ids derived from content. */
+export function shortHash(s: string): string {
+  return createHash('sha256').update(s).digest('hex').slice(0, 32);
+}

@@ -1,0 +1,153 @@
+import { sql } from 'kysely';
+import type { MetaServerEvent } from '../core/meta-event.js';
+import type { ClaimedDelivery, DeliveryQueue, PixelTarget } from '../delivery/queue.js';
+import type { Store } from './database.js';
+import type { DeliveryStatus } from './schema.js';
+import type { SecretBox } from './secret-box.js';
+
+// Bound parameters per statement stay far below both databases' limits.
+const ID_CHUNK = 1000;
+
+function chunks<T>(list: T[], size = ID_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+/**
+ * The delivery queue on the relay's own tables. A claim is one UPDATE … WHERE id IN (SELECT … LIMIT n)
+ * RETURNING: atomic on SQLite (one writer), and on PostgreSQL the inner SELECT takes row locks with
+ * SKIP LOCKED so concurrent nodes claim disjoint rows. An expired lease (a crashed worker) makes rows
+ * claimable again.
+ */
+export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue {
+  const { db, adapter } = store;
+
+  async function transition(ids: string[], status: DeliveryStatus, now: number, set: Record<string, unknown>, detail: string | null) {
+    for (const part of chunks(ids)) {
+      await db.transaction().execute(async (trx) => {
+        const rows = await trx
+          .updateTable('deliveries')
+          .set({ status, lease_until: null, lease_owner: null, updated_at: now, ...set })
+          .where('id', 'in', part)
+          .returning(['id', 'event_row_id'])
+          .execute();
+        if (rows.length === 0) return;
+        await trx
+          .insertInto('delivery_history')
+          .values(rows.map((r) => ({ delivery_id: r.id, event_row_id: r.event_row_id, status, at: now, detail })))
+          .execute();
+        if (status === 'sent' || status === 'dead' || status === 'dropped') {
+          // Meta's rules send IP and user agent in clear; we keep them only until every pixel is settled.
+          const eventIds = [...new Set(rows.map((r) => r.event_row_id))];
+          await trx
+            .updateTable('events')
+            .set({ client_ip_address: null, client_user_agent: null, status: 'done' })
+            .where('id', 'in', eventIds)
+            .where((eb) =>
+              eb.not(
+                eb.exists(
+                  eb
+                    .selectFrom('deliveries as d')
+                    .select('d.id')
+                    .whereRef('d.event_row_id', '=', 'events.id')
+                    .where('d.status', 'in', ['queued', 'failed', 'sending']),
+                ),
+              ),
+            )
+            .execute();
+        }
+      });
+    }
+  }
+
+  return {
+    async duePixels(now) {
+      const rows = await db
+        .selectFrom('pixels')
+        .select(['id', 'pixel_id', 'token_sealed', 'test_event_code', 'status'])
+        .where('status', '=', 'active')
+        .where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('deliveries')
+              .select('deliveries.id')
+              .whereRef('deliveries.pixel_row_id', '=', 'pixels.id')
+              .where((w) =>
+                w.or([
+                  w.and([w('deliveries.status', 'in', ['queued', 'failed']), w('deliveries.next_attempt_at', '<=', now)]),
+                  w.and([w('deliveries.status', '=', 'sending'), w('deliveries.lease_until', '<', now)]),
+                ]),
+              ),
+          ),
+        )
+        .execute();
+      return rows.map(
+        (r): PixelTarget => ({ pixelRowId: r.id, pixelId: r.pixel_id, accessToken: box.open(r.token_sealed), testEventCode: r.test_event_code, paused: false }),
+      );
+    },
+
+    async claim(pixelRowId, limit, now, leaseMs, workerId) {
+      let due = db
+        .selectFrom('deliveries')
+        .select('id')
+        .where('pixel_row_id', '=', pixelRowId)
+        .where((w) =>
+          w.or([
+            w.and([w('status', 'in', ['queued', 'failed']), w('next_attempt_at', '<=', now)]),
+            w.and([w('status', '=', 'sending'), w('lease_until', '<', now)]),
+          ]),
+        )
+        .orderBy('next_attempt_at')
+        .limit(limit);
+      if (adapter.supportsSkipLocked) due = due.forUpdate().skipLocked();
+      const claimed = await db.transaction().execute(async (trx) => {
+        const rows = await trx
+          .updateTable('deliveries')
+          .set({ status: 'sending', lease_until: now + leaseMs, lease_owner: workerId, updated_at: now })
+          .where('id', 'in', due)
+          .returning(['id', 'event_row_id', 'attempts'])
+          .execute();
+        if (rows.length > 0) {
+          await trx
+            .insertInto('delivery_history')
+            .values(rows.map((r) => ({ delivery_id: r.id, event_row_id: r.event_row_id, status: 'sending', at: now, detail: null })))
+            .execute();
+        }
+        return rows;
+      });
+      if (claimed.length === 0) return [];
+      const events = new Map<string, { event_name: string; event_id: string; payload: string; simulated: number; client_ip_address: string | null; client_user_agent: string | null }>();
+      for (const part of chunks([...new Set(claimed.map((c) => c.event_row_id))])) {
+        const rows = await db
+          .selectFrom('events')
+          .select(['id', 'event_name', 'event_id', 'payload', 'simulated', 'client_ip_address', 'client_user_agent'])
+          .where('id', 'in', part)
+          .execute();
+        for (const r of rows) events.set(r.id, r);
+      }
+      const out: ClaimedDelivery[] = [];
+      for (const c of claimed) {
+        const e = events.get(c.event_row_id);
+        if (!e) continue;
+        const payload = JSON.parse(e.payload) as MetaServerEvent;
+        if (e.client_ip_address) payload.user_data.client_ip_address = e.client_ip_address;
+        if (e.client_user_agent) payload.user_data.client_user_agent = e.client_user_agent;
+        out.push({ deliveryId: c.id, eventId: e.event_id, eventName: e.event_name, payload, attempts: c.attempts, simulated: e.simulated === 1 });
+      }
+      return out;
+    },
+
+    markSent: (ids, info, now) =>
+      transition(ids, 'sent', now, { attempts: sql`attempts + 1`, fbtrace_id: info.fbtraceId, last_error: null }, info.fbtraceId ? `fbtrace_id ${info.fbtraceId}` : null),
+    markRetry: (ids, info, now) =>
+      transition(ids, 'failed', now, { attempts: sql`attempts + 1`, next_attempt_at: info.nextAttemptAt, last_error: info.reason }, info.reason),
+    markDead: (ids, info, now) => transition(ids, 'dead', now, { attempts: sql`attempts + 1`, last_error: info.reason }, info.reason),
+    markDropped: (ids, info, now) => transition(ids, 'dropped', now, { last_error: `${info.code}: ${info.reason}` }, `${info.code}: ${info.reason}`),
+    release: (ids, now) => transition(ids, 'queued', now, {}, 'released'),
+
+    async pausePixel(pixelRowId, reason, now) {
+      await db.updateTable('pixels').set({ status: 'paused', pause_reason: reason, updated_at: now }).where('id', '=', pixelRowId).where('status', '=', 'active').execute();
+    },
+  };
+}
