@@ -1,9 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import { buildApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
+import { createDeliveryEngine, type DeliveryEngine } from './delivery/engine.js';
+import { createGraphClient, type GraphClient } from './delivery/graph-client.js';
 import { createIngestService } from './ingest/ingest-service.js';
+import { createDeliveryQueue } from './store/delivery-queue.js';
+import { createSourceRepository, type SourceRepository } from './store/sources.js';
 import { openStore, type Store } from './store/database.js';
 import { createSecretBox, resolveEncryptionKey } from './store/secret-box.js';
 import { createTenantRepository, type TenantRepository } from './store/tenants.js';
@@ -12,6 +17,9 @@ export interface Relay {
   app: FastifyInstance;
   store: Store;
   tenants: TenantRepository;
+  sources: SourceRepository;
+  engine: DeliveryEngine | null;
+  graph: GraphClient;
   /** Base URL once listening. */
   url: string | null;
   listen(): Promise<string>;
@@ -24,31 +32,52 @@ export async function openRelayStore(config: Config, opts: { migrate?: boolean }
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: opts.migrate ?? true });
   try {
     const key = resolveEncryptionKey({ configured: config.encryptionKey, dataDir: config.dataDir, embedded: !config.databaseUrl });
-    const tenants = createTenantRepository(store, createSecretBox(key));
-    return { store, tenants };
+    const box = createSecretBox(key);
+    return { store, box, tenants: createTenantRepository(store, box), sources: createSourceRepository(store, box) };
   } catch (err) {
     await store.close();
     throw err;
   }
 }
 
-/** The composition root: config → store → services → HTTP (and, later, delivery workers). */
+/** The composition root: config → store → services → HTTP and delivery workers; shuts down in order. */
 export async function createRelay(config: Config, logger: Logger, clock: () => number = Date.now): Promise<Relay> {
-  const { store, tenants } = await openRelayStore(config);
+  const { store, box, tenants, sources } = await openRelayStore(config);
   const metrics = createMetrics();
-  const ingest = createIngestService({ store, metrics, clock });
-  const app = await buildApp({ config, store, tenants, ingest, metrics, logger });
+  const graph = createGraphClient({ baseUrl: config.graphUrl, version: config.graphVersion });
+  const engine = config.deliveryEnabled
+    ? createDeliveryEngine({
+        queue: createDeliveryQueue(store, box),
+        graph,
+        clock: { now: clock },
+        workerId: `${process.pid}-${randomUUID().slice(0, 8)}`,
+        logger: logger.child({ component: 'delivery' }),
+        onOutcome: (e) => {
+          if (e.outcome.kind === 'success') metrics.sent.inc(e.deliveryIds.length);
+          else metrics.failed.inc({ reason: e.outcome.kind }, e.deliveryIds.length);
+        },
+      })
+    : null;
+  const ingest = createIngestService({ store, metrics, clock, onQueued: () => engine?.wake() });
+  const app = await buildApp({ config, store, tenants, sources, ingest, metrics, logger, graph });
   const relay: Relay = {
     app,
     store,
     tenants,
+    sources,
+    engine,
+    graph,
     url: null,
     async listen() {
       relay.url = await app.listen({ port: config.port, host: config.host });
+      engine?.start();
       return relay.url;
     },
     async close() {
+      // Stop intake first, then let in-flight batches record their outcome, then close the store.
       await app.close();
+      await engine?.stop();
+      await graph.close();
       await store.close();
     },
   };

@@ -2,6 +2,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { Config } from '../config/config.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { Store } from '../store/database.js';
+import type { GraphClient } from '../delivery/graph-client.js';
+import type { SourceRepository } from '../store/sources.js';
 import type { TenantRepository } from '../store/tenants.js';
 import { errorBody, HttpError } from './errors.js';
 import type { Metrics } from './metrics.js';
@@ -13,6 +15,8 @@ export interface AppDeps {
   config: Config;
   store: Store;
   tenants: TenantRepository;
+  sources: SourceRepository;
+  graph: GraphClient;
   ingest: IngestService;
   metrics: Metrics;
   logger: FastifyBaseLogger;

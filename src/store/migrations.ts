@@ -103,6 +103,22 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
         .execute();
     },
   },
+  '0002_sources': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('sources')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('platform', 'text', (c) => c.notNull())
+        .addColumn('secret_sealed', 'text')
+        .addColumn('previous_secret_sealed', 'text')
+        .addColumn('previous_valid_until', 'bigint')
+        .addColumn('settings', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 });
 
 function provider(adapter: DialectAdapter): MigrationProvider {

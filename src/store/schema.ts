@@ -83,7 +83,22 @@ export interface DeliveryHistoryTable {
   detail: string | null;
 }
 
+export interface SourcesTable {
+  id: string;
+  tenant_id: string;
+  platform: string;
+  /** Webhook signing secret, sealed like access tokens. */
+  secret_sealed: string | null;
+  /** The secret before the last rotation, still accepted until previous_valid_until. */
+  previous_secret_sealed: string | null;
+  previous_valid_until: number | null;
+  settings: string;
+  status: 'active' | 'disabled';
+  created_at: number;
+}
+
 export interface Database {
+  sources: SourcesTable;
   tenants: TenantsTable;
   pixels: PixelsTable;
   api_keys: ApiKeysTable;

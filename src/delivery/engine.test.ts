@@ -1,0 +1,279 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { ActionSource, MetaServerEvent } from '../core/meta-event.js';
+import type { GraphRawResponse } from './classify.js';
+import { createDeliveryEngine, type DeliveryEngineOptions, type GraphSender } from './engine.js';
+import type { ClaimedDelivery, DeliveryQueue, PixelTarget } from './queue.js';
+
+// A minimal in-memory DeliveryQueue with the same semantics the SQL store promises (the real one has its own suite).
+interface Row {
+  deliveryId: string;
+  pixelRowId: string;
+  payload: MetaServerEvent;
+  simulated: boolean;
+  attempts: number;
+  status: 'queued' | 'failed' | 'sending' | 'sent' | 'dead' | 'dropped';
+  nextAttemptAt: number;
+  leaseUntil: number;
+  reason: string | null;
+  fbtraceId?: string | null;
+}
+
+class MemoryQueue implements DeliveryQueue {
+  rows: Row[] = [];
+  pixels = new Map<string, PixelTarget & { pauseReason?: string }>();
+  private seq = 0;
+
+  addPixel(pixelRowId: string, testEventCode: string | null = null): void {
+    this.pixels.set(pixelRowId, { pixelRowId, pixelId: `px-${pixelRowId}`, accessToken: `tok-${pixelRowId}`, testEventCode, paused: false });
+  }
+  enqueue(pixelRowId: string, payload: MetaServerEvent, simulated = false): string {
+    const deliveryId = `d${++this.seq}`;
+    this.rows.push({ deliveryId, pixelRowId, payload, simulated, attempts: 0, status: 'queued', nextAttemptAt: 0, leaseUntil: 0, reason: null });
+    return deliveryId;
+  }
+  byStatus(status: Row['status']): Row[] {
+    return this.rows.filter((r) => r.status === status);
+  }
+  private due(r: Row, now: number): boolean {
+    return ((r.status === 'queued' || r.status === 'failed') && r.nextAttemptAt <= now) || (r.status === 'sending' && r.leaseUntil <= now);
+  }
+  private update(ids: string[], f: (r: Row) => void): void {
+    const set = new Set(ids);
+    for (const r of this.rows) if (set.has(r.deliveryId)) f(r);
+  }
+  duePixels(now: number): Promise<PixelTarget[]> {
+    const ids = new Set(this.rows.filter((r) => this.due(r, now)).map((r) => r.pixelRowId));
+    return Promise.resolve([...this.pixels.values()].filter((p) => ids.has(p.pixelRowId) && !p.paused).map((p) => ({ ...p })));
+  }
+  claim(pixelRowId: string, limit: number, now: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+    const rows = this.rows.filter((r) => r.pixelRowId === pixelRowId && this.due(r, now)).slice(0, limit);
+    for (const r of rows) Object.assign(r, { status: 'sending', leaseUntil: now + leaseMs });
+    return Promise.resolve(
+      rows.map((r) => ({ deliveryId: r.deliveryId, eventId: r.payload.event_id, eventName: r.payload.event_name, payload: r.payload, attempts: r.attempts, simulated: r.simulated })),
+    );
+  }
+  markSent(ids: string[], info: { fbtraceId: string | null }): Promise<void> {
+    this.update(ids, (r) => Object.assign(r, { status: 'sent', attempts: r.attempts + 1, fbtraceId: info.fbtraceId }));
+    return Promise.resolve();
+  }
+  markRetry(ids: string[], info: { reason: string; nextAttemptAt: number }): Promise<void> {
+    this.update(ids, (r) => Object.assign(r, { status: 'failed', attempts: r.attempts + 1, reason: info.reason, nextAttemptAt: info.nextAttemptAt }));
+    return Promise.resolve();
+  }
+  markDead(ids: string[], info: { reason: string }): Promise<void> {
+    this.update(ids, (r) => Object.assign(r, { status: 'dead', attempts: r.attempts + 1, reason: info.reason }));
+    return Promise.resolve();
+  }
+  markDropped(ids: string[], info: { code: string }): Promise<void> {
+    this.update(ids, (r) => Object.assign(r, { status: 'dropped', reason: info.code }));
+    return Promise.resolve();
+  }
+  release(ids: string[]): Promise<void> {
+    this.update(ids, (r) => Object.assign(r, { status: 'queued', leaseUntil: 0 }));
+    return Promise.resolve();
+  }
+  pausePixel(pixelRowId: string, reason: string): Promise<void> {
+    const p = this.pixels.get(pixelRowId);
+    if (p) Object.assign(p, { paused: true, pauseReason: reason });
+    return Promise.resolve();
+  }
+}
+
+interface Call {
+  pixelId: string;
+  token: string;
+  events: MetaServerEvent[];
+  testEventCode: string | undefined;
+}
+
+function fakeGraph(answer: (c: Call, n: number) => GraphRawResponse | Promise<GraphRawResponse>): GraphSender & { calls: Call[] } {
+  const calls: Call[] = [];
+  return {
+    calls,
+    sendEvents(pixelId, token, events, testEventCode) {
+      const c = { pixelId, token, events, testEventCode };
+      calls.push(c);
+      return Promise.resolve(answer(c, calls.length));
+    },
+  };
+}
+
+const ok = (c: Call): GraphRawResponse => ({ status: 200, body: { events_received: c.events.length, messages: [], fbtrace_id: 'AT' } });
+const T0 = Date.UTC(2026, 10, 24, 12);
+
+function ev(id: string, ageMs = 60_000, action_source: ActionSource = 'website'): MetaServerEvent {
+  return { event_name: 'Purchase', event_id: id, event_time: Math.floor((T0 - ageMs) / 1000), action_source, user_data: { em: ['a'.repeat(64)] } };
+}
+
+function setup(answer: Parameters<typeof fakeGraph>[0], extra: Partial<DeliveryEngineOptions> = {}) {
+  const queue = new MemoryQueue();
+  const graph = fakeGraph(answer);
+  const clock = { t: T0, now: () => clock.t };
+  const engine = createDeliveryEngine({ queue, graph, clock, workerId: 'w1', random: () => 0.5, ...extra });
+  return { queue, graph, clock, engine };
+}
+
+describe('delivery engine', () => {
+  it('sends 2500 queued events in batches of at most 1000', async () => {
+    const { queue, graph, engine } = setup(ok);
+    queue.addPixel('p1');
+    for (let i = 0; i < 2500; i++) queue.enqueue('p1', ev(`e${i}`));
+    const processed: number[] = [];
+    for (let n = await engine.tick(); n > 0; n = await engine.tick()) processed.push(n);
+    expect(processed).toEqual([1000, 1000, 500]);
+    expect(graph.calls.map((c) => c.events.length)).toEqual([1000, 1000, 500]);
+    expect(queue.byStatus('sent')).toHaveLength(2500);
+    expect(graph.calls.every((c) => c.token === 'tok-p1' && c.pixelId === 'px-p1')).toBe(true);
+  });
+
+  it('isolates one poison event among 1000 by bisection', async () => {
+    const metaMsg = 'Unexpected key "bogus" on param "$[\'data\'][0]"';
+    const { queue, graph, engine } = setup((c) =>
+      c.events.some((e) => e.event_id === 'e617')
+        ? { status: 400, body: { error: { message: `Server Side Api Parameter Error: ${metaMsg}`, type: 'OAuthException', code: 100, is_transient: false, fbtrace_id: 'X' } } }
+        : ok(c),
+    );
+    queue.addPixel('p1');
+    for (let i = 0; i < 1000; i++) queue.enqueue('p1', ev(`e${i}`));
+    expect(await engine.tick()).toBe(1000);
+    const dead = queue.byStatus('dead');
+    expect(dead.map((r) => r.payload.event_id)).toEqual(['e617']);
+    expect(dead[0]?.reason).toContain(metaMsg);
+    expect(queue.byStatus('sent')).toHaveLength(999);
+    // 1 full request + 2 per bisection level (log2 1000 ≈ 10 levels).
+    expect(graph.calls.length).toBeLessThanOrEqual(21);
+  });
+
+  it('retries a 5xx with backoff on a stepped clock, then succeeds', async () => {
+    const { queue, graph, clock, engine } = setup((c, n) => (n === 1 ? { status: 503, body: '' } : ok(c)));
+    queue.addPixel('p1');
+    queue.enqueue('p1', ev('e1'));
+    expect(await engine.tick()).toBe(1);
+    const [row] = queue.rows;
+    expect(row).toMatchObject({ status: 'failed', attempts: 1, nextAttemptAt: T0 + 500 }); // random 0.5 × 1 s
+    clock.t += 499;
+    expect(await engine.tick()).toBe(0);
+    clock.t += 1;
+    expect(await engine.tick()).toBe(1);
+    expect(row).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(graph.calls).toHaveLength(2);
+  });
+
+  it('backs off longer on rate limits and marks dead after maxAttempts', async () => {
+    const { queue, clock, engine } = setup(() => ({ status: 400, body: { error: { message: 'Application request limit reached', code: 4 } } }), { maxAttempts: 3 });
+    queue.addPixel('p1');
+    queue.enqueue('p1', ev('e1'));
+    await engine.tick();
+    expect(queue.rows[0]).toMatchObject({ status: 'failed', nextAttemptAt: T0 + 15_000 }); // 0.5 × 30 s
+    clock.t += 15_000;
+    await engine.tick();
+    expect(queue.rows[0]).toMatchObject({ status: 'failed', nextAttemptAt: clock.t + 30_000 });
+    clock.t += 30_000;
+    await engine.tick();
+    expect(queue.rows[0]?.status).toBe('dead');
+    expect(queue.rows[0]?.reason).toMatch(/^max_attempts: /);
+  });
+
+  it('stops sending the rest of a claim once Meta rate-limits', async () => {
+    const limited: GraphRawResponse = { status: 400, body: { error: { message: 'Application request limit reached', code: 4 } } };
+    const invalid: GraphRawResponse = { status: 400, body: { error: { message: 'Invalid parameter', code: 100 } } };
+    const { queue, graph, engine } = setup((_c, n) => (n === 1 ? invalid : limited));
+    queue.addPixel('p1', 'TEST1');
+    for (let i = 0; i < 4; i++) queue.enqueue('p1', ev(`e${i}`));
+    queue.enqueue('p1', ev('sim'), true);
+    await engine.tick();
+    // whole live batch (invalid) → first half (limited); second half and the simulated group are not sent.
+    expect(graph.calls.map((c) => c.events.length)).toEqual([4, 2]);
+    expect(queue.rows.every((r) => r.status === 'failed' && r.nextAttemptAt === T0 + 15_000)).toBe(true);
+  });
+
+  it('pauses the pixel on 190 and keeps its events queued', async () => {
+    const { queue, graph, engine } = setup(() => ({
+      status: 401,
+      body: { error: { message: 'Invalid OAuth access token - Cannot parse access token', type: 'OAuthException', code: 190, fbtrace_id: 'A' } },
+    }));
+    queue.addPixel('p1', 'TEST1');
+    for (let i = 0; i < 5; i++) queue.enqueue('p1', ev(`e${i}`), i === 4);
+    expect(await engine.tick()).toBe(5);
+    expect(queue.pixels.get('p1')).toMatchObject({ paused: true, pauseReason: expect.stringContaining('190') as unknown });
+    expect(queue.byStatus('queued')).toHaveLength(5);
+    expect(queue.rows.every((r) => r.attempts === 0)).toBe(true);
+    expect(graph.calls).toHaveLength(1); // the simulated group is released, not sent
+    expect(await engine.tick()).toBe(0);
+  });
+
+  it("drops events older than Meta's window at send time", async () => {
+    const day = 86_400_000;
+    const { queue, graph, engine } = setup(ok);
+    queue.addPixel('p1');
+    queue.enqueue('p1', ev('old', 8 * day));
+    queue.enqueue('p1', ev('fresh', day));
+    queue.enqueue('p1', ev('store', 30 * day, 'physical_store'));
+    queue.enqueue('p1', ev('old-store', 63 * day, 'physical_store'));
+    await engine.tick();
+    expect(queue.byStatus('dropped').map((r) => [r.payload.event_id, r.reason])).toEqual([
+      ['old', 'event_too_old'],
+      ['old-store', 'event_too_old'],
+    ]);
+    expect(graph.calls.flatMap((c) => c.events.map((e) => e.event_id))).toEqual(['fresh', 'store']);
+  });
+
+  it('sends test_event_code only with simulated events, in their own request', async () => {
+    const { queue, graph, engine } = setup(ok);
+    queue.addPixel('p1', 'TEST1');
+    queue.addPixel('p2', null);
+    queue.enqueue('p1', ev('live1'));
+    queue.enqueue('p1', ev('sim1'), true);
+    queue.enqueue('p1', ev('live2'));
+    queue.enqueue('p2', ev('sim-no-code'), true);
+    await engine.tick();
+    const byCode = graph.calls.map((c) => [c.testEventCode, c.events.map((e) => e.event_id)]);
+    expect(byCode).toEqual([
+      [undefined, ['live1', 'live2']],
+      ['TEST1', ['sim1']],
+    ]);
+    // Without a test code a simulated event would count as a real conversion, so it is never sent.
+    expect(queue.rows.find((r) => r.payload.event_id === 'sim-no-code')).toMatchObject({ status: 'dropped', reason: 'no_test_event_code' });
+  });
+
+  it('keeps delivering for one pixel while another fails', async () => {
+    const { queue, engine } = setup((c) => (c.pixelId === 'px-bad' ? { status: 500, body: '' } : ok(c)));
+    queue.addPixel('bad');
+    queue.addPixel('good');
+    queue.enqueue('bad', ev('b1'));
+    queue.enqueue('good', ev('g1'));
+    await engine.tick();
+    expect(queue.rows.map((r) => [r.payload.event_id, r.status])).toEqual([
+      ['b1', 'failed'],
+      ['g1', 'sent'],
+    ]);
+  });
+
+  it('does not let a hung pixel hold back another one in the running loop', async () => {
+    let releaseHung: (r: GraphRawResponse) => void = () => {};
+    const hung = new Promise<GraphRawResponse>((resolve) => (releaseHung = resolve));
+    const { queue, engine } = setup((c) => (c.pixelId === 'px-slow' ? hung : ok(c)), { pollIntervalMs: 5, lingerMs: 0 });
+    queue.addPixel('slow');
+    queue.addPixel('fast');
+    queue.enqueue('slow', ev('s1'));
+    engine.start();
+    await vi.waitFor(() => expect(queue.rows[0]?.status).toBe('sending'));
+    queue.enqueue('fast', ev('f1'));
+    await vi.waitFor(() => expect(queue.rows[1]?.status).toBe('sent'));
+    expect(queue.rows[0]?.status).toBe('sending');
+    releaseHung({ status: 200, body: { events_received: 1 } });
+    await engine.stop();
+    expect(queue.rows[0]?.status).toBe('sent');
+  });
+
+  it('wake() sends new work without waiting for the poll interval', async () => {
+    const { queue, engine } = setup(ok, { pollIntervalMs: 60_000, lingerMs: 1 });
+    queue.addPixel('p1');
+    engine.start();
+    await new Promise((r) => setImmediate(r));
+    queue.enqueue('p1', ev('e1'));
+    engine.wake();
+    await vi.waitFor(() => expect(queue.rows[0]?.status).toBe('sent'), { timeout: 2000 });
+    await engine.stop();
+  });
+});

@@ -1,0 +1,267 @@
+/**
+ * The delivery worker: per pixel, claim due deliveries, send them in batches of ≤1000 (Meta's limit),
+ * classify the answer and record one outcome per delivery (DESIGN "Delivery", STYLE habit 4).
+ */
+import { nextRetryDelayMs } from './backoff.js';
+import { classifyGraphResponse, type Outcome } from './classify.js';
+import type { DeliveryEngine, DeliveryEngineOptions, DeliveryOutcomeEvent, EngineLogger } from './engine-types.js';
+import { isTooOld } from './event-window.js';
+import type { ClaimedDelivery, PixelTarget } from './queue.js';
+
+export type { DeliveryEngine, DeliveryEngineOptions, DeliveryOutcomeEvent, EngineLogger, GraphSender } from './engine-types.js';
+
+type GroupResult =
+  | { kind: 'continue' }
+  | { kind: 'paused' }
+  | { kind: 'throttled'; outcome: Extract<Outcome, { kind: 'rate_limited' }> };
+
+const silentLogger: EngineLogger = { info() {}, warn() {}, error() {} };
+
+const ids = (items: ClaimedDelivery[]): string[] => items.map((i) => i.deliveryId);
+
+/** Creates the delivery worker loop over a DeliveryQueue and a Graph sender. */
+export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngine {
+  const { queue, graph, clock, workerId } = opts;
+  const maxBatch = Math.min(opts.maxBatch ?? 1000, 1000);
+  const lingerMs = opts.lingerMs ?? 50;
+  const leaseMs = opts.leaseMs ?? 60_000;
+  const maxAttempts = opts.maxAttempts ?? 10;
+  const concurrency = Math.max(1, opts.concurrencyPerPixel ?? 1);
+  const pollIntervalMs = opts.pollIntervalMs ?? 250;
+  const log = opts.logger ?? silentLogger;
+  const random = opts.random ?? Math.random;
+
+  const inFlightPerPixel = new Map<string, number>();
+  const inFlight = new Set<Promise<number>>();
+  let running = false;
+  let loop: Promise<void> | null = null;
+  let wakeUp: (() => void) | null = null;
+  let wokenEarly = false;
+
+  function report(e: DeliveryOutcomeEvent): void {
+    try {
+      opts.onOutcome?.(e);
+    } catch (err) {
+      log.error({ err }, 'onOutcome callback threw');
+    }
+  }
+
+  /** Records a retry (or death at the attempt cap) for items that were just sent and failed transiently. */
+  async function retry(pixel: PixelTarget, items: ClaimedDelivery[], outcome: Extract<Outcome, { kind: 'retryable' | 'rate_limited' }>, simulated: boolean): Promise<void> {
+    const now = clock.now();
+    const dead = items.filter((i) => i.attempts + 1 >= maxAttempts);
+    if (dead.length > 0) {
+      const reason = `max_attempts: ${outcome.reason}`;
+      await queue.markDead(ids(dead), { reason }, now);
+      report({ pixelRowId: pixel.pixelRowId, deliveryIds: ids(dead), simulated, outcome: { kind: 'dead', reason } });
+    }
+    // Items in one batch can have different attempt counts, so group by the delay they get.
+    const byAttempt = new Map<number, ClaimedDelivery[]>();
+    for (const i of items) {
+      if (i.attempts + 1 >= maxAttempts) continue;
+      const group = byAttempt.get(i.attempts) ?? [];
+      group.push(i);
+      byAttempt.set(i.attempts, group);
+    }
+    for (const [attempts, group] of byAttempt) {
+      const backoff = nextRetryDelayMs(attempts + 1, outcome.kind, random);
+      // Meta's Retry-After (if any) is a floor: retrying sooner only burns another attempt.
+      const delay = Math.max(backoff, outcome.retryAfterMs ?? 0);
+      await queue.markRetry(ids(group), { reason: outcome.reason, nextAttemptAt: now + delay }, now);
+    }
+    const retried = items.filter((i) => i.attempts + 1 < maxAttempts);
+    if (retried.length > 0) report({ pixelRowId: pixel.pixelRowId, deliveryIds: ids(retried), simulated, outcome });
+  }
+
+  /**
+   * Sends one group and records its outcome; on `invalid` bisects, because Meta rejects the whole batch for
+   * one bad event and does not say which one. The result tells the caller whether to keep sending.
+   */
+  async function sendGroup(pixel: PixelTarget, items: ClaimedDelivery[], testEventCode: string | undefined): Promise<GroupResult> {
+    const simulated = testEventCode !== undefined;
+    const raw = await graph.sendEvents(pixel.pixelId, pixel.accessToken, items.map((i) => i.payload), testEventCode);
+    const outcome = classifyGraphResponse(raw, items.length);
+    switch (outcome.kind) {
+      case 'success':
+        await queue.markSent(ids(items), { fbtraceId: outcome.fbtraceId, eventsReceived: outcome.eventsReceived }, clock.now());
+        report({ pixelRowId: pixel.pixelRowId, deliveryIds: ids(items), simulated, outcome });
+        return { kind: 'continue' };
+      case 'retryable':
+        log.warn({ pixelRowId: pixel.pixelRowId, count: items.length, reason: outcome.reason }, 'graph send failed, will retry');
+        await retry(pixel, items, outcome, simulated);
+        return { kind: 'continue' };
+      case 'rate_limited':
+        log.warn({ pixelRowId: pixel.pixelRowId, count: items.length, code: outcome.code, reason: outcome.reason }, 'graph rate limit, backing off');
+        await retry(pixel, items, outcome, simulated);
+        // Sending the rest of this claim now would only prolong Meta's throttling window (MK-RL).
+        return { kind: 'throttled', outcome };
+      case 'auth': {
+        // No payload change fixes a bad token: stop the pixel and keep its events queued for when it is fixed.
+        const now = clock.now();
+        log.error({ pixelRowId: pixel.pixelRowId, code: outcome.code, subcode: outcome.subcode, reason: outcome.reason }, 'pixel credentials rejected, pausing pixel');
+        await queue.pausePixel(pixel.pixelRowId, outcome.reason, now);
+        await queue.release(ids(items), now);
+        report({ pixelRowId: pixel.pixelRowId, deliveryIds: ids(items), simulated, outcome });
+        return { kind: 'paused' };
+      }
+      case 'invalid': {
+        if (items.length === 1) {
+          await queue.markDead(ids(items), { reason: outcome.reason }, clock.now());
+          report({ pixelRowId: pixel.pixelRowId, deliveryIds: ids(items), simulated, outcome });
+          return { kind: 'continue' };
+        }
+        const mid = Math.ceil(items.length / 2);
+        // Sequential halves: a second concurrent request would race the first for the same pixel's limits.
+        const first = await sendGroup(pixel, items.slice(0, mid), testEventCode);
+        const rest = items.slice(mid);
+        if (first.kind === 'continue') return sendGroup(pixel, rest, testEventCode);
+        await settleUnsent(pixel, rest, first, simulated);
+        return first;
+      }
+    }
+  }
+
+  /** Records rows that were claimed but not sent because the pixel got paused or throttled meanwhile. */
+  async function settleUnsent(pixel: PixelTarget, items: ClaimedDelivery[], why: Exclude<GroupResult, { kind: 'continue' }>, simulated: boolean): Promise<void> {
+    if (items.length === 0) return;
+    if (why.kind === 'paused') await queue.release(ids(items), clock.now());
+    else await retry(pixel, items, why.outcome, simulated);
+  }
+
+  /** Claims one batch for a pixel and records an outcome for every claimed row. */
+  async function runBatch(pixel: PixelTarget): Promise<number> {
+    const claimed = await queue.claim(pixel.pixelRowId, maxBatch, clock.now(), leaseMs, workerId);
+    if (claimed.length === 0) return 0;
+    const now = clock.now();
+    // Checked at send time, not ingest time: a row may have waited in retries past Meta's window, and one
+    // stale event would make Meta reject the entire request (M-SE).
+    const stale = claimed.filter((c) => isTooOld(c.payload, now));
+    if (stale.length > 0) {
+      const reason = "event_time is older than Meta's window (7 days; 62 for physical_store)";
+      await queue.markDropped(ids(stale), { code: 'event_too_old', reason }, now);
+      report({ pixelRowId: pixel.pixelRowId, deliveryIds: ids(stale), simulated: false, outcome: { kind: 'dropped', code: 'event_too_old', reason } });
+    }
+    const fresh = claimed.filter((c) => !isTooOld(c.payload, now));
+    const live = fresh.filter((c) => !c.simulated);
+    let simulated = fresh.filter((c) => c.simulated);
+    // test_event_code goes only on simulated events; without one, sending them would feed made-up
+    // conversions into the live dataset (Meta: test events "are not dropped"), so drop them instead.
+    if (simulated.length > 0 && pixel.testEventCode === null) {
+      const reason = 'simulated event but the pixel has no test_event_code';
+      await queue.markDropped(ids(simulated), { code: 'no_test_event_code', reason }, now);
+      report({ pixelRowId: pixel.pixelRowId, deliveryIds: ids(simulated), simulated: true, outcome: { kind: 'dropped', code: 'no_test_event_code', reason } });
+      simulated = [];
+    }
+    const first: GroupResult = live.length > 0 ? await sendGroup(pixel, live, undefined) : { kind: 'continue' };
+    if (first.kind === 'continue') {
+      if (simulated.length > 0) await sendGroup(pixel, simulated, pixel.testEventCode ?? undefined);
+    } else {
+      await settleUnsent(pixel, simulated, first, true);
+    }
+    return claimed.length;
+  }
+
+  /** Runs one batch for a pixel if it has a free slot; never rejects (errors are logged, the lease expires). */
+  function launch(pixel: PixelTarget): Promise<number> | null {
+    const busy = inFlightPerPixel.get(pixel.pixelRowId) ?? 0;
+    if (busy >= concurrency) return null;
+    inFlightPerPixel.set(pixel.pixelRowId, busy + 1);
+    const p = runBatch(pixel)
+      .catch((err: unknown) => {
+        // A store error mid-batch leaves rows claimed; their lease expires and they are retried.
+        log.error({ err: String(err), pixelRowId: pixel.pixelRowId }, 'delivery batch failed');
+        return 0;
+      })
+      .finally(() => {
+        const n = (inFlightPerPixel.get(pixel.pixelRowId) ?? 1) - 1;
+        if (n <= 0) inFlightPerPixel.delete(pixel.pixelRowId);
+        else inFlightPerPixel.set(pixel.pixelRowId, n);
+        inFlight.delete(p);
+      });
+    inFlight.add(p);
+    return p;
+  }
+
+  function launchAll(pixels: PixelTarget[]): Promise<number>[] {
+    const started: Promise<number>[] = [];
+    for (const pixel of pixels) {
+      if (pixel.paused) continue;
+      for (let slot = 0; slot < concurrency; slot++) {
+        const p = launch(pixel);
+        if (!p) break;
+        started.push(p);
+      }
+    }
+    return started;
+  }
+
+  async function tick(): Promise<number> {
+    const pixels = await queue.duePixels(clock.now());
+    const counts = await Promise.all(launchAll(pixels));
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  function sleep(ms: number, interruptible: boolean): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        wakeUp = null;
+        resolve(false);
+      }, ms);
+      if (interruptible) {
+        wakeUp = () => {
+          clearTimeout(timer);
+          wakeUp = null;
+          resolve(true);
+        };
+      }
+    });
+  }
+
+  async function runLoop(): Promise<void> {
+    while (running) {
+      try {
+        const pixels = await queue.duePixels(clock.now());
+        if (!running) break; // stop() was called during the scan: start nothing new.
+        // Batches run detached: a pixel stuck in timeouts must not delay the next scan for other pixels.
+        for (const p of launchAll(pixels)) {
+          void p.then((n) => {
+            if (n > 0) wake();
+          });
+        }
+      } catch (err) {
+        log.error({ err: String(err) }, 'scanning due pixels failed');
+      }
+      if (!running) break;
+      if (wokenEarly) {
+        wokenEarly = false;
+        continue;
+      }
+      const woken = await sleep(pollIntervalMs, true);
+      if (woken && running && lingerMs > 0) await sleep(lingerMs, false);
+    }
+  }
+
+  function wake(): void {
+    if (wakeUp) wakeUp();
+    else wokenEarly = true;
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      loop = runLoop().catch((err: unknown) => {
+        log.error({ err: String(err) }, 'delivery loop crashed');
+      });
+    },
+    async stop() {
+      running = false;
+      wakeUp?.();
+      await loop;
+      loop = null;
+      await Promise.allSettled([...inFlight]);
+    },
+    tick,
+    wake,
+  };
+}

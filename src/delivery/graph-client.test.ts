@@ -1,0 +1,108 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MetaServerEvent } from '../core/meta-event.js';
+import { createGraphClient, type GraphClient } from './graph-client.js';
+
+interface Seen {
+  method: string | undefined;
+  url: string | undefined;
+  authorization: string | undefined;
+  contentType: string | undefined;
+  body: string;
+}
+
+const TOKEN = 'EAAB-secret-token';
+const event: MetaServerEvent = { event_name: 'Purchase', event_time: 1_700_000_000, event_id: 'o1', action_source: 'website', user_data: { em: ['a'.repeat(64)] } };
+
+let server: Server | null = null;
+let client: GraphClient | null = null;
+
+afterEach(async () => {
+  await client?.close();
+  client = null;
+  server?.closeAllConnections();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server = null;
+});
+
+async function start(handler: (req: IncomingMessage, body: string) => { status: number; body: string; headers?: Record<string, string> } | null): Promise<{ url: string; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      seen.push({ method: req.method, url: req.url, authorization: req.headers.authorization, contentType: req.headers['content-type'], body });
+      const out = handler(req, body);
+      if (!out) return; // never answer: simulates a hung Graph API
+      res.writeHead(out.status, { 'content-type': 'application/json', ...out.headers });
+      res.end(out.body);
+    });
+  });
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, seen };
+}
+
+describe('graph client', () => {
+  it('sends the token only in the Authorization header and the events as JSON', async () => {
+    const { url, seen } = await start(() => ({ status: 200, body: JSON.stringify({ events_received: 1, messages: [], fbtrace_id: 'AT1' }) }));
+    client = createGraphClient({ baseUrl: url + '/', version: 'v24.0' });
+    const res = await client.sendEvents('1234', TOKEN, [event]);
+    expect(res).toEqual({ status: 200, body: { events_received: 1, messages: [], fbtrace_id: 'AT1' } });
+    const req = seen[0];
+    expect(req?.method).toBe('POST');
+    expect(req?.url).toBe('/v24.0/1234/events');
+    expect(req?.url).not.toContain(TOKEN);
+    expect(req?.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(req?.contentType).toBe('application/json');
+    expect(JSON.parse(req?.body ?? '')).toEqual({ data: [event] });
+    expect(req?.body).not.toContain(TOKEN);
+  });
+
+  it('adds test_event_code only when given', async () => {
+    const { url, seen } = await start(() => ({ status: 200, body: '{"events_received":1}' }));
+    client = createGraphClient({ baseUrl: url, version: 'v24.0' });
+    await client.sendEvents('1', TOKEN, [event], 'TEST123');
+    expect(JSON.parse(seen[0]?.body ?? '')).toEqual({ data: [event], test_event_code: 'TEST123' });
+  });
+
+  it('returns error bodies and Retry-After without throwing', async () => {
+    const { url } = await start(() => ({ status: 429, body: '{"error":{"code":4}}', headers: { 'retry-after': '7' } }));
+    client = createGraphClient({ baseUrl: url, version: 'v24.0' });
+    expect(await client.sendEvents('1', TOKEN, [event])).toEqual({ status: 429, body: { error: { code: 4 } }, retryAfterMs: 7000 });
+  });
+
+  it('keeps a non-JSON body as text', async () => {
+    const { url } = await start(() => ({ status: 502, body: '<html>Bad Gateway</html>' }));
+    client = createGraphClient({ baseUrl: url, version: 'v24.0' });
+    expect(await client.sendEvents('1', TOKEN, [event])).toEqual({ status: 502, body: '<html>Bad Gateway</html>' });
+  });
+
+  it('probes a pixel with GET, token in the header', async () => {
+    const { url, seen } = await start(() => ({ status: 200, body: '{"id":"1","name":"Shop"}' }));
+    client = createGraphClient({ baseUrl: url, version: 'v24.0' });
+    expect(await client.getPixel('1', TOKEN)).toEqual({ status: 200, body: { id: '1', name: 'Shop' } });
+    expect(seen[0]?.method).toBe('GET');
+    expect(seen[0]?.url).toBe('/v24.0/1?fields=id,name');
+    expect(seen[0]?.authorization).toBe(`Bearer ${TOKEN}`);
+  });
+
+  it('reports a hung server as timedOut', async () => {
+    const { url } = await start(() => null);
+    client = createGraphClient({ baseUrl: url, version: 'v24.0', timeoutMs: 200 });
+    const res = await client.sendEvents('1', TOKEN, [event]);
+    expect(res).toMatchObject({ timedOut: true });
+  });
+
+  it('reports a refused connection as a network error, not a timeout', async () => {
+    const { url } = await start(() => null);
+    server?.closeAllConnections();
+    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    server = null;
+    client = createGraphClient({ baseUrl: url, version: 'v24.0', timeoutMs: 2000 });
+    const res = await client.sendEvents('1', TOKEN, [event]);
+    expect(res).toMatchObject({ timedOut: false });
+    expect('networkError' in res && res.networkError).not.toContain(TOKEN);
+  });
+});
