@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
-import { ConfigError, type ConfigInput, ENV_NAMES, loadConfig } from '../config/config.js';
+import { type Config, ConfigError, type ConfigInput, ENV_NAMES, loadConfig } from '../config/config.js';
 import { createLogger } from '../logger.js';
 import { createRelay, openRelayStore } from '../relay.js';
 import { migrateToLatest } from '../store/migrations.js';
 import type { Kysely } from 'kysely';
+import { registerToolCommands } from './tools-commands.js';
 
 interface StoreFlags {
   dataDir?: string;
@@ -20,8 +21,8 @@ function storeOptions(cmd: Command): Command {
 }
 
 /** Only the flags that are settings go to the config; command options (--name …) stay out. */
-function configFrom(flags: StoreFlags & Record<string, unknown>) {
-  const settings = Object.fromEntries(Object.entries(flags).filter(([k]) => k in ENV_NAMES));
+function configFrom(flags: StoreFlags) {
+  const settings = Object.fromEntries(Object.entries(flags as Record<string, unknown>).filter(([k]) => k in ENV_NAMES));
   return loadConfig({ flags: settings as Partial<ConfigInput>, env: process.env, configFile: flags.config });
 }
 
@@ -29,14 +30,25 @@ function print(flags: { json?: boolean }, value: unknown, human: string): void {
   process.stdout.write(flags.json ? `${JSON.stringify(value)}\n` : `${human}\n`);
 }
 
+type StoreContext = Awaited<ReturnType<typeof openRelayStore>> & { config: Config };
+
 /** Runs a command against the store and always closes it. */
-async function withStore<T>(flags: StoreFlags, fn: (ctx: Awaited<ReturnType<typeof openRelayStore>>) => Promise<T>): Promise<T> {
-  const ctx = await openRelayStore(configFrom(flags));
+async function withStore<T>(flags: StoreFlags, fn: (ctx: StoreContext) => Promise<T>): Promise<T> {
+  const config = configFrom(flags);
+  const ctx = await openRelayStore(config);
   try {
-    return await fn(ctx);
+    return await fn({ ...ctx, config });
   } finally {
     await ctx.store.close();
   }
+}
+
+/** What command modules registered from other files share with this one. */
+export interface CliContext {
+  storeOptions: typeof storeOptions;
+  withStore: typeof withStore;
+  print: typeof print;
+  configFrom: typeof configFrom;
 }
 
 /** The capi-relay command line: every admin task the API offers is also a command. */
@@ -172,5 +184,7 @@ export function runCli(): Command {
     }),
   );
 
+  const ctx: CliContext = { storeOptions, withStore, print, configFrom };
+  registerToolCommands(program, ctx);
   return program;
 }

@@ -63,7 +63,7 @@ const cases: Case[] = [
   ['100/2804003 too old', { status: 400, body: tooOld }, 'invalid', { code: 100, subcode: 2804003 }],
   ['100/2804050 thin user_data', { status: 400, body: err(100, 'Invalid parameter', { error_subcode: 2804050, is_transient: false }) }, 'invalid', { code: 100, subcode: 2804050 }],
   ['unexpected key', { status: 400, body: err(100, `Server Side Api Parameter Error: Unexpected key "advertiser_tracking_enabled" on param "$['data'][0]"`) }, 'invalid', { code: 100 }],
-  ['unknown 4xx shape', { status: 400, body: 'Bad Request' }, 'invalid', { code: 400 }],
+  ['a 4xx that is not a Graph error (proxy page, wrong graphUrl) is retried, never bisected', { status: 404, body: 'Not Found' }, 'retryable'],
   ['unknown 5xx shape', { status: 502, body: { weird: true } }, 'retryable'],
 ];
 

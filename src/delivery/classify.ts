@@ -111,6 +111,11 @@ export function classifyGraphResponse(r: GraphRawResponse, batchSize?: number): 
   // HTTP status for throttling is undocumented (§5); honour a plain 429 anyway.
   if (status === 429) return withRetryAfter({ kind: 'rate_limited', reason, code: code ?? 429 }, retryAfterMs);
   if (status >= 500) return withRetryAfter({ kind: 'retryable', reason }, retryAfterMs);
+  if (status >= 400 && err === null) {
+    // Not a Graph error envelope (a proxy page, a wrong graphUrl or version path): nothing says an event is
+    // invalid, and bisecting would mark every good event dead. Back off and retry; the attempt cap ends it.
+    return withRetryAfter({ kind: 'retryable', reason: `${reason} (not a Graph API error answer: check graphUrl)` }, retryAfterMs);
+  }
   if (status >= 400) {
     // Meta: "If any event you send in a batch is invalid, we reject the entire batch" — the caller bisects.
     const c = code ?? status;

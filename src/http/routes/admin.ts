@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { testConnection } from '../../delivery/test-connection.js';
+import { replayDead } from '../../store/replay.js';
 import { NotFoundError } from '../../store/tenants.js';
+import { policySchema } from '../../transform/policy.js';
 import type { AppDeps } from '../app.js';
 import { requireAdmin } from '../auth.js';
 import { HttpError } from '../errors.js';
@@ -12,7 +15,18 @@ const addPixelBody = z
   .strict();
 const rotatePixelBody = z.object({ accessToken: z.string().min(10), testEventCode: z.string().min(1).max(64).nullable().optional() }).strict();
 const statusBody = z.object({ status: z.enum(['active', 'disabled']) }).strict();
+const replayBody = z.object({ eventId: z.string().min(1).optional() }).strict();
 const forwardingBody = z.object({ forwarding: z.boolean() }).strict();
+
+/** Checks a tenant policy with the transform's own schema, so ingest never meets an invalid one. */
+function validPolicy(raw: unknown): Record<string, unknown> {
+  const r = policySchema.safeParse(raw ?? {});
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new HttpError('invalid_body', `policy ${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'is invalid'}`);
+  }
+  return raw as Record<string, unknown>;
+}
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body ?? {});
@@ -35,7 +49,12 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
   app.get('/tenants', async () => ({ tenants: await tenants.listTenants() }));
   app.post('/tenants', async (req, reply) => {
     const body = parse(createTenantBody, req.body);
-    return reply.status(201).send(await tenants.createTenant(body.name, body.policy));
+    return reply.status(201).send(await tenants.createTenant(body.name, validPolicy(body.policy ?? {})));
+  });
+  app.put('/tenants/:id/policy', async (req) => {
+    const { id } = req.params as { id: string };
+    await tenants.setPolicy(id, validPolicy(req.body));
+    return tenants.getTenant(id);
   });
   app.get('/tenants/:id', async (req) => tenants.getTenant((req.params as { id: string }).id));
   app.post('/tenants/:id/status', async (req) => {
@@ -70,6 +89,19 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
     const body = parse(rotatePixelBody, req.body);
     await tenants.rotatePixelToken(id, body.accessToken, body.testEventCode);
     return { id };
+  });
+
+  app.post('/pixels/:id/test-connection', async (req) => {
+    const pixel = await tenants.getPixel((req.params as { id: string }).id);
+    return testConnection(deps.graph, pixel.pixelId, pixel.accessToken);
+  });
+  app.post('/tenants/:id/replay', async (req) => {
+    const { id } = req.params as { id: string };
+    await tenants.getTenant(id);
+    const body = parse(replayBody, req.body);
+    const requeued = await replayDead(deps.store, id, { eventRowId: body.eventId }, Date.now());
+    if (requeued > 0) deps.onQueued?.();
+    return { requeued };
   });
 
   app.get('/tenants/:id/events', async (req) => {

@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import type { Kysely } from 'kysely';
+import { createGraphClient } from '../delivery/graph-client.js';
+import { testConnection } from '../delivery/test-connection.js';
+import { createEmulator } from '../emulator/index.js';
+import { migrationsCurrent, ping } from '../store/migrations.js';
+import { replayDead } from '../store/replay.js';
+import { parsePolicy } from '../transform/transform.js';
+import { previewLine } from '../transform/preview.js';
+import type { CliContext } from './program.js';
+
+/** Tools around delivery: the emulator, preview, replay, test-connection and doctor. */
+export function registerToolCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('emulator')
+    .description('run the strict Graph API emulator (a local stand-in for Meta)')
+    .option('--port <port>', 'port', '4010')
+    .option('--host <host>', 'listen address', '127.0.0.1')
+    .option('--lenient', 'enforce only rules Meta is observed or documented to enforce (strict is the default)')
+    .option('--pixel <id:token[:name]...>', 'a known pixel and a valid token (repeatable)')
+    .option('--allow-any-pixel', 'accept any numeric pixel id with any non-empty token')
+    .action(async (flags: { port: string; host: string; lenient?: boolean; pixel?: string[]; allowAnyPixel?: boolean }) => {
+      const pixels: Record<string, { name: string; tokens: string[] }> = {};
+      for (const spec of flags.pixel ?? []) {
+        const [id, token, name] = spec.split(':');
+        if (!id || !token) throw new Error(`--pixel ${spec}: expected id:token[:name]`);
+        pixels[id] = { name: name ?? `Pixel ${id}`, tokens: [...(pixels[id]?.tokens ?? []), token] };
+      }
+      const emulator = createEmulator({ strict: !flags.lenient, pixels, allowAnyPixel: flags.allowAnyPixel ?? Object.keys(pixels).length === 0 });
+      const url = await emulator.listen(Number(flags.port), flags.host);
+      process.stdout.write(`${JSON.stringify({ msg: 'emulator listening', url })}\n`);
+      const stop = () => void emulator.close().then(() => process.exit(0));
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    });
+
+  program
+    .command('preview')
+    .description('read events as JSON lines on stdin; print the exact Meta event or why it would be dropped')
+    .option('--config <file>', 'tenant policy JSON (consent, ldu, sendConditions, defaultCountry …)')
+    .action(async (flags: { config?: string }) => {
+      const policy = parsePolicy(flags.config ? (JSON.parse(readFileSync(flags.config, 'utf8')) as unknown) : {});
+      const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+      for await (const line of lines) {
+        if (line.trim() === '') continue;
+        process.stdout.write(`${previewLine(line, policy, { now: Date.now() })}\n`);
+      }
+    });
+
+  ctx
+    .storeOptions(program.command('replay').description('re-queue dead deliveries of a tenant').requiredOption('--tenant <id>', 'tenant id').option('--event <id>', 'only this event (row id)').option('--json', 'print JSON'))
+    .action(async (flags: { tenant: string; event?: string; json?: boolean }) =>
+      ctx.withStore(flags, async ({ store }) => {
+        const n = await replayDead(store, flags.tenant, { eventRowId: flags.event }, Date.now());
+        ctx.print(flags, { requeued: n }, `${n} dead deliveries re-queued`);
+      }),
+    );
+
+  ctx
+    .storeOptions(program.command('test-connection').description('ask Meta whether a pixel and its token work').requiredOption('--pixel <id>', 'pixel row id').option('--graph-url <url>', 'Graph API base URL').option('--json', 'print JSON'))
+    .action(async (flags: { pixel: string; graphUrl?: string; json?: boolean }) =>
+      ctx.withStore(flags, async ({ tenants, config }) => {
+        const pixel = await tenants.getPixel(flags.pixel);
+        const graph = createGraphClient({ baseUrl: config.graphUrl, version: config.graphVersion });
+        try {
+          const report = await testConnection(graph, pixel.pixelId, pixel.accessToken);
+          ctx.print(flags, report, report.message);
+          if (!report.ok) process.exitCode = 1;
+        } finally {
+          await graph.close();
+        }
+      }),
+    );
+
+  ctx
+    .storeOptions(program.command('doctor').description('check configuration, database, migrations and pixels').option('--json', 'print JSON'))
+    .action(async (flags: { json?: boolean }) =>
+      ctx.withStore(flags, async ({ store, tenants }) => {
+        const checks: { check: string; ok: boolean; detail: string }[] = [];
+        await ping(store.db as unknown as Kysely<unknown>);
+        checks.push({ check: 'database', ok: true, detail: store.adapter.name });
+        const current = await migrationsCurrent(store.db as unknown as Kysely<unknown>, store.adapter);
+        checks.push({ check: 'migrations', ok: current, detail: current ? 'current' : 'pending: run capi-relay migrate' });
+        for (const p of await tenants.listPixels()) {
+          if (p.status === 'paused') checks.push({ check: `pixel ${p.pixelId}`, ok: false, detail: `paused: ${p.pauseReason ?? ''} — fix with capi-relay pixels rotate` });
+        }
+        ctx.print(flags, checks, checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.check}: ${c.detail}`).join('\n'));
+        if (checks.some((c) => !c.ok)) process.exitCode = 1;
+      }),
+    );
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import type { MetaServerEvent } from '../core/meta-event.js';
+import { checkGates, isCurrency } from './gates.js';
+import { defaultPolicy, parsePolicy } from './policy.js';
+
+const NOW = Date.UTC(2026, 10, 24, 12);
+const T = Math.floor(NOW / 1000);
+const ok: MetaServerEvent = {
+  event_name: 'Purchase', event_time: T, event_id: 'e', action_source: 'website',
+  event_source_url: 'https://shop.example/', user_data: { em: ['h'], client_user_agent: 'UA' },
+  custom_data: { value: 10, currency: 'usd' },
+};
+const code = (e: Partial<MetaServerEvent>, p = defaultPolicy) => checkGates({ ...ok, ...e }, p, NOW)?.code ?? null;
+
+describe('checkGates', () => {
+  it('accepts a complete website Purchase', () => expect(code({})).toBeNull());
+  it('Purchase needs numeric value and ISO currency', () => {
+    expect(code({ custom_data: { currency: 'USD' } })).toBe('missing_value');
+    expect(code({ custom_data: { value: '10', currency: 'USD' } })).toBe('missing_value');
+    expect(code({ custom_data: { value: 10, currency: 'XYZ' } })).toBe('invalid_currency');
+    expect(code({ custom_data: { value: 10 } })).toBe('invalid_currency');
+  });
+  it('website events need an http(s) URL and a user agent', () => {
+    expect(code({ event_source_url: undefined })).toBe('missing_event_source_url');
+    expect(code({ event_source_url: 'ftp://x' })).toBe('invalid_event_source_url');
+    expect(code({ user_data: { em: ['h'] } })).toBe('missing_client_user_agent');
+    expect(code({ action_source: 'email', event_source_url: undefined, user_data: { em: ['h'] } })).toBeNull();
+  });
+  it('time window: 7 days, 62 for physical_store, 5 minutes into the future', () => {
+    expect(code({ event_time: T - 7 * 86400 })).toBeNull();
+    expect(code({ event_time: T - 7 * 86400 - 1 })).toBe('event_time_too_old');
+    expect(code({ action_source: 'physical_store', event_time: T - 62 * 86400 })).toBeNull();
+    expect(code({ action_source: 'physical_store', event_time: T - 63 * 86400 })).toBe('event_time_too_old');
+    expect(code({ event_time: T + 300 })).toBeNull();
+    expect(code({ event_time: T + 301 })).toBe('event_time_in_future');
+  });
+  it('invalid action_source', () => expect(code({ action_source: 'tv' as never })).toBe('invalid_action_source'));
+  it('send conditions', () => {
+    expect(code({ user_data: { client_user_agent: 'UA', client_ip_address: '1.2.3.4', ct: ['h'] } })).toBe('send_condition');
+    expect(code({ user_data: { client_user_agent: 'UA', fbp: 'fb.1.1.1' } })).toBeNull();
+    const strict = parsePolicy({ sendConditions: { requireOneOf: ['em'], minOtherIdentifiers: 2 } });
+    expect(code({}, strict)).toBe('send_condition');
+    expect(code({ user_data: { em: ['h'], ph: ['p'], client_user_agent: 'UA' } }, strict)).toBeNull();
+  });
+  it('thin user_data combinations are dropped even without requireOneOf', () => {
+    const loose = parsePolicy({ sendConditions: { requireOneOf: [] } });
+    expect(code({ user_data: { client_user_agent: 'UA', db: ['h'] } }, loose)).toBe('thin_user_data');
+    expect(code({ action_source: 'email', user_data: { fn: ['h'], ge: ['g'] } }, loose)).toBe('thin_user_data');
+    expect(code({ user_data: { client_user_agent: 'UA', db: ['h'], fn: ['f'] } }, loose)).toBeNull();
+    expect(code({ action_source: 'email', user_data: {} }, loose)).toBe('send_condition');
+  });
+  it('currency list', () => {
+    expect(isCurrency('eur')).toBe(true);
+    expect(isCurrency('EURO')).toBe(false);
+  });
+});

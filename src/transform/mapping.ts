@@ -1,0 +1,101 @@
+/**
+ * Commerce (GA4 / Commanders Act style) event names → Meta standard events [M-PIX], and commerce
+ * properties → Meta `custom_data` [M-STD].
+ */
+import type { MetaCustomData } from '../core/meta-event.js';
+
+/** Commerce event name → Meta standard event name. Unlisted names are sent as custom events. */
+export const EVENT_MAP: Readonly<Record<string, string>> = Object.freeze({
+  view_item: 'ViewContent',
+  view_item_list: 'ViewContent',
+  add_to_cart: 'AddToCart',
+  begin_checkout: 'InitiateCheckout',
+  add_payment_info: 'AddPaymentInfo',
+  purchase: 'Purchase',
+  search: 'Search',
+  add_to_wishlist: 'AddToWishlist',
+  generate_lead: 'Lead',
+  sign_up: 'CompleteRegistration',
+  complete_registration: 'CompleteRegistration',
+  contact: 'Contact',
+  customize_product: 'CustomizeProduct',
+  donate: 'Donate',
+  find_location: 'FindLocation',
+  schedule: 'Schedule',
+  start_trial: 'StartTrial',
+  submit_application: 'SubmitApplication',
+  subscribe: 'Subscribe',
+  page_view: 'PageView',
+});
+
+/** Maps a commerce event name to a Meta event name: tenant overrides first, then the table, else the name itself. */
+export function mapEventName(name: string, overrides: Readonly<Record<string, string>>): string {
+  if (Object.hasOwn(overrides, name)) return overrides[name]!;
+  if (Object.hasOwn(EVENT_MAP, name)) return EVENT_MAP[name]!;
+  return name;
+}
+
+/** A commerce item as accepted on input. */
+export interface CommerceItem {
+  id?: string | number;
+  quantity?: number;
+  price?: number;
+  name?: string;
+  category?: string;
+}
+
+/** Commerce properties that become custom_data. */
+export interface CommerceProps {
+  value?: number;
+  amount?: number;
+  currency?: string;
+  order_id?: string | number;
+  items?: CommerceItem[];
+  content_name?: string;
+  content_category?: string;
+  content_type?: string;
+  status?: string | boolean;
+  search_string?: string;
+}
+
+/** Builds Meta `custom_data` from commerce properties (items → contents, content_ids, num_items). */
+export function buildCustomData(p: CommerceProps): MetaCustomData {
+  const cd: MetaCustomData = {};
+  const value = p.value ?? p.amount;
+  if (value !== undefined) cd.value = value;
+  if (p.currency !== undefined) cd.currency = p.currency;
+  if (p.order_id !== undefined) cd.order_id = String(p.order_id); // "as a string" [M-STD]
+  const items = p.items;
+  if (items && items.length > 0) {
+    const contents: Record<string, unknown>[] = [];
+    const ids: string[] = [];
+    let count = 0;
+    for (const it of items) {
+      const c: Record<string, unknown> = {};
+      if (it.id !== undefined) {
+        c.id = String(it.id);
+        ids.push(c.id as string);
+      }
+      // "id and quantity are the required fields" [M-PIX]: default quantity 1.
+      const q = it.quantity ?? 1;
+      c.quantity = q;
+      count += q;
+      if (it.price !== undefined) c.item_price = it.price;
+      contents.push(c);
+    }
+    cd.contents = contents;
+    if (ids.length > 0) cd.content_ids = ids;
+    cd.num_items = count;
+    cd.content_type = p.content_type ?? 'product';
+    const first = items[0]!;
+    if (p.content_name === undefined && items.length === 1 && first.name !== undefined) cd.content_name = first.name;
+    if (p.content_category === undefined && items.length === 1 && first.category !== undefined) cd.content_category = first.category;
+  } else if (p.content_type !== undefined) {
+    cd.content_type = p.content_type;
+  }
+  if (p.content_name !== undefined) cd.content_name = p.content_name;
+  if (p.content_category !== undefined) cd.content_category = p.content_category;
+  if (p.status !== undefined) cd.status = p.status;
+  if (p.search_string !== undefined) cd.search_string = p.search_string;
+  return cd;
+}

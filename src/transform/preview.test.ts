@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { previewLine } from './preview.js';
+import { defaultPolicy } from './transform.js';
+
+const NOW = Date.UTC(2026, 10, 24, 12);
+const ctx = { now: NOW, newId: () => 'id' };
+
+describe('previewLine', () => {
+  it('prints the event', () => {
+    const line = JSON.stringify({ event: 'generate_lead', event_id: 'l1', action_source: 'email', timestamp: NOW, user: { email: 'A@b.co' } });
+    const out = JSON.parse(previewLine(line, defaultPolicy, ctx)) as { event: { event_name: string; event_time: number } };
+    expect(out.event.event_name).toBe('Lead');
+    expect(out.event.event_time).toBe(NOW / 1000);
+  });
+  it('reports drops, rejections and bad JSON as dropped', () => {
+    const dropped = JSON.stringify({ event: 'purchase', action_source: 'email', user: { email: 'a@b.co' } });
+    expect(JSON.parse(previewLine(dropped, defaultPolicy, ctx))).toEqual({ dropped: { code: 'missing_value', message: expect.any(String) as string } });
+    expect(JSON.parse(previewLine('{"x":1}', defaultPolicy, ctx))).toMatchObject({ dropped: { code: 'missing_field' } });
+    expect(JSON.parse(previewLine('{', defaultPolicy, ctx))).toMatchObject({ dropped: { code: 'invalid_json' } });
+  });
+});

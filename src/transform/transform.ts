@@ -1,0 +1,111 @@
+/**
+ * The transform: one input event (Meta-native or commerce shape) + a tenant policy → a Meta server
+ * event to send, a dropped event (valid, must not be sent) or a rejected input (malformed).
+ * Order: validate input → map → privacy → normalize+hash → gates. Pure: no I/O.
+ */
+import { randomUUID } from 'node:crypto';
+import type { MetaCustomData, MetaServerEvent, MetaUserData, TransformResult } from '../core/meta-event.js';
+import { checkGates } from './gates.js';
+import { parseInput, type ParsedEvent } from './input.js';
+import { buildCustomData, mapEventName } from './mapping.js';
+import { defaultPolicy, parsePolicy, type TenantPolicy } from './policy.js';
+import { applyPrivacy } from './privacy.js';
+import { buildUserData, checkUserKeys } from './user-data.js';
+
+export { defaultPolicy, parsePolicy };
+export type { TenantPolicy };
+
+/** Clock and id source, injected so the transform stays deterministic in tests. */
+export interface TransformCtx {
+  /** Current time in ms. */
+  now: number;
+  /** Generates an event_id when the input has none (default: crypto.randomUUID). */
+  newId?: () => string;
+}
+
+const TEMPLATE_RE = /\{(order_id|event_name)\}/g;
+
+/** Transforms one input event under a tenant policy into a send / dropped / rejected result. */
+export function transformEvent(input: unknown, policy: TenantPolicy, ctx: TransformCtx): TransformResult {
+  const ev = parseInput(input, ctx.now);
+  if ('kind' in ev) return ev;
+  const bad = checkUserKeys(ev.user);
+  if (bad) return { kind: 'rejected', eventId: ev.eventId ?? null, ...bad };
+
+  const eventName = ev.nameOverride ?? mapEventName(ev.name, policy.eventNameOverrides);
+  const customData = buildCustom(ev);
+  const eventId = resolveEventId(ev, eventName, customData, policy, ctx);
+  const decisions = ev.decisions;
+
+  const priv = applyPrivacy(ev, eventName, policy);
+  if (priv.drop) return { kind: 'dropped', event: null, eventName, eventId, ...priv.drop, decisions };
+
+  let userData: MetaUserData;
+  if (priv.stripUserData) {
+    // Without advertising consent only the user agent (not an identifier on its own [M-BP]) is kept.
+    userData = typeof ev.user.client_user_agent === 'string' ? { client_user_agent: ev.user.client_user_agent } : {};
+  } else {
+    const ud = buildUserData(
+      ev.user,
+      { eventTimeMs: ev.eventTime * 1000, now: ctx.now, defaultCountry: policy.defaultCountry?.toLowerCase() },
+      decisions,
+    );
+    if ('rejected' in ud) return { kind: 'rejected', eventId, ...ud.rejected };
+    userData = ud.userData;
+  }
+
+  const event: MetaServerEvent = {
+    event_name: eventName,
+    event_time: ev.eventTime,
+    event_id: eventId,
+    action_source: ev.actionSource,
+    user_data: userData,
+  };
+  if (ev.eventSourceUrl !== undefined) event.event_source_url = ev.eventSourceUrl;
+  if (ev.referrerUrl !== undefined) event.referrer_url = ev.referrerUrl;
+  if (ev.optOut) event.opt_out = true;
+  if (customData) event.custom_data = customData;
+  if (priv.dpo) {
+    event.data_processing_options = priv.dpo.options;
+    if (priv.dpo.country !== undefined) event.data_processing_options_country = priv.dpo.country;
+    if (priv.dpo.state !== undefined) event.data_processing_options_state = priv.dpo.state;
+  }
+  for (const k of Object.keys(ev.extra)) event[k] = ev.extra[k];
+
+  const fail = checkGates(event, policy, ctx.now, { skipSendConditions: priv.stripUserData });
+  if (fail) return { kind: 'dropped', event, eventName, eventId, ...fail, decisions };
+  return { kind: 'send', event, decisions };
+}
+
+function buildCustom(ev: ParsedEvent): MetaCustomData | undefined {
+  let cd: MetaCustomData | undefined;
+  if (ev.commerce) {
+    cd = buildCustomData(ev.commerce);
+    if (ev.customDataOverride) Object.assign(cd, ev.customDataOverride);
+  } else if (ev.customData) {
+    cd = { ...ev.customData };
+  }
+  if (!cd) return undefined;
+  // Meta's SDK upper-cases the currency before validating it against ISO 4217 [SDK-N normalizeCurrency].
+  if (typeof cd.currency === 'string') cd.currency = cd.currency.trim().toUpperCase();
+  return Object.keys(cd).length > 0 ? cd : undefined;
+}
+
+function resolveEventId(
+  ev: ParsedEvent,
+  eventName: string,
+  cd: MetaCustomData | undefined,
+  policy: TenantPolicy,
+  ctx: TransformCtx,
+): string {
+  if (ev.eventId !== undefined) return ev.eventId;
+  const tpl = Object.hasOwn(policy.eventIdTemplates, eventName) ? policy.eventIdTemplates[eventName] : undefined;
+  const orderId = cd?.order_id;
+  if (tpl !== undefined && (typeof orderId === 'string' || typeof orderId === 'number')) {
+    // Same order → same event_id, so a resent order deduplicates at Meta [M-DD].
+    ev.decisions.push({ code: 'event_id_from_template', message: `event_id built from template "${tpl}"`, field: 'event_id' });
+    return tpl.replace(TEMPLATE_RE, (_m, k: string) => (k === 'order_id' ? String(orderId) : eventName));
+  }
+  ev.decisions.push({ code: 'event_id_generated', message: 'no event_id: one was generated', field: 'event_id' });
+  return ctx.newId ? ctx.newId() : randomUUID();
+}

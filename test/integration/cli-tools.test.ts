@@ -1,0 +1,91 @@
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEmulator, type Emulator } from '../../src/emulator/index.js';
+import { openRelayStore } from '../../src/relay.js';
+import { loadConfig } from '../../src/config/config.js';
+import { createDeliveryQueue } from '../../src/store/delivery-queue.js';
+import { storeEvents } from '../../src/store/events.js';
+import { dialects, type TestDatabase } from '../helpers/databases.js';
+import { ENCRYPTION_KEY } from '../helpers/relay.js';
+
+const run = promisify(execFile);
+const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+
+/** Runs the CLI with `input` on stdin and resolves with its stdout. */
+function withStdin(args: string[], input: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...CLI, ...args], { env });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err}`))));
+    child.stdin.end(input);
+  });
+}
+
+describe('capi-relay preview', () => {
+  it('prints the exact Meta event, or why it is dropped, per line', async () => {
+    const lines = [
+      JSON.stringify({ event: 'purchase', event_id: 'p1', value: 42.5, currency: 'EUR', url: 'https://shop.example/t', user: { email: ' Jane@Example.com', user_agent: 'UA', ip: '203.0.113.7' } }),
+      JSON.stringify({ event_name: 'Purchase', event_time: 1, action_source: 'website', user_data: {} }),
+      'not json',
+    ];
+    const out = (await withStdin(['preview'], `${lines.join('\n')}\n`)).trim().split('\n').map((l) => JSON.parse(l));
+    expect(out).toHaveLength(3);
+    expect(out[0].event.event_name).toBe('Purchase');
+    expect(out[0].event.user_data.em).toEqual(['8c87b489ce35cf2e2f39f80e282cb2e804932a56a213983eeeb428407d43b52d']);
+    expect(out[0].event.user_data.client_ip_address).toBe('203.0.113.7');
+    expect(out[1].dropped.code).toEqual(expect.any(String));
+    expect(out[2].dropped.code).toBe('invalid_json');
+  });
+});
+
+describe.each(dialects)('test-connection and replay on $name', (dialect) => {
+  let db: TestDatabase;
+  let emulator: Emulator;
+  let env: NodeJS.ProcessEnv;
+  let good: string;
+  let bad: string;
+  let tenantId: string;
+
+  beforeAll(async () => {
+    emulator = createEmulator({ pixels: { '5550001': { name: 'Shop pixel', tokens: ['tok-good'] } } });
+    const graphUrl = await emulator.listen(0);
+    db = await dialect.create();
+    env = { ...process.env, CAPI_RELAY_DATA_DIR: db.dataDir, CAPI_RELAY_ENCRYPTION_KEY: ENCRYPTION_KEY, CAPI_RELAY_GRAPH_URL: graphUrl };
+    if (db.databaseUrl) env.CAPI_RELAY_DATABASE_URL = db.databaseUrl;
+    else delete env.CAPI_RELAY_DATABASE_URL;
+    const ctx = await openRelayStore(loadConfig({ flags: { dataDir: db.dataDir, databaseUrl: db.databaseUrl, encryptionKey: ENCRYPTION_KEY } }));
+    const tenant = await ctx.tenants.createTenant('T');
+    tenantId = tenant.id;
+    good = (await ctx.tenants.addPixel({ tenantId, pixelId: '5550001', accessToken: 'tok-good' })).id;
+    bad = (await ctx.tenants.addPixel({ tenantId, pixelId: '5550001', accessToken: 'tok-bad' })).id;
+    const now = Date.now();
+    const event = { event_name: 'Lead', event_time: Math.floor(now / 1000), event_id: 'l1', action_source: 'website' as const, user_data: { em: ['a'.repeat(64)] } };
+    await storeEvents(ctx.store, { id: tenantId, forwarding: true }, [{ eventName: 'Lead', eventId: 'l1', source: 'api', event, decisions: [] }], now);
+    const ids = (await ctx.store.db.selectFrom('deliveries').select('id').execute()).map((r) => r.id);
+    await createDeliveryQueue(ctx.store, ctx.box).markDead(ids, { reason: 'Meta said no' }, now);
+    await ctx.store.close();
+  });
+  afterAll(async () => {
+    await emulator?.close();
+    await db?.cleanup();
+  });
+
+  it('reports "verified: <pixel name>" for a good token and exactly what is wrong for a bad one', async () => {
+    const ok = JSON.parse((await run(process.execPath, [...CLI, 'test-connection', '--pixel', good, '--json'], { env })).stdout);
+    expect(ok).toMatchObject({ ok: true, message: 'verified: Shop pixel' });
+    const res = await run(process.execPath, [...CLI, 'test-connection', '--pixel', bad, '--json'], { env }).catch((e: { stdout: string; code: number }) => e);
+    expect((res as { code: number }).code).toBe(1);
+    expect(JSON.parse((res as { stdout: string }).stdout)).toMatchObject({ ok: false, problem: 'token' });
+  });
+
+  it('re-queues dead deliveries once', async () => {
+    const first = JSON.parse((await run(process.execPath, [...CLI, 'replay', '--tenant', tenantId, '--json'], { env })).stdout);
+    expect(first).toEqual({ requeued: 2 });
+    const again = JSON.parse((await run(process.execPath, [...CLI, 'replay', '--tenant', tenantId, '--json'], { env })).stdout);
+    expect(again).toEqual({ requeued: 0 });
+  });
+});
