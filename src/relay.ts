@@ -9,6 +9,7 @@ import { createGraphClient, type GraphClient } from './delivery/graph-client.js'
 import { createIngestService } from './ingest/ingest-service.js';
 import { createDeliveryQueue } from './store/delivery-queue.js';
 import { createSourceRepository, type SourceRepository } from './store/sources.js';
+import { createSwitchRepository } from './store/switches.js';
 import { openStore, type Store } from './store/database.js';
 import { createSecretBox, resolveEncryptionKey } from './store/secret-box.js';
 import { createTenantRepository, type TenantRepository } from './store/tenants.js';
@@ -51,6 +52,7 @@ export async function createRelay(config: Config, logger: Logger, clock: () => n
         graph,
         clock: { now: clock },
         workerId: `${process.pid}-${randomUUID().slice(0, 8)}`,
+        leaseMs: config.deliveryLeaseMs,
         logger: logger.child({ component: 'delivery' }),
         onOutcome: (e) => {
           if (e.outcome.kind === 'success') metrics.sent.inc(e.deliveryIds.length);
@@ -58,8 +60,8 @@ export async function createRelay(config: Config, logger: Logger, clock: () => n
         },
       })
     : null;
-  const ingest = createIngestService({ store, metrics, clock, onQueued: () => engine?.wake() });
-  const app = await buildApp({ config, store, tenants, sources, ingest, metrics, logger, graph });
+  const ingest = createIngestService({ store, metrics, clock, onQueued: () => engine?.wake(), switches: createSwitchRepository(store, clock) });
+  const app = await buildApp({ config, store, tenants, sources, ingest, metrics, logger, graph, onQueued: () => engine?.wake() });
   const relay: Relay = {
     app,
     store,

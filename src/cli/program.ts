@@ -5,6 +5,8 @@ import { createRelay, openRelayStore } from '../relay.js';
 import { migrateToLatest } from '../store/migrations.js';
 import type { Kysely } from 'kysely';
 import { registerToolCommands } from './tools-commands.js';
+import { registerOriginCommands } from './origins-commands.js';
+import { registerSourceCommands } from './sources-commands.js';
 
 interface StoreFlags {
   dataDir?: string;
@@ -186,5 +188,7 @@ export function runCli(): Command {
 
   const ctx: CliContext = { storeOptions, withStore, print, configFrom };
   registerToolCommands(program, ctx);
+  registerOriginCommands(program, ctx);
+  registerSourceCommands(program, ctx);
   return program;
 }

@@ -16,6 +16,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ env: { CAPI_RELAY_PORT: '9000' }, flags: { port: 9100 } }).port).toBe(9100);
   });
 
+  it('reads booleans from the environment as words', () => {
+    expect(loadConfig({ env: { CAPI_RELAY_DELIVERY_ENABLED: 'false' } }).deliveryEnabled).toBe(false);
+    expect(loadConfig({ env: { CAPI_RELAY_DELIVERY_ENABLED: '1' } }).deliveryEnabled).toBe(true);
+    expect(() => loadConfig({ env: { CAPI_RELAY_DELIVERY_ENABLED: 'maybe' } })).toThrow(/deliveryEnabled/);
+  });
+
   it('stops with a message naming the setting', () => {
     expect(() => loadConfig({ env: { CAPI_RELAY_PORT: 'eighty' } })).toThrow(ConfigError);
     expect(() => loadConfig({ env: { CAPI_RELAY_PORT: 'eighty' } })).toThrow(/port.*CAPI_RELAY_PORT/);

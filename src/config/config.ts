@@ -21,7 +21,23 @@ export const configSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     maxEventsPerRequest: z.coerce.number().int().min(1).max(1000).default(1000),
     bodyLimitBytes: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
-    deliveryEnabled: z.coerce.boolean().default(true),
+    // Not z.coerce.boolean(): it reads the string "false" from the environment as true.
+    deliveryEnabled: z
+      .union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')])
+      .default(true),
+    /** Public base URL of the relay, used to print webhook URLs (default http://localhost:<port>). */
+    publicUrl: z.string().url().optional(),
+    deliveryLeaseMs: z.coerce.number().int().min(1000).default(60_000),
+    /** Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For is believed for the browser's IP. */
+    trustedProxies: z
+      .preprocess((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter((x) => x !== '') : v), z.array(z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'must be IPs or CIDRs, comma-separated')))
+      .default([]),
+    /** Browser events per minute per IP and tenant on POST /v1/collect (burst: the same number). */
+    collectRatePerMinute: z.coerce.number().int().min(1).default(120),
+    /** Dashboard sign-in password (the admin token also works); unset with no adminToken = dashboard off. */
+    adminPassword: z.string().min(12, 'must be at least 12 characters').optional(),
+    /** Key that signs dashboard session cookies (default: random per process; sessions are in memory anyway). */
+    sessionSecret: z.string().min(32, 'must be at least 32 characters').optional(),
   })
   .strict();
 
@@ -42,6 +58,12 @@ export const ENV_NAMES: Record<keyof ConfigInput, string> = {
   maxEventsPerRequest: 'CAPI_RELAY_MAX_EVENTS_PER_REQUEST',
   bodyLimitBytes: 'CAPI_RELAY_BODY_LIMIT_BYTES',
   deliveryEnabled: 'CAPI_RELAY_DELIVERY_ENABLED',
+  publicUrl: 'CAPI_RELAY_PUBLIC_URL',
+  deliveryLeaseMs: 'CAPI_RELAY_DELIVERY_LEASE_MS',
+  trustedProxies: 'CAPI_RELAY_TRUSTED_PROXIES',
+  collectRatePerMinute: 'CAPI_RELAY_COLLECT_RATE_PER_MINUTE',
+  adminPassword: 'CAPI_RELAY_ADMIN_PASSWORD',
+  sessionSecret: 'CAPI_RELAY_SESSION_SECRET',
 };
 
 export class ConfigError extends Error {

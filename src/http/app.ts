@@ -8,8 +8,12 @@ import type { TenantRepository } from '../store/tenants.js';
 import { errorBody, HttpError } from './errors.js';
 import type { Metrics } from './metrics.js';
 import { registerAdminRoutes } from './routes/admin.js';
+import { registerCollectRoutes, registerOriginAdminRoutes } from './routes/collect.js';
 import { registerIngestRoutes } from './routes/ingest.js';
 import { registerOpsRoutes } from './routes/ops.js';
+import { registerDashboardRoutes } from './routes/dashboard.js';
+import { registerAdminSourceRoutes } from './routes/admin-sources.js';
+import { registerWebhookRoutes } from './routes/webhooks.js';
 
 export interface AppDeps {
   config: Config;
@@ -17,6 +21,8 @@ export interface AppDeps {
   tenants: TenantRepository;
   sources: SourceRepository;
   graph: GraphClient;
+  /** Called when work was queued outside ingest (a replay), so delivery wakes at once. */
+  onQueued?: () => void;
   ingest: IngestService;
   metrics: Metrics;
   logger: FastifyBaseLogger;
@@ -52,7 +58,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(async (scope) => registerOpsRoutes(scope, deps));
+  await app.register(async (scope) => registerDashboardRoutes(scope, deps));
   await app.register(async (scope) => registerIngestRoutes(scope, deps));
   await app.register(async (scope) => registerAdminRoutes(scope, deps), { prefix: '/api/v1' });
+  await app.register(async (scope) => registerWebhookRoutes(scope, deps));
+  await app.register(async (scope) => registerAdminSourceRoutes(scope, deps), { prefix: '/api/v1' });
+  await app.register(async (scope) => registerCollectRoutes(scope, deps));
+  await app.register(async (scope) => registerOriginAdminRoutes(scope, deps), { prefix: '/api/v1' });
   return app;
 }

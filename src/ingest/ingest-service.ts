@@ -2,6 +2,7 @@ import type { TransformResult } from '../core/meta-event.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Store } from '../store/database.js';
 import { type EventToStore, storeEvents } from '../store/events.js';
+import { switchOf, type SwitchRepository } from '../store/switches.js';
 import type { TenantView } from '../store/tenants.js';
 import { parsePolicy, type TenantPolicy, transformEvent } from '../transform/transform.js';
 
@@ -12,6 +13,8 @@ export interface IngestResult {
   message?: string;
 }
 
+const FORWARDING_OFF = { code: 'forwarding_off', message: 'the tenant master switch is off' };
+
 export interface IngestOptions {
   source: string;
   simulated?: boolean;
@@ -21,7 +24,7 @@ export interface IngestOptions {
  * The one path every channel takes: transform (map, privacy, normalize+hash, gates), then store
  * and queue in one transaction. Answers one result per input, in input order.
  */
-export function createIngestService(deps: { store: Store; metrics: Metrics; clock: () => number; onQueued?: () => void }) {
+export function createIngestService(deps: { store: Store; metrics: Metrics; clock: () => number; onQueued?: () => void; switches?: SwitchRepository }) {
   const policyCache = new Map<string, { raw: string; policy: TenantPolicy }>();
 
   function policyOf(tenant: TenantView): TenantPolicy {
@@ -34,6 +37,9 @@ export function createIngestService(deps: { store: Store; metrics: Metrics; cloc
   }
 
   return {
+    /** The injected clock, so channels (webhook signature windows) read the same time as ingest. */
+    now: (): number => deps.clock(),
+
     async ingest(tenant: TenantView, inputs: unknown[], opts: IngestOptions): Promise<IngestResult[]> {
       const now = deps.clock();
       const policy = policyOf(tenant);
@@ -54,6 +60,14 @@ export function createIngestService(deps: { store: Store; metrics: Metrics; cloc
         toStore.push(item);
         storeIndex.push(i);
       });
+      // Per-event switches: a sendable event whose switch is off is stored as skipped, in the same transaction.
+      const off = toStore.length > 0 && tenant.forwarding && deps.switches ? await deps.switches.offSet(tenant.id) : new Set<string>();
+      if (off.size > 0) {
+        for (const item of toStore) {
+          const name = switchOf(item.eventName);
+          if (!item.drop && name && off.has(name)) item.skip = { code: 'event_switch_off', message: `the ${name} switch is off: logged, not forwarded` };
+        }
+      }
       if (toStore.length > 0) {
         const outcomes = await storeEvents(deps.store, { id: tenant.id, forwarding: tenant.forwarding }, toStore, now);
         let queued = false;
@@ -66,15 +80,14 @@ export function createIngestService(deps: { store: Store; metrics: Metrics; cloc
             return;
           }
           deps.metrics.ingested.inc({ source: opts.source });
-          if (o.eventStatus === 'queued') {
+          const notSent = item.drop ?? item.skip ?? (o.eventStatus === 'skipped' ? FORWARDING_OFF : null);
+          if (o.eventStatus === 'queued' || !notSent) {
             queued = true;
             results[i] = { event_id: item.eventId, status: 'accepted' };
-          } else if (item.drop) {
-            deps.metrics.dropped.inc({ code: item.drop.code });
-            results[i] = { event_id: item.eventId, status: 'accepted', code: item.drop.code, message: `stored, not sent: ${item.drop.message}` };
-          } else {
-            results[i] = { event_id: item.eventId, status: 'accepted', code: 'forwarding_off', message: 'stored, not sent: the tenant master switch is off' };
+            return;
           }
+          if (item.drop) deps.metrics.dropped.inc({ code: item.drop.code });
+          results[i] = { event_id: item.eventId, status: 'accepted', code: notSent.code, message: `stored, not sent: ${notSent.message}` };
         });
         if (queued) deps.onQueued?.();
       }

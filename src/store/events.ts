@@ -12,6 +12,8 @@ export interface EventToStore {
   event: MetaServerEvent | null;
   decisions: Decision[];
   drop?: { code: string; message: string } | undefined;
+  /** Valid and sendable, but a switch says not to forward it: stored as `skipped` with this reason. */
+  skip?: { code: string; message: string } | undefined;
 }
 
 export type StoreOutcome = { status: 'accepted'; rowId: string; eventStatus: EventsTable['status'] } | { status: 'duplicate' };
@@ -42,7 +44,8 @@ export async function storeEvents(
       return;
     }
     firstIndexByKey.set(key, i);
-    const status: EventsTable['status'] = item.drop ? 'dropped' : tenant.forwarding ? 'queued' : 'skipped';
+    const status: EventsTable['status'] = item.drop ? 'dropped' : tenant.forwarding && !item.skip ? 'queued' : 'skipped';
+    const skip = item.skip ?? (status === 'skipped' ? { code: 'forwarding_off', message: 'the tenant master switch is off: logged, not forwarded' } : null);
     rows.push({
       id: randomUUID(),
       tenant_id: tenant.id,
@@ -55,8 +58,8 @@ export async function storeEvents(
       status,
       ...splitClearFields(item.event),
       decisions: JSON.stringify(item.decisions),
-      drop_code: item.drop?.code ?? (status === 'skipped' ? 'forwarding_off' : null),
-      drop_message: item.drop?.message ?? (status === 'skipped' ? 'the tenant master switch is off: logged, not forwarded' : null),
+      drop_code: item.drop?.code ?? skip?.code ?? null,
+      drop_message: item.drop?.message ?? skip?.message ?? null,
       simulated: item.simulated ? 1 : 0,
     });
     rowIndex.push(i);

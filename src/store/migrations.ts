@@ -119,15 +119,69 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
         .execute();
     },
   },
+  '0003_browser': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('allowed_origins')
+        .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('origin', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('allowed_origins_pk', ['tenant_id', 'origin'])
+        .execute();
+      // The CORS preflight asks "does any tenant allow this origin?" before a key is seen.
+      await db.schema.createIndex('allowed_origins_origin').on('allowed_origins').column('origin').execute();
+      await db.schema
+        .createTable('click_ids')
+        .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('fbp', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('click_id', 'text', (c) => c.notNull())
+        .addColumn('first_seen_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('click_ids_pk', ['tenant_id', 'fbp', 'kind', 'click_id'])
+        .execute();
+      await db.schema
+        .createTable('order_browsers')
+        .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('order_id', 'text', (c) => c.notNull())
+        .addColumn('fbp', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('order_browsers_pk', ['tenant_id', 'order_id', 'fbp'])
+        .execute();
+    },
+  },
+  '0004_switches': {
+    async up(db: Kysely<unknown>) {
+      // Per-tenant event switches (src/store/switches.ts); a missing row means the switch is on.
+      await db.schema
+        .createTable('event_switches')
+        .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('event_switches_pk', ['tenant_id', 'name'])
+        .execute();
+    },
+  },
 });
 
 function provider(adapter: DialectAdapter): MigrationProvider {
   return { getMigrations: () => Promise.resolve(migrations(adapter)) };
 }
 
+/**
+ * Kysely looks for its migration tables in every schema unless told which one: on a PostgreSQL database where
+ * another schema already has them (other tests, another app), it skips creating ours and then fails with
+ * `relation "kysely_migration_lock" does not exist`. Pin them to the connection's current schema.
+ */
+async function migrationSchema(db: Kysely<unknown>, adapter: DialectAdapter): Promise<{ migrationTableSchema?: string }> {
+  if (adapter.name !== 'postgres') return {};
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return rows[0] ? { migrationTableSchema: rows[0].schema } : {};
+}
+
 /** Applies every pending migration; safe to call from several nodes at once (Kysely locks). */
 export async function migrateToLatest(db: Kysely<unknown>, adapter: DialectAdapter): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: provider(adapter) });
+  const migrator = new Migrator({ db, provider: provider(adapter), ...(await migrationSchema(db, adapter)) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
@@ -135,7 +189,7 @@ export async function migrateToLatest(db: Kysely<unknown>, adapter: DialectAdapt
 
 /** True when no migration is pending (used by /readyz). */
 export async function migrationsCurrent(db: Kysely<unknown>, adapter: DialectAdapter): Promise<boolean> {
-  const migrator = new Migrator({ db, provider: provider(adapter) });
+  const migrator = new Migrator({ db, provider: provider(adapter), ...(await migrationSchema(db, adapter)) });
   const list = await migrator.getMigrations();
   return list.every((m) => m.executedAt !== undefined);
 }

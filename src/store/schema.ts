@@ -97,7 +97,34 @@ export interface SourcesTable {
   created_at: number;
 }
 
+/** Origins a tenant's snippet may post from (POST /v1/collect checks the Origin header). */
+export interface AllowedOriginsTable {
+  tenant_id: string;
+  origin: string;
+  created_at: number;
+}
+
+/** Ad click ids seen by the snippet, tied to the pseudonymous _fbp browser id (no PII). */
+export interface ClickIdsTable {
+  tenant_id: string;
+  fbp: string;
+  kind: 'fbclid' | 'gclid';
+  click_id: string;
+  first_seen_at: number;
+}
+
+/** Which browser (_fbp) reported which order, so orders can be credited to that browser's clicks. */
+export interface OrderBrowsersTable {
+  tenant_id: string;
+  order_id: string;
+  fbp: string;
+  created_at: number;
+}
+
 export interface Database {
+  allowed_origins: AllowedOriginsTable;
+  click_ids: ClickIdsTable;
+  order_browsers: OrderBrowsersTable;
   sources: SourcesTable;
   tenants: TenantsTable;
   pixels: PixelsTable;

@@ -20,11 +20,17 @@ describe('checkGates', () => {
     expect(code({ custom_data: { value: 10, currency: 'XYZ' } })).toBe('invalid_currency');
     expect(code({ custom_data: { value: 10 } })).toBe('invalid_currency');
   });
-  it('website events need an http(s) URL and a user agent', () => {
-    expect(code({ event_source_url: undefined })).toBe('missing_event_source_url');
-    expect(code({ event_source_url: 'ftp://x' })).toBe('invalid_event_source_url');
-    expect(code({ user_data: { em: ['h'] } })).toBe('missing_client_user_agent');
-    expect(code({ action_source: 'email', event_source_url: undefined, user_data: { em: ['h'] } })).toBeNull();
+  it('website events need an http(s) URL and a user agent when strictWebsiteFields is on', () => {
+    const strict = parsePolicy({ strictWebsiteFields: true });
+    expect(code({ event_source_url: undefined }, strict)).toBe('missing_event_source_url');
+    expect(code({ event_source_url: 'ftp://x' }, strict)).toBe('invalid_event_source_url');
+    expect(code({ user_data: { em: ['h'] } }, strict)).toBe('missing_client_user_agent');
+    expect(code({ action_source: 'email', event_source_url: undefined, user_data: { em: ['h'] } }, strict)).toBeNull();
+  });
+  it('by default sends website events without URL or user agent, recording a warning for each', () => {
+    const warnings: { code: string }[] = [];
+    expect(checkGates({ ...ok, event_source_url: undefined, user_data: { em: ['h'] } }, defaultPolicy, NOW, {}, warnings as never)).toBeNull();
+    expect(warnings.map((w) => w.code)).toEqual(['missing_event_source_url', 'missing_client_user_agent']);
   });
   it('time window: 7 days, 62 for physical_store, 5 minutes into the future', () => {
     expect(code({ event_time: T - 7 * 86400 })).toBeNull();

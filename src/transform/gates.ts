@@ -2,7 +2,7 @@
  * Final checks on a built event against Meta's required fields and the tenant's send conditions.
  * A failure means the event is dropped (stored, never delivered) with a stable code.
  */
-import { ACTION_SOURCES, type MetaServerEvent } from '../core/meta-event.js';
+import { ACTION_SOURCES, type Decision, type MetaServerEvent } from '../core/meta-event.js';
 import type { TenantPolicy } from './policy.js';
 
 // ISO 4217 active currency codes: "Currency must be a valid ISO 4217 three-digit currency code" [M-STD].
@@ -37,6 +37,8 @@ export function checkGates(
   policy: TenantPolicy,
   nowMs: number,
   opts: { skipSendConditions?: boolean } = {},
+  /** Receives the gate's warnings (recorded on the event as decisions). */
+  warnings?: Decision[],
 ): GateFailure | null {
   if (!(ACTION_SOURCES as readonly string[]).includes(ev.action_source)) {
     return { code: 'invalid_action_source', message: `action_source "${ev.action_source}" is not valid` };
@@ -61,14 +63,21 @@ export function checkGates(
     }
   }
   if (ev.action_source === 'website') {
-    // Website events "require the client_user_agent, action_source, and event_source_url" [M-PAR].
-    if (!ev.event_source_url) return { code: 'missing_event_source_url', message: 'website events need event_source_url' };
-    if (!HTTP_URL_RE.test(ev.event_source_url)) {
-      return { code: 'invalid_event_source_url', message: 'event_source_url must begin with http:// or https://' };
+    // Website events "require the client_user_agent, action_source, and event_source_url" [M-PAR], yet Meta is
+    // observed to accept them without (LIVE §B3): order webhooks rarely carry a browser's user agent, and dropping
+    // a paid order loses the very conversion the relay exists to save. So by default a missing value is
+    // recorded as a warning and the event is sent; `strictWebsiteFields` turns the warnings into drops.
+    const missing: GateFailure[] = [];
+    if (!ev.event_source_url) missing.push({ code: 'missing_event_source_url', message: 'website events need event_source_url' });
+    else if (!HTTP_URL_RE.test(ev.event_source_url)) {
+      missing.push({ code: 'invalid_event_source_url', message: 'event_source_url must begin with http:// or https://' });
     }
     if (!ev.user_data.client_user_agent) {
-      return { code: 'missing_client_user_agent', message: 'website events need user_data.client_user_agent' };
+      missing.push({ code: 'missing_client_user_agent', message: 'website events need user_data.client_user_agent' });
     }
+    const first = missing[0];
+    if (first && policy.strictWebsiteFields) return first;
+    for (const m of missing) warnings?.push({ code: m.code, message: `${m.message} (sent anyway; strictWebsiteFields drops it)` });
   }
   if (!opts.skipSendConditions) return checkSendConditions(ev, policy);
   return null;

@@ -43,6 +43,8 @@ export const policySchema = z
      * e.g. `{ Purchase: 'purchase:{order_id}' }`, so retries of the same order deduplicate [M-DD].
      * Placeholders: `{order_id}`, `{event_name}`.
      */
+    /** Drop website events without event_source_url or client_user_agent instead of sending them with a warning. */
+    strictWebsiteFields: z.boolean().default(false),
     eventIdTemplates: z.record(z.string(), z.string()).default({ Purchase: 'purchase:{order_id}' }),
   })
   .strict();

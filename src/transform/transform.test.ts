@@ -139,8 +139,11 @@ describe('transformEvent: Meta-native shape', () => {
     expect(old).toMatchObject({ kind: 'dropped', code: 'event_time_too_old' });
     const store = transformEvent({ ...native, action_source: 'physical_store', event_time: T - 30 * 86400 }, defaultPolicy, ctx);
     expect(store.kind).toBe('send');
-    const noUa = transformEvent({ ...native, user_data: { em: 'a@b.co' } }, defaultPolicy, ctx);
+    const noUa = transformEvent({ ...native, user_data: { em: 'a@b.co' } }, parsePolicy({ strictWebsiteFields: true }), ctx);
     expect(noUa).toMatchObject({ kind: 'dropped', code: 'missing_client_user_agent' });
+    const sentAnyway = transformEvent({ ...native, user_data: { em: 'a@b.co' } }, defaultPolicy, ctx);
+    expect(sentAnyway.kind).toBe('send');
+    expect(sentAnyway.kind === 'send' && sentAnyway.decisions.map((d) => d.code)).toContain('missing_client_user_agent');
   });
 
   it('rejects unknown event-level and user_data keys', () => {

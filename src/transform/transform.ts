@@ -72,7 +72,7 @@ export function transformEvent(input: unknown, policy: TenantPolicy, ctx: Transf
   }
   for (const k of Object.keys(ev.extra)) event[k] = ev.extra[k];
 
-  const fail = checkGates(event, policy, ctx.now, { skipSendConditions: priv.stripUserData });
+  const fail = checkGates(event, policy, ctx.now, { skipSendConditions: priv.stripUserData }, decisions);
   if (fail) return { kind: 'dropped', event, eventName, eventId, ...fail, decisions };
   return { kind: 'send', event, decisions };
 }

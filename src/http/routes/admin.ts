@@ -7,6 +7,7 @@ import { policySchema } from '../../transform/policy.js';
 import type { AppDeps } from '../app.js';
 import { requireAdmin } from '../auth.js';
 import { HttpError } from '../errors.js';
+import { sessionAuth } from './dashboard.js';
 import { eventHistory, listQuery } from './ingest.js';
 
 const createTenantBody = z.object({ name: z.string().min(1).max(200), policy: z.record(z.string(), z.unknown()).optional() }).strict();
@@ -40,7 +41,10 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 /** The admin JSON API under /api/v1, authenticated with the admin token. */
 export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const { tenants } = deps;
-  app.addHook('onRequest', async (req) => requireAdmin(req, deps.config.adminToken));
+  // A dashboard session (cookie + CSRF token) stands in for the bearer token.
+  app.addHook('onRequest', async (req) => {
+    if (!sessionAuth(req, deps)) requireAdmin(req, deps.config.adminToken);
+  });
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof NotFoundError) return reply.status(404).send({ error: { code: 'not_found', message: err.message } });
     throw err;

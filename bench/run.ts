@@ -1,0 +1,225 @@
+/**
+ * `npm run bench`: end-to-end throughput vs Meta's SDK, latency at a steady rate, a backlog drain with the
+ * relay's peak RSS, and the transform alone vs the SDK. Relay and emulator run in separate processes.
+ * Sizes: BENCH_EVENTS (a), BENCH_STEADY_SECONDS (b), BENCH_BACKLOG (c), BENCH_TRANSFORM (d). Writes
+ * docs/benchmarks.md unless BENCH_WRITE_DOC=0.
+ */
+import Database from 'better-sqlite3';
+import { execSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { defaultPolicy, transformEvent } from '../src/transform/transform.js';
+import { createTenantWithPixel, relayEnv, startRelayProcess, TEST_ENCRYPTION_KEY, type RelayProcess } from '../test/helpers/processes.js';
+import { benchEvent, commerceEvent, load, percentile, PIXEL, postBatch, rssMb, sleep, startEmulatorProcess, TOKEN, until, type EmulatorProcess } from './harness.js';
+import { sdkBuildAll, sdkSend, type BenchEvent } from './sdk.js';
+
+const N = Number(process.env.BENCH_EVENTS ?? 50_000);
+const STEADY_S = Number(process.env.BENCH_STEADY_SECONDS ?? 15);
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 200_000);
+const TRANSFORM_N = Number(process.env.BENCH_TRANSFORM ?? 20_000);
+const CLIENTS = 4;
+
+const rows: { part: string; metric: string; value: string; target: string }[] = [];
+const log = (msg: string) => process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const nowSec = () => Math.floor(Date.now() / 1000);
+const events = (prefix: string, n: number): BenchEvent[] => Array.from({ length: n }, (_, i) => benchEvent(`${prefix}-${i}`, nowSec()));
+
+/** A relay process on a fresh SQLite data dir with one tenant and pixel. */
+async function freshRelay(emu: EmulatorProcess): Promise<{ relay: RelayProcess; key: string; dataDir: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'capi-relay-bench-'));
+  const env = relayEnv({ dataDir, encryptionKey: TEST_ENCRYPTION_KEY, graphUrl: emu.url });
+  const { ingestKey } = await createTenantWithPixel(env, PIXEL, TOKEN);
+  // BENCH_PROFILE=DIR writes a V8 CPU profile of each relay process there (on graceful exit).
+  const prof = process.env.BENCH_PROFILE;
+  return { relay: await startRelayProcess(env, prof ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', prof] } : {}), key: ingestKey, dataDir };
+}
+
+async function throughput(emu: EmulatorProcess): Promise<void> {
+  log(`(a) end-to-end: ${fmt(N)} events, batches of 1000, ${CLIENTS} clients`);
+  const { relay, key, dataDir } = await freshRelay(emu);
+  try {
+    await emu.reset();
+    const list = events('a', N);
+    const t0 = performance.now();
+    await load(relay.url, key, list, CLIENTS);
+    const ingested = performance.now() - t0;
+    const ok = await until(async () => (await emu.acceptedTotal()) >= N, 300_000);
+    const relayMs = performance.now() - t0;
+    if (!ok) throw new Error(`relay delivered only ${await emu.acceptedTotal()} of ${N}`);
+    log(`    relay: ingest answered in ${fmt(ingested)} ms, all delivered in ${fmt(relayMs)} ms`);
+    await emu.reset();
+    const t1 = performance.now();
+    await sdkSend(emu.url, PIXEL, TOKEN, events('sdk', N), CLIENTS);
+    const sdkMs = performance.now() - t1;
+    log(`    SDK: ${fmt(sdkMs)} ms`);
+    const relayRate = N / (relayMs / 1000);
+    const sdkRate = N / (sdkMs / 1000);
+    rows.push(
+      { part: 'a', metric: 'relay: ingest answered (events/s)', value: fmt(N / (ingested / 1000)), target: '' },
+      { part: 'a', metric: 'relay: ingest → delivered to emulator (events/s)', value: fmt(relayRate), target: '' },
+      { part: 'a', metric: 'SDK: build + POST to emulator (events/s)', value: fmt(sdkRate), target: '' },
+      { part: 'a', metric: 'ratio relay / SDK', value: fmt(relayRate / sdkRate, 2), target: '≥ 1.0' },
+    );
+  } finally {
+    await relay.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function latency(emu: EmulatorProcess): Promise<void> {
+  const rate = 2000;
+  const batch = 100;
+  const total = rate * STEADY_S;
+  log(`(b) latency: ${fmt(rate)} events/s for ${STEADY_S} s (batches of ${batch}), emulator latency 50 ms`);
+  const { relay, key, dataDir } = await freshRelay(emu);
+  try {
+    await emu.reset();
+    await emu.faults({ latencyMs: 50 });
+    const answered = new Map<string, number>();
+    const list = events('b', total);
+    const start = Date.now();
+    const pending: Promise<void>[] = [];
+    // Open loop: batches leave on schedule whether or not earlier ones were answered.
+    for (let i = 0; i < total; i += batch) {
+      const due = start + (i / rate) * 1000;
+      const wait = due - Date.now();
+      if (wait > 0) await sleep(wait);
+      pending.push(postBatch(relay.url, key, list.slice(i, i + batch), (ids, at) => ids.forEach((id) => answered.set(id, at))));
+    }
+    await Promise.all(pending);
+    await until(async () => (await emu.acceptedTotal()) >= total, 120_000);
+    const received = await emu.events();
+    const lat = received.map((r) => r.receivedAt - (answered.get(r.event.event_id) ?? NaN)).filter((x) => Number.isFinite(x)).sort((x, y) => x - y);
+    log(`    ${fmt(lat.length)} events matched; p50 ${fmt(percentile(lat, 50))} ms, p99 ${fmt(percentile(lat, 99))} ms`);
+    rows.push(
+      { part: 'b', metric: 'ingest answer → emulator receipt p50 (ms)', value: fmt(percentile(lat, 50)), target: '' },
+      { part: 'b', metric: 'ingest answer → emulator receipt p99 (ms)', value: fmt(percentile(lat, 99)), target: '≤ 1000' },
+      { part: 'b', metric: 'max (ms)', value: fmt(lat[lat.length - 1] ?? NaN), target: '' },
+    );
+  } finally {
+    await emu.clearFaults();
+    await relay.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function backlog(emu: EmulatorProcess): Promise<void> {
+  log(`(c) backlog: ${fmt(BACKLOG)} events while the emulator answers 503, then drain`);
+  const { relay, key, dataDir } = await freshRelay(emu);
+  let peak = 0;
+  const sampler = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssMb(relay.pid).rss);
+    } catch {
+      /* process gone */
+    }
+  }, 200);
+  try {
+    await emu.reset();
+    await emu.faults({ status5xx: { count: 1_000_000_000, status: 503 } });
+    const t0 = performance.now();
+    let lastLog = Date.now();
+    const chunk = 50_000;
+    for (let i = 0; i < BACKLOG; i += chunk) {
+      await load(relay.url, key, events(`c${i}`, Math.min(chunk, BACKLOG - i)), CLIENTS);
+      if (Date.now() - lastLog > 10_000) {
+        lastLog = Date.now();
+        log(`    ${fmt(i + chunk)} ingested, RSS ${fmt(rssMb(relay.pid).rss)} MB`);
+      }
+    }
+    const buildMs = performance.now() - t0;
+    const buildPeak = rssMb(relay.pid).peak;
+    log(`    backlog built in ${fmt(buildMs / 1000, 1)} s; relay peak RSS so far ${fmt(buildPeak)} MB`);
+    await emu.clearFaults();
+    // Every 503 pushed rows into exponential backoff; make them due now so the drain, not the backoff, is timed.
+    await sleep(1000);
+    const sqlite = new Database(join(dataDir, 'capi-relay.sqlite'), { timeout: 30_000 });
+    sqlite.prepare("update deliveries set next_attempt_at = 0 where status in ('queued', 'failed')").run();
+    sqlite.close();
+    const t1 = performance.now();
+    let lastCount = 0;
+    const ok = await until(async () => {
+      lastCount = await emu.acceptedTotal();
+      if (Date.now() - lastLog > 10_000) {
+        lastLog = Date.now();
+        log(`    drained ${fmt(lastCount)}, RSS ${fmt(rssMb(relay.pid).rss)} MB`);
+      }
+      return lastCount >= BACKLOG;
+    }, 420_000, 200);
+    const drainMs = performance.now() - t1;
+    const peakAll = Math.max(peak, rssMb(relay.pid).peak);
+    log(`    drain ${ok ? 'done' : 'INCOMPLETE'}: ${fmt(lastCount)} in ${fmt(drainMs / 1000, 1)} s; peak RSS ${fmt(peakAll)} MB`);
+    rows.push(
+      { part: 'c', metric: `backlog size (events; build time ${fmt(buildMs / 1000, 0)} s)`, value: fmt(BACKLOG), target: '1,000,000' },
+      { part: 'c', metric: 'relay peak RSS, build + drain (MB)', value: fmt(peakAll), target: '≤ 300' },
+      { part: 'c', metric: `drain rate (events/s)${ok ? '' : ' — INCOMPLETE'}`, value: fmt(lastCount / (drainMs / 1000)), target: '≥ 20,000' },
+    );
+  } finally {
+    clearInterval(sampler);
+    await emu.clearFaults();
+    await relay.stop(60_000);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function transformVsSdk(): void {
+  log(`(d) transform alone vs SDK build: ${fmt(TRANSFORM_N)} events`);
+  const list = events('d', TRANSFORM_N);
+  const inputs = list.map(commerceEvent);
+  const run = () => {
+    const now = Date.now();
+    let bytes = 0;
+    for (const input of inputs) {
+      const r = transformEvent(input, defaultPolicy, { now });
+      if (r.kind !== 'send') throw new Error(`transform did not send: ${JSON.stringify(r).slice(0, 200)}`);
+      bytes += JSON.stringify(r.event).length;
+    }
+    return bytes;
+  };
+  // First pass warms the JIT for both; the second is measured.
+  run();
+  sdkBuildAll(list);
+  let t = performance.now();
+  run();
+  const ours = TRANSFORM_N / ((performance.now() - t) / 1000);
+  t = performance.now();
+  sdkBuildAll(list);
+  const theirs = TRANSFORM_N / ((performance.now() - t) / 1000);
+  log(`    transform ${fmt(ours)} events/s, SDK ${fmt(theirs)} events/s`);
+  rows.push(
+    { part: 'd', metric: 'transform + JSON (events/s)', value: fmt(ours), target: '' },
+    { part: 'd', metric: 'SDK ServerEvent + normalize + JSON (events/s)', value: fmt(theirs), target: '' },
+    { part: 'd', metric: 'ratio transform / SDK', value: fmt(ours / theirs, 2), target: '≥ 3.0' },
+  );
+}
+
+function machine(): string {
+  const free = execSync('free -h').toString().trimEnd();
+  return `- CPU: ${cpus().length} cores (\`nproc\` = ${execSync('nproc').toString().trim()}), ${cpus()[0]?.model ?? 'unknown'}\n` +
+    `- memory: ${fmt(totalmem() / 2 ** 30, 1)} GiB\n- Node.js ${process.version}, SQLite (better-sqlite3), relay and emulator as separate processes on the same machine\n\n\`\`\`\n$ free -h\n${free}\n\`\`\``;
+}
+
+function table(): string {
+  return ['| part | metric | measured | target |', '| --- | --- | --- | --- |', ...rows.map((r) => `| ${r.part} | ${r.metric} | ${r.value} | ${r.target} |`)].join('\n');
+}
+
+const started = Date.now();
+const only = (process.env.BENCH_ONLY ?? 'abcd').split('');
+const emu = await startEmulatorProcess();
+try {
+  if (only.includes('d')) transformVsSdk();
+  if (only.includes('a')) await throughput(emu);
+  if (only.includes('b')) await latency(emu);
+  if (only.includes('c')) await backlog(emu);
+} finally {
+  emu.stop();
+}
+const md = table();
+process.stdout.write(`\n${md}\n\ntotal ${fmt((Date.now() - started) / 1000, 0)} s\n`);
+if (process.env.BENCH_WRITE_DOC !== '0') {
+  const { renderDoc } = await import('./doc.js');
+  writeFileSync('docs/benchmarks.md', renderDoc({ machine: machine(), table: md, date: new Date().toISOString().slice(0, 16).replace('T', ' '), sizes: { N, STEADY_S, BACKLOG, TRANSFORM_N } }));
+  log('wrote docs/benchmarks.md');
+}

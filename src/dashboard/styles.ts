@@ -1,0 +1,60 @@
+/** The dashboard's stylesheet: system fonts, one column on phones, readable tables on desktops. */
+export const DASHBOARD_CSS = String.raw`
+:root { --fg: #1b1f24; --muted: #57606a; --bg: #f6f8fa; --card: #fff; --line: #d0d7de; --accent: #0b57d0; --ok: #116329; --bad: #a40e26; --warn: #7d4e00; color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
+.skip { position: absolute; left: -999px; }
+.skip:focus { left: 8px; top: 8px; background: #fff; padding: 6px; z-index: 2; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.top { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 20px; padding: 10px 20px; background: #1b1f24; color: #fff; }
+.brand { font-weight: 700; }
+.top nav { display: flex; gap: 4px; flex-wrap: wrap; }
+.top nav a { color: #fff; padding: 6px 10px; border-radius: 6px; text-decoration: none; }
+.top nav a[aria-current="page"] { background: #3d444d; }
+.top nav a:hover { text-decoration: underline; }
+.current { color: #d1d9e0; margin-left: auto; }
+main { max-width: 1200px; margin: 0 auto; padding: 20px; }
+main:focus { outline: none; }
+h1 { font-size: 1.5rem; margin: 0 0 16px; }
+h2 { font-size: 1.15rem; margin: 24px 0 10px; }
+section.card, form.card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 16px; margin-bottom: 16px; }
+label { display: block; font-weight: 600; margin-bottom: 4px; }
+.field { margin-bottom: 12px; }
+.hint { color: var(--muted); font-size: .85rem; font-weight: 400; }
+input, select { font: inherit; padding: 7px 9px; border: 1px solid var(--line); border-radius: 6px; width: 100%; max-width: 420px; background: #fff; }
+button { font: inherit; padding: 7px 14px; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
+button.secondary { background: #fff; color: var(--accent); }
+.top button.secondary { border-color: #fff; }
+button:disabled { opacity: .6; cursor: default; }
+:focus-visible { outline: 3px solid #f4b400; outline-offset: 2px; }
+.row { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-end; }
+.row .field { flex: 1 1 180px; margin-bottom: 0; }
+.table-wrap { overflow-x: auto; background: var(--card); border: 1px solid var(--line); border-radius: 8px; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: 8px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { background: #eef1f4; font-size: .85rem; }
+tr:last-child td { border-bottom: 0; }
+code { font: .85rem/1.3 ui-monospace, SFMono-Regular, Menlo, monospace; overflow-wrap: break-word; }
+input[type=checkbox] { width: auto; margin: 0 6px 0 0; vertical-align: middle; }
+label.live { display: inline; font-weight: 400; }
+.status { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: .8rem; font-weight: 600; background: #eef1f4; margin: 0 4px 2px 0; }
+.status.sent, .status.active, .status.ok { background: #dafbe1; color: var(--ok); }
+.status.failed, .status.dead, .status.bad, .status.disabled { background: #ffebe9; color: var(--bad); }
+.status.queued, .status.sending, .status.paused, .status.dropped, .status.skipped { background: #fff8c5; color: var(--warn); }
+.error { color: var(--bad); font-weight: 600; }
+.result-ok { color: var(--ok); font-weight: 600; }
+.result-bad { color: var(--bad); font-weight: 600; }
+.notice { background: #ddf4ff; border: 1px solid #54aeff; border-radius: 8px; padding: 12px 16px; margin-bottom: 16px; }
+.details { background: #f6f8fa; }
+.details dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 12px; margin: 0 0 8px; }
+.details dt { font-weight: 600; }
+.details ol { margin: 0; padding-left: 20px; }
+.live { color: var(--muted); font-size: .85rem; }
+.login { max-width: 420px; margin: 60px auto; }
+@media (max-width: 600px) {
+  main { padding: 12px; }
+  .current { margin-left: 0; width: 100%; }
+  th.opt, td.opt { display: none; }
+  th, td { padding: 6px; }
+}
+`;

@@ -1,0 +1,171 @@
+/**
+ * Admin API (under /api/v1, admin token) for webhook sources, per-event switches and CSV uploads.
+ * The CLI uses the same validation (`checkNewSource`) so both reject the same input the same way.
+ */
+import type { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Config } from '../../config/config.js';
+import { importCsv, type CsvRowReport } from '../../ingest/csv-import.js';
+import { parseCsvMapping } from '../../sources/csv.js';
+import { isPlatform, type SourceSettings } from '../../sources/index.js';
+import { createSwitchRepository, isSwitchName, SWITCH_NAMES } from '../../store/switches.js';
+import { NotFoundError } from '../../store/tenants.js';
+import type { AppDeps } from '../app.js';
+import { requireAdmin } from '../auth.js';
+import { HttpError } from '../errors.js';
+
+export interface NewSource {
+  platform: string;
+  secret?: string | undefined;
+  currency?: string | undefined;
+  eventIdTemplate?: string | undefined;
+}
+
+const TEMPLATE_VARS = new Set(['order_id', 'order_number', 'platform']);
+
+/** Validates a new source; returns its settings or throws an Error whose message says what is wrong. */
+export function checkNewSource(input: NewSource): SourceSettings {
+  if (!isPlatform(input.platform)) throw new Error(`platform must be one of shopify, woocommerce, commerce7, stripe, generic; got "${input.platform}"`);
+  // Commerce7 signs nothing (its Basic auth is optional); every other platform needs its signing secret.
+  if (!input.secret && input.platform !== 'commerce7') throw new Error(`a ${input.platform} source needs --secret (the webhook signing secret)`);
+  const settings: SourceSettings = {};
+  if (input.currency !== undefined) {
+    if (!/^[a-z]{3}$/i.test(input.currency)) throw new Error(`currency "${input.currency}" is not a 3-letter ISO code`);
+    settings.currency = input.currency.toUpperCase();
+  }
+  if (input.eventIdTemplate !== undefined) {
+    const vars = [...input.eventIdTemplate.matchAll(/\{([a-z0-9_]+)\}/gi)].map((m) => m[1] ?? '');
+    const unknown = vars.filter((v) => !TEMPLATE_VARS.has(v));
+    if (vars.length === 0 || unknown.length > 0) throw new Error(`event id template must use {order_id}, {order_number} or {platform}; got "${input.eventIdTemplate}"`);
+    settings.eventIdTemplate = input.eventIdTemplate;
+  }
+  return settings;
+}
+
+/** The URL to paste into the platform's webhook settings. */
+export function webhookUrl(config: Config, platform: string, id: string): string {
+  const base = (config.publicUrl ?? `http://localhost:${config.port}`).replace(/\/+$/, '');
+  return `${base}/v1/webhooks/${platform}/${id}`;
+}
+
+const newSourceBody = z
+  .object({ platform: z.string(), secret: z.string().min(1).optional(), currency: z.string().optional(), eventIdTemplate: z.string().optional() })
+  .strict();
+const rotateBody = z.object({ secret: z.string().min(1) }).strict();
+const statusBody = z.object({ status: z.enum(['active', 'disabled']) }).strict();
+const switchesBody = z.record(z.string(), z.boolean());
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body ?? {});
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new HttpError('invalid_body', issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid body');
+  }
+  return r.data;
+}
+
+/** Most entries listed in an upload answer; the summary still counts every row. */
+const MAX_LISTED = 1000;
+
+export async function registerAdminSourceRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const switches = createSwitchRepository(deps.store);
+  app.addHook('onRequest', async (req) => requireAdmin(req, deps.config.adminToken));
+  app.setErrorHandler((err, _req, reply) => {
+    if (err instanceof NotFoundError) return reply.status(404).send({ error: { code: 'not_found', message: err.message } });
+    throw err;
+  });
+  // CSV uploads are handed over as a stream so a large file is never held in memory.
+  app.addContentTypeParser(['text/csv', 'text/plain'], (_req, payload, done) => done(null, payload));
+
+  app.get('/tenants/:id/sources', async (req) => {
+    const { id } = req.params as { id: string };
+    await deps.tenants.getTenant(id);
+    const list = await deps.sources.listSources(id);
+    return { sources: list.map((s) => ({ ...s, webhookUrl: webhookUrl(deps.config, s.platform, s.id) })) };
+  });
+  app.post('/tenants/:id/sources', async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const body = parse(newSourceBody, req.body);
+    await deps.tenants.getTenant(id);
+    let settings: SourceSettings;
+    try {
+      settings = checkNewSource(body);
+    } catch (err) {
+      throw new HttpError('invalid_body', (err as Error).message);
+    }
+    const created = await deps.sources.addSource({ tenantId: id, platform: body.platform, secret: body.secret, settings });
+    return reply.status(201).send({ id: created.id, webhookUrl: webhookUrl(deps.config, body.platform, created.id) });
+  });
+  app.post('/sources/:id/rotate-secret', async (req) => {
+    const { id } = req.params as { id: string };
+    await deps.sources.rotateSecret(id, parse(rotateBody, req.body).secret);
+    return { id, previousSecretValidForMs: 24 * 60 * 60 * 1000 };
+  });
+  app.post('/sources/:id/status', async (req) => {
+    const { id } = req.params as { id: string };
+    const { status } = parse(statusBody, req.body);
+    await deps.sources.setStatus(id, status);
+    return { id, status };
+  });
+
+  app.get('/tenants/:id/switches', async (req) => {
+    const { id } = req.params as { id: string };
+    const tenant = await deps.tenants.getTenant(id);
+    return { forwarding: tenant.forwarding, switches: await switches.list(id) };
+  });
+  app.put('/tenants/:id/switches', async (req) => {
+    const { id } = req.params as { id: string };
+    const body = parse(switchesBody, req.body);
+    const unknown = Object.keys(body).filter((k) => !isSwitchName(k));
+    if (unknown.length > 0) throw new HttpError('invalid_body', `unknown switch(es) ${unknown.join(', ')} (known: ${SWITCH_NAMES.join(', ')})`);
+    const tenant = await deps.tenants.getTenant(id);
+    for (const [name, on] of Object.entries(body)) if (isSwitchName(name)) await switches.set(id, name, on);
+    return { forwarding: tenant.forwarding, switches: await switches.list(id) };
+  });
+
+  app.post('/tenants/:id/imports', async (req) => {
+    const { id } = req.params as { id: string };
+    const tenant = await deps.tenants.getTenant(id);
+    if (!/^text\/(csv|plain)\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError('unsupported_media_type', 'send the file as Content-Type: text/csv');
+    const q = (req.query ?? {}) as Record<string, string | string[] | undefined>;
+    const maps = q.map === undefined ? [] : Array.isArray(q.map) ? q.map : [q.map];
+    let mapping;
+    try {
+      mapping = parseCsvMapping(maps);
+    } catch (err) {
+      throw new HttpError('invalid_parameter', (err as Error).message);
+    }
+    const currency = typeof q.currency === 'string' ? q.currency : undefined;
+    const dryRun = q.dry_run === '1' || q.dry_run === 'true';
+    const listed: { rejected: CsvRowReport[]; tooOld: CsvRowReport[]; notSent: CsvRowReport[]; events: CsvRowReport[] } = { rejected: [], tooOld: [], notSent: [], events: [] };
+    let truncated = false;
+    const keep = (list: CsvRowReport[], r: CsvRowReport) => (list.length < MAX_LISTED ? list.push(r) : (truncated = true));
+    let summary;
+    try {
+      summary = await importCsv({
+        ingest: deps.ingest,
+        tenant,
+        input: req.body as Readable,
+        mapping,
+        currency,
+        dryRun,
+        onRow: (r) => keep(r.kind === 'send' ? listed.events : r.kind === 'too_old' ? listed.tooOld : r.kind === 'not_sent' ? listed.notSent : listed.rejected, r),
+      });
+    } catch (err) {
+      // Malformed CSV (an unclosed quote …) stops the parser: say where, keep what was stored before.
+      if (String((err as { code?: unknown }).code ?? '').startsWith('CSV_')) throw new HttpError('invalid_body', `the CSV could not be read: ${(err as Error).message}`);
+      throw err;
+    }
+    const strip = (list: CsvRowReport[]) => list.map(({ kind: _k, ...rest }) => rest);
+    return {
+      dryRun,
+      summary,
+      rejected: strip(listed.rejected),
+      tooOld: strip(listed.tooOld),
+      notSent: strip(listed.notSent),
+      ...(dryRun ? { events: strip(listed.events) } : {}),
+      truncated,
+    };
+  });
+}

@@ -1,0 +1,163 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { createClientIpResolver } from '../../browser/client-ip.js';
+import { CollectInputError, mapCollectBody } from '../../browser/collect-event.js';
+import { createRateLimiter } from '../../browser/rate-limit.js';
+import { renderSdk } from '../../browser/sdk-source.js';
+import { createClickRepository } from '../../store/clicks.js';
+import { createOriginRepository, InvalidOriginError } from '../../store/origins.js';
+import { NotFoundError, type TenantView } from '../../store/tenants.js';
+import { parsePolicy } from '../../transform/transform.js';
+import type { AppDeps } from '../app.js';
+import { requireAdmin } from '../auth.js';
+import { HttpError } from '../errors.js';
+
+// A beacon carries one event: a small limit keeps abuse of a public endpoint cheap.
+const COLLECT_BODY_LIMIT = 64 * 1024;
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function consentCategoryOf(tenant: TenantView): string | null {
+  try {
+    return parsePolicy(tenant.policy).consent.advertisingCategory;
+  } catch {
+    return null; // ingest rejects a broken policy on its own; the snippet just does not gate
+  }
+}
+
+function allowOrigin(reply: FastifyReply, origin: string): void {
+  reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
+}
+
+/** The browser side: GET /sdk.js (the snippet) and POST /v1/collect (its beacons). */
+export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const origins = createOriginRepository(deps.store);
+  const clicks = createClickRepository(deps.store);
+  const clientIp = createClientIpResolver(deps.config.trustedProxies);
+  const limiter = createRateLimiter({ perMinute: deps.config.collectRatePerMinute });
+
+  app.get('/sdk.js', async (req, reply) => {
+    const q = (req.query ?? {}) as Record<string, string | undefined>;
+    const tenant = q.key ? await deps.tenants.authenticate(q.key, 'publishable') : null;
+    if (!tenant) throw new HttpError('unauthorized', 'load /sdk.js?key=<the tenant publishable key>');
+    // The Pixel is opt-in (?pixel=1): many stores already load it through their own tag.
+    const loadPixel = q.pixel === '1';
+    const pixelIds = loadPixel ? (await deps.tenants.listPixels(tenant.id)).filter((p) => p.status !== 'disabled').map((p) => p.pixelId) : [];
+    const body = renderSdk({
+      key: q.key as string,
+      endpoint: deps.config.publicUrl ?? `${req.protocol}://${req.host}`,
+      pixelIds,
+      loadPixel,
+      requireConsent: consentCategoryOf(tenant) !== null,
+      autoPageView: q.pageview !== '0',
+    });
+    return reply
+      .header('content-type', 'application/javascript; charset=utf-8')
+      // Short cache: a pixel or consent change reaches pages within minutes.
+      .header('cache-control', 'public, max-age=300')
+      .header('cross-origin-resource-policy', 'cross-origin')
+      .send(body);
+  });
+
+  app.options('/v1/collect', async (req, reply) => {
+    const origin = req.headers.origin;
+    // A preflight carries no key, so the question is only whether some tenant allows the origin.
+    if (!origin || !(await origins.isKnown(origin))) throw new HttpError('origin_not_allowed');
+    allowOrigin(reply, origin);
+    return reply
+      .header('access-control-allow-methods', 'POST, OPTIONS')
+      .header('access-control-allow-headers', 'content-type')
+      .header('access-control-max-age', '86400')
+      .status(204)
+      .send();
+  });
+
+  app.post('/v1/collect', { bodyLimit: COLLECT_BODY_LIMIT }, async (req, reply) => {
+    let raw: unknown = req.body;
+    // sendBeacon posts text/plain (no preflight); the text is JSON.
+    if (typeof raw === 'string') {
+      try {
+        raw = JSON.parse(raw);
+      } catch (err) {
+        throw new HttpError('invalid_json', `the body is not valid JSON: ${(err as Error).message}`);
+      }
+    }
+    const key = isObj(raw) && typeof raw.key === 'string' ? raw.key : '';
+    if (!key) throw new HttpError('unauthorized', 'send the tenant publishable key as "key" in the body');
+    const tenant = await deps.tenants.authenticate(key, 'publishable');
+    if (!tenant) throw new HttpError('unauthorized', 'invalid or revoked publishable key');
+    const origin = req.headers.origin;
+    if (!origin || !(await origins.isAllowed(tenant.id, origin))) {
+      throw new HttpError('origin_not_allowed', `Origin ${origin ?? '(none)'} is not on this tenant's allow-list`);
+    }
+    allowOrigin(reply, origin);
+    const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+    if (!limiter.take(`${tenant.id}|${ip ?? ''}`)) {
+      reply.header('retry-after', '1');
+      throw new HttpError('rate_limited');
+    }
+    const now = Date.now();
+    let mapped;
+    try {
+      mapped = mapCollectBody(raw, { ip, userAgent: req.headers['user-agent'], consentCategory: consentCategoryOf(tenant), now });
+    } catch (err) {
+      if (err instanceof CollectInputError) throw new HttpError('invalid_body', err.message);
+      throw err;
+    }
+    const results = await deps.ingest.ingest(tenant, [mapped.event], { source: 'browser' });
+    const c = mapped.clicks;
+    if (results[0]?.status !== 'rejected' && c.fbp) {
+      try {
+        await clicks.record({ tenantId: tenant.id, fbp: c.fbp, fbclid: c.fbclid, gclid: c.gclid, orderId: c.orderId });
+      } catch (err) {
+        // Attribution data is best effort: the event itself is already stored and queued.
+        req.log.warn({ err: { message: (err as Error).message } }, 'click ids not recorded');
+      }
+    }
+    return reply.status(202).send({ results });
+  });
+}
+
+const originBody = z.object({ origin: z.string().min(1).max(300) }).strict();
+
+/** Admin API for the allow-list: /api/v1/tenants/{id}/origins. */
+export async function registerOriginAdminRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const origins = createOriginRepository(deps.store);
+  app.addHook('onRequest', async (req) => requireAdmin(req, deps.config.adminToken));
+
+  async function tenantId(params: unknown): Promise<string> {
+    const { id } = params as { id: string };
+    try {
+      return (await deps.tenants.getTenant(id)).id;
+    } catch (err) {
+      if (err instanceof NotFoundError) throw new HttpError('not_found', err.message);
+      throw err;
+    }
+  }
+  function originOf(body: unknown): string {
+    const r = originBody.safeParse(body ?? {});
+    if (!r.success) throw new HttpError('invalid_body', 'expected {"origin": "https://shop.example"}');
+    return r.data.origin;
+  }
+  async function guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof InvalidOriginError) throw new HttpError('invalid_body', err.message);
+      throw err;
+    }
+  }
+
+  app.get('/tenants/:id/origins', async (req) => ({ origins: await origins.list(await tenantId(req.params)) }));
+  app.post('/tenants/:id/origins', async (req, reply) => {
+    const id = await tenantId(req.params);
+    const origin = await guard(() => origins.add(id, originOf(req.body)));
+    return reply.status(201).send({ origin, origins: await origins.list(id) });
+  });
+  app.delete('/tenants/:id/origins', async (req) => {
+    const id = await tenantId(req.params);
+    const removed = await guard(() => origins.remove(id, originOf(req.body ?? req.query)));
+    if (!removed) throw new HttpError('not_found', 'that origin is not on the allow-list');
+    return { origins: await origins.list(id) };
+  });
+}

@@ -1,0 +1,100 @@
+/**
+ * `POST /v1/webhooks/{platform}/{sourceId}`: platform webhooks. The body is kept as raw bytes because
+ * signatures are computed over the exact bytes; the source definition verifies, then maps to commerce
+ * events that take the one ingest path. Nothing is stored for a request that fails verification.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { isPlatform, sourceDefinitions, type WebhookRequest } from '../../sources/index.js';
+import { storeEvents } from '../../store/events.js';
+import type { TenantView } from '../../store/tenants.js';
+import type { IngestResult } from '../../ingest/ingest-service.js';
+import type { AppDeps } from '../app.js';
+import { errorBody } from '../errors.js';
+
+/** The event name of the log row kept for a delivery that could not be mapped. */
+export const UNMAPPABLE_EVENT = 'Unmappable';
+
+function headersOf(raw: Record<string, string | string[] | undefined>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(raw)) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+/**
+ * Keeps a record of a delivery the relay could not turn into a sendable event, without any customer
+ * data: only the delivery id (or a digest of the body), the code and the message. The platform gets a
+ * 2xx so it does not retry a payload that will never map.
+ */
+async function keepUnmappable(
+  deps: AppDeps,
+  tenant: TenantView,
+  source: string,
+  eventId: string,
+  drop: { code: string; message: string },
+  now: number,
+): Promise<IngestResult> {
+  const [outcome] = await storeEvents(
+    deps.store,
+    { id: tenant.id, forwarding: tenant.forwarding },
+    [{ eventName: UNMAPPABLE_EVENT, eventId, source, event: null, decisions: [], drop }],
+    now,
+  );
+  if (outcome?.status === 'duplicate') return { event_id: eventId, status: 'duplicate' };
+  deps.metrics.dropped.inc({ code: drop.code });
+  return { event_id: eventId, status: 'accepted', code: drop.code, message: `stored, not sent: ${drop.message}` };
+}
+
+export async function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  // Encapsulated: only this scope receives raw bytes, whatever the content type (WooCommerce pings are form-encoded).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.post('/v1/webhooks/:platform/:sourceId', async (req, reply: FastifyReply) => {
+    const { platform, sourceId } = req.params as { platform: string; sourceId: string };
+    const notFound = () => reply.status(404).send(errorBody('not_found', `no active ${platform} source ${sourceId}`));
+    if (!isPlatform(platform)) return notFound();
+    const source = await deps.sources.resolve(sourceId, platform);
+    if (!source) return notFound();
+    let tenant: TenantView;
+    try {
+      tenant = await deps.tenants.getTenant(source.tenantId);
+    } catch {
+      return notFound();
+    }
+    if (tenant.status !== 'active') return notFound();
+
+    const def = sourceDefinitions[platform];
+    const now = deps.ingest.now();
+    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const wreq: WebhookRequest = { headers: headersOf(req.headers), rawBody, now };
+    if (def.isPing?.(wreq)) return reply.status(200).send({ status: 'ignored', reason: 'ping', results: [] });
+
+    const verified = def.verify(wreq, source.secrets);
+    if (!verified.ok) {
+      // Log the code only: never the secret, the signature or the body.
+      req.log.warn({ platform, sourceId, code: verified.code }, 'webhook verification failed');
+      return reply.status(401).send({ error: { code: verified.code, message: verified.message } });
+    }
+
+    const sourceName = `webhook:${platform}`;
+    const parsed = def.parse(wreq, source.settings);
+    if (parsed.kind === 'ignore') return reply.status(200).send({ status: 'ignored', reason: parsed.reason, results: [] });
+    const fallbackId = parsed.deliveryId ?? `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
+    if (parsed.kind === 'unmappable') {
+      const r = await keepUnmappable(deps, tenant, sourceName, fallbackId, { code: parsed.code, message: parsed.message }, now);
+      return reply.status(200).send({ results: [r] });
+    }
+
+    const results = await deps.ingest.ingest(tenant, parsed.events, { source: sourceName });
+    // A mapped event the transform rejects would otherwise leave no trace: keep a PII-free record of it.
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i];
+      if (r?.status !== 'rejected') continue;
+      const id = results.length > 1 ? `${fallbackId}:${i}` : fallbackId;
+      const kept = await keepUnmappable(deps, tenant, sourceName, id, { code: r.code ?? 'rejected', message: r.message ?? 'rejected by the transform' }, now);
+      results[i] = { ...r, message: `${r.message ?? ''} (kept in the event log as ${UNMAPPABLE_EVENT} ${kept.event_id ?? ''})` };
+    }
+    return reply.status(200).send({ results });
+  });
+}

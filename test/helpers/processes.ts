@@ -1,0 +1,144 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+
+/**
+ * Real `capi-relay serve` child processes, for tests and benchmarks that need what an in-process relay
+ * cannot give: a SIGKILL mid-batch, several nodes on one database, the relay's own RSS.
+ */
+const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+const run = promisify(execFile);
+
+/** Same test key as helpers/relay.ts, kept here so process tests do not load the relay in-process. */
+export const TEST_ENCRYPTION_KEY = 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=';
+
+export interface RelayProcess {
+  url: string;
+  child: ChildProcess;
+  pid: number;
+  /** Resolves with the exit code (or signal name) once the process has exited. */
+  exited: Promise<number | string | null>;
+  /** Everything written to stdout/stderr so far (for failure messages). */
+  output(): string;
+  /** SIGKILL: no shutdown path runs, like a crashed machine. */
+  kill(): Promise<void>;
+  /** SIGTERM and wait (graceful shutdown), SIGKILL if it takes longer than `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** The relay's environment from a test database: every setting a child needs, nothing inherited by surprise. */
+export function relayEnv(settings: { databaseUrl?: string; dataDir: string; encryptionKey: string; graphUrl?: string; extra?: Record<string, string> }): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, CAPI_RELAY_DATA_DIR: settings.dataDir, CAPI_RELAY_ENCRYPTION_KEY: settings.encryptionKey, CAPI_RELAY_LOG_LEVEL: 'warn' };
+  // A leftover variable from the developer's shell must not point a SQLite test at PostgreSQL.
+  delete env.CAPI_RELAY_DATABASE_URL;
+  if (settings.databaseUrl) env.CAPI_RELAY_DATABASE_URL = settings.databaseUrl;
+  if (settings.graphUrl) env.CAPI_RELAY_GRAPH_URL = settings.graphUrl;
+  return { ...env, ...settings.extra };
+}
+
+/** Runs a CLI command (tenants create …) to completion and returns its stdout. */
+export async function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, [...CLI, ...args], { env });
+  return stdout;
+}
+
+/** Creates a tenant and one pixel through the CLI; returns the ingest key and pixel row id. */
+export async function createTenantWithPixel(env: NodeJS.ProcessEnv, pixelId: string, token: string): Promise<{ tenantId: string; ingestKey: string; pixelRowId: string }> {
+  // `tenants create` opens the store with migrations applied, so a fresh database needs no `migrate` first.
+  const tenant = JSON.parse(await cli(env, 'tenants', 'create', '--name', 'Bench Store', '--json')) as { id: string; ingestKey: string };
+  const pixel = JSON.parse(await cli(env, 'pixels', 'add', '--tenant', tenant.id, '--pixel-id', pixelId, '--token', token, '--json')) as { id: string };
+  return { tenantId: tenant.id, ingestKey: tenant.ingestKey, pixelRowId: pixel.id };
+}
+
+/** Starts `serve` on a free port and resolves once it logs its URL (bounded by `timeoutMs`). */
+export async function startRelayProcess(env: NodeJS.ProcessEnv, opts: { timeoutMs?: number; nodeArgs?: string[] } = {}): Promise<RelayProcess> {
+  // Info level is needed for the "listening" line that carries the URL.
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...CLI, 'serve', '--port', '0', '--host', '127.0.0.1'], {
+    env: { ...env, CAPI_RELAY_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  // Keep only the tail: a long benchmark must not grow this string without bound.
+  const append = (d: Buffer) => {
+    out = (out + d.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  const exited = new Promise<number | string | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`relay did not start within ${timeoutMs} ms: ${out}`));
+    }, timeoutMs);
+    const check = () => {
+      const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        child.stdout?.off('data', check);
+        resolve(m[1]);
+      }
+    };
+    child.stdout?.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`relay exited (${String(code)}) before listening: ${out}`));
+    });
+  });
+  const pid = child.pid ?? -1;
+  return {
+    url,
+    child,
+    pid,
+    exited,
+    output: () => out,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    async stop(graceMs = 15_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** A commerce-shaped purchase the relay accepts; `id` becomes the event_id. */
+export function purchase(id: string, nowSec = Math.floor(Date.now() / 1000)) {
+  return {
+    event: 'purchase',
+    event_id: id,
+    timestamp: nowSec - 5,
+    url: 'https://shop.example.com/thanks',
+    value: 42.5,
+    currency: 'USD',
+    order_id: id,
+    user: { email: `buyer-${id}@example.com`, ip: '203.0.113.9', user_agent: 'Mozilla/5.0', fbp: 'fb.1.1596403881668.1116446470' },
+  };
+}
+
+/** POSTs one batch to /v1/events; returns the event_ids answered `accepted` (throws on a non-202). */
+export async function postEvents(url: string, ingestKey: string, events: unknown[], signal?: AbortSignal): Promise<string[]> {
+  const res = await fetch(`${url}/v1/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ingestKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ events }),
+    signal,
+  });
+  const text = await res.text();
+  if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${text.slice(0, 300)}`);
+  const body = JSON.parse(text) as { results: { event_id: string | null; status: string; code?: string }[] };
+  return body.results.filter((r) => r.status === 'accepted' && !r.code && r.event_id).map((r) => r.event_id as string);
+}
+
+/** Polls `check` until it returns true, bounded by `timeoutMs`; the error carries `describe()`. */
+export async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, describe: () => Promise<string> | string, intervalMs = 250): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${await describe()}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

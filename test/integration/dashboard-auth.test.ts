@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialects } from '../helpers/databases.js';
+import { ADMIN_TOKEN, startTestRelay, type TestRelay } from '../helpers/relay.js';
+
+// Sessions live in memory, so the database dialect does not matter here: SQLite is enough.
+const sqlite = dialects.filter((d) => d.name === 'sqlite');
+const PASSWORD = 'correct horse battery staple';
+
+describe.each(sqlite)('dashboard sign-in and session auth on $name', (dialect) => {
+  let t: TestRelay;
+  beforeAll(async () => {
+    t = await startTestRelay(dialect, { adminPassword: PASSWORD });
+  });
+  afterAll(async () => t?.close());
+
+  async function login(password = PASSWORD) {
+    const res = await t.relay.app.inject({ method: 'POST', url: '/dashboard/login', payload: { password } });
+    const setCookie = String(res.headers['set-cookie'] ?? '');
+    return { res, setCookie, cookie: setCookie.split(';')[0] ?? '', csrf: res.statusCode === 200 ? (res.json().csrfToken as string) : '' };
+  }
+
+  it('serves the page and its assets with the right content types', async () => {
+    const page = await t.relay.app.inject('/');
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect((await t.relay.app.inject('/dashboard/app.js')).headers['content-type']).toMatch(/^text\/javascript/);
+    expect((await t.relay.app.inject('/dashboard/app.css')).headers['content-type']).toMatch(/^text\/css/);
+  });
+
+  it('refuses a wrong password with 401 and sets no cookie', async () => {
+    const { res, setCookie } = await login('wrong password, sorry');
+    expect(res.statusCode).toBe(401);
+    expect(res.json().error.code).toBe('unauthorized');
+    expect(setCookie).toBe('');
+  });
+
+  it('accepts the password (or the admin token) and sets an HttpOnly SameSite=Strict cookie', async () => {
+    const { res, setCookie, csrf } = await login();
+    expect(res.statusCode).toBe(200);
+    expect(setCookie).toMatch(/^capi_relay_session=[^;]+\.[^;]+;/);
+    expect(setCookie).toContain('HttpOnly');
+    expect(setCookie).toContain('SameSite=Strict');
+    expect(setCookie).toContain('Max-Age=43200');
+    expect(setCookie).not.toContain('Secure'); // plain http in tests; Secure is added over https
+    expect(csrf.length).toBeGreaterThan(20);
+    expect((await login(ADMIN_TOKEN)).res.statusCode).toBe(200);
+  });
+
+  it('lets the cookie stand in for the admin token: reads freely, writes only with the CSRF token', async () => {
+    const { cookie, csrf } = await login();
+    const list = await t.relay.app.inject({ url: '/api/v1/tenants', headers: { cookie } });
+    expect(list.statusCode).toBe(200);
+    const noCsrf = await t.relay.app.inject({ method: 'POST', url: '/api/v1/tenants', headers: { cookie }, payload: { name: 'Shop' } });
+    expect(noCsrf.statusCode).toBe(403);
+    expect(noCsrf.json().error.code).toBe('csrf_token_invalid');
+    const wrongCsrf = await t.relay.app.inject({ method: 'POST', url: '/api/v1/tenants', headers: { cookie, 'x-csrf-token': `${csrf}x` }, payload: { name: 'Shop' } });
+    expect(wrongCsrf.statusCode).toBe(403);
+    const ok = await t.relay.app.inject({ method: 'POST', url: '/api/v1/tenants', headers: { cookie, 'x-csrf-token': csrf }, payload: { name: 'Shop' } });
+    expect(ok.statusCode).toBe(201);
+    expect((await t.relay.app.inject({ url: '/dashboard/session', headers: { cookie } })).json().csrfToken).toBe(csrf);
+  });
+
+  it('rejects a forged or tampered cookie', async () => {
+    const { cookie } = await login();
+    const tampered = cookie.replace(/\.(.)/, (_m, c: string) => `.${c === 'A' ? 'B' : 'A'}`);
+    expect((await t.relay.app.inject({ url: '/api/v1/tenants', headers: { cookie: tampered } })).statusCode).toBe(401);
+    expect((await t.relay.app.inject({ url: '/api/v1/tenants', headers: { cookie: 'capi_relay_session=forged.sig' } })).statusCode).toBe(401);
+  });
+
+  it('logs out: the session stops working and the cookie is cleared', async () => {
+    const { cookie, csrf } = await login();
+    const noCsrf = await t.relay.app.inject({ method: 'POST', url: '/dashboard/logout', headers: { cookie } });
+    expect(noCsrf.statusCode).toBe(403);
+    const out = await t.relay.app.inject({ method: 'POST', url: '/dashboard/logout', headers: { cookie, 'x-csrf-token': csrf } });
+    expect(out.statusCode).toBe(200);
+    expect(String(out.headers['set-cookie'])).toContain('Max-Age=0');
+    expect((await t.relay.app.inject({ url: '/api/v1/tenants', headers: { cookie } })).statusCode).toBe(401);
+    expect((await t.relay.app.inject({ url: '/dashboard/session', headers: { cookie } })).statusCode).toBe(401);
+  });
+});
