@@ -14,6 +14,7 @@ import { NotFoundError } from '../../store/tenants.js';
 import type { AppDeps } from '../app.js';
 import { requireAdmin } from '../auth.js';
 import { HttpError } from '../errors.js';
+import { parseBody } from '../validate.js';
 
 export interface NewSource {
   platform: string;
@@ -56,14 +57,6 @@ const rotateBody = z.object({ secret: z.string().min(1) }).strict();
 const statusBody = z.object({ status: z.enum(['active', 'disabled']) }).strict();
 const switchesBody = z.record(z.string(), z.boolean());
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body ?? {});
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new HttpError('invalid_body', issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid body');
-  }
-  return r.data;
-}
 
 /** Most entries listed in an upload answer; the summary still counts every row. */
 const MAX_LISTED = 1000;
@@ -86,7 +79,7 @@ export async function registerAdminSourceRoutes(app: FastifyInstance, deps: AppD
   });
   app.post('/tenants/:id/sources', async (req, reply) => {
     const { id } = req.params as { id: string };
-    const body = parse(newSourceBody, req.body);
+    const body = parseBody(newSourceBody, req.body);
     await deps.tenants.getTenant(id);
     let settings: SourceSettings;
     try {
@@ -99,12 +92,12 @@ export async function registerAdminSourceRoutes(app: FastifyInstance, deps: AppD
   });
   app.post('/sources/:id/rotate-secret', async (req) => {
     const { id } = req.params as { id: string };
-    await deps.sources.rotateSecret(id, parse(rotateBody, req.body).secret);
+    await deps.sources.rotateSecret(id, parseBody(rotateBody, req.body).secret);
     return { id, previousSecretValidForMs: 24 * 60 * 60 * 1000 };
   });
   app.post('/sources/:id/status', async (req) => {
     const { id } = req.params as { id: string };
-    const { status } = parse(statusBody, req.body);
+    const { status } = parseBody(statusBody, req.body);
     await deps.sources.setStatus(id, status);
     return { id, status };
   });
@@ -116,7 +109,7 @@ export async function registerAdminSourceRoutes(app: FastifyInstance, deps: AppD
   });
   app.put('/tenants/:id/switches', async (req) => {
     const { id } = req.params as { id: string };
-    const body = parse(switchesBody, req.body);
+    const body = parseBody(switchesBody, req.body);
     const unknown = Object.keys(body).filter((k) => !isSwitchName(k));
     if (unknown.length > 0) throw new HttpError('invalid_body', `unknown switch(es) ${unknown.join(', ')} (known: ${SWITCH_NAMES.join(', ')})`);
     const tenant = await deps.tenants.getTenant(id);

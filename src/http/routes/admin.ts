@@ -7,6 +7,7 @@ import { policySchema } from '../../transform/policy.js';
 import type { AppDeps } from '../app.js';
 import { requireAdmin } from '../auth.js';
 import { HttpError } from '../errors.js';
+import { parseBody } from '../validate.js';
 import { sessionAuth } from './dashboard.js';
 import { eventHistory, listQuery } from './ingest.js';
 
@@ -21,22 +22,10 @@ const forwardingBody = z.object({ forwarding: z.boolean() }).strict();
 
 /** Checks a tenant policy with the transform's own schema, so ingest never meets an invalid one. */
 function validPolicy(raw: unknown): Record<string, unknown> {
-  const r = policySchema.safeParse(raw ?? {});
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new HttpError('invalid_body', `policy ${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'is invalid'}`);
-  }
-  return raw as Record<string, unknown>;
+  parseBody(policySchema, raw, 'policy');
+  return (raw ?? {}) as Record<string, unknown>;
 }
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body ?? {});
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new HttpError('invalid_body', issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid body');
-  }
-  return r.data;
-}
 
 /** The admin JSON API under /api/v1, authenticated with the admin token. */
 export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
@@ -52,7 +41,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
 
   app.get('/tenants', async () => ({ tenants: await tenants.listTenants() }));
   app.post('/tenants', async (req, reply) => {
-    const body = parse(createTenantBody, req.body);
+    const body = parseBody(createTenantBody, req.body);
     return reply.status(201).send(await tenants.createTenant(body.name, validPolicy(body.policy ?? {})));
   });
   app.put('/tenants/:id/policy', async (req) => {
@@ -63,12 +52,12 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
   app.get('/tenants/:id', async (req) => tenants.getTenant((req.params as { id: string }).id));
   app.post('/tenants/:id/status', async (req) => {
     const { id } = req.params as { id: string };
-    await tenants.setTenantStatus(id, parse(statusBody, req.body).status);
+    await tenants.setTenantStatus(id, parseBody(statusBody, req.body).status);
     return tenants.getTenant(id);
   });
   app.post('/tenants/:id/forwarding', async (req) => {
     const { id } = req.params as { id: string };
-    await tenants.setForwarding(id, parse(forwardingBody, req.body).forwarding);
+    await tenants.setForwarding(id, parseBody(forwardingBody, req.body).forwarding);
     return tenants.getTenant(id);
   });
   app.post('/tenants/:id/keys/:kind/rotate', async (req) => {
@@ -79,18 +68,18 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
 
   app.get('/tenants/:id/pixels', async (req) => ({ pixels: await tenants.listPixels((req.params as { id: string }).id) }));
   app.post('/tenants/:id/pixels', async (req, reply) => {
-    const body = parse(addPixelBody, req.body);
+    const body = parseBody(addPixelBody, req.body);
     const { id } = req.params as { id: string };
     return reply.status(201).send(await tenants.addPixel({ tenantId: id, pixelId: body.pixelId, accessToken: body.accessToken, testEventCode: body.testEventCode }));
   });
   app.post('/pixels/:id/status', async (req) => {
     const { id } = req.params as { id: string };
-    await tenants.setPixelStatus(id, parse(statusBody, req.body).status);
+    await tenants.setPixelStatus(id, parseBody(statusBody, req.body).status);
     return { id };
   });
   app.post('/pixels/:id/rotate', async (req) => {
     const { id } = req.params as { id: string };
-    const body = parse(rotatePixelBody, req.body);
+    const body = parseBody(rotatePixelBody, req.body);
     await tenants.rotatePixelToken(id, body.accessToken, body.testEventCode);
     return { id };
   });
@@ -102,7 +91,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
   app.post('/tenants/:id/replay', async (req) => {
     const { id } = req.params as { id: string };
     await tenants.getTenant(id);
-    const body = parse(replayBody, req.body);
+    const body = parseBody(replayBody, req.body);
     const requeued = await replayDead(deps.store, id, { eventRowId: body.eventId }, Date.now());
     if (requeued > 0) deps.onQueued?.();
     return { requeued };
