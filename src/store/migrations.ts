@@ -162,6 +162,17 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
         .execute();
     },
   },
+  '0005_claimable_index': {
+    async up(db: Kysely<unknown>) {
+      // The claim query's exact shape: due rows of one pixel in next_attempt_at order, without a sort step.
+      await db.schema
+        .createIndex('deliveries_claimable')
+        .on('deliveries')
+        .columns(['pixel_row_id', 'next_attempt_at'])
+        .where(sql.ref('status'), 'in', [sql.lit('queued'), sql.lit('failed')])
+        .execute();
+    },
+  },
 });
 
 function provider(adapter: DialectAdapter): MigrationProvider {
