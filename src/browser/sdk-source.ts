@@ -128,7 +128,7 @@ export const SDK_SOURCE = String.raw`(function () {
       delete customData.items;
     }
     // Same id as the webhook's default Purchase template, so Meta and the relay deduplicate the order.
-    var eventId = options.eventId || (name === 'Purchase' && data.order_id != null ? 'purchase:' + data.order_id : uuid());
+    var eventId = options.eventId || (name === 'Purchase' && data.order_id != null ? CFG.purchaseIdTemplate.split('{order_id}').join(String(data.order_id)) : uuid());
     var ev = { name: name, data: commerce, customData: customData, user: user, eventId: eventId, time: Math.floor(Date.now() / 1000) };
     if (consentState === true) dispatch(ev);
     else if (consentState === null) pending.push(ev);
@@ -176,6 +176,8 @@ export interface SdkConfig {
   loadPixel: boolean;
   requireConsent: boolean;
   autoPageView: boolean;
+  /** The tenant's Purchase event_id template, so the snippet and the webhook build the same id. */
+  purchaseIdTemplate: string;
 }
 
 // Served without indentation and whole-line comments: fewer bytes in every store page (no minifier needed).

@@ -80,12 +80,12 @@ export function createIngestService(deps: { store: Store; metrics: Metrics; cloc
             return;
           }
           deps.metrics.ingested.inc({ source: opts.source });
-          const notSent = item.drop ?? item.skip ?? (o.eventStatus === 'skipped' ? FORWARDING_OFF : null);
-          if (o.eventStatus === 'queued' || !notSent) {
+          if (o.eventStatus === 'queued') {
             queued = true;
             results[i] = { event_id: item.eventId, status: 'accepted' };
             return;
           }
+          const notSent = item.drop ?? item.skip ?? FORWARDING_OFF;
           if (item.drop) deps.metrics.dropped.inc({ code: item.drop.code });
           results[i] = { event_id: item.eventId, status: 'accepted', code: notSent.code, message: `stored, not sent: ${notSent.message}` };
         });

@@ -1,8 +1,9 @@
 /** Event id templates, so the browser thank-you page and the webhook derive the same Purchase id. */
+import { DEFAULT_PURCHASE_EVENT_ID_TEMPLATE } from '../core/event-id-template.js';
 import type { SourceSettings } from './types.js';
 
-/** Default Purchase event id template. */
-export const DEFAULT_PURCHASE_TEMPLATE = 'purchase:{order_id}';
+/** Default Purchase event id template (one definition for every channel). */
+export const DEFAULT_PURCHASE_TEMPLATE = DEFAULT_PURCHASE_EVENT_ID_TEMPLATE;
 
 /** Fill `{name}` placeholders from `vars`; throws on a placeholder with no value, since a partial id would collide. */
 export function renderEventId(template: string, vars: Record<string, string | undefined>): string {

@@ -3,6 +3,7 @@
  * overrides and event-id templates. Validated with zod; `defaultPolicy` is what an empty config means.
  */
 import { z } from 'zod';
+import { DEFAULT_PURCHASE_EVENT_ID_TEMPLATE } from '../core/event-id-template.js';
 
 const lduSchema = z.enum(['off', 'california', 'states', 'all']);
 
@@ -45,7 +46,7 @@ export const policySchema = z
      */
     /** Drop website events without event_source_url or client_user_agent instead of sending them with a warning. */
     strictWebsiteFields: z.boolean().default(false),
-    eventIdTemplates: z.record(z.string(), z.string()).default({ Purchase: 'purchase:{order_id}' }),
+    eventIdTemplates: z.record(z.string(), z.string()).default({ Purchase: DEFAULT_PURCHASE_EVENT_ID_TEMPLATE }),
   })
   .strict();
 

@@ -41,7 +41,7 @@ describe('collect body mapping', () => {
 
 describe('sdk rendering and origins', () => {
   it('embeds the config safely and normalizes origins', () => {
-    const js = renderSdk({ key: '</script>', endpoint: 'http://x', pixelIds: [], loadPixel: false, requireConsent: false, autoPageView: true });
+    const js = renderSdk({ key: '</script>', endpoint: 'http://x', pixelIds: [], loadPixel: false, requireConsent: false, autoPageView: true, purchaseIdTemplate: 'purchase:{order_id}' });
     expect(js).not.toContain('</script>');
     expect(() => new Function(js)).not.toThrow();
     expect(normalizeOrigin('https://Shop.Example:443/a?b')).toBe('https://shop.example');

@@ -4,6 +4,7 @@ import { createClientIpResolver } from '../../browser/client-ip.js';
 import { CollectInputError, mapCollectBody } from '../../browser/collect-event.js';
 import { createRateLimiter } from '../../browser/rate-limit.js';
 import { renderSdk } from '../../browser/sdk-source.js';
+import { DEFAULT_PURCHASE_EVENT_ID_TEMPLATE } from '../../core/event-id-template.js';
 import { createClickRepository } from '../../store/clicks.js';
 import { createOriginRepository, InvalidOriginError } from '../../store/origins.js';
 import { NotFoundError, type TenantView } from '../../store/tenants.js';
@@ -17,11 +18,13 @@ const COLLECT_BODY_LIMIT = 64 * 1024;
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function consentCategoryOf(tenant: TenantView): string | null {
+/** The policy parts the snippet needs; a broken policy is ingest's to reject, the snippet then uses defaults. */
+function snippetPolicyOf(tenant: TenantView): { consentCategory: string | null; purchaseIdTemplate: string } {
   try {
-    return parsePolicy(tenant.policy).consent.advertisingCategory;
+    const policy = parsePolicy(tenant.policy);
+    return { consentCategory: policy.consent.advertisingCategory, purchaseIdTemplate: policy.eventIdTemplates.Purchase ?? DEFAULT_PURCHASE_EVENT_ID_TEMPLATE };
   } catch {
-    return null; // ingest rejects a broken policy on its own; the snippet just does not gate
+    return { consentCategory: null, purchaseIdTemplate: DEFAULT_PURCHASE_EVENT_ID_TEMPLATE };
   }
 }
 
@@ -43,12 +46,14 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
     // The Pixel is opt-in (?pixel=1): many stores already load it through their own tag.
     const loadPixel = q.pixel === '1';
     const pixelIds = loadPixel ? (await deps.tenants.listPixels(tenant.id)).filter((p) => p.status !== 'disabled').map((p) => p.pixelId) : [];
+    const snippetPolicy = snippetPolicyOf(tenant);
     const body = renderSdk({
       key: q.key as string,
       endpoint: deps.config.publicUrl ?? `${req.protocol}://${req.host}`,
       pixelIds,
       loadPixel,
-      requireConsent: consentCategoryOf(tenant) !== null,
+      requireConsent: snippetPolicy.consentCategory !== null,
+      purchaseIdTemplate: snippetPolicy.purchaseIdTemplate,
       autoPageView: q.pageview !== '0',
     });
     return reply
@@ -99,7 +104,7 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
     const now = Date.now();
     let mapped;
     try {
-      mapped = mapCollectBody(raw, { ip, userAgent: req.headers['user-agent'], consentCategory: consentCategoryOf(tenant), now });
+      mapped = mapCollectBody(raw, { ip, userAgent: req.headers['user-agent'], consentCategory: snippetPolicyOf(tenant).consentCategory, now });
     } catch (err) {
       if (err instanceof CollectInputError) throw new HttpError('invalid_body', err.message);
       throw err;
