@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Decision, MetaServerEvent } from '../core/meta-event.js';
 import type { Store } from './database.js';
-import type { DeliveriesTable, EventsTable } from './schema.js';
+import type { Insertable, Transaction } from 'kysely';
+import type { Database, DeliveriesTable, EventsTable, OrdersTable } from './schema.js';
 
 /** One transformed event ready to be stored: sent to every active pixel, or kept as dropped. */
 export interface EventToStore {
@@ -35,7 +36,7 @@ export async function storeEvents(
 ): Promise<StoreOutcome[]> {
   const outcomes: StoreOutcome[] = new Array(items.length);
   const firstIndexByKey = new Map<string, number>();
-  const rows: EventsTable[] = [];
+  const rows: Insertable<EventsTable>[] = [];
   const rowIndex: number[] = [];
   items.forEach((item, i) => {
     const key = `${item.eventName}\u0000${item.eventId}`;
@@ -61,6 +62,8 @@ export async function storeEvents(
       drop_code: item.drop?.code ?? skip?.code ?? null,
       drop_message: item.drop?.message ?? skip?.message ?? null,
       simulated: item.simulated ? 1 : 0,
+      channels: JSON.stringify([item.source]),
+      fbp: fbpOf(item.event),
     });
     rowIndex.push(i);
   });
@@ -77,6 +80,8 @@ export async function storeEvents(
         .execute();
       for (const r of res) inserted.add(r.id);
     }
+    await recordRepeatChannels(trx, tenant.id, rows.filter((r) => !inserted.has(r.id)));
+    await recordOrders(trx, tenant.id, items, now);
     const pixels = await trx
       .selectFrom('pixels')
       .select('id')
@@ -120,6 +125,59 @@ export async function storeEvents(
     }
   });
   return outcomes;
+}
+
+/**
+ * A repeat of an event already stored is not sent again, but the channel it came through is recorded:
+ * the browser snippet and a platform webhook reporting one order is deduplication working.
+ */
+async function recordRepeatChannels(trx: Transaction<Database>, tenantId: string, repeats: Pick<EventsTable, 'event_name' | 'event_id' | 'source'>[]): Promise<void> {
+  if (repeats.length === 0) return;
+  const sourceOf = new Map(repeats.map((r) => [`${r.event_name}\u0000${r.event_id}`, r.source]));
+  const existing = await trx
+    .selectFrom('events')
+    .select(['id', 'event_name', 'event_id', 'channels'])
+    .where('tenant_id', '=', tenantId)
+    .where('event_id', 'in', [...new Set(repeats.map((r) => r.event_id))])
+    .execute();
+  for (const row of existing) {
+    const source = sourceOf.get(`${row.event_name}\u0000${row.event_id}`);
+    if (source === undefined) continue;
+    const channels = parseChannels(row.channels);
+    if (channels.includes(source)) continue;
+    await trx.updateTable('events').set({ channels: JSON.stringify([...channels, source]) }).where('id', '=', row.id).execute();
+  }
+}
+
+function parseChannels(raw: string): string[] {
+  try {
+    const v: unknown = JSON.parse(raw);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The first server-side Purchase with an order id, value and currency records the order as the store knows it. */
+async function recordOrders(trx: Transaction<Database>, tenantId: string, items: EventToStore[], now: number): Promise<void> {
+  const orders = new Map<string, OrdersTable>();
+  for (const item of items) {
+    if (item.source === 'browser' || item.eventName !== 'Purchase' || item.simulated) continue;
+    const orderId = orderIdOf(item.event);
+    const { value, currency } = item.event?.custom_data ?? {};
+    if (orderId === null || typeof value !== 'number' || typeof currency !== 'string' || orders.has(orderId)) continue;
+    orders.set(orderId, { tenant_id: tenantId, order_id: orderId, total: value, currency: currency.toUpperCase(), source: item.source, created_at: now });
+  }
+  if (orders.size === 0) return;
+  const values = [...orders.values()];
+  for (let start = 0; start < values.length; start += EVENT_CHUNK) {
+    await trx.insertInto('orders').values(values.slice(start, start + EVENT_CHUNK)).onConflict((oc) => oc.columns(['tenant_id', 'order_id']).doNothing()).execute();
+  }
+}
+
+function fbpOf(event: MetaServerEvent | null): string | null {
+  const fbp = event?.user_data.fbp;
+  return typeof fbp === 'string' ? fbp : null;
 }
 
 /** Keeps IP and user agent out of the payload column so they can be erased with one UPDATE. */

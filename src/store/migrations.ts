@@ -173,6 +173,28 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
         .execute();
     },
   },
+  '0006_channels_orders': {
+    async up(db: Kysely<unknown>) {
+      // Which sources reported an event (browser, webhook, API, CSV): a repeat from another channel is a
+      // dedup success, not noise, and the acceptance report shows it.
+      await db.schema.alterTable('events').addColumn('channels', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+      // The pseudonymous _fbp browser id (sent in clear by Meta's rules): ties a session's events together.
+      await db.schema.alterTable('events').addColumn('fbp', 'text').execute();
+      await db.schema.createIndex('events_tenant_fbp').on('events').columns(['tenant_id', 'fbp']).execute();
+      await db.schema.createIndex('events_tenant_order').on('events').columns(['tenant_id', 'order_id']).execute();
+      // The store's own record of each order (first server-side Purchase wins), to reconcile what was sent.
+      await db.schema
+        .createTable('orders')
+        .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('order_id', 'text', (c) => c.notNull())
+        .addColumn('total', 'double precision', (c) => c.notNull())
+        .addColumn('currency', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('orders_pk', ['tenant_id', 'order_id'])
+        .execute();
+    },
+  },
 });
 
 function provider(adapter: DialectAdapter): MigrationProvider {

@@ -54,6 +54,9 @@ export interface EventsTable {
   drop_code: string | null;
   drop_message: string | null;
   simulated: number;
+  /** JSON array of the distinct sources that reported this event, first reporter first. */
+  channels: Generated<string>;
+  fbp: string | null;
 }
 
 export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'dropped' | 'dead';
@@ -121,7 +124,18 @@ export interface OrderBrowsersTable {
   created_at: number;
 }
 
+/** One order as the store's server side reported it (first server-side Purchase with an order id). */
+export interface OrdersTable {
+  tenant_id: string;
+  order_id: string;
+  total: number;
+  currency: string;
+  source: string;
+  created_at: number;
+}
+
 export interface Database {
+  orders: OrdersTable;
   allowed_origins: AllowedOriginsTable;
   click_ids: ClickIdsTable;
   order_browsers: OrderBrowsersTable;
