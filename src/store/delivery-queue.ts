@@ -23,6 +23,11 @@ function chunks<T>(list: T[], size = ID_CHUNK): T[][] {
 export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue {
   const { db, adapter } = store;
 
+  /**
+   * Moves rows to `status`. `detail` null writes no history row: the row itself then says everything (a send
+   * is status, updated_at and fbtrace_id), and the history table keeps only what the row cannot (each failure,
+   * drops, releases, reclaims, replays).
+   */
   async function transition(ids: string[], status: DeliveryStatus, now: number, set: Record<string, unknown>, detail: string | null) {
     for (const part of chunks(ids)) {
       await db.transaction().execute(async (trx) => {
@@ -33,10 +38,12 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
           .returning(['id', 'event_row_id'])
           .execute();
         if (rows.length === 0) return;
-        await trx
-          .insertInto('delivery_history')
-          .values(rows.map((r) => ({ delivery_id: r.id, event_row_id: r.event_row_id, status, at: now, detail })))
-          .execute();
+        if (detail !== null) {
+          await trx
+            .insertInto('delivery_history')
+            .values(rows.map((r) => ({ delivery_id: r.id, event_row_id: r.event_row_id, status, at: now, detail })))
+            .execute();
+        }
         if (status === 'sent' || status === 'dead' || status === 'dropped') {
           // Meta's rules send IP and user agent in clear; we keep them only until every pixel is settled.
           const eventIds = [...new Set(rows.map((r) => r.event_row_id))];
@@ -114,14 +121,15 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
             .where('id', 'in', ids)
             .returning(['id', 'event_row_id', 'attempts'])
             .execute();
-        const rows = await take(expired(limit));
-        if (rows.length < limit) rows.push(...(await take(due(limit - rows.length))));
-        if (rows.length > 0) {
+        const reclaimed = await take(expired(limit));
+        if (reclaimed.length > 0) {
+          // A routine claim leaves no history (the outcome row follows); taking over a lapsed lease is worth a line.
           await trx
             .insertInto('delivery_history')
-            .values(rows.map((r) => ({ delivery_id: r.id, event_row_id: r.event_row_id, status: 'sending', at: now, detail: null })))
+            .values(reclaimed.map((r) => ({ delivery_id: r.id, event_row_id: r.event_row_id, status: 'sending', at: now, detail: 'reclaimed: the previous lease expired' })))
             .execute();
         }
+        const rows = reclaimed.length < limit ? [...reclaimed, ...(await take(due(limit - reclaimed.length)))] : reclaimed;
         return rows;
       });
       if (claimed.length === 0) return [];
@@ -146,8 +154,7 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
       return out;
     },
 
-    markSent: (ids, info, now) =>
-      transition(ids, 'sent', now, { attempts: sql`attempts + 1`, fbtrace_id: info.fbtraceId, last_error: null }, info.fbtraceId ? `fbtrace_id ${info.fbtraceId}` : null),
+    markSent: (ids, info, now) => transition(ids, 'sent', now, { attempts: sql`attempts + 1`, fbtrace_id: info.fbtraceId, last_error: null }, null),
     markRetry: (ids, info, now) =>
       transition(ids, 'failed', now, { attempts: sql`attempts + 1`, next_attempt_at: info.nextAttemptAt, last_error: info.reason }, info.reason),
     markDead: (ids, info, now) => transition(ids, 'dead', now, { attempts: sql`attempts + 1`, last_error: info.reason }, info.reason),

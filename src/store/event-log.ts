@@ -1,4 +1,5 @@
 import type { Store } from './database.js';
+import { deliveryTimeline } from './delivery-timeline.js';
 
 export interface EventLogQuery {
   eventName?: string | undefined;
@@ -100,13 +101,18 @@ export async function listEvents(store: Store, tenantId: string, q: EventLogQuer
 export async function getEventHistory(store: Store, tenantId: string, id: string) {
   const row = await store.db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
   if (!row) return null;
-  const history = await store.db
-    .selectFrom('delivery_history')
-    .innerJoin('deliveries', 'deliveries.id', 'delivery_history.delivery_id')
-    .select(['delivery_history.status', 'delivery_history.at', 'delivery_history.detail', 'deliveries.pixel_row_id'])
-    .where('delivery_history.event_row_id', '=', id)
-    .orderBy('delivery_history.id')
+  const deliveries = await store.db
+    .selectFrom('deliveries')
+    .select(['id', 'pixel_row_id', 'status', 'created_at', 'updated_at', 'fbtrace_id'])
+    .where('event_row_id', '=', id)
     .execute();
+  const recorded = await store.db
+    .selectFrom('delivery_history')
+    .select(['delivery_id', 'status', 'at', 'detail'])
+    .where('event_row_id', '=', id)
+    .orderBy('id')
+    .execute();
+  const history = deliveryTimeline(deliveries, recorded);
   return {
     id: row.id,
     eventName: row.event_name,
@@ -119,6 +125,6 @@ export async function getEventHistory(store: Store, tenantId: string, id: string
     dropMessage: row.drop_message,
     decisions: JSON.parse(row.decisions) as unknown[],
     payload: JSON.parse(row.payload) as unknown,
-    history: history.map((h) => ({ pixelRowId: h.pixel_row_id, status: h.status, at: h.at, detail: h.detail })),
+    history,
   };
 }
