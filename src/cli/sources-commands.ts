@@ -30,8 +30,9 @@ export function registerSourceCommands(program: Command, ctx: CliContext): void 
       .option('--secret <secret>', 'webhook signing secret (stored encrypted; Commerce7: "user:pass" of its Basic auth)')
       .option('--currency <ISO>', 'currency for platforms whose payloads carry none (Commerce7)')
       .option('--event-id-template <tpl>', 'Purchase event_id template, e.g. "purchase:{order_id}"')
+      .option('--site-url <url>', "the store's website, event_source_url of web events whose payload names no page (Commerce7)")
       .option('--json', 'print JSON'),
-  ).action(async (flags: Flags & { tenant: string; platform: string; secret?: string; currency?: string; eventIdTemplate?: string }) => {
+  ).action(async (flags: Flags & { tenant: string; platform: string; secret?: string; currency?: string; eventIdTemplate?: string; siteUrl?: string }) => {
     let settings;
     try {
       settings = checkNewSource(flags);

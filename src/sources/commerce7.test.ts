@@ -51,6 +51,15 @@ describe('commerce7 parse', () => {
     });
   });
 
+  it('gives web sales the configured site as event_source_url, and POS sales none', () => {
+    const web = commerce7.parse(req('commerce7-order', 'Order'), { currency: 'CAD', siteUrl: 'https://winery.example.com/' });
+    expect(web.kind === 'events' && web.events[0]).toMatchObject({ action_source: 'website', url: 'https://winery.example.com/' });
+    const unknownSite = commerce7.parse(req('commerce7-order', 'Order'), { currency: 'CAD' });
+    expect(unknownSite.kind === 'events' && unknownSite.events[0]?.url).toBeUndefined();
+    const pos = commerce7.parse(req('commerce7-cart-update'), { currency: 'USD', siteUrl: 'https://winery.example.com/' });
+    expect(pos.kind === 'events' && pos.events[0]).toMatchObject({ action_source: 'physical_store', url: undefined });
+  });
+
   it('flags a purchase as unmappable without a configured currency', () => {
     expect(commerce7.parse(req('commerce7-order', 'Order'), {})).toMatchObject({ kind: 'unmappable', code: 'currency_required' });
   });

@@ -5,8 +5,9 @@
 import { createHash } from 'node:crypto';
 import type { CommerceEvent, CommerceItem, CommerceUser } from './commerce-event.js';
 import { purchaseEventId } from './event-id.js';
+import { eventSourceUrl } from './source-url.js';
 import type { ParseResult, SourceDefinition, SourceSettings, VerifyResult, WebhookRequest } from './types.js';
-import { arr, cleanUser, first, fromMinor, header, num, obj, parseObject, safeEqual, str, toUnixSeconds, type Json } from './util.js';
+import { arr, cleanUser, first, fromMinor, header, mapJsonBody, num, obj, safeEqual, str, toUnixSeconds, type Json } from './util.js';
 
 function verify(req: WebhookRequest, secrets: string[]): VerifyResult {
   // No credentials configured: Commerce7 signs nothing, so there is nothing to check.
@@ -102,11 +103,14 @@ function map(body: Json, settings: SourceSettings, now: number): ParseResult {
   // Commerce7 payloads carry no currency; amounts are only meaningful with the configured one.
   const currency = settings.currency?.toUpperCase();
   const cents = kind.event === 'generate_lead' ? num(p.price) : num(p.total);
+  const source = actionSource(str(p.channel));
   const event: CommerceEvent = {
     event: kind.event,
     event_id: `commerce7:${kind.key}:${objectId}${kind.event === 'add_to_cart' ? `:${str(p.updatedAt) ?? ''}` : ''}`,
     timestamp: toUnixSeconds(kind.time) ?? Math.floor(now / 1000),
-    action_source: actionSource(str(p.channel)),
+    action_source: source,
+    // Commerce7 payloads name no page and no site: web sales take the source's configured site URL.
+    url: source === 'website' ? eventSourceUrl(settings, {}) : undefined,
     value: currency && cents !== undefined ? fromMinor(cents, 2) : undefined,
     currency: currency && cents !== undefined ? currency : undefined,
     items: items(p),
@@ -127,8 +131,6 @@ export const commerce7: SourceDefinition = {
   platform: 'commerce7',
   verify,
   parse(req: WebhookRequest, settings: SourceSettings): ParseResult {
-    const body = parseObject(req.rawBody);
-    if (!body) return { kind: 'unmappable', deliveryId: null, code: 'invalid_json', message: 'body is not a JSON object' };
-    return map(body, settings, req.now);
+    return mapJsonBody(req.rawBody, null, (body) => map(body, settings, req.now));
   },
 };

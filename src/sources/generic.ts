@@ -1,7 +1,7 @@
 /** Generic source: `X-Capi-Relay-Signature: sha256=<hex>` over the raw body; the body is one event or `{events: [...]}`. */
 import type { CommerceEvent } from './commerce-event.js';
 import type { ParseResult, SourceDefinition, VerifyResult, WebhookRequest } from './types.js';
-import { header, hmacSha256, isObj, parseObject, safeEqual } from './util.js';
+import { header, hmacSha256, isObj, mapJsonBody, safeEqual } from './util.js';
 
 /** Signature header of the generic source. */
 export const GENERIC_SIGNATURE_HEADER = 'X-Capi-Relay-Signature';
@@ -27,15 +27,15 @@ export const generic: SourceDefinition = {
   verify,
   parse(req: WebhookRequest): ParseResult {
     const deliveryId = header(req.headers, 'X-Capi-Relay-Delivery-Id') ?? null;
-    const body = parseObject(req.rawBody);
-    if (!body) return { kind: 'unmappable', deliveryId, code: 'invalid_json', message: 'body is not a JSON object' };
-    if ('events' in body) {
-      if (!Array.isArray(body.events) || !body.events.every(isObj)) {
-        return { kind: 'unmappable', deliveryId, code: 'invalid_events', message: '"events" must be an array of objects' };
+    return mapJsonBody(req.rawBody, deliveryId, (body) => {
+      if ('events' in body) {
+        if (!Array.isArray(body.events) || !body.events.every(isObj)) {
+          return { kind: 'unmappable', deliveryId, code: 'invalid_events', message: '"events" must be an array of objects' };
+        }
+        if (body.events.length === 0) return { kind: 'ignore', reason: 'empty events array' };
+        return { kind: 'events', deliveryId, events: body.events as unknown as CommerceEvent[] };
       }
-      if (body.events.length === 0) return { kind: 'ignore', reason: 'empty events array' };
-      return { kind: 'events', deliveryId, events: body.events as unknown as CommerceEvent[] };
-    }
-    return { kind: 'events', deliveryId, events: [body as unknown as CommerceEvent] };
+      return { kind: 'events', deliveryId, events: [body as unknown as CommerceEvent] };
+    });
   },
 };

@@ -18,5 +18,6 @@ export type { CommerceEvent, CommerceItem, CommerceUser } from './commerce-event
 export type { ParseResult, Platform, SourceDefinition, SourceSettings, VerifyResult, WebhookRequest } from './types.js';
 export { DEFAULT_PURCHASE_TEMPLATE, renderEventId } from './event-id.js';
 export { signGeneric } from './generic.js';
+export { pageUrl } from './source-url.js';
 export { stripeAmount } from './stripe.js';
 export { isWooPing } from './woocommerce.js';

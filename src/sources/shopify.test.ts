@@ -111,6 +111,33 @@ describe('shopify parse', () => {
     });
   });
 
+  it('fills event_source_url: order status page without its key, landing page, configured site, shop domain', () => {
+    const order = shopify.parse(fixture('shopify-orders-create'), {});
+    expect(order.kind === 'events' && order.events[0]?.url).toBe('https://jsmith.myshopify.com/548380009/orders/123456abcd/authenticate');
+    // Checkouts and carts name no page of their own: the shop's domain from X-Shopify-Shop-Domain …
+    const cart = shopify.parse(fixture('shopify-carts-update'), {});
+    expect(cart.kind === 'events' && cart.events[0]?.url).toBe('https://snowdevil.myshopify.com/');
+    // … unless the source has a site URL (the storefront's own domain, which Meta has verified).
+    const checkout = shopify.parse(fixture('shopify-checkouts-create'), { siteUrl: 'https://shop.example.com/' });
+    expect(checkout.kind === 'events' && checkout.events[0]?.url).toBe('https://shop.example.com/');
+    const req = fixture('shopify-checkouts-create');
+    const body = JSON.parse(req.rawBody.toString('utf8')) as Record<string, unknown>;
+    body.landing_site = '/products/snowboard?utm_source=fb&fbclid=IwAR123';
+    const landed = shopify.parse({ ...req, rawBody: Buffer.from(JSON.stringify(body)) }, { siteUrl: 'https://shop.example.com' });
+    expect(landed.kind === 'events' && landed.events[0]).toMatchObject({ url: 'https://shop.example.com/products/snowboard', user: { fbclid: 'IwAR123' } });
+  });
+
+  it('gives POS orders no event_source_url, and ignores a malformed shop domain header', () => {
+    const req = fixture('shopify-orders-create');
+    const body = JSON.parse(req.rawBody.toString('utf8')) as Record<string, unknown>;
+    body.source_name = 'pos';
+    const pos = shopify.parse({ ...req, rawBody: Buffer.from(JSON.stringify(body)) }, { siteUrl: 'https://shop.example.com/' });
+    expect(pos.kind === 'events' && pos.events[0]).toMatchObject({ action_source: 'physical_store', url: undefined });
+    const cart = fixture('shopify-carts-update');
+    const odd = shopify.parse({ ...cart, headers: { ...cart.headers, 'X-Shopify-Shop-Domain': 'evil.example/x?y' } }, {});
+    expect(odd.kind === 'events' && odd.events[0]?.url).toBeUndefined();
+  });
+
   it('ignores other topics and flags bodies that are not JSON', () => {
     const req = fixture('shopify-orders-create');
     expect(shopify.parse({ ...req, headers: { ...req.headers, 'X-Shopify-Topic': 'products/update' } }, {}).kind).toBe('ignore');

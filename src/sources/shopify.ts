@@ -1,8 +1,9 @@
 /** Shopify webhooks: base64 HMAC over the raw body, topic in `X-Shopify-Topic`, 64-bit ids read as strings. */
 import type { CommerceEvent, CommerceItem, CommerceUser } from './commerce-event.js';
 import { purchaseEventId } from './event-id.js';
+import { eventSourceUrl, pageUrl, siteFromHost } from './source-url.js';
 import type { ParseResult, SourceDefinition, SourceSettings, WebhookRequest } from './types.js';
-import { arr, cleanUser, fbclidFromUrl, first, header, num, obj, parseObject, str, toUnixSeconds, verifyBase64Hmac, type Json } from './util.js';
+import { arr, cleanUser, fbclidFromUrl, first, header, mapJsonBody, num, obj, str, toUnixSeconds, verifyBase64Hmac, type Json } from './util.js';
 
 const PURCHASE_TOPICS = new Set(['orders/create', 'orders/paid']);
 const CART_TOPICS = new Set(['carts/create', 'carts/update']);
@@ -65,16 +66,41 @@ function actionSource(body: Json): string {
   return str(body.source_name) === 'pos' ? 'physical_store' : 'website';
 }
 
-function mapOrder(body: Json, deliveryId: string | null, now: number, settings: SourceSettings): ParseResult {
+/** What a mapping needs besides the body: the delivery, the clock, the source settings and the shop. */
+interface Context {
+  deliveryId: string | null;
+  now: number;
+  settings: SourceSettings;
+  /** `https://{X-Shopify-Shop-Domain}/`: the shop's myshopify.com address, when the header is sane. */
+  shopSite: string | undefined;
+}
+
+/**
+ * Website events only. The order status page is the page of a purchase; otherwise the landing page of the
+ * visit (a path, on the configured site or the shop's own domain), then the site itself.
+ */
+function sourceUrl(body: Json, actionSourceName: string, ctx: Context): string | undefined {
+  if (actionSourceName !== 'website') return undefined;
+  const base = pageUrl(ctx.settings.siteUrl) ?? ctx.shopSite;
+  return eventSourceUrl(ctx.settings, {
+    pages: [str(body.order_status_url), base && pageUrl(str(body.landing_site), base)],
+    platformSite: ctx.shopSite,
+  });
+}
+
+function mapOrder(body: Json, ctx: Context): ParseResult {
+  const { deliveryId, now, settings } = ctx;
   const orderId = str(body.id);
   if (!orderId) return { kind: 'unmappable', deliveryId, code: 'order_id_missing', message: 'order payload has no id' };
   const id = purchaseEventId(settings, { order_id: orderId, order_number: str(body.order_number), platform: 'shopify' });
   if (!id.ok) return { kind: 'unmappable', deliveryId, code: 'event_id_template', message: id.message };
+  const source = actionSource(body);
   const event: CommerceEvent = {
     event: 'purchase',
     event_id: id.id,
     timestamp: toUnixSeconds(first(str(body.processed_at), str(body.created_at))) ?? Math.floor(now / 1000),
-    action_source: actionSource(body),
+    action_source: source,
+    url: sourceUrl(body, source, ctx),
     value: num(body.total_price),
     currency: str(body.currency),
     order_id: orderId,
@@ -84,7 +110,8 @@ function mapOrder(body: Json, deliveryId: string | null, now: number, settings: 
   return { kind: 'events', deliveryId, events: [event] };
 }
 
-function mapOther(topic: string, body: Json, deliveryId: string | null, now: number): ParseResult {
+function mapOther(topic: string, body: Json, ctx: Context): ParseResult {
+  const { deliveryId, now } = ctx;
   let event: string;
   let key: string | undefined;
   if (topic === 'checkouts/create') {
@@ -107,6 +134,7 @@ function mapOther(topic: string, body: Json, deliveryId: string | null, now: num
     event_id: `shopify:${topic}:${key}`,
     timestamp: toUnixSeconds(first(str(body.created_at), str(body.updated_at))) ?? Math.floor(now / 1000),
     action_source: 'website',
+    url: sourceUrl(body, 'website', ctx),
     value: event === 'sign_up' ? undefined : value,
     currency: event === 'sign_up' ? undefined : first(str(body.currency), lineCurrency(body.line_items)),
     items: lines.length ? lines : undefined,
@@ -140,8 +168,7 @@ export const shopify: SourceDefinition = {
     const deliveryId = header(req.headers, 'X-Shopify-Webhook-Id') ?? null;
     const mapped = PURCHASE_TOPICS.has(topic) || CART_TOPICS.has(topic) || topic === 'checkouts/create' || topic === 'customers/create';
     if (!mapped) return { kind: 'ignore', reason: `topic ${topic || '(none)'} produces no event` };
-    const body = parseObject(req.rawBody, true);
-    if (!body) return { kind: 'unmappable', deliveryId, code: 'invalid_json', message: 'body is not a JSON object' };
-    return PURCHASE_TOPICS.has(topic) ? mapOrder(body, deliveryId, req.now, settings) : mapOther(topic, body, deliveryId, req.now);
+    const ctx: Context = { deliveryId, now: req.now, settings, shopSite: siteFromHost(header(req.headers, 'X-Shopify-Shop-Domain')) };
+    return mapJsonBody(req.rawBody, deliveryId, (body) => (PURCHASE_TOPICS.has(topic) ? mapOrder(body, ctx) : mapOther(topic, body, ctx)), { keepBigInts: true });
   },
 };

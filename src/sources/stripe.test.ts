@@ -71,6 +71,19 @@ describe('stripe parse', () => {
     expect(unpaid.kind).toBe('ignore');
   });
 
+  it('fills event_source_url from metadata, the success page (without its query) or the configured site', () => {
+    // A payment intent names no page: only the configured site can say where it happened.
+    const bare = stripe.parse(fixture(), {});
+    expect(bare.kind === 'events' && bare.events[0]?.url).toBeUndefined();
+    const site = stripe.parse(fixture(), { siteUrl: 'https://shop.example.com/' });
+    expect(site.kind === 'events' && site.events[0]?.url).toBe('https://shop.example.com/');
+    const session = { id: 'cs_1', amount_total: 1000, currency: 'eur', payment_status: 'paid', success_url: 'https://shop.example.com/thanks?session_id={CHECKOUT_SESSION_ID}' };
+    const done = stripe.parse(signed({ id: 'evt_5', type: 'checkout.session.completed', data: { object: session } }), { siteUrl: 'https://other.example.com/' });
+    expect(done.kind === 'events' && done.events[0]?.url).toBe('https://shop.example.com/thanks');
+    const named = stripe.parse(signed({ id: 'evt_6', type: 'checkout.session.completed', data: { object: { ...session, metadata: { event_source_url: 'https://shop.example.com/checkout/done?email=a@b.co' } } } }), {});
+    expect(named.kind === 'events' && named.events[0]?.url).toBe('https://shop.example.com/checkout/done');
+  });
+
   it('converts minor units per currency and ignores other types', () => {
     expect(stripeAmount(1999, 'usd')).toBe(19.99);
     expect(stripeAmount(500, 'KRW')).toBe(500);

@@ -1,8 +1,9 @@
 /** Stripe webhooks: `Stripe-Signature: t=…,v1=…` over "{t}.{body}", 300 s tolerance; paid checkouts/intents → purchase. */
 import type { CommerceEvent, CommerceUser } from './commerce-event.js';
 import { purchaseEventId } from './event-id.js';
+import { eventSourceUrl } from './source-url.js';
 import type { ParseResult, SourceDefinition, SourceSettings, VerifyResult, WebhookRequest } from './types.js';
-import { arr, cleanUser, first, fromMinor, header, hmacSha256, num, obj, parseObject, safeEqual, str, type Json } from './util.js';
+import { arr, cleanUser, first, fromMinor, header, hmacSha256, mapJsonBody, num, obj, safeEqual, str, type Json } from './util.js';
 
 /** Stripe's default replay window. */
 export const STRIPE_TOLERANCE_SECONDS = 300;
@@ -105,7 +106,8 @@ function mapPurchase(evt: Json, o: Json, type: string, settings: SourceSettings,
     event_id: id.id,
     timestamp: num(o.created) ?? num(evt.created) ?? Math.floor(now / 1000),
     action_source: 'website',
-    url: str(o.success_url),
+    // The page the integration names in metadata, else the session's success (thank-you) page, else the site.
+    url: eventSourceUrl(settings, { pages: [str(meta.event_source_url), str(o.success_url)] }),
     value: minor !== undefined && currency ? stripeAmount(minor, currency) : undefined,
     currency: currency?.toUpperCase(),
     order_id: orderId,
@@ -119,12 +121,13 @@ export const stripe: SourceDefinition = {
   platform: 'stripe',
   verify,
   parse(req: WebhookRequest, settings: SourceSettings): ParseResult {
-    const evt = parseObject(req.rawBody);
-    if (!evt) return { kind: 'unmappable', deliveryId: null, code: 'invalid_json', message: 'body is not a JSON object' };
-    const type = str(evt.type) ?? '';
-    if (type !== 'checkout.session.completed' && type !== 'payment_intent.succeeded') {
-      return { kind: 'ignore', reason: `event type ${type || '(none)'} produces no event` };
-    }
-    return mapPurchase(evt, obj(obj(evt.data).object), type, settings, req.now);
+    // The delivery id (the event id) is inside the body, so a body that is not JSON has none.
+    return mapJsonBody(req.rawBody, null, (evt) => {
+      const type = str(evt.type) ?? '';
+      if (type !== 'checkout.session.completed' && type !== 'payment_intent.succeeded') {
+        return { kind: 'ignore', reason: `event type ${type || '(none)'} produces no event` };
+      }
+      return mapPurchase(evt, obj(obj(evt.data).object), type, settings, req.now);
+    });
   },
 };

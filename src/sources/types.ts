@@ -25,6 +25,11 @@ export interface SourceSettings {
   eventIdTemplate?: string;
   /** ISO currency for platforms whose payloads carry none (Commerce7); a Purchase without it is unmappable. */
   currency?: string;
+  /**
+   * The store's website (e.g. `https://shop.example.com/`), the `event_source_url` of website events whose
+   * payload names no page (Commerce7 sends none; Shopify and WooCommerce send their own site address).
+   */
+  siteUrl?: string;
 }
 
 /** Platforms with a webhook source definition. */

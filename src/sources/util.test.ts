@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanUser, fbclidFromUrl, fromMinor, header, parseJsonKeepBigInts, toUnixSeconds } from './util.js';
+import { cleanUser, fbclidFromUrl, fromMinor, header, mapJsonBody, parseJsonKeepBigInts, toUnixSeconds } from './util.js';
 
 describe('parseJsonKeepBigInts', () => {
   it('quotes integers beyond 2^53 and leaves the rest alone', () => {
@@ -28,5 +28,17 @@ describe('helpers', () => {
     expect(fbclidFromUrl(undefined)).toBeUndefined();
     expect(cleanUser({ email: '[email protected]', city: ' ' })).toBeUndefined();
     expect(cleanUser({ email: ' a@b.co ' })).toEqual({ email: 'a@b.co' });
+  });
+});
+
+describe('mapJsonBody', () => {
+  const map = (body: Record<string, unknown>) => ({ kind: 'ignore' as const, reason: String(body.id) });
+  it('maps a JSON object, keeping big integers exact when asked', () => {
+    expect(mapJsonBody(Buffer.from('{"id": 820982911946154508}'), 'd-1', map, { keepBigInts: true })).toEqual({ kind: 'ignore', reason: '820982911946154508' });
+  });
+  it('answers unmappable invalid_json, with the delivery id, for anything that is not a JSON object', () => {
+    for (const body of ['nope', '[1,2]', '"text"', '', 'null']) {
+      expect(mapJsonBody(Buffer.from(body), 'd-1', map)).toEqual({ kind: 'unmappable', deliveryId: 'd-1', code: 'invalid_json', message: 'body is not a JSON object' });
+    }
   });
 });

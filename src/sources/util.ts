@@ -1,7 +1,7 @@
 /** Small pure helpers shared by the source definitions (crypto, header lookup, lenient JSON reading). */
 import { createHmac, timingSafeEqual, createHash } from 'node:crypto';
 import type { CommerceUser } from './commerce-event.js';
-import type { VerifyResult } from './types.js';
+import type { ParseResult, VerifyResult } from './types.js';
 
 /** Loosely typed JSON object as read from a payload. */
 export type Json = Record<string, unknown>;
@@ -76,6 +76,21 @@ export function parseObject(rawBody: Buffer, keepBigInts = false): Json | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Maps a verified body that must be a JSON object. Anything else is answered `unmappable` (kept in the
+ * event log, 2xx): the signature was right, so the platform retrying the same bytes would never help.
+ */
+export function mapJsonBody(
+  rawBody: Buffer,
+  deliveryId: string | null,
+  map: (body: Json) => ParseResult,
+  opts: { keepBigInts?: boolean } = {},
+): ParseResult {
+  const body = parseObject(rawBody, opts.keepBigInts);
+  if (!body) return { kind: 'unmappable', deliveryId, code: 'invalid_json', message: 'body is not a JSON object' };
+  return map(body);
 }
 
 /** True for a plain (non-array) object. */

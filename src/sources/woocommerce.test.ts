@@ -49,6 +49,8 @@ describe('woocommerce parse', () => {
       event_id: 'purchase:727',
       timestamp: Date.parse('2017-03-22T19:28:08Z') / 1000,
       action_source: 'website',
+      // X-WC-Webhook-Source: the WordPress home URL.
+      url: 'https://example.com/',
       value: 29.35,
       currency: 'USD',
       order_id: '727',
@@ -84,6 +86,17 @@ describe('woocommerce parse', () => {
       event_id: 'woocommerce:customer.created:25',
       user: { email: 'john.doe@example.com', first_name: 'John', zip: '94103', id: '25' },
     });
+  });
+
+  it('takes event_source_url from the configured site before X-WC-Webhook-Source, and none without either', () => {
+    const req = fixture('woocommerce-customer-created');
+    const site = woocommerce.parse(req, { siteUrl: 'https://shop.example.com/' });
+    expect(site.kind === 'events' && site.events[0]?.url).toBe('https://shop.example.com/');
+    const { ['X-WC-Webhook-Source']: _src, ...rest } = req.headers;
+    const none = woocommerce.parse({ ...req, headers: rest }, {});
+    expect(none.kind === 'events' && none.events[0]?.url).toBeUndefined();
+    const bad = woocommerce.parse({ ...req, headers: { ...req.headers, 'X-WC-Webhook-Source': 'not a url' } }, {});
+    expect(bad.kind === 'events' && bad.events[0]?.url).toBeUndefined();
   });
 
   it('ignores unknown topics', () => {

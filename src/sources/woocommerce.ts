@@ -1,8 +1,9 @@
 /** WooCommerce webhooks: base64 HMAC over the raw body, topic in `X-WC-Webhook-Topic`, unsigned save-time ping. */
 import type { CommerceEvent, CommerceItem, CommerceUser } from './commerce-event.js';
 import { purchaseEventId } from './event-id.js';
+import { eventSourceUrl } from './source-url.js';
 import type { ParseResult, SourceDefinition, SourceSettings, WebhookRequest } from './types.js';
-import { arr, cleanUser, first, header, num, obj, parseObject, str, toUnixSeconds, verifyBase64Hmac, type Json } from './util.js';
+import { arr, cleanUser, first, header, mapJsonBody, num, obj, str, toUnixSeconds, verifyBase64Hmac, type Json } from './util.js';
 
 /** Statuses meaning the money is in (processing = paid, awaiting fulfilment). */
 const PAID_STATUSES = new Set(['processing', 'completed', 'paid']);
@@ -56,7 +57,19 @@ function items(lines: unknown): CommerceItem[] {
   });
 }
 
-function mapOrder(body: Json, deliveryId: string | null, now: number, settings: SourceSettings): ParseResult {
+/** What a mapping needs besides the body. */
+interface Context {
+  deliveryId: string | null;
+  now: number;
+  settings: SourceSettings;
+  /**
+   * The event's website URL. Order and customer payloads name no page, so it is the configured site or
+   * `X-WC-Webhook-Source`, which WooCommerce fills with the WordPress home URL.
+   */
+  url: string | undefined;
+}
+
+function mapOrder(body: Json, { deliveryId, now, settings, url }: Context): ParseResult {
   const status = str(body.status) ?? '';
   // order.updated fires on every change; only paid states are a purchase (ids dedup repeats).
   if (!PAID_STATUSES.has(status)) return { kind: 'ignore', reason: `order status ${status || '(none)'} is not paid` };
@@ -69,6 +82,7 @@ function mapOrder(body: Json, deliveryId: string | null, now: number, settings: 
     event_id: id.id,
     timestamp: first(toUnixSeconds(body.date_paid_gmt), toUnixSeconds(body.date_created_gmt)) ?? Math.floor(now / 1000),
     action_source: 'website',
+    url,
     value: num(body.total),
     currency: str(body.currency),
     order_id: orderId,
@@ -78,7 +92,7 @@ function mapOrder(body: Json, deliveryId: string | null, now: number, settings: 
   return { kind: 'events', deliveryId, events: [event] };
 }
 
-function mapCustomer(body: Json, deliveryId: string | null, now: number): ParseResult {
+function mapCustomer(body: Json, { deliveryId, now, url }: Context): ParseResult {
   const customerId = str(body.id);
   if (!customerId) return { kind: 'unmappable', deliveryId, code: 'object_id_missing', message: 'customer payload has no id' };
   const event: CommerceEvent = {
@@ -86,6 +100,7 @@ function mapCustomer(body: Json, deliveryId: string | null, now: number): ParseR
     event_id: `woocommerce:customer.created:${customerId}`,
     timestamp: toUnixSeconds(body.date_created_gmt) ?? Math.floor(now / 1000),
     action_source: 'website',
+    url,
     user: user(body, body.id),
   };
   return { kind: 'events', deliveryId, events: [event] };
@@ -106,8 +121,8 @@ export const woocommerce: SourceDefinition = {
     const deliveryId = header(req.headers, 'X-WC-Webhook-Delivery-ID') ?? null;
     const isOrder = topic === 'order.created' || topic === 'order.updated';
     if (!isOrder && topic !== 'customer.created') return { kind: 'ignore', reason: `topic ${topic || '(none)'} produces no event` };
-    const body = parseObject(req.rawBody);
-    if (!body) return { kind: 'unmappable', deliveryId, code: 'invalid_json', message: 'body is not a JSON object' };
-    return isOrder ? mapOrder(body, deliveryId, req.now, settings) : mapCustomer(body, deliveryId, req.now);
+    const url = eventSourceUrl(settings, { platformSite: header(req.headers, 'X-WC-Webhook-Source') });
+    const ctx: Context = { deliveryId, now: req.now, settings, url };
+    return mapJsonBody(req.rawBody, deliveryId, (body) => (isOrder ? mapOrder(body, ctx) : mapCustomer(body, ctx)));
   },
 };

@@ -63,14 +63,18 @@ describe.each(dialects)('event switches on $name', (dialect) => {
     const list = JSON.parse(await cli('switches', 'set', '--tenant', tenant.id, '--event', 'Lead', '--off', '--json'));
     expect(list.Lead).toBe(false);
     expect(JSON.parse(await cli('switches', 'list', '--tenant', tenant.id, '--json')).switches.Lead).toBe(false);
-    const src = JSON.parse(await cli('sources', 'add', '--tenant', tenant.id, '--platform', 'shopify', '--secret', 'shpss_cli_secret', '--currency', 'eur', '--json'));
+    const src = JSON.parse(await cli('sources', 'add', '--tenant', tenant.id, '--platform', 'shopify', '--secret', 'shpss_cli_secret', '--currency', 'eur', '--site-url', 'https://shop.example.com', '--json'));
     expect(src).toEqual({ id: expect.any(String), webhookUrl: `https://relay.example.com/v1/webhooks/shopify/${src.id}` });
     await cli('sources', 'rotate-secret', '--source', src.id, '--secret', 'shpss_cli_secret_2');
     await cli('sources', 'disable', '--source', src.id);
     const sources = JSON.parse(await cli('sources', 'list', '--tenant', tenant.id, '--json'));
     expect(sources).toHaveLength(1);
-    expect(sources[0]).toMatchObject({ status: 'disabled', settings: { currency: 'EUR' } });
+    expect(sources[0]).toMatchObject({ status: 'disabled', settings: { currency: 'EUR', siteUrl: 'https://shop.example.com/' } });
     expect(JSON.stringify(sources)).not.toContain('shpss_cli_secret');
     await expect(cli('sources', 'add', '--tenant', tenant.id, '--platform', 'magento', '--secret', 'x')).rejects.toThrow(/platform must be one of/);
+    // The admin API validates the same way: a site URL must be an absolute http(s) URL.
+    const bad = await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/sources`, headers: admin, payload: { platform: 'commerce7', siteUrl: 'shop.example.com' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({ code: 'invalid_body', message: expect.stringContaining('site URL') as unknown });
   }, 120_000);
 });

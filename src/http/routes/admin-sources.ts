@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Config } from '../../config/config.js';
 import { importCsv, type CsvRowReport } from '../../ingest/csv-import.js';
 import { parseCsvMapping } from '../../sources/csv.js';
-import { isPlatform, type SourceSettings } from '../../sources/index.js';
+import { isPlatform, pageUrl, type SourceSettings } from '../../sources/index.js';
 import { createSwitchRepository, isSwitchName, SWITCH_NAMES } from '../../store/switches.js';
 import { NotFoundError } from '../../store/tenants.js';
 import type { AppDeps } from '../app.js';
@@ -21,6 +21,7 @@ export interface NewSource {
   secret?: string | undefined;
   currency?: string | undefined;
   eventIdTemplate?: string | undefined;
+  siteUrl?: string | undefined;
 }
 
 const TEMPLATE_VARS = new Set(['order_id', 'order_number', 'platform']);
@@ -41,6 +42,11 @@ export function checkNewSource(input: NewSource): SourceSettings {
     if (vars.length === 0 || unknown.length > 0) throw new Error(`event id template must use {order_id}, {order_number} or {platform}; got "${input.eventIdTemplate}"`);
     settings.eventIdTemplate = input.eventIdTemplate;
   }
+  if (input.siteUrl !== undefined) {
+    const site = pageUrl(input.siteUrl);
+    if (!site) throw new Error(`site URL must be an absolute http(s) URL such as https://shop.example.com/; got "${input.siteUrl}"`);
+    settings.siteUrl = site;
+  }
   return settings;
 }
 
@@ -51,7 +57,13 @@ export function webhookUrl(config: Config, platform: string, id: string): string
 }
 
 const newSourceBody = z
-  .object({ platform: z.string(), secret: z.string().min(1).optional(), currency: z.string().optional(), eventIdTemplate: z.string().optional() })
+  .object({
+    platform: z.string(),
+    secret: z.string().min(1).optional(),
+    currency: z.string().optional(),
+    eventIdTemplate: z.string().optional(),
+    siteUrl: z.string().max(2048).optional(),
+  })
   .strict();
 const rotateBody = z.object({ secret: z.string().min(1) }).strict();
 const statusBody = z.object({ status: z.enum(['active', 'disabled']) }).strict();

@@ -10,7 +10,7 @@ import { storeEvents } from '../../store/events.js';
 import type { TenantView } from '../../store/tenants.js';
 import type { IngestResult } from '../../ingest/ingest-service.js';
 import type { AppDeps } from '../app.js';
-import { errorBody } from '../errors.js';
+import { errorBody, HTTP_ERRORS } from '../errors.js';
 
 /** The event name of the log row kept for a delivery that could not be mapped. */
 export const UNMAPPABLE_EVENT = 'Unmappable';
@@ -72,9 +72,10 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps)
 
     const verified = def.verify(wreq, source.secrets);
     if (!verified.ok) {
-      // Log the code only: never the secret, the signature or the body.
+      // Log the code only: never the secret, the signature or the body. The codes are registry codes
+      // (errorBody only takes those), so docs/errors.md lists every answer a platform can get.
       req.log.warn({ platform, sourceId, code: verified.code }, 'webhook verification failed');
-      return reply.status(401).send({ error: { code: verified.code, message: verified.message } });
+      return reply.status(HTTP_ERRORS[verified.code].status).send(errorBody(verified.code, verified.message));
     }
 
     const sourceName = `webhook:${platform}`;
