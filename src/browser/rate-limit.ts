@@ -1,6 +1,16 @@
 /**
- * In-memory token buckets, one per key (IP + tenant). Per process on purpose: a browser beacon
- * flood is stopped cheaply without a database round trip; several nodes each allow the rate.
+ * What /v1/collect asks before ingesting a beacon: may this key (tenant + client IP) send one more?
+ * Two implementations: the in-memory buckets below (one node, SQLite) and a fixed window counted in
+ * the database (src/store/collect-rate-windows.ts), so several nodes on PostgreSQL share one limit.
+ */
+export interface RateLimiter {
+  /** Counts one request; false when the key is over its rate. */
+  take(key: string): boolean | Promise<boolean>;
+}
+
+/**
+ * In-memory token buckets, one per key (IP + tenant): a beacon flood is stopped without a database
+ * round trip. Right for a single node only; each process keeps its own buckets.
  */
 export function createRateLimiter(opts: { perMinute: number; burst?: number; clock?: () => number; maxKeys?: number }) {
   const capacity = opts.burst ?? opts.perMinute;
@@ -33,4 +43,3 @@ export function createRateLimiter(opts: { perMinute: number; burst?: number; clo
   };
 }
 
-export type RateLimiter = ReturnType<typeof createRateLimiter>;

@@ -1,7 +1,15 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { createRelay, type Relay } from '../../src/relay.js';
 import { createClickRepository } from '../../src/store/clicks.js';
+import { steppedClock } from '../helpers/clock.js';
 import { dialects } from '../helpers/databases.js';
-import { ADMIN_TOKEN, startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { ADMIN_TOKEN, ENCRYPTION_KEY, startTestRelay, type TestRelay } from '../helpers/relay.js';
+
+const run = promisify(execFile);
 
 const ORIGIN = 'https://shop.example';
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140';
@@ -10,8 +18,8 @@ describe.each(dialects)('POST /v1/collect on $name', (dialect) => {
   let t: TestRelay;
   let tenant: { id: string; ingestKey: string; publishableKey: string };
 
-  async function setup(overrides: Record<string, unknown> = {}, policy: Record<string, unknown> = {}) {
-    t = await startTestRelay(dialect, { collectRatePerMinute: 3, ...overrides });
+  async function setup(overrides: Record<string, unknown> = {}, policy: Record<string, unknown> = {}, clock?: () => number) {
+    t = await startTestRelay(dialect, { collectRatePerMinute: 3, ...overrides }, clock);
     tenant = await t.relay.tenants.createTenant('Store', policy);
     await t.relay.tenants.addPixel({ tenantId: tenant.id, pixelId: '111111111111', accessToken: 'tok-A-0123456789' });
     const res = await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/origins`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, payload: { origin: `${ORIGIN}/any/path` } });
@@ -19,10 +27,11 @@ describe.each(dialects)('POST /v1/collect on $name', (dialect) => {
     expect(res.json().origins).toEqual([ORIGIN]);
   }
   afterEach(async () => t?.close());
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
-  function collect(body: unknown, headers: Record<string, string> = {}) {
+  function collect(body: unknown, headers: Record<string, string> = {}, relay: Relay = t.relay) {
     // text/plain, as navigator.sendBeacon sends it.
-    return t.relay.app.inject({
+    return relay.app.inject({
       method: 'POST',
       url: '/v1/collect',
       headers: { 'content-type': 'text/plain;charset=UTF-8', origin: ORIGIN, 'user-agent': UA, ...headers },
@@ -77,13 +86,6 @@ describe.each(dialects)('POST /v1/collect on $name', (dialect) => {
       expect(clicks).toEqual([{ tenant_id: tenant.id, fbp: 'fb.1.1700000000000.1234567890', kind: 'fbclid', click_id: 'AbC123xyz', first_seen_at: 1700000000000 }]);
     });
 
-    it('rate-limits per IP and tenant with 429 rate_limited', async () => {
-      for (let i = 0; i < 3; i++) expect((await collect(view({ event_id: `r-${i}` }))).statusCode).toBe(202);
-      const res = await collect(view({ event_id: 'r-3' }));
-      expect(res.statusCode).toBe(429);
-      expect(res.json().error.code).toBe('rate_limited');
-    });
-
     it('gives the browser Purchase of order 1001 the webhook id purchase:1001: one event, the second a duplicate', async () => {
       await t.relay.tenants.setPolicy(tenant.id, { eventIdTemplates: { Purchase: 'purchase:{order_id}' } });
       const api = await t.relay.app.inject({
@@ -93,8 +95,8 @@ describe.each(dialects)('POST /v1/collect on $name', (dialect) => {
       expect(api.json().results).toEqual([{ event_id: 'purchase:1001', status: 'accepted' }]);
       const browser = await collect({ key: tenant.publishableKey, event: 'Purchase', order_id: '1001', value: 42.5, currency: 'EUR', fbp: 'fb.1.1700000000000.1234567890', consent: true });
       expect(browser.json().results).toEqual([{ event_id: 'purchase:1001', status: 'duplicate' }]);
-      const rows = await t.relay.store.db.selectFrom('events').select(['event_id', 'source']).execute();
-      expect(rows).toEqual([{ event_id: 'purchase:1001', source: 'api' }]);
+      const rows = await t.relay.store.db.selectFrom('events').select(['event_id', 'source', 'channels']).execute();
+      expect(rows).toEqual([{ event_id: 'purchase:1001', source: 'api', channels: JSON.stringify(['api', 'browser']) }]);
       const link = await t.relay.store.db.selectFrom('order_browsers').select(['order_id', 'fbp']).execute();
       expect(link).toEqual([{ order_id: '1001', fbp: 'fb.1.1700000000000.1234567890' }]);
     });
@@ -117,12 +119,118 @@ describe.each(dialects)('POST /v1/collect on $name', (dialect) => {
       expect(ok.headers['content-type']).toMatch(/^application\/javascript/);
       expect(ok.headers['cache-control']).toContain('max-age');
       expect(ok.body).toContain(tenant.publishableKey);
-      expect(ok.body).toContain('"pixelIds":[]');
-      const pixel = await t.relay.app.inject({ method: 'GET', url: `/sdk.js?key=${tenant.publishableKey}&pixel=1` });
-      expect(pixel.body).toContain('"pixelIds":["111111111111"]');
+      expect(ok.body).toContain('"pixelIds":[],"loadPixel":false');
       expect((await t.relay.app.inject({ method: 'GET', url: `/sdk.js?key=${tenant.ingestKey}` })).statusCode).toBe(401);
+      expect((await t.relay.app.inject({ method: 'GET', url: '/sdk.js' })).statusCode).toBe(401);
+    });
+
+    it('loads the Pixel from /sdk.js only when the tenant setting loadPixel is on (admin API), for its enabled pixels', async () => {
+      const sdk = async () => (await t.relay.app.inject({ method: 'GET', url: `/sdk.js?key=${tenant.publishableKey}` })).body;
+      const settings = (method: 'GET' | 'PUT', payload?: object | string, id = tenant.id) =>
+        t.relay.app.inject({ method, url: `/api/v1/tenants/${id}/snippet`, headers: { ...admin, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) }, payload: typeof payload === 'string' ? payload : payload === undefined ? undefined : JSON.stringify(payload) });
+      expect((await settings('GET')).json()).toEqual({ loadPixel: false });
+      // The old per-page switch no longer loads it: the tenant's setting is the one place.
+      expect((await t.relay.app.inject({ method: 'GET', url: `/sdk.js?key=${tenant.publishableKey}&pixel=1` })).body).toContain('"pixelIds":[],"loadPixel":false');
+
+      const second = await t.relay.tenants.addPixel({ tenantId: tenant.id, pixelId: '222222222222', accessToken: 'tok-B-0123456789' });
+      await t.relay.tenants.addPixel({ tenantId: tenant.id, pixelId: '999999999999', accessToken: 'tok-C-0123456789' }).then((p) => t.relay.tenants.setPixelStatus(p.id, 'disabled'));
+      const on = await settings('PUT', { loadPixel: true });
+      expect(on.statusCode).toBe(200);
+      expect(on.json()).toEqual({ loadPixel: true });
+      expect((await settings('GET')).json()).toEqual({ loadPixel: true });
+      expect(await sdk()).toContain('"pixelIds":["111111111111","222222222222"],"loadPixel":true');
+      await t.relay.tenants.setPixelStatus(second.id, 'disabled');
+      expect(await sdk()).toContain('"pixelIds":["111111111111"],"loadPixel":true');
+
+      // Validated: a boolean, nothing unknown, something to change; a known tenant; the admin token.
+      for (const bad of [{ loadPixel: 'yes' }, { loadPixel: true, pixel: 1 }, {}, '"true"']) {
+        const res = await settings('PUT', bad);
+        expect(res.statusCode, JSON.stringify(bad)).toBe(400);
+        expect(res.json().error.code).toBe('invalid_body');
+      }
+      expect((await settings('PUT', { loadPixel: false }, 'no-such-tenant')).json().error.code).toBe('not_found');
+      expect((await t.relay.app.inject({ method: 'PUT', url: `/api/v1/tenants/${tenant.id}/snippet`, payload: { loadPixel: false } })).statusCode).toBe(401);
+      expect((await settings('PUT', { loadPixel: false })).json()).toEqual({ loadPixel: false });
+      expect(await sdk()).toContain('"pixelIds":[],"loadPixel":false');
+      // Stored per tenant: the row survives in the database, other tenants keep the default.
+      const other = await t.relay.tenants.createTenant('Other');
+      expect((await settings('GET', undefined, other.id)).json()).toEqual({ loadPixel: false });
+      expect(await t.relay.store.db.selectFrom('browser_settings').select(['tenant_id', 'load_pixel']).execute()).toEqual([{ tenant_id: tenant.id, load_pixel: 0 }]);
     });
   });
+
+  it('rate-limits per IP and tenant with 429 rate_limited, and allows again in the next minute', async () => {
+    const clock = steppedClock(Date.UTC(2030, 0, 1, 12, 0, 30));
+    await setup({}, {}, clock.now);
+    for (let i = 0; i < 3; i++) expect((await collect(view({ event_id: `r-${i}` }))).statusCode).toBe(202);
+    const res = await collect(view({ event_id: 'r-3' }));
+    expect(res.statusCode).toBe(429);
+    expect(res.json().error.code).toBe('rate_limited');
+    expect(res.headers['retry-after']).toBe('1');
+    // Another tenant has its own count.
+    const other = await t.relay.tenants.createTenant('Other');
+    await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${other.id}/origins`, headers: admin, payload: { origin: ORIGIN } });
+    expect((await collect({ ...view({ event_id: 'o-1' }), key: other.publishableKey })).statusCode).toBe(202);
+    clock.advance(60_000);
+    expect((await collect(view({ event_id: 'r-4' }))).statusCode).toBe(202);
+  });
+
+  if (dialect.name === 'postgres') {
+    it('holds one limit across two nodes sharing the database, counted under a keyed hash (no IP stored)', async () => {
+      const clock = steppedClock(Date.UTC(2030, 0, 1, 12, 0, 30));
+      await setup({ deliveryEnabled: false }, {}, clock.now);
+      // A second node: its own process state, the same database and encryption key.
+      const config = loadConfig({
+        flags: { port: 0, host: '127.0.0.1', dataDir: t.db.dataDir, databaseUrl: t.db.databaseUrl, adminToken: ADMIN_TOKEN, encryptionKey: ENCRYPTION_KEY, collectRatePerMinute: 3, deliveryEnabled: false, logLevel: 'silent' },
+      });
+      const nodeB = await createRelay(config, pino({ level: 'silent' }), clock.now);
+      try {
+        const nodes = [t.relay, nodeB, t.relay];
+        for (const [i, node] of nodes.entries()) expect((await collect(view({ event_id: `n-${i}` }), {}, node)).statusCode).toBe(202);
+        // Three hits in this minute between them: both nodes now refuse, though each saw fewer than three.
+        expect((await collect(view({ event_id: 'n-3' }), {}, nodeB)).statusCode).toBe(429);
+        expect((await collect(view({ event_id: 'n-4' }), {}, t.relay)).statusCode).toBe(429);
+        const windows = await t.relay.store.db.selectFrom('collect_rate_windows').selectAll().execute();
+        expect(windows).toHaveLength(1);
+        expect(windows[0]).toMatchObject({ window_start: Date.UTC(2030, 0, 1, 12, 0, 0), hits: 5 });
+        expect(windows[0]!.bucket).not.toContain('127.0.0.1');
+        expect(windows[0]!.bucket).not.toContain(tenant.id);
+
+        // The next minute starts a new window on both nodes, and the past one is deleted.
+        clock.advance(60_000);
+        expect((await collect(view({ event_id: 'n-5' }), {}, nodeB)).statusCode).toBe(202);
+        expect((await collect(view({ event_id: 'n-6' }), {}, t.relay)).statusCode).toBe(202);
+        const after = await t.relay.store.db.selectFrom('collect_rate_windows').select(['window_start', 'hits']).execute();
+        expect(after).toEqual([{ window_start: Date.UTC(2030, 0, 1, 12, 1, 0), hits: 2 }]);
+        // Racing requests on both nodes: the upsert counts atomically, so exactly the one hit left goes through.
+        const raced = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => collect(view({ event_id: `race-${i}` }), {}, i % 2 ? nodeB : t.relay)));
+        expect(raced.map((r) => r.statusCode).sort()).toEqual([202, 429, 429, 429, 429, 429]);
+      } finally {
+        await nodeB.close();
+      }
+    });
+  } else {
+    it('keeps the limit in memory on SQLite (one node): nothing is written per request', async () => {
+      await setup();
+      expect((await collect(view({ event_id: 'm-1' }))).statusCode).toBe(202);
+      expect(await t.relay.store.db.selectFrom('collect_rate_windows').selectAll().execute()).toEqual([]);
+    });
+
+    // The CLI writes through the same repository as the admin API (tested on both dialects): one run suffices.
+    it('sets loadPixel from the CLI, which refuses a bad value', async () => {
+      await setup();
+      const env: NodeJS.ProcessEnv = { ...process.env, CAPI_RELAY_DATA_DIR: t.db.dataDir, CAPI_RELAY_ENCRYPTION_KEY: ENCRYPTION_KEY, CAPI_RELAY_LOG_LEVEL: 'warn' };
+      delete env.CAPI_RELAY_DATABASE_URL;
+      const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env });
+      expect(JSON.parse((await cli('snippet', 'set', '--tenant', tenant.id, '--load-pixel', 'on', '--json')).stdout)).toEqual({ loadPixel: true });
+      const refused = await cli('snippet', 'set', '--tenant', tenant.id, '--load-pixel', 'maybe').catch((e: { code: number; stderr: string }) => e);
+      expect((refused as { code: number }).code).not.toBe(0);
+      expect((refused as { stderr: string }).stderr).toMatch(/--load-pixel/);
+      // What the CLI stored is what the running relay serves.
+      const js = (await t.relay.app.inject({ method: 'GET', url: `/sdk.js?key=${tenant.publishableKey}` })).body;
+      expect(js).toContain('"pixelIds":["111111111111"],"loadPixel":true');
+    });
+  }
 
   it('believes X-Forwarded-For from a trusted proxy', async () => {
     await setup({ trustedProxies: '127.0.0.1' });

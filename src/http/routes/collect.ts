@@ -2,10 +2,13 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { createClientIpResolver } from '../../browser/client-ip.js';
 import { CollectInputError, mapCollectBody } from '../../browser/collect-event.js';
-import { createRateLimiter } from '../../browser/rate-limit.js';
+import { browserSettingsPatch } from '../../browser/browser-settings.js';
+import { createRateLimiter, type RateLimiter } from '../../browser/rate-limit.js';
 import { renderSdk } from '../../browser/sdk-source.js';
 import { DEFAULT_PURCHASE_EVENT_ID_TEMPLATE } from '../../core/event-id-template.js';
+import { createBrowserSettingsRepository } from '../../store/browser-settings.js';
 import { createClickRepository } from '../../store/clicks.js';
+import { createStoreRateLimiter } from '../../store/collect-rate-windows.js';
 import { createOriginRepository, InvalidOriginError } from '../../store/origins.js';
 import { NotFoundError, type TenantView } from '../../store/tenants.js';
 import { parsePolicy } from '../../transform/transform.js';
@@ -28,6 +31,18 @@ function snippetPolicyOf(tenant: TenantView): { consentCategory: string | null; 
   }
 }
 
+/**
+ * One node (SQLite) keeps its buckets in memory; nodes sharing PostgreSQL count in the database, so
+ * the limit holds for the deployment and not once per node.
+ */
+function collectRateLimiter(deps: AppDeps): RateLimiter {
+  const perMinute = deps.config.collectRatePerMinute;
+  if (!deps.store.adapter.supportsMultipleNodes) return createRateLimiter({ perMinute, clock: deps.ingest.now });
+  // Required with PostgreSQL at boot (resolveEncryptionKey); every node holds the same one.
+  if (!deps.config.encryptionKey) throw new Error('encryptionKey is required with PostgreSQL (the shared rate limit derives its bucket key from it)');
+  return createStoreRateLimiter(deps.store, { perMinute, secret: deps.config.encryptionKey, clock: deps.ingest.now });
+}
+
 function allowOrigin(reply: FastifyReply, origin: string): void {
   reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
 }
@@ -37,15 +52,16 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
   const origins = createOriginRepository(deps.store);
   const clicks = createClickRepository(deps.store);
   const clientIp = createClientIpResolver(deps.config.trustedProxies);
-  const limiter = createRateLimiter({ perMinute: deps.config.collectRatePerMinute });
+  const settings = createBrowserSettingsRepository(deps.store);
+  const limiter = collectRateLimiter(deps);
 
   app.get('/sdk.js', async (req, reply) => {
     const q = (req.query ?? {}) as Record<string, string | undefined>;
     const tenant = q.key ? await deps.tenants.authenticate(q.key, 'publishable') : null;
     if (!tenant) throw new HttpError('unauthorized', 'load /sdk.js?key=<the tenant publishable key>');
-    // The Pixel is opt-in (?pixel=1): many stores already load it through their own tag.
-    const loadPixel = q.pixel === '1';
-    const pixelIds = loadPixel ? (await deps.tenants.listPixels(tenant.id)).filter((p) => p.status !== 'disabled').map((p) => p.pixelId) : [];
+    const { loadPixel } = await settings.get(tenant.id);
+    // A pixel paused by a CAPI token failure still takes browser events: only a disabled one is left out.
+    const pixelIds = loadPixel ? [...new Set((await deps.tenants.listPixels(tenant.id)).filter((p) => p.status !== 'disabled').map((p) => p.pixelId))] : [];
     const snippetPolicy = snippetPolicyOf(tenant);
     const body = renderSdk({
       key: q.key as string,
@@ -58,7 +74,7 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
     });
     return reply
       .header('content-type', 'application/javascript; charset=utf-8')
-      // Short cache: a pixel or consent change reaches pages within minutes.
+      // Short cache: a pixel, setting or consent change reaches pages within minutes.
       .header('cache-control', 'public, max-age=300')
       .header('cross-origin-resource-policy', 'cross-origin')
       .send(body);
@@ -97,11 +113,11 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
     }
     allowOrigin(reply, origin);
     const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']);
-    if (!limiter.take(`${tenant.id}|${ip ?? ''}`)) {
+    if (!(await limiter.take(`${tenant.id}|${ip ?? ''}`))) {
       reply.header('retry-after', '1');
       throw new HttpError('rate_limited');
     }
-    const now = Date.now();
+    const now = deps.ingest.now();
     let mapped;
     try {
       mapped = mapCollectBody(raw, { ip, userAgent: req.headers['user-agent'], consentCategory: snippetPolicyOf(tenant).consentCategory, now });
@@ -125,9 +141,10 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
 
 const originBody = z.object({ origin: z.string().min(1).max(300) }).strict();
 
-/** Admin API for the allow-list: /api/v1/tenants/{id}/origins. */
+/** Admin API for the snippet: the allow-list (/api/v1/tenants/{id}/origins) and its settings (…/snippet). */
 export async function registerOriginAdminRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const origins = createOriginRepository(deps.store);
+  const settings = createBrowserSettingsRepository(deps.store);
   app.addHook('onRequest', async (req) => requireAdmin(req, deps.config.adminToken));
 
   async function tenantId(params: unknown): Promise<string> {
@@ -153,6 +170,15 @@ export async function registerOriginAdminRoutes(app: FastifyInstance, deps: AppD
     }
   }
 
+  app.get('/tenants/:id/snippet', async (req) => settings.get(await tenantId(req.params)));
+  app.put('/tenants/:id/snippet', async (req) => {
+    const id = await tenantId(req.params);
+    const patch = browserSettingsPatch.safeParse(req.body ?? {});
+    if (!patch.success) {
+      throw new HttpError('invalid_body', `expected {"loadPixel": true|false}: ${patch.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message).join('; ')}`);
+    }
+    return settings.update(id, patch.data);
+  });
   app.get('/tenants/:id/origins', async (req) => ({ origins: await origins.list(await tenantId(req.params)) }));
   app.post('/tenants/:id/origins', async (req, reply) => {
     const id = await tenantId(req.params);
