@@ -2,7 +2,7 @@
  * Store-wide acceptance summary over a period: orders vs Purchase events, dedup rate, mismatches, and a
  * "signal loss" diagnosis per symptom with examples and the first thing to check.
  */
-import { pairChannels, reconcile } from './acceptance.js';
+import { isReconcilable, pairChannels, reconcile } from './acceptance.js';
 import { isBrowserSource, type EventRow, type OrderRow } from './rows.js';
 
 /** The symptoms the summary diagnoses, in display order. */
@@ -90,10 +90,13 @@ export function acceptanceSummary(
     if (pair.serverCount === 0) flag('server_missing', order.orderId);
     if (pair.dedup === 'matched') dedupedOrders++;
     if (pair.dedup === 'different-ids') flag('no_dedup', order.orderId);
-    // Late is measured on arrival at the relay: event_time is often back-dated to the order time.
-    const firstServer = purchases.filter((e) => !isBrowserSource(e.source)).reduce<number | null>(
+    // Late is measured on arrival at the relay: event_time is often back-dated to the order time. The order's
+    // reportedAt is the first server report even when it only joined a browser row as a repeat channel.
+    const firstServer = order.reportedAt ?? purchases.filter((e) => !isBrowserSource(e.source)).reduce<number | null>(
       (min, e) => (min === null || e.receivedAt < min ? e.receivedAt : min), null);
-    if (firstServer !== null && firstServer - order.createdAt > lateAfter) flag('server_late', order.orderId);
+    if (pair.serverCount > 0 && firstServer !== null && firstServer - order.createdAt > lateAfter) flag('server_late', order.orderId);
+    // An order only the browser reported has no store total to check against: it shows as server_missing.
+    if (!isReconcilable(order)) continue;
     const checks = purchases.map((e) => reconcile(e, order));
     const badValue = checks.some((c) => !c.valueMatches);
     const badCurrency = checks.some((c) => !c.currencyMatches);

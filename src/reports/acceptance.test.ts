@@ -124,3 +124,59 @@ describe('acceptanceSummary', () => {
     expect(r.diagnoses[0]).toMatchObject({ symptom: 'browser_missing', count: 8, exampleOrderIds: ['m0', 'm1', 'm2'] });
   });
 });
+
+describe('one row reported by both channels (events.channels)', () => {
+  const merged = (orderId: string, p: Partial<EventRow> = {}): EventRow =>
+    purchase(orderId, 'browser', { channels: ['browser', 'webhook:shopify'], ...p });
+
+  it('is the deduplicated pair itself: matched, counted once per channel', () => {
+    const { steps } = acceptanceChain([merged('m1')], { orderId: 'm1' }, order('m1', { source: 'webhook:shopify' }));
+    const p = steps[3]!;
+    expect([p.dedup, p.browserCount, p.serverCount]).toEqual(['matched', 1, 1]);
+    expect(p.browserEvent).toBe(p.serverEvent);
+    expect(p.delivered).toEqual([{ pixelRowId: 'px1', browser: 'sent', server: 'sent' }]);
+    expect(p.reconciliation?.browser).toEqual(p.reconciliation?.server);
+  });
+
+  it('shows a missing channel when the server never repeated the browser event', () => {
+    const { steps } = acceptanceChain([purchase('b1', 'browser', { channels: ['browser'] })], { orderId: 'b1' });
+    expect(steps[3]?.dedup).toBe('browser-only');
+    expect(steps[3]?.serverEvent).toBeNull();
+  });
+
+  it('does not reconcile against an order only the browser reported', () => {
+    const { steps } = acceptanceChain([purchase('b2', 'browser')], { orderId: 'b2' }, order('b2', { source: 'browser' }));
+    expect(steps[3]?.reconciliation).toBeUndefined();
+  });
+
+  it('summarizes merged rows as deduplicated, and dates a late server report from the order', () => {
+    const orders = [
+      order('m', { source: 'webhook:shopify', reportedAt: T0 + 10 }),
+      order('late', { source: 'webhook:shopify', reportedAt: T0 + HOUR + 1 }),
+      order('edge', { source: 'webhook:shopify', reportedAt: T0 + HOUR }),
+      order('browser-only', { source: 'browser', total: 1, currency: 'USD' }),
+    ];
+    const events = [merged('m'), merged('late'), merged('edge'), purchase('browser-only', 'browser')];
+    const s = acceptanceSummary(orders, events, { from: T0, to: T0 + 1 });
+    const count = (k: string) => s.diagnoses.find((d) => d.symptom === k)?.count;
+    expect(s.dedupedOrders).toBe(3);
+    expect(s.dedupRate).toBe(3 / 4);
+    expect(count('server_late')).toBe(1);
+    expect(count('server_missing')).toBe(1);
+    expect(count('browser_missing')).toBe(0);
+    // The browser-only order's own figures (1 USD vs the event's 100 EUR) are not a mismatch: there is no store total.
+    expect([count('value_mismatch'), count('currency_mismatch'), s.mismatches]).toEqual([0, 0, 0]);
+  });
+
+  it('flags value and currency mismatches of a merged row against the store order', () => {
+    const s = acceptanceSummary(
+      [order('v', { source: 'webhook:shopify', total: 100.02 }), order('c', { source: 'webhook:shopify', currency: 'usd' })],
+      [merged('v'), merged('c')],
+      { from: T0, to: T0 + 1 },
+    );
+    const ids = (k: string) => s.diagnoses.find((d) => d.symptom === k)?.exampleOrderIds;
+    expect(ids('value_mismatch')).toEqual(['v']);
+    expect(ids('currency_mismatch')).toEqual(['c']);
+    expect(s.mismatches).toBe(2);
+  });
+});

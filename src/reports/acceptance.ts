@@ -4,7 +4,7 @@
  * reconciles to the order. The store-wide summary lives in acceptance-summary.ts.
  */
 import type { DeliveryStatus } from '../store/schema.js';
-import { isBrowserSource, type EventRow, type OrderRow } from './rows.js';
+import { isBrowserSource, reportedByBrowser, reportedByServer, type EventRow, type OrderRow } from './rows.js';
 
 /** The funnel steps, in order. */
 export const CHAIN_STEPS = ['ViewContent', 'AddToCart', 'InitiateCheckout', 'Purchase'] as const;
@@ -63,6 +63,11 @@ export interface AcceptanceChain {
   steps: ChainStep[];
 }
 
+/** True when the order is the store's own record (a server source), so Purchases can be checked against it. */
+export function isReconcilable(order: OrderRow): boolean {
+  return order.source === undefined || !isBrowserSource(order.source);
+}
+
 /** Compares one event's value and currency with the order (tolerance 0.01, currency case-insensitive). */
 export function reconcile(event: Pick<EventRow, 'value' | 'currency'>, order: OrderRow): Reconciliation {
   const valueMatches = event.value !== null && Number.isFinite(event.value)
@@ -73,11 +78,15 @@ export function reconcile(event: Pick<EventRow, 'value' | 'currency'>, order: Or
   return { value: event.value, currency: event.currency, orderTotal: order.total, orderCurrency: order.currency, valueMatches, currencyMatches };
 }
 
-/** Picks the browser and server event of one step and says whether they deduplicate. */
+/**
+ * Picks the browser and server event of one step and says whether they deduplicate. One row reported by
+ * both channels (its `channels` list both) is the deduplicated pair itself: the store keeps one row per
+ * event_id, so it is both the browser and the server event.
+ */
 export function pairChannels(events: readonly EventRow[]): Pick<ChainStep, 'browserEvent' | 'serverEvent' | 'browserCount' | 'serverCount' | 'dedup'> {
   const sorted = [...events].sort((a, b) => a.eventTime - b.eventTime || a.receivedAt - b.receivedAt);
-  const browser = sorted.filter((e) => isBrowserSource(e.source));
-  const server = sorted.filter((e) => !isBrowserSource(e.source));
+  const browser = sorted.filter(reportedByBrowser);
+  const server = sorted.filter(reportedByServer);
   // Prefer a pair that shares an event_id: one deduplicated pair is what the step needs to be right.
   let browserEvent = browser[0] ?? null;
   let serverEvent = server[0] ?? null;
@@ -114,13 +123,18 @@ function belongs(e: EventRow, key: ChainKey, order: OrderRow | undefined): boole
   return e.orderId === null && !!order?.fbp && e.fbp === order.fbp && e.eventTime <= order.createdAt;
 }
 
-/** Builds the acceptance table for one order (pass the order to reconcile the Purchase) or one fbp session. */
+/**
+ * Builds the acceptance table for one order (pass the order to reconcile the Purchase) or one fbp session.
+ * A Purchase is reconciled only against an order the server side reported (`order.source` not `browser`).
+ * One row reported by both channels carries the first reporter's value and currency (the copy Meta got from
+ * the relay), so its browser and server reconciliation are the same.
+ */
 export function acceptanceChain(events: readonly EventRow[], key: ChainKey, order?: OrderRow): AcceptanceChain {
   const mine = events.filter((e) => belongs(e, key, order));
   const steps = CHAIN_STEPS.map((eventName): ChainStep => {
     const pair = pairChannels(mine.filter((e) => e.eventName === eventName));
     const step: ChainStep = { eventName, ...pair, delivered: deliveredPerPixel(pair.browserEvent, pair.serverEvent) };
-    if (eventName === 'Purchase' && order) {
+    if (eventName === 'Purchase' && order && isReconcilable(order)) {
       step.reconciliation = {
         browser: pair.browserEvent ? reconcile(pair.browserEvent, order) : null,
         server: pair.serverEvent ? reconcile(pair.serverEvent, order) : null,

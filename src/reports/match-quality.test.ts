@@ -76,3 +76,23 @@ describe('compareWithMeta', () => {
     expect(a).toMatchObject({ eventName: 'AddToCart', localEvents: 0, localScore: null, metaScore: 4 });
   });
 });
+
+describe('identifiers of unknown presence', () => {
+  it('measures IP and user agent on the events that still know them, gives no advice on unknowns, marks the score partial', () => {
+    const erased = (keys: string[]) => ({ ...ev('Purchase', keys), unknownKeys: ['client_ip_address', 'client_user_agent'] });
+    const rows = [erased(['em']), erased(['em']), ev('Purchase', ['em', 'client_ip_address'])];
+    const [row] = matchQuality(rows, { limit: 20 });
+    const cov = (id: string) => row?.coverage.find((c) => c.identifier === id);
+    expect(cov('client_ip_address')).toMatchObject({ count: 1, known: 1, share: 1 });
+    expect(cov('client_user_agent')).toMatchObject({ count: 0, known: 1, share: 0 });
+    expect(cov('em')).toMatchObject({ count: 3, known: 3, share: 1 });
+    expect(row?.partial).toBe(true);
+    // 3·1 + 0.75·1 = 3.75 → 3.8
+    expect(row?.score).toBe(3.8);
+
+    const [none] = matchQuality([erased(['em'])], { limit: 20 });
+    expect(none?.coverage.find((c) => c.identifier === 'client_ip_address')).toMatchObject({ known: 0, share: null });
+    expect(none?.advice.some((a) => a.includes('IP address') || a.includes('user agent'))).toBe(false);
+    expect(compareWithMeta([none!], {})[0]?.identifiers.find((i) => i.identifier === 'client_ip_address')?.localShare).toBeNull();
+  });
+});

@@ -41,9 +41,12 @@ const LABELS: Record<Identifier, [what: string, fix: string]> = {
 /** Coverage of one identifier among one event name's events. */
 export interface IdentifierCoverage {
   identifier: Identifier;
+  /** Events carrying it. */
   count: number;
-  /** 0–1. */
-  share: number;
+  /** Events for which its presence is known (all of them, except IP and user agent once erased). */
+  known: number;
+  /** `count / known`, 0–1; null when no event's presence is known. */
+  share: number | null;
   weight: number;
 }
 
@@ -52,8 +55,10 @@ export interface EventMatchQuality {
   eventName: string;
   events: number;
   coverage: IdentifierCoverage[];
-  /** 0–10, one decimal. */
+  /** 0–10, one decimal. Identifiers of unknown presence add nothing. */
   score: number;
+  /** True when some identifier's presence is unknown for some events: the score is then measured on fewer events for those. */
+  partial: boolean;
   advice: string[];
 }
 
@@ -76,25 +81,30 @@ export function matchQuality(events: readonly EventRow[], options: MatchQualityO
   const out: EventMatchQuality[] = [];
   for (const [eventName, rows] of groups) {
     const coverage = IDENTIFIERS.map((identifier): IdentifierCoverage => {
-      const count = rows.filter((r) => r.userDataKeys.includes(identifier)).length;
-      return { identifier, count, share: count / rows.length, weight: IDENTIFIER_WEIGHTS[identifier] };
+      const knownRows = rows.filter((r) => !r.unknownKeys?.includes(identifier));
+      const count = knownRows.filter((r) => r.userDataKeys.includes(identifier)).length;
+      const known = knownRows.length;
+      return { identifier, count, known, share: known === 0 ? null : count / known, weight: IDENTIFIER_WEIGHTS[identifier] };
     });
-    const raw = coverage.reduce((s, c) => s + c.weight * c.share, 0);
+    const raw = coverage.reduce((s, c) => s + c.weight * (c.share ?? 0), 0);
     const score = Math.round(Math.min(10, raw) * 10) / 10;
+    const partial = coverage.some((c) => c.known < rows.length);
     // Advise on the points lost, not on the lowest share: a missing phone matters more than a missing city.
+    // An identifier of unknown presence gets no advice: we cannot say it is missing.
+    const lost = (c: IdentifierCoverage): number => c.weight * (1 - (c.share ?? 1));
     const advice = coverage
-      .filter((c) => c.share < threshold)
-      .sort((a, b) => b.weight * (1 - b.share) - a.weight * (1 - a.share))
+      .filter((c) => c.share !== null && c.share < threshold)
+      .sort((a, b) => lost(b) - lost(a))
       .slice(0, limit)
       .map((c) => adviceFor(eventName, c));
-    out.push({ eventName, events: rows.length, coverage, score, advice });
+    out.push({ eventName, events: rows.length, coverage, score, partial, advice });
   }
   return out.sort((a, b) => b.events - a.events || a.eventName.localeCompare(b.eventName));
 }
 
 function adviceFor(eventName: string, c: IdentifierCoverage): string {
   const [what, fix] = LABELS[c.identifier];
-  const pct = Math.round(c.share * 100);
+  const pct = Math.round((c.share ?? 0) * 100);
   const lead = c.count === 0 ? `No ${eventName} events carry ${what}` : `Only ${pct}% of ${eventName} events carry ${what}`;
   return `${lead}: ${fix}`;
 }

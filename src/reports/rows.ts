@@ -28,6 +28,17 @@ export interface EventRow {
   status: EventsTable['status'];
   /** Which `user_data` keys were present (e.g. `['em','ph','fbp','client_ip_address']`), never their values. */
   userDataKeys: string[];
+  /**
+   * Keys whose presence can no longer be told: IP and user agent are erased once an event is delivered,
+   * so for older rows the store may not know whether they were sent. Such keys are left out of coverage.
+   */
+  unknownKeys?: string[];
+  /**
+   * Every source that reported this event, first reporter first (`events.channels`). The store keeps one row
+   * per (event_name, event_id): a repeat from another channel appends its source here instead of a new row,
+   * so `['browser', 'webhook:shopify']` is one deduplicated event reported by both channels. Defaults to `[source]`.
+   */
+  channels?: EventSource[];
   value: number | null;
   currency: string | null;
   deliveries: DeliveryRow[];
@@ -40,8 +51,16 @@ export interface OrderRow {
   orderId: string;
   total: number;
   currency: string;
+  /** When the order was placed (the Purchase's event time). */
   createdAt: number;
   fbp?: string | null;
+  /** When the server side first reported the order to the relay, if it did. */
+  reportedAt?: number | null;
+  /**
+   * Who reported the order: a server source (the store's own record, reconcilable), or `browser` when only
+   * the pixel reported it, so its total is the browser's own figure and nothing can be reconciled against it.
+   */
+  source?: EventSource;
 }
 
 /** The first time a click id was seen for a browser. */
@@ -55,4 +74,19 @@ export interface ClickRow {
 /** True for events sent by the browser pixel/SDK, false for every server-side source. */
 export function isBrowserSource(source: EventSource): boolean {
   return source === 'browser';
+}
+
+/** The sources that reported the event (its `channels`, or its own source for rows without them). */
+export function channelsOf(event: Pick<EventRow, 'source' | 'channels'>): EventSource[] {
+  return event.channels && event.channels.length > 0 ? event.channels : [event.source];
+}
+
+/** True when the browser reported the event (first or as a repeat). */
+export function reportedByBrowser(event: Pick<EventRow, 'source' | 'channels'>): boolean {
+  return channelsOf(event).some(isBrowserSource);
+}
+
+/** True when a server-side source reported the event (first or as a repeat). */
+export function reportedByServer(event: Pick<EventRow, 'source' | 'channels'>): boolean {
+  return channelsOf(event).some((s) => !isBrowserSource(s));
 }

@@ -1,0 +1,157 @@
+/**
+ * Admin API (under /api/v1, admin token or dashboard session) for the reports of docs/reports.md: match
+ * quality beside Meta's own score, the acceptance chain of one order or browser session, the store-wide
+ * acceptance summary, attribution (JSON or CSV) and events per hour by status. Reading is bounded per request.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import {
+  acceptanceChain, acceptanceSummary, attributeOrders, attributionCsv, compareWithMeta, matchQuality, revenueByChannel,
+  type ChainKey, type EventRow,
+} from '../../reports/index.js';
+import {
+  readChain, readClicks, readEventsPerHour, readMatchQualityEvents, readOrdersAndPurchases, type Period,
+} from '../../store/report-queries.js';
+import { NotFoundError } from '../../store/tenants.js';
+import type { AppDeps } from '../app.js';
+import { requireAdmin } from '../auth.js';
+import { fetchDatasetQuality, type DatasetQualityAnswer } from '../dataset-quality.js';
+import { HttpError } from '../errors.js';
+
+const DAY_MS = 24 * 3_600_000;
+
+/** Per-request bounds: a recent sample is enough for shares; orders beyond the limit mark the answer truncated. */
+export const REPORT_LIMITS = { matchQualityEvents: 5000, orders: 10_000, chainEvents: 200 } as const;
+
+const instant = z.string().trim().min(1).transform((s, ctx) => {
+  const ms = /^\d{1,15}$/.test(s) ? Number(s) : Date.parse(s);
+  if (!Number.isFinite(ms)) {
+    ctx.addIssue({ code: 'custom', message: 'must be Unix milliseconds or an ISO 8601 date-time' });
+    return z.NEVER;
+  }
+  return ms;
+});
+const periodQuery = { from: instant.optional(), to: instant.optional() };
+const matchQualityQuery = z.strictObject({ ...periodQuery, pixel: z.string().min(1).max(100).optional() });
+const periodOnlyQuery = z.strictObject(periodQuery);
+const attributionQuery = z.strictObject({ ...periodQuery, format: z.enum(['json', 'csv']).default('json') });
+const chainQuery = z
+  .strictObject({ order_id: z.string().trim().min(1).max(200).optional(), fbp: z.string().trim().min(1).max(200).optional() })
+  .refine((q) => (q.order_id === undefined) !== (q.fbp === undefined), 'give exactly one of order_id or fbp');
+
+/** Validates query parameters; the first issue becomes an `invalid_parameter` 400 naming the parameter. */
+function parseQuery<T>(schema: z.ZodType<T>, query: unknown): T {
+  const r = schema.safeParse(query ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const name = issue?.path.join('.');
+  throw new HttpError('invalid_parameter', issue ? `${name ? `${name}: ` : ''}${issue.message}` : 'invalid query');
+}
+
+/** Fills in the default period (the last `defaultDays`, ending now) and checks order and length. */
+function periodOf(q: { from?: number | undefined; to?: number | undefined }, defaultDays: number, maxDays: number, now: number): Period {
+  const to = q.to ?? now;
+  const from = q.from ?? to - defaultDays * DAY_MS;
+  if (from >= to) throw new HttpError('invalid_period', 'from must be before to');
+  if (to - from > maxDays * DAY_MS) throw new HttpError('invalid_period', `the period may be at most ${maxDays} days`);
+  return { from, to };
+}
+
+/** What the acceptance table shows of an event: ids, channels, times, amounts and delivery per pixel (no user data). */
+function eventView(e: EventRow | null) {
+  if (!e) return null;
+  const { id, eventId, source, channels, eventTime, receivedAt, status, value, currency, deliveries } = e;
+  return { id, eventId, source, channels: channels ?? [source], eventTime, receivedAt, status, value, currency, deliveries };
+}
+
+/** The report routes; registered under /api/v1. */
+export async function registerAdminReportRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const { store, tenants } = deps;
+  app.addHook('onRequest', async (req) => requireAdmin(req, deps.config.adminToken));
+  app.setErrorHandler((err, _req, reply) => {
+    if (err instanceof NotFoundError) return reply.status(404).send({ error: { code: 'not_found', message: err.message } });
+    throw err;
+  });
+
+  /** The tenant of the path, which must exist (the admin guard already kept scoped sessions to their own). */
+  async function tenantOf(req: FastifyRequest): Promise<string> {
+    return (await tenants.getTenant((req.params as { id: string }).id)).id;
+  }
+
+  /** Meta's score with the token of the chosen pixel (or the tenant's first active one). */
+  async function metaQuality(tenantId: string, pixelRowId: string | undefined): Promise<DatasetQualityAnswer> {
+    const pixels = await tenants.listPixels(tenantId);
+    const chosen = pixelRowId ? pixels.find((p) => p.id === pixelRowId) : pixels.find((p) => p.status === 'active');
+    if (pixelRowId && !chosen) throw new HttpError('not_found', `pixel ${pixelRowId} is not one of this tenant's`);
+    if (!chosen) return { status: 'unavailable', datasetId: null, reason: 'this tenant has no active pixel' };
+    const { accessToken } = await tenants.getPixel(chosen.id);
+    return fetchDatasetQuality({ baseUrl: deps.config.graphUrl, version: deps.config.graphVersion }, chosen.pixelId, accessToken);
+  }
+
+  app.get('/tenants/:id/reports/match-quality', async (req) => {
+    const tenantId = await tenantOf(req);
+    const q = parseQuery(matchQualityQuery, req.query);
+    const period = periodOf(q, 30, 366, Date.now());
+    const [events, meta] = await Promise.all([
+      readMatchQualityEvents(store, tenantId, period, REPORT_LIMITS.matchQualityEvents),
+      metaQuality(tenantId, q.pixel),
+    ]);
+    const local = matchQuality(events.rows);
+    return {
+      ...period,
+      events: events.rows.length,
+      truncated: events.truncated,
+      eventTypes: local,
+      meta: meta.status === 'available'
+        ? { status: 'available', datasetId: meta.datasetId, comparison: compareWithMeta(local, meta.answer) }
+        : meta,
+    };
+  });
+
+  app.get('/tenants/:id/reports/acceptance', async (req) => {
+    const tenantId = await tenantOf(req);
+    const q = parseQuery(chainQuery, req.query);
+    const key: ChainKey = q.order_id !== undefined ? { orderId: q.order_id } : { fbp: q.fbp as string };
+    const input = await readChain(store, tenantId, key, REPORT_LIMITS.chainEvents);
+    if (input.events.length === 0 && !input.order) {
+      throw new HttpError('not_found', 'orderId' in key ? `no order or event with order id ${key.orderId}` : `no event from browser ${key.fbp}`);
+    }
+    const chain = acceptanceChain(input.events, key, input.order ?? undefined);
+    return {
+      key,
+      order: input.order,
+      truncated: input.truncated,
+      steps: chain.steps.map((s) => ({ ...s, browserEvent: eventView(s.browserEvent), serverEvent: eventView(s.serverEvent) })),
+    };
+  });
+
+  app.get('/tenants/:id/reports/acceptance-summary', async (req) => {
+    const tenantId = await tenantOf(req);
+    const period = periodOf(parseQuery(periodOnlyQuery, req.query), 7, 366, Date.now());
+    const { orders, purchases, truncated } = await readOrdersAndPurchases(store, tenantId, period, REPORT_LIMITS.orders);
+    return { ...acceptanceSummary(orders, purchases, period), truncated };
+  });
+
+  app.get('/tenants/:id/reports/attribution', async (req, reply) => {
+    const tenantId = await tenantOf(req);
+    const q = parseQuery(attributionQuery, req.query);
+    const period = periodOf(q, 30, 366, Date.now());
+    const { orders, truncated } = await readOrdersAndPurchases(store, tenantId, period, REPORT_LIMITS.orders);
+    const inPeriod = orders.filter((o) => o.createdAt >= period.from && o.createdAt < period.to).sort((a, b) => b.createdAt - a.createdAt);
+    const rows = attributeOrders(inPeriod, await readClicks(store, tenantId, inPeriod, period));
+    if (q.format === 'csv') {
+      const name = `attribution-${new Date(period.from).toISOString().slice(0, 10)}-${new Date(period.to).toISOString().slice(0, 10)}.csv`;
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${name}"`)
+        .send(attributionCsv(rows));
+    }
+    return { ...period, truncated, orders: rows, revenue: revenueByChannel(rows) };
+  });
+
+  app.get('/tenants/:id/reports/events-per-hour', async (req) => {
+    const tenantId = await tenantOf(req);
+    const period = periodOf(parseQuery(periodOnlyQuery, req.query), 1, 31, Date.now());
+    return { ...period, hours: await readEventsPerHour(store, tenantId, period) };
+  });
+}

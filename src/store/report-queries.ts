@@ -1,0 +1,302 @@
+/**
+ * Reads the store into the pure reports' input rows (src/reports/rows.ts), always for one tenant and one
+ * period, and always bounded: a big store never loads its whole history. Counting per hour is done in SQL.
+ * Simulated (Test Events) rows never count. Runs unchanged on SQLite and PostgreSQL.
+ */
+import { sql, type Selectable } from 'kysely';
+import type { ChainKey, ClickRow, DeliveryRow, EventRow, OrderRow } from '../reports/index.js';
+import type { Store } from './database.js';
+import { parseChannels } from './event-log.js';
+import type { DeliveryStatus, EventsTable } from './schema.js';
+
+/** A reporting period in Unix ms: `from` inclusive, `to` exclusive. */
+export interface Period {
+  from: number;
+  to: number;
+}
+
+/** A bounded read: `truncated` says the limit was reached and the report covers the most recent rows only. */
+export interface Bounded<T> {
+  rows: T;
+  truncated: boolean;
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+// Meta takes events up to 7 days old, so an order's Purchase events lie within 7 days of it.
+const ORDER_EVENT_MARGIN_MS = 7 * DAY_MS;
+// gclid, the longest click window (90 days), bounds how far back clicks are read.
+const LONGEST_CLICK_WINDOW_MS = 90 * DAY_MS;
+// Rows per `IN (…)` list: under SQLite's and PostgreSQL's bound-parameter limits.
+const IN_CHUNK = 500;
+
+const EVENT_COLUMNS = [
+  'id', 'event_name', 'event_id', 'source', 'order_id', 'event_time', 'received_at', 'status', 'payload',
+  'client_ip_address', 'client_user_agent', 'had_client_ip', 'had_user_agent', 'channels', 'fbp',
+] as const;
+type EventColumns = Pick<Selectable<EventsTable>, (typeof EVENT_COLUMNS)[number]>;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += IN_CHUNK) out.push(items.slice(i, i + IN_CHUNK));
+  return out;
+}
+
+function present(v: unknown): boolean {
+  return v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0);
+}
+
+/**
+ * Whether an event carried an IP / user agent: the 0/1 flag when recorded; else the column itself while it
+ * is still there; else unknown, because delivery erased it (status `done`) and nothing else kept it.
+ */
+function clearFieldPresence(flag: number | null | undefined, value: string | null, status: EventsTable['status']): boolean | null {
+  if (flag === 0 || flag === 1) return flag === 1;
+  if (value !== null) return true;
+  return status === 'done' ? null : false;
+}
+
+/** Maps one stored event (payload parsed for its user_data keys, value and currency) to a report row. */
+function toEventRow(r: EventColumns, deliveries: DeliveryRow[]): EventRow {
+  let payload: { user_data?: Record<string, unknown>; custom_data?: Record<string, unknown> } = {};
+  try {
+    payload = JSON.parse(r.payload) as typeof payload;
+  } catch {
+    // A row without a readable payload still counts as an event, with no identifiers.
+  }
+  const userDataKeys = Object.entries(payload.user_data ?? {}).filter(([, v]) => present(v)).map(([k]) => k);
+  const unknownKeys: string[] = [];
+  for (const [key, presence] of [
+    ['client_ip_address', clearFieldPresence(r.had_client_ip, r.client_ip_address, r.status)],
+    ['client_user_agent', clearFieldPresence(r.had_user_agent, r.client_user_agent, r.status)],
+  ] as const) {
+    if (presence === null) unknownKeys.push(key);
+    else if (presence) userDataKeys.push(key);
+  }
+  const { value, currency } = payload.custom_data ?? {};
+  return {
+    id: r.id,
+    eventName: r.event_name,
+    eventId: r.event_id,
+    source: r.source,
+    channels: parseChannels(r.channels, r.source),
+    orderId: r.order_id,
+    eventTime: Number(r.event_time),
+    receivedAt: Number(r.received_at),
+    status: r.status,
+    userDataKeys,
+    unknownKeys,
+    value: typeof value === 'number' ? value : null,
+    currency: typeof currency === 'string' ? currency : null,
+    fbp: r.fbp,
+    deliveries,
+  };
+}
+
+/** Attaches each event's deliveries (one `IN` query per chunk of events). */
+async function withDeliveries(store: Store, rows: EventColumns[]): Promise<EventRow[]> {
+  const byEvent = new Map<string, DeliveryRow[]>();
+  for (const ids of chunks(rows.map((r) => r.id))) {
+    const ds = await store.db
+      .selectFrom('deliveries')
+      .select(['event_row_id', 'pixel_row_id', 'status', 'fbtrace_id', 'last_error'])
+      .where('event_row_id', 'in', ids)
+      .orderBy('pixel_row_id')
+      .execute();
+    for (const d of ds) {
+      const list = byEvent.get(d.event_row_id) ?? [];
+      list.push({ pixelRowId: d.pixel_row_id, status: d.status, fbtraceId: d.fbtrace_id, lastError: d.last_error });
+      byEvent.set(d.event_row_id, list);
+    }
+  }
+  return rows.map((r) => toEventRow(r, byEvent.get(r.id) ?? []));
+}
+
+/** The most recent `limit` sendable events of the period (match quality is a share: a recent sample is enough). */
+export async function readMatchQualityEvents(store: Store, tenantId: string, period: Period, limit: number): Promise<Bounded<EventRow[]>> {
+  const rows = await store.db
+    .selectFrom('events')
+    .select(EVENT_COLUMNS)
+    .where('tenant_id', '=', tenantId)
+    .where('received_at', '>=', period.from)
+    .where('received_at', '<', period.to)
+    .where('simulated', '=', 0)
+    // Only what goes to Meta: dropped and skipped events are never sent.
+    .where('status', 'in', ['queued', 'done'])
+    .orderBy('received_at', 'desc')
+    .limit(limit + 1)
+    .execute();
+  return { rows: rows.slice(0, limit).map((r) => toEventRow(r, [])), truncated: rows.length > limit };
+}
+
+/** Statuses counted per hour: each delivery's (per pixel), or the event's own when it has no delivery. */
+export type HourlyStatus = DeliveryStatus | 'skipped';
+
+/** One hour of the events-per-hour chart; `hour` is the hour's start (Unix ms). */
+export type HourCounts = { hour: number } & Record<HourlyStatus, number>;
+
+const HOURLY_STATUSES: readonly HourlyStatus[] = ['queued', 'sending', 'sent', 'failed', 'dropped', 'dead', 'skipped'];
+
+/** Events received per hour by status, counted in SQL; every hour of the period is present, empty ones as zeros. */
+export async function readEventsPerHour(store: Store, tenantId: string, period: Period): Promise<HourCounts[]> {
+  // A literal divisor, so SELECT and GROUP BY are the same expression for PostgreSQL.
+  const hour = sql<number>`e.received_at / ${sql.lit(HOUR_MS)}`;
+  const rows = await store.db
+    .selectFrom('events as e')
+    .leftJoin('deliveries as d', 'd.event_row_id', 'e.id')
+    .select([hour.as('hour'), sql<string>`coalesce(d.status, e.status)`.as('status'), (eb) => eb.fn.countAll<number>().as('n')])
+    .where('e.tenant_id', '=', tenantId)
+    .where('e.received_at', '>=', period.from)
+    .where('e.received_at', '<', period.to)
+    .where('e.simulated', '=', 0)
+    .groupBy([hour, sql`coalesce(d.status, e.status)`])
+    .execute();
+  const first = Math.floor(period.from / HOUR_MS);
+  const last = Math.ceil(period.to / HOUR_MS) - 1;
+  const out: HourCounts[] = [];
+  for (let h = first; h <= last; h++) out.push({ hour: h * HOUR_MS, ...Object.fromEntries(HOURLY_STATUSES.map((s) => [s, 0])) } as HourCounts);
+  for (const r of rows) {
+    const slot = out[Number(r.hour) - first];
+    // An event settled by every pixel is `done`; it always has deliveries, so `done` never reaches here alone.
+    const status = (r.status === 'done' ? 'sent' : r.status) as HourlyStatus;
+    if (slot && HOURLY_STATUSES.includes(status)) slot[status] += Number(r.n);
+  }
+  return out;
+}
+
+/** The orders and Purchase events of a period, plus whether a limit cut them short. */
+export interface OrdersAndPurchases {
+  orders: OrderRow[];
+  purchases: EventRow[];
+  truncated: boolean;
+}
+
+/**
+ * Orders placed in the period with their Purchase events. The store's orders (first server Purchase) come
+ * with their reconcilable total; an order id only a browser Purchase carries becomes a `browser` order (the
+ * server never reported it). `createdAt` is the order's Purchase time; `reportedAt` the first server report.
+ */
+export async function readOrdersAndPurchases(store: Store, tenantId: string, period: Period, limit: number): Promise<OrdersAndPurchases> {
+  const purchaseRows = await store.db
+    .selectFrom('events')
+    .select(EVENT_COLUMNS)
+    .where('tenant_id', '=', tenantId)
+    .where('event_name', '=', 'Purchase')
+    .where('simulated', '=', 0)
+    // By arrival, to use the (tenant_id, received_at) index: an event arrives at most 7 days after its time.
+    .where('received_at', '>=', period.from - ORDER_EVENT_MARGIN_MS)
+    .where('received_at', '<', period.to + 2 * ORDER_EVENT_MARGIN_MS)
+    .orderBy('received_at', 'desc')
+    .limit(limit + 1)
+    .execute();
+  const storeOrders = await store.db
+    .selectFrom('orders')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    // created_at is when the server reported the order: within the period, or at most 7 days after it.
+    .where('created_at', '>=', period.from)
+    .where('created_at', '<', period.to + ORDER_EVENT_MARGIN_MS)
+    .orderBy('created_at', 'desc')
+    .limit(limit + 1)
+    .execute();
+  const purchases = await withDeliveries(store, purchaseRows.slice(0, limit));
+  const firstPurchaseAt = new Map<string, EventRow>();
+  for (const p of purchases) {
+    if (p.orderId === null) continue;
+    const seen = firstPurchaseAt.get(p.orderId);
+    if (!seen || p.eventTime < seen.eventTime) firstPurchaseAt.set(p.orderId, p);
+  }
+  const orders: OrderRow[] = storeOrders.slice(0, limit).map((o) => ({
+    orderId: o.order_id,
+    total: Number(o.total),
+    currency: o.currency,
+    createdAt: firstPurchaseAt.get(o.order_id)?.eventTime ?? Number(o.created_at),
+    reportedAt: Number(o.created_at),
+    source: o.source,
+  }));
+  const known = new Set(orders.map((o) => o.orderId));
+  for (const [orderId, p] of firstPurchaseAt) {
+    if (known.has(orderId) || p.value === null || p.currency === null) continue;
+    orders.push({ orderId, total: p.value, currency: p.currency, createdAt: p.eventTime, source: 'browser' });
+  }
+  await attachBrowsers(store, tenantId, orders, firstPurchaseAt);
+  return { orders, purchases, truncated: purchaseRows.length > limit || storeOrders.length > limit };
+}
+
+/** Sets each order's browser (fbp): the first browser that reported it (order_browsers), else its Purchase's fbp. */
+async function attachBrowsers(store: Store, tenantId: string, orders: OrderRow[], purchaseOf: Map<string, EventRow>): Promise<void> {
+  const fbpOf = new Map<string, string>();
+  for (const ids of chunks(orders.map((o) => o.orderId))) {
+    const rows = await store.db
+      .selectFrom('order_browsers')
+      .select(['order_id', 'fbp'])
+      .where('tenant_id', '=', tenantId)
+      .where('order_id', 'in', ids)
+      .orderBy('created_at')
+      .execute();
+    for (const r of rows) if (!fbpOf.has(r.order_id)) fbpOf.set(r.order_id, r.fbp);
+  }
+  for (const o of orders) o.fbp = fbpOf.get(o.orderId) ?? purchaseOf.get(o.orderId)?.fbp ?? null;
+}
+
+/** The clicks seen on the orders' browsers, from the longest click window before the period up to its end. */
+export async function readClicks(store: Store, tenantId: string, orders: readonly OrderRow[], period: Period): Promise<ClickRow[]> {
+  const fbps = [...new Set(orders.map((o) => o.fbp).filter((f): f is string => !!f))];
+  const out: ClickRow[] = [];
+  for (const part of chunks(fbps)) {
+    const rows = await store.db
+      .selectFrom('click_ids')
+      .select(['fbp', 'kind', 'click_id', 'first_seen_at'])
+      .where('tenant_id', '=', tenantId)
+      .where('fbp', 'in', part)
+      .where('first_seen_at', '>=', period.from - LONGEST_CLICK_WINDOW_MS)
+      .where('first_seen_at', '<', period.to)
+      .execute();
+    // Order times come from event_time, which has whole seconds (Meta's unit): compare clicks at the same
+    // resolution, or a click a few ms before the order in the same second would look like one after it.
+    for (const r of rows) out.push({ fbp: r.fbp, kind: r.kind, clickId: r.click_id, firstSeenAt: Math.floor(Number(r.first_seen_at) / 1000) * 1000 });
+  }
+  return out;
+}
+
+/** The events of one acceptance chain, and its order when the key is an order id. */
+export interface ChainInput {
+  events: EventRow[];
+  order: OrderRow | null;
+  truncated: boolean;
+}
+
+/** Reads one order's events (with its browser session's funnel before it) or one browser session's events. */
+export async function readChain(store: Store, tenantId: string, key: ChainKey, limit: number): Promise<ChainInput> {
+  const base = () => store.db.selectFrom('events').select(EVENT_COLUMNS).where('tenant_id', '=', tenantId).where('simulated', '=', 0);
+  if ('fbp' in key) {
+    const rows = await base().where('fbp', '=', key.fbp).orderBy('event_time', 'desc').limit(limit + 1).execute();
+    return { events: await withDeliveries(store, rows.slice(0, limit)), order: null, truncated: rows.length > limit };
+  }
+  const own = await base().where('order_id', '=', key.orderId).orderBy('event_time').limit(limit + 1).execute();
+  const ownEvents = await withDeliveries(store, own.slice(0, limit));
+  const purchase = ownEvents.filter((e) => e.eventName === 'Purchase').sort((a, b) => a.eventTime - b.eventTime)[0];
+  const stored = await store.db.selectFrom('orders').selectAll().where('tenant_id', '=', tenantId).where('order_id', '=', key.orderId).executeTakeFirst();
+  let order: OrderRow | null = null;
+  if (stored) {
+    order = { orderId: stored.order_id, total: Number(stored.total), currency: stored.currency, createdAt: purchase?.eventTime ?? Number(stored.created_at), reportedAt: Number(stored.created_at), source: stored.source };
+  } else if (purchase && purchase.value !== null && purchase.currency !== null) {
+    order = { orderId: key.orderId, total: purchase.value, currency: purchase.currency, createdAt: purchase.eventTime, source: 'browser' };
+  }
+  if (!order) return { events: ownEvents, order: null, truncated: own.length > limit };
+  await attachBrowsers(store, tenantId, [order], new Map(purchase ? [[key.orderId, purchase]] : []));
+  if (!order.fbp) return { events: ownEvents, order, truncated: own.length > limit };
+  // The funnel before checkout carries no order id: take the browser's events up to the order.
+  const session = await base()
+    .where('fbp', '=', order.fbp)
+    .where('order_id', 'is', null)
+    .where('event_time', '<=', order.createdAt)
+    .orderBy('event_time', 'desc')
+    .limit(limit + 1)
+    .execute();
+  return {
+    events: [...ownEvents, ...(await withDeliveries(store, session.slice(0, limit)))],
+    order,
+    truncated: own.length > limit || session.length > limit,
+  };
+}
