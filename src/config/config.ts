@@ -36,8 +36,6 @@ export const configSchema = z
     collectRatePerMinute: z.coerce.number().int().min(1).default(120),
     /** Dashboard sign-in password (the admin token also works); unset with no adminToken = dashboard off. */
     adminPassword: z.string().min(12, 'must be at least 12 characters').optional(),
-    /** Key that signs dashboard session cookies (default: random per process; sessions are in memory anyway). */
-    sessionSecret: z.string().min(32, 'must be at least 32 characters').optional(),
   })
   .strict();
 
@@ -63,7 +61,6 @@ export const ENV_NAMES: Record<keyof ConfigInput, string> = {
   trustedProxies: 'CAPI_RELAY_TRUSTED_PROXIES',
   collectRatePerMinute: 'CAPI_RELAY_COLLECT_RATE_PER_MINUTE',
   adminPassword: 'CAPI_RELAY_ADMIN_PASSWORD',
-  sessionSecret: 'CAPI_RELAY_SESSION_SECRET',
 };
 
 export class ConfigError extends Error {

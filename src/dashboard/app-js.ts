@@ -1,7 +1,14 @@
 /**
- * The dashboard's client script (a plain ES module, no build step). It only talks to the admin API and
+ * The dashboard's client core (a plain ES module, no build step). It only talks to the admin API and
  * /dashboard/*; the session cookie authenticates and the CSRF token goes in X-CSRF-Token on writes.
  * DOM is built with textContent only, so data from the store can never become markup.
+ *
+ * Other client modules plug in through its exports (see docs/dashboard.md, "Adding a page"):
+ *   import { h, api, say, time, statusChip, setView, stopPolling, currentTenant, state, registerView } from '/dashboard/app.js';
+ *   registerView('match-quality', 'Match quality', async (params) => { setView('Match quality', ...); });
+ * A view is reached at `#/<hashPrefix>` or `#/<hashPrefix>/<more>?<query>`; render gets
+ * params = { path: ['<more>', …], query: { key: 'value' } }. Routing waits for DOMContentLoaded, so
+ * every module script on the page has registered its views before the first route.
  */
 export const DASHBOARD_JS = String.raw`
 const main = document.getElementById('main');
@@ -9,9 +16,9 @@ const nav = document.getElementById('nav');
 const logoutBtn = document.getElementById('logout');
 const currentLabel = document.getElementById('current-tenant');
 const announce = document.getElementById('announce');
-const state = { csrf: null, tenants: [], tenantId: localStorage.getItem('capi-relay.tenant'), poll: null, expanded: new Set() };
+export const state = { csrf: null, scopedTenantId: null, tenants: [], tenantId: localStorage.getItem('capi-relay.tenant'), poll: null, expanded: new Set() };
 
-function h(tag, attrs, ...children) {
+export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === null || v === undefined || v === false) continue;
@@ -19,16 +26,16 @@ function h(tag, attrs, ...children) {
     else if (k === 'text') el.textContent = v;
     else el.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   return el;
 }
-const say = (msg) => { announce.textContent = msg; };
-const time = (ms) => new Date(ms).toLocaleString();
-const statusChip = (s, label) => h('span', { class: 'status ' + s }, label || s);
+export const say = (msg) => { announce.textContent = msg; };
+export const time = (ms) => new Date(ms).toLocaleString();
+export const statusChip = (s, label) => h('span', { class: 'status ' + s }, label || s);
 
-class ApiError extends Error { constructor(status, code, message) { super(message); this.status = status; this.code = code; } }
+export class ApiError extends Error { constructor(status, code, message) { super(message); this.status = status; this.code = code; } }
 
-async function api(method, path, body) {
+export async function api(method, path, body) {
   const headers = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && state.csrf) headers['x-csrf-token'] = state.csrf;
@@ -39,12 +46,12 @@ async function api(method, path, body) {
   return data;
 }
 
-function stopPolling() { if (state.poll) { clearInterval(state.poll); state.poll = null; } }
-function setView(title, ...content) {
+export function stopPolling() { if (state.poll) { clearInterval(state.poll); state.poll = null; } }
+export function setView(title, ...content) {
   main.replaceChildren(h('h1', { tabindex: '-1' }, title), ...content);
   document.title = title + ' – capi-relay';
 }
-function currentTenant() { return state.tenants.find((t) => t.id === state.tenantId) || null; }
+export function currentTenant() { return state.tenants.find((t) => t.id === state.tenantId) || null; }
 function showCurrent() { const t = currentTenant(); currentLabel.textContent = t ? 'Tenant: ' + t.name : 'No tenant selected'; }
 
 function showLogin(message) {
@@ -52,15 +59,17 @@ function showLogin(message) {
   state.csrf = null;
   nav.hidden = true; logoutBtn.hidden = true; currentLabel.textContent = '';
   const error = h('p', { class: 'error', role: 'alert', id: 'login-error' }, message || '');
-  const input = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true, 'aria-describedby': 'login-error' });
+  const input = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true, 'aria-describedby': 'login-hint login-error' });
   const form = h('form', { class: 'card login', onsubmit: async (e) => {
     e.preventDefault();
     try {
       const r = await api('POST', '/dashboard/login', { password: input.value });
-      state.csrf = r.csrfToken;
+      state.csrf = r.csrfToken; state.scopedTenantId = r.tenantId;
       await start();
     } catch (err) { error.textContent = err.status === 401 ? 'Wrong password.' : err.message; input.focus(); }
-  } }, h('h1', {}, 'Sign in'), h('div', { class: 'field' }, h('label', { for: 'password' }, 'Admin password'), input), error, h('button', { type: 'submit' }, 'Sign in'));
+  } }, h('h1', {}, 'Sign in'), h('div', { class: 'field' }, h('label', { for: 'password' }, 'Admin password or store key'), input,
+    h('p', { class: 'hint', id: 'login-hint' }, 'Operators use the admin password; a store owner can use the store\'s ingest key (cr_ingest_…) to see only that store.')),
+    error, h('button', { type: 'submit' }, 'Sign in'));
   main.replaceChildren(form);
   document.title = 'Sign in – capi-relay';
   input.focus();
@@ -69,20 +78,45 @@ function showLogin(message) {
 async function start() {
   nav.hidden = false; logoutBtn.hidden = false;
   state.tenants = (await api('GET', '/api/v1/tenants')).tenants;
+  // A store-key session sees one tenant: make it current whatever the browser remembered.
+  if (state.scopedTenantId) state.tenantId = state.scopedTenantId;
   if (!currentTenant()) state.tenantId = state.tenants.length ? state.tenants[0].id : null;
   showCurrent();
   if (!location.hash || location.hash === '#/') location.hash = '#/tenants'; else await route();
 }
 
+// Views by hash prefix, in registration order (which is also nav order).
+const views = new Map();
+let booted = false;
+
+/** Adds a page reached at #/<hashPrefix> and its link in the header nav; render(params) draws it via setView. */
+export function registerView(hashPrefix, navLabel, render) {
+  const prefix = String(hashPrefix).replace(/^#?\/?/, '');
+  views.set(prefix, render);
+  if (navLabel) nav.append(h('a', { href: '#/' + prefix }, navLabel));
+  // A module that loads after the first route still gets its page drawn when the hash already names it.
+  if (booted && parseHash().prefix === prefix) void route();
+}
+
+function parseHash() {
+  const raw = location.hash.replace(/^#\/?/, '');
+  const q = raw.indexOf('?');
+  const segments = (q < 0 ? raw : raw.slice(0, q)).split('/').filter(Boolean).map(decodeURIComponent);
+  const query = Object.fromEntries(new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)));
+  return { prefix: segments[0] || '', path: segments.slice(1), query };
+}
+
+export function navigate(hash) { if (location.hash === hash) void route(); else location.hash = hash; }
+
 async function route() {
   if (!state.csrf) return;
   stopPolling();
-  const page = location.hash.replace('#/', '') || 'tenants';
+  const { prefix, path, query } = parseHash();
+  const found = views.has(prefix) ? prefix : 'tenants';
   for (const a of nav.querySelectorAll('a')) {
-    if (a.getAttribute('href') === '#/' + page) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+    if (a.getAttribute('href') === '#/' + found) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
-  const views = { tenants: tenantsView, config: configView, events: eventsView };
-  try { await (views[page] || tenantsView)(); } catch (err) { if (err.status !== 401) setView('Error', h('p', { class: 'error', role: 'alert' }, err.message)); }
+  try { await views.get(found)({ path, query }); } catch (err) { if (err.status !== 401) setView('Error', h('p', { class: 'error', role: 'alert' }, err.message)); }
   const heading = main.querySelector('h1');
   if (heading && document.activeElement === document.body) heading.focus();
 }
@@ -120,123 +154,51 @@ async function tenantsView() {
           h('dt', {}, 'Publishable key (browser)'), h('dd', {}, h('code', { 'data-testid': 'publishable-key' }, t.publishableKey)))));
     } catch (err) { error.textContent = err.message; }
   } }, h('h2', {}, 'Create a tenant'), h('div', { class: 'field' }, h('label', { for: 'tenant-name' }, 'Store name'), name), error, h('button', { type: 'submit' }, 'Create tenant'));
-  setView('Tenants', keys, table, form);
+  // Creating tenants is for operators; a store-key session only sees its own store.
+  setView('Tenants', keys, table, state.scopedTenantId ? h('p', { class: 'hint' }, 'Signed in with this store\'s key: you see only this store.') : form);
 }
 
-function needTenant() {
+/** A "Copy" button for the text of source (clipboard where allowed, else the text is selected for Ctrl+C). */
+export function copyButton(source, label) {
+  const btn = h('button', { type: 'button', class: 'secondary copy', 'aria-label': label }, 'Copy');
+  btn.addEventListener('click', async () => {
+    const text = source.textContent;
+    try { await navigator.clipboard.writeText(text); say('Copied'); btn.textContent = 'Copied'; }
+    catch { const range = document.createRange(); range.selectNodeContents(source); const sel = getSelection(); sel.removeAllRanges(); sel.addRange(range); say('Selected: press Ctrl+C to copy'); }
+    setTimeout(() => { btn.textContent = 'Copy'; }, 2000);
+  });
+  return btn;
+}
+
+/** A table with a hidden caption and column headers; opt lists the column indexes hidden on phones. */
+export function table(caption, columns, rows, opt = []) {
+  return h('div', { class: 'table-wrap' }, h('table', {}, h('caption', { class: 'visually-hidden' }, caption),
+    h('thead', {}, h('tr', {}, columns.map((c, i) => h('th', { scope: 'col', class: opt.includes(i) ? 'opt' : null }, c)))),
+    h('tbody', {}, rows)));
+}
+
+export function needTenant() {
   if (currentTenant()) return false;
   setView('No tenant selected', h('p', {}, 'Create or choose a tenant on the ', h('a', { href: '#/tenants' }, 'Tenants'), ' page first.'));
   return true;
 }
 
-async function configView() {
-  if (needTenant()) return;
-  const t = currentTenant();
-  const pixels = (await api('GET', '/api/v1/tenants/' + t.id + '/pixels')).pixels;
-  const rows = pixels.map((p) => {
-    const out = h('output', { 'aria-live': 'polite', id: 'test-' + p.id });
-    const btn = h('button', { type: 'button', class: 'secondary', 'aria-label': 'Test connection for pixel ' + p.pixelId, onclick: async () => {
-      btn.disabled = true; out.className = ''; out.textContent = 'Asking Meta…';
-      try {
-        const r = await api('POST', '/api/v1/pixels/' + p.id + '/test-connection');
-        out.className = r.ok ? 'result-ok' : 'result-bad';
-        out.textContent = r.ok ? r.message : r.problem + ' problem: ' + r.message;
-      } catch (err) { out.className = 'result-bad'; out.textContent = err.message; }
-      btn.disabled = false;
-    } }, 'Test connection');
-    return h('tr', { 'data-pixel': p.pixelId }, h('td', {}, h('code', {}, p.pixelId)), h('td', {}, statusChip(p.status), p.pauseReason ? h('span', { class: 'hint' }, ' ' + p.pauseReason) : null),
-      h('td', { class: 'opt' }, p.testEventCode || '—'), h('td', {}, btn, ' ', out));
-  });
-  const table = pixels.length
-    ? h('div', { class: 'table-wrap' }, h('table', {}, h('caption', { class: 'visually-hidden' }, 'Pixels'),
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Pixel ID'), h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col', class: 'opt' }, 'Test event code'), h('th', { scope: 'col' }, 'Connection'))),
-        h('tbody', {}, rows)))
-    : h('p', {}, 'No pixels yet: events are stored but sent nowhere until you add one.');
-  const pixelId = h('input', { id: 'pixel-id', name: 'pixelId', required: true, inputmode: 'numeric', pattern: '[0-9]{5,20}', autocomplete: 'off' });
-  const token = h('input', { id: 'pixel-token', name: 'accessToken', type: 'password', required: true, minlength: 10, autocomplete: 'off', 'aria-describedby': 'token-hint' });
-  const code = h('input', { id: 'pixel-test-code', name: 'testEventCode', maxlength: 64, autocomplete: 'off' });
-  const error = h('p', { class: 'error', role: 'alert' });
-  const form = h('form', { class: 'card', onsubmit: async (e) => {
-    e.preventDefault();
-    const body = { pixelId: pixelId.value.trim(), accessToken: token.value };
-    if (code.value.trim()) body.testEventCode = code.value.trim();
-    try { await api('POST', '/api/v1/tenants/' + t.id + '/pixels', body); say('Pixel ' + body.pixelId + ' added'); await configView(); }
-    catch (err) { error.textContent = err.message; }
-  } }, h('h2', {}, 'Add a pixel'),
-    h('div', { class: 'field' }, h('label', { for: 'pixel-id' }, 'Pixel (dataset) ID'), pixelId),
-    h('div', { class: 'field' }, h('label', { for: 'pixel-token' }, 'Conversions API access token'), token, h('p', { class: 'hint', id: 'token-hint' }, 'Stored encrypted and never shown again.')),
-    h('div', { class: 'field' }, h('label', { for: 'pixel-test-code' }, 'Test event code ', h('span', { class: 'hint' }, '(optional)')), code),
-    error, h('button', { type: 'submit' }, 'Add pixel'));
-  setView('Configuration: ' + t.name, h('h2', {}, 'Pixels'), table, form);
-}
-
-async function eventsView() {
-  if (needTenant()) return;
-  const t = currentTenant();
-  const pixels = (await api('GET', '/api/v1/tenants/' + t.id + '/pixels')).pixels;
-  const pixelName = (rowId) => { const p = pixels.find((x) => x.id === rowId); return p ? p.pixelId : rowId; };
-  const f = { name: h('input', { id: 'f-name', name: 'event_name', placeholder: 'Purchase' }),
-    status: h('select', { id: 'f-status', name: 'status' }, ['', 'queued', 'sending', 'sent', 'failed', 'dead', 'dropped', 'skipped'].map((s) => h('option', { value: s }, s || 'any'))),
-    source: h('input', { id: 'f-source', name: 'source', list: 'sources', placeholder: 'api' }) };
-  const live = h('input', { id: 'live', type: 'checkbox', checked: true });
-  const liveNote = h('span', { class: 'live', 'aria-live': 'off' });
-  const tbody = h('tbody', {});
-  const error = h('p', { class: 'error', role: 'alert' });
-
-  async function details(ev, cell) {
-    const d = await api('GET', '/api/v1/tenants/' + t.id + '/events/' + ev.id);
-    cell.replaceChildren(h('dl', {}, h('dt', {}, 'Event ID'), h('dd', {}, h('code', {}, d.eventId)), h('dt', {}, 'Received'), h('dd', {}, time(d.receivedAt)),
-      d.dropCode ? [h('dt', {}, 'Drop reason'), h('dd', {}, d.dropCode + ': ' + (d.dropMessage || ''))] : null),
-      h('h3', {}, 'Delivery history'),
-      d.history.length ? h('ol', {}, d.history.map((x) => h('li', {}, time(x.at) + ' — pixel ' + pixelName(x.pixelRowId) + ': ', statusChip(x.status), x.detail ? h('code', {}, x.detail) : null)))
-        : h('p', {}, 'No delivery attempts.'));
-  }
-
-  async function refresh() {
-    const q = new URLSearchParams({ limit: '50' });
-    if (f.name.value.trim()) q.set('event_name', f.name.value.trim());
-    if (f.status.value) q.set('status', f.status.value);
-    if (f.source.value.trim()) q.set('source', f.source.value.trim());
-    try {
-      const page = await api('GET', '/api/v1/tenants/' + t.id + '/events?' + q);
-      error.textContent = '';
-      const rows = [];
-      for (const ev of page.items) {
-        const open = state.expanded.has(ev.id);
-        const toggle = h('button', { type: 'button', class: 'secondary', 'aria-expanded': String(open), 'aria-label': (open ? 'Hide' : 'Show') + ' history of ' + ev.eventName + ' ' + (ev.orderId || ev.eventId),
-          onclick: () => { if (open) state.expanded.delete(ev.id); else state.expanded.add(ev.id); void refresh(); } }, open ? 'Hide' : 'Details');
-        const statuses = ev.deliveries.length ? ev.deliveries.map((d) => statusChip(d.status, pixelName(d.pixelRowId) + ': ' + d.status)) : [statusChip(ev.status)];
-        rows.push(h('tr', { 'data-event': ev.id }, h('td', { class: 'opt' }, time(ev.receivedAt)), h('td', {}, ev.eventName), h('td', {}, ev.orderId || '—'), h('td', { class: 'opt' }, ev.source), h('td', {}, statuses, ev.dropCode ? h('span', { class: 'hint' }, ' ' + ev.dropCode) : null), h('td', {}, toggle)));
-        if (open) { const cell = h('td', { colspan: 6 }, 'Loading…'); rows.push(h('tr', { class: 'details' }, cell)); await details(ev, cell); }
-      }
-      tbody.replaceChildren(...(rows.length ? rows : [h('tr', {}, h('td', { colspan: 6 }, 'No events match.'))]));
-      liveNote.textContent = '· updated ' + new Date().toLocaleTimeString();
-    } catch (err) { if (err.status !== 401) error.textContent = err.message; }
-  }
-
-  const filters = h('form', { class: 'card', role: 'search', onsubmit: (e) => { e.preventDefault(); void refresh(); }, onchange: () => void refresh() },
-    h('div', { class: 'row' },
-      h('div', { class: 'field' }, h('label', { for: 'f-name' }, 'Event name'), f.name),
-      h('div', { class: 'field' }, h('label', { for: 'f-status' }, 'Status'), f.status),
-      h('div', { class: 'field' }, h('label', { for: 'f-source' }, 'Source'), f.source, h('datalist', { id: 'sources' }, ['api', 'browser', 'csv', 'webhook'].map((s) => h('option', { value: s })))),
-      h('button', { type: 'submit' }, 'Filter')),
-    h('p', {}, h('label', { for: 'live', class: 'live' }, live, ' Live refresh every 3 s '), liveNote));
-  const table = h('div', { class: 'table-wrap' }, h('table', {}, h('caption', { class: 'visually-hidden' }, 'Events, newest first'),
-    h('thead', {}, h('tr', {}, ['Received', 'Event', 'Order', 'Source', 'Status per pixel', 'History'].map((c, i) => h('th', { scope: 'col', class: i === 0 || i === 3 ? 'opt' : null }, c)))), tbody));
-  setView('Event log: ' + t.name, filters, error, table);
-  await refresh();
-  state.poll = setInterval(() => { if (live.checked && !document.hidden) void refresh(); }, 3000);
-}
+registerView('tenants', 'Tenants', tenantsView);
 
 logoutBtn.addEventListener('click', async () => {
   try { await api('POST', '/dashboard/logout'); } catch { /* signed out either way */ }
   showLogin('Signed out.');
 });
-window.addEventListener('hashchange', () => void route());
 
-try {
-  const s = await api('GET', '/dashboard/session');
-  state.csrf = s.csrfToken;
+async function boot() {
+  booted = true;
+  window.addEventListener('hashchange', () => void route());
+  try {
+    const s = await api('GET', '/dashboard/session');
+    state.csrf = s.csrfToken; state.scopedTenantId = s.tenantId;
+  } catch { showLogin(''); return; }
   await start();
-} catch { showLogin(''); }
+}
+// Module scripts run before DOMContentLoaded, so by then every page module has called registerView.
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => void boot()); else setTimeout(() => void boot(), 0);
 `;

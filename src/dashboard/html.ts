@@ -9,17 +9,18 @@ export const DASHBOARD_HTML = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>capi-relay dashboard</title>
 <link rel="stylesheet" href="/dashboard/app.css">
+<link rel="stylesheet" href="/dashboard/reports.css">
 <script type="module" src="/dashboard/app.js"></script>
+<script type="module" src="/dashboard/config.js"></script>
+<script type="module" src="/dashboard/events.js"></script>
+<script type="module" src="/dashboard/audit.js"></script>
+<script type="module" src="/dashboard/reports.js"></script>
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
 <header class="top">
   <span class="brand">capi-relay</span>
-  <nav aria-label="Main" id="nav" hidden>
-    <a href="#/tenants">Tenants</a>
-    <a href="#/config">Configuration</a>
-    <a href="#/events">Event log</a>
-  </nav>
+  <nav aria-label="Main" id="nav" hidden></nav>
   <span id="current-tenant" class="current"></span>
   <button type="button" id="logout" class="secondary" hidden>Sign out</button>
 </header>

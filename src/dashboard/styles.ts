@@ -6,10 +6,10 @@ body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, 
 .skip { position: absolute; left: -999px; }
 .skip:focus { left: 8px; top: 8px; background: #fff; padding: 6px; z-index: 2; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
-.top { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 20px; padding: 10px 20px; background: #1b1f24; color: #fff; }
+.top { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 14px; padding: 10px 20px; background: #1b1f24; color: #fff; }
 .brand { font-weight: 700; }
 .top nav { display: flex; gap: 4px; flex-wrap: wrap; }
-.top nav a { color: #fff; padding: 6px 10px; border-radius: 6px; text-decoration: none; }
+.top nav a { color: #fff; padding: 6px 8px; border-radius: 6px; text-decoration: none; }
 .top nav a[aria-current="page"] { background: #3d444d; }
 .top nav a:hover { text-decoration: underline; }
 .current { color: #d1d9e0; margin-left: auto; }
@@ -51,6 +51,29 @@ label.live { display: inline; font-weight: 400; }
 .details ol { margin: 0; padding-left: 20px; }
 .live { color: var(--muted); font-size: .85rem; }
 .login { max-width: 420px; margin: 60px auto; }
+.hint code, p code { background: #eef1f4; padding: 1px 4px; border-radius: 4px; }
+pre { background: #f6f8fa; border: 1px solid var(--line); border-radius: 6px; padding: 10px; overflow-x: auto; white-space: pre-wrap; }
+pre code { background: none; padding: 0; }
+textarea { font: inherit; width: 100%; padding: 7px 9px; border: 1px solid var(--line); border-radius: 6px; }
+textarea.mono { font: .85rem/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; }
+fieldset { border: 1px solid var(--line); border-radius: 6px; margin: 0 0 12px; padding: 8px 12px 4px; }
+legend { font-weight: 600; padding: 0 4px; }
+label.check { display: inline-flex; align-items: center; font-weight: 400; margin: 0 14px 8px 0; }
+label.check.strong { font-weight: 600; }
+.checks { display: flex; flex-wrap: wrap; }
+.toc { display: flex; flex-wrap: wrap; gap: 4px 14px; margin: -8px 0 8px; }
+.buttons { display: flex; flex-wrap: wrap; gap: 8px; margin: 8px 0 16px; }
+.toolbar { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: center; gap: 8px; margin-bottom: 8px; }
+.toolbar p { margin: 0; }
+.channel { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: .8rem; margin: 0 4px 2px 0; border: 1px solid var(--line); }
+.channel.browser { background: #ddf4ff; }
+.channel.server { background: #fbefff; }
+.answer-ok { border-left: 4px solid var(--ok); }
+.answer-bad { border-left: 4px solid var(--bad); }
+.answer-ok dl, .answer-bad dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 12px; }
+.answer-ok dt, .answer-bad dt { font-weight: 600; }
+button.copy { padding: 2px 10px; font-size: .85rem; }
+code.summary { display: block; max-width: 520px; }
 @media (max-width: 600px) {
   main { padding: 12px; }
   .current { margin-left: 0; width: 100%; }

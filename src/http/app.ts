@@ -13,7 +13,10 @@ import { registerIngestRoutes } from './routes/ingest.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { registerDashboardRoutes } from './routes/dashboard.js';
 import { registerAdminSourceRoutes } from './routes/admin-sources.js';
+import { registerAdminGuard } from './routes/admin-guard.js';
+import { registerAdminSimulateRoutes } from './routes/admin-simulate.js';
 import { registerWebhookRoutes } from './routes/webhooks.js';
+import { registerAdminReportRoutes } from './routes/admin-reports.js';
 
 export interface AppDeps {
   config: Config;
@@ -57,13 +60,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
 
+  // Dashboard sessions, tenant scope and the audit log for every /api/v1 route (root hooks, so every route file gets them).
+  registerAdminGuard(app, deps);
   await app.register(async (scope) => registerOpsRoutes(scope, deps));
   await app.register(async (scope) => registerDashboardRoutes(scope, deps));
   await app.register(async (scope) => registerIngestRoutes(scope, deps));
   await app.register(async (scope) => registerAdminRoutes(scope, deps), { prefix: '/api/v1' });
   await app.register(async (scope) => registerWebhookRoutes(scope, deps));
   await app.register(async (scope) => registerAdminSourceRoutes(scope, deps), { prefix: '/api/v1' });
+  await app.register(async (scope) => registerAdminSimulateRoutes(scope, deps), { prefix: '/api/v1' });
   await app.register(async (scope) => registerCollectRoutes(scope, deps));
   await app.register(async (scope) => registerOriginAdminRoutes(scope, deps), { prefix: '/api/v1' });
+  await app.register(async (scope) => registerAdminReportRoutes(scope, deps), { prefix: '/api/v1' });
   return app;
 }

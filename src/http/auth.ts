@@ -17,7 +17,30 @@ export function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** A dashboard session acting on the admin API, attached by the admin guard (see routes/admin-guard.ts). */
+export interface AdminSession {
+  idHash: string;
+  /** Null for an operator; else the only tenant this session may see. */
+  tenantId: string | null;
+  actor: string;
+}
+
+const sessions = new WeakMap<FastifyRequest, AdminSession>();
+
+/** Marks a request as made by a dashboard session (its CSRF token and tenant scope already checked). */
+export function attachSession(req: FastifyRequest, session: AdminSession): void {
+  sessions.set(req, session);
+}
+
+/** The dashboard session behind a request, or null when it came with the bearer token (or nothing). */
+export function sessionOfRequest(req: FastifyRequest): AdminSession | null {
+  return sessions.get(req) ?? null;
+}
+
+/** Admits a request made with the admin bearer token, or one a dashboard session already vouched for. */
 export function requireAdmin(req: FastifyRequest, adminToken: string | undefined): void {
+  // The admin guard has checked this session's CSRF token and tenant scope (routes/admin-guard.ts).
+  if (sessions.has(req)) return;
   const token = bearerToken(req);
   if (!adminToken) throw new HttpError('unauthorized', 'the admin API is off: set adminToken (CAPI_RELAY_ADMIN_TOKEN)');
   if (!token || !safeEqual(token, adminToken)) throw new HttpError('unauthorized', 'missing or invalid admin token');

@@ -6,6 +6,11 @@ export interface EventLogQuery {
   /** An event status (queued, dropped, skipped) or a delivery status (sent, failed, dead …). */
   status?: string | undefined;
   source?: string | undefined;
+  /** Only events received at or after / before these times (Unix ms). */
+  since?: number | undefined;
+  until?: number | undefined;
+  /** Rows received at or before this time were cleared from the log view ("Clear the log"). */
+  hiddenUpTo?: number | null | undefined;
   limit: number;
   /** Opaque cursor from a previous page. */
   cursor?: string | undefined;
@@ -22,7 +27,30 @@ export interface EventLogItem {
   status: string;
   dropCode: string | null;
   dropMessage: string | null;
-  deliveries: { pixelRowId: string; status: string; attempts: number; lastError: string | null; fbtraceId: string | null }[];
+  /** The distinct sources that reported this event, first reporter first (e.g. browser, webhook:shopify). */
+  channels: string[];
+  simulated: boolean;
+  /**
+   * Per pixel: `status` is the delivery's own; `shown` is what a person should read — `paused` (with the
+   * pixel's pause reason) while a paused pixel holds a queued or failed delivery.
+   */
+  deliveries: { pixelRowId: string; status: string; shown: string; pauseReason: string | null; attempts: number; lastError: string | null; fbtraceId: string | null }[];
+}
+
+/** The sources of an event: the `channels` column, or its one source when the column is still empty. */
+export function parseChannels(raw: string | null | undefined, source: string): string[] {
+  try {
+    const list = JSON.parse(raw ?? '[]') as unknown;
+    if (Array.isArray(list) && list.length > 0) return list.filter((c): c is string => typeof c === 'string');
+  } catch {
+    // A malformed value says nothing more than the event's own source.
+  }
+  return [source];
+}
+
+/** What the log shows for one delivery: a queued or retrying delivery of a paused pixel is `paused`. */
+export function shownStatus(deliveryStatus: string, pixelStatus: string | null): string {
+  return pixelStatus === 'paused' && (deliveryStatus === 'queued' || deliveryStatus === 'failed') ? 'paused' : deliveryStatus;
 }
 
 function encodeCursor(receivedAt: number, id: string): string {
@@ -39,8 +67,11 @@ function decodeCursor(cursor: string): { receivedAt: number; id: string } | null
 export async function listEvents(store: Store, tenantId: string, q: EventLogQuery) {
   let query = store.db
     .selectFrom('events')
-    .select(['id', 'event_name', 'event_id', 'source', 'order_id', 'event_time', 'received_at', 'status', 'drop_code', 'drop_message'])
+    .select(['id', 'event_name', 'event_id', 'source', 'order_id', 'event_time', 'received_at', 'status', 'drop_code', 'drop_message', 'channels', 'simulated'])
     .where('tenant_id', '=', tenantId);
+  if (q.hiddenUpTo !== undefined && q.hiddenUpTo !== null) query = query.where('received_at', '>', q.hiddenUpTo);
+  if (q.since !== undefined) query = query.where('received_at', '>=', q.since);
+  if (q.until !== undefined) query = query.where('received_at', '<', q.until);
   if (q.eventName) query = query.where('event_name', '=', q.eventName);
   if (q.source) query = query.where('source', '=', q.source);
   if (q.status) {
@@ -70,14 +101,17 @@ export async function listEvents(store: Store, tenantId: string, q: EventLogQuer
   const deliveries = ids.length
     ? await store.db
         .selectFrom('deliveries')
-        .select(['event_row_id', 'pixel_row_id', 'status', 'attempts', 'last_error', 'fbtrace_id'])
-        .where('event_row_id', 'in', ids)
+        .leftJoin('pixels', 'pixels.id', 'deliveries.pixel_row_id')
+        .select(['deliveries.event_row_id', 'deliveries.pixel_row_id', 'deliveries.status', 'deliveries.attempts', 'deliveries.last_error', 'deliveries.fbtrace_id', 'pixels.status as pixel_status', 'pixels.pause_reason'])
+        .where('deliveries.event_row_id', 'in', ids)
+        .orderBy('deliveries.created_at')
         .execute()
     : [];
   const byEvent = new Map<string, EventLogItem['deliveries']>();
   for (const d of deliveries) {
     const list = byEvent.get(d.event_row_id) ?? [];
-    list.push({ pixelRowId: d.pixel_row_id, status: d.status, attempts: d.attempts, lastError: d.last_error, fbtraceId: d.fbtrace_id });
+    const shown = shownStatus(d.status, d.pixel_status);
+    list.push({ pixelRowId: d.pixel_row_id, status: d.status, shown, pauseReason: shown === 'paused' ? d.pause_reason : null, attempts: d.attempts, lastError: d.last_error, fbtraceId: d.fbtrace_id });
     byEvent.set(d.event_row_id, list);
   }
   const items: EventLogItem[] = page.map((r) => ({
@@ -91,6 +125,8 @@ export async function listEvents(store: Store, tenantId: string, q: EventLogQuer
     status: r.status,
     dropCode: r.drop_code,
     dropMessage: r.drop_message,
+    channels: parseChannels(r.channels, r.source),
+    simulated: Number(r.simulated) === 1,
     deliveries: byEvent.get(r.id) ?? [],
   }));
   const last = page[page.length - 1];
@@ -123,6 +159,8 @@ export async function getEventHistory(store: Store, tenantId: string, id: string
     receivedAt: row.received_at,
     dropCode: row.drop_code,
     dropMessage: row.drop_message,
+    channels: parseChannels(row.channels, row.source),
+    simulated: Number(row.simulated) === 1,
     decisions: JSON.parse(row.decisions) as unknown[],
     payload: JSON.parse(row.payload) as unknown,
     history,

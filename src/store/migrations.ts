@@ -195,6 +195,72 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
         .execute();
     },
   },
+  '0007_browser_settings': {
+    async up(db: Kysely<unknown>) {
+      // Per-tenant snippet settings (src/store/browser-settings.ts); a missing row means the defaults.
+      await db.schema
+        .createTable('browser_settings')
+        .addColumn('tenant_id', 'text', (c) => c.primaryKey().references('tenants.id'))
+        .addColumn('load_pixel', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      // /v1/collect hits per (tenant, client) and one-minute window, shared by every node on PostgreSQL
+      // (src/store/collect-rate-windows.ts). `bucket` is an HMAC of tenant and IP: no IP is stored.
+      await db.schema
+        .createTable('collect_rate_windows')
+        .addColumn('bucket', 'text', (c) => c.notNull())
+        .addColumn('window_start', 'bigint', (c) => c.notNull())
+        .addColumn('hits', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('collect_rate_windows_pk', ['bucket', 'window_start'])
+        .execute();
+      // Expiry deletes whole past windows.
+      await db.schema.createIndex('collect_rate_windows_start').on('collect_rate_windows').column('window_start').execute();
+    },
+  },
+  '0008_audit_sessions': {
+    async up(db: Kysely<unknown>) {
+      // Who changed what through the admin API, and when: a sanitized summary, never a secret or token.
+      await db.schema
+        .createTable('audit_log')
+        .$call((t) => adapter.autoIncrementPrimaryKey(t, 'id'))
+        .addColumn('tenant_id', 'text')
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('target', 'text')
+        .addColumn('summary', 'text', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('audit_log_tenant_at').on('audit_log').columns(['tenant_id', 'at']).execute();
+      // Dashboard sessions in the database, so every node behind a load balancer accepts the same cookie.
+      // Only the SHA-256 of the session id is stored: a copy of this table signs nobody in.
+      await db.schema
+        .createTable('dashboard_sessions')
+        .addColumn('id_hash', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text')
+        .addColumn('actor', 'text', (c) => c.notNull())
+        // The ingest key a store-key session signed in with: revoking the key ends the session.
+        .addColumn('api_key_id', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('dashboard_sessions_expires').on('dashboard_sessions').column('expires_at').execute();
+      // Primary or secondary pixel (a label for people; every active pixel gets its own delivery).
+      await db.schema.alterTable('pixels').addColumn('role', 'text', (c) => c.notNull().defaultTo('secondary')).execute();
+      await sql`update pixels set role = 'primary' where created_at = (select min(q.created_at) from pixels q where q.tenant_id = pixels.tenant_id)`.execute(db);
+      // "Clear the log" hides older rows from the event log; the rows stay for dedup and the reports.
+      await db.schema.alterTable('tenants').addColumn('log_cleared_at', 'bigint').execute();
+    },
+  },
+  '0009_reports': {
+    async up(db: Kysely<unknown>) {
+      // The reports read orders by period, and the acceptance summary must not scan a big store's whole history.
+      await db.schema.createIndex('orders_tenant_created').on('orders').columns(['tenant_id', 'created_at']).execute();
+      // IP and user agent are erased once an event is delivered; these 0/1 flags (null: not recorded) keep
+      // whether they were sent, never their values, so match quality can still count them.
+      await db.schema.alterTable('events').addColumn('had_client_ip', 'integer').execute();
+      await db.schema.alterTable('events').addColumn('had_user_agent', 'integer').execute();
+    },
+  },
 });
 
 function provider(adapter: DialectAdapter): MigrationProvider {

@@ -9,6 +9,8 @@ export interface TenantsTable {
   forwarding: number;
   policy: string;
   created_at: number;
+  /** Event-log rows received before this are hidden by "Clear the log" (migration 0008). */
+  log_cleared_at: Generated<number | null>;
 }
 
 export interface PixelsTable {
@@ -22,6 +24,8 @@ export interface PixelsTable {
   pause_reason: string | null;
   created_at: number;
   updated_at: number;
+  /** 'primary' or 'secondary': a label for people (migration 0008); delivery treats every pixel alike. */
+  role: Generated<string>;
 }
 
 export interface ApiKeysTable {
@@ -50,6 +54,9 @@ export interface EventsTable {
   /** Sent in clear by Meta's rules, so kept apart and erased once every delivery is settled. */
   client_ip_address: string | null;
   client_user_agent: string | null;
+  /** 1 when the event was stored with an IP / user agent, 0 without, null when not recorded: survives their erasure. */
+  had_client_ip?: number | null;
+  had_user_agent?: number | null;
   decisions: string;
   drop_code: string | null;
   drop_message: string | null;
@@ -134,11 +141,53 @@ export interface OrdersTable {
   created_at: number;
 }
 
+/** One admin change (migration 0008): who, when, what; the summary never holds a secret. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  tenant_id: string | null;
+  actor: string;
+  action: string;
+  target: string | null;
+  summary: string;
+  at: number;
+}
+
+/** A dashboard session (migration 0008), keyed by the SHA-256 of the id in the cookie. */
+export interface DashboardSessionsTable {
+  id_hash: string;
+  /** Null for an operator session; a tenant id for a session that may see only that store. */
+  tenant_id: string | null;
+  actor: string;
+  /** The ingest key a store-key session signed in with; the session ends when that key is revoked. */
+  api_key_id: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+/** The snippet settings of one tenant (migration 0007); no row means the defaults (src/browser/browser-settings.ts). */
+export interface BrowserSettingsTable {
+  tenant_id: string;
+  /** 1: /sdk.js loads the Meta Pixel for the tenant's pixels. */
+  load_pixel: number;
+  updated_at: number;
+}
+
+/** /v1/collect hits in one fixed window (migration 0007); `bucket` is an HMAC of tenant and client IP. */
+export interface CollectRateWindowsTable {
+  bucket: string;
+  window_start: number;
+  hits: number;
+}
+
 export interface Database {
+  audit_log: AuditLogTable;
+  dashboard_sessions: DashboardSessionsTable;
   orders: OrdersTable;
   allowed_origins: AllowedOriginsTable;
   click_ids: ClickIdsTable;
   order_browsers: OrderBrowsersTable;
+  browser_settings: BrowserSettingsTable;
+  collect_rate_windows: CollectRateWindowsTable;
   sources: SourcesTable;
   tenants: TenantsTable;
   pixels: PixelsTable;

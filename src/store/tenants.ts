@@ -159,6 +159,53 @@ export function createTenantRepository(store: Store, box: SecretBox, clock: () =
       const res = await db.updateTable('pixels').set(set).where('id', '=', id).where('status', '!=', 'disabled').executeTakeFirst();
       if (res.numUpdatedRows === 0n) throw new NotFoundError(`pixel ${id} does not exist or is disabled`);
     },
+
+    /** Each pixel's role (primary or secondary) by pixel row id. */
+    async pixelRoles(tenantId: string): Promise<Map<string, 'primary' | 'secondary'>> {
+      const rows = await db.selectFrom('pixels').select(['id', 'role']).where('tenant_id', '=', tenantId).execute();
+      return new Map(rows.map((r) => [r.id, r.role === 'primary' ? 'primary' : 'secondary']));
+    },
+
+    /** Labels a pixel primary or secondary; a tenant has at most one primary, so the old one becomes secondary. */
+    async setPixelRole(id: string, role: 'primary' | 'secondary') {
+      const row = await db.selectFrom('pixels').select('tenant_id').where('id', '=', id).executeTakeFirst();
+      if (!row) throw new NotFoundError(`pixel ${id} does not exist`);
+      await db.transaction().execute(async (trx) => {
+        if (role === 'primary') await trx.updateTable('pixels').set({ role: 'secondary' }).where('tenant_id', '=', row.tenant_id).where('role', '=', 'primary').execute();
+        await trx.updateTable('pixels').set({ role, updated_at: clock() }).where('id', '=', id).execute();
+      });
+    },
+
+    /** Sets or clears a pixel's Test Event Code without touching its token. */
+    async setPixelTestEventCode(id: string, testEventCode: string | null) {
+      const res = await db.updateTable('pixels').set({ test_event_code: testEventCode, updated_at: clock() }).where('id', '=', id).executeTakeFirst();
+      if (res.numUpdatedRows === 0n) throw new NotFoundError(`pixel ${id} does not exist`);
+    },
+
+    /** The tenant owning a pixel row, or null. */
+    async tenantOfPixel(id: string): Promise<string | null> {
+      const row = await db.selectFrom('pixels').select('tenant_id').where('id', '=', id).executeTakeFirst();
+      return row?.tenant_id ?? null;
+    },
+
+    /** The tenant owning a webhook source, or null. */
+    async tenantOfSource(id: string): Promise<string | null> {
+      const row = await db.selectFrom('sources').select('tenant_id').where('id', '=', id).executeTakeFirst();
+      return row?.tenant_id ?? null;
+    },
+
+    /** Hides the tenant's event-log rows received up to `at` ("Clear the log"); no event is deleted or resent. */
+    async clearEventLog(id: string, at: number) {
+      await requireTenant(id);
+      await db.updateTable('tenants').set({ log_cleared_at: at }).where('id', '=', id).execute();
+    },
+
+    /** When the tenant's event log was last cleared, or null. */
+    async eventLogClearedAt(id: string): Promise<number | null> {
+      const row = await db.selectFrom('tenants').select('log_cleared_at').where('id', '=', id).executeTakeFirst();
+      if (!row) throw new NotFoundError(`tenant ${id} does not exist`);
+      return row.log_cleared_at === null ? null : Number(row.log_cleared_at);
+    },
   };
 }
 

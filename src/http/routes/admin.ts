@@ -1,28 +1,76 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { testConnection } from '../../delivery/test-connection.js';
+import { createAuditRepository } from '../../store/audit.js';
+import { listEvents } from '../../store/event-log.js';
 import { replayDead } from '../../store/replay.js';
 import { NotFoundError } from '../../store/tenants.js';
 import { policySchema } from '../../transform/policy.js';
 import type { AppDeps } from '../app.js';
-import { requireAdmin } from '../auth.js';
+import { requireAdmin, sessionOfRequest } from '../auth.js';
 import { HttpError } from '../errors.js';
 import { parseBody } from '../validate.js';
-import { sessionAuth } from './dashboard.js';
-import { eventHistory, listQuery } from './ingest.js';
+import { eventHistory } from './ingest.js';
 
 const createTenantBody = z.object({ name: z.string().min(1).max(200), policy: z.record(z.string(), z.unknown()).optional() }).strict();
+const roleSchema = z.enum(['primary', 'secondary']);
+const testEventCodeSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a Test Event Code is 1–64 letters, digits, _ or -');
 const addPixelBody = z
-  .object({ pixelId: z.string().regex(/^\d{5,20}$/, 'a Meta pixel id is 5–20 digits'), accessToken: z.string().min(10), testEventCode: z.string().min(1).max(64).optional() })
+  .object({
+    pixelId: z.string().regex(/^\d{5,20}$/, 'a Meta pixel id is 5–20 digits'),
+    accessToken: z.string().min(10),
+    testEventCode: testEventCodeSchema.optional(),
+    role: roleSchema.optional(),
+  })
   .strict();
+const pixelSettingsBody = z.object({ role: roleSchema.optional(), testEventCode: testEventCodeSchema.nullable().optional() }).strict();
+const auditQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), cursor: z.string().max(100).optional() }).strict();
+const eventLogQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: z.string().max(200).optional(),
+    event_name: z.string().max(100).optional(),
+    status: z.enum(['queued', 'sending', 'sent', 'failed', 'dropped', 'dead', 'skipped', 'done']).optional(),
+    source: z.string().max(100).optional(),
+    since: z.coerce.number().int().min(0).optional(),
+    until: z.coerce.number().int().min(0).optional(),
+  })
+  .strict();
+
+function parseQuery<T>(schema: z.ZodType<T>, query: unknown): T {
+  const r = schema.safeParse(query ?? {});
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new HttpError('invalid_parameter', issue ? `${issue.path.join('.') || 'query'}: ${issue.message}` : 'invalid query');
+  }
+  return r.data;
+}
 const rotatePixelBody = z.object({ accessToken: z.string().min(10), testEventCode: z.string().min(1).max(64).nullable().optional() }).strict();
 const statusBody = z.object({ status: z.enum(['active', 'disabled']) }).strict();
 const replayBody = z.object({ eventId: z.string().min(1).optional() }).strict();
 const forwardingBody = z.object({ forwarding: z.boolean() }).strict();
 
-/** Checks a tenant policy with the transform's own schema, so ingest never meets an invalid one. */
+const TEMPLATE_PLACEHOLDER = /\{([^{}]*)\}/g;
+
+/** Why an event_id template is unsafe, or null: without {order_id} every order would share one id and Meta would drop all but the first. */
+export function eventIdTemplateProblem(template: string): string | null {
+  if (template.length === 0 || template.length > 200) return 'must be 1–200 characters';
+  const names = [...template.matchAll(TEMPLATE_PLACEHOLDER)].map((m) => m[1]);
+  const unknown = names.filter((n) => n !== 'order_id' && n !== 'event_name');
+  if (unknown.length > 0) return `unknown placeholder {${unknown[0]}} (use {order_id} and {event_name})`;
+  if (!names.includes('order_id')) return 'must contain {order_id}, or every order would get the same event_id';
+  return null;
+}
+
+/** Checks a tenant policy with the transform's own schema (plus template and state checks), so ingest never meets an invalid one. */
 function validPolicy(raw: unknown): Record<string, unknown> {
-  parseBody(policySchema, raw, 'policy');
+  const policy = parseBody(policySchema, raw, 'policy');
+  for (const [event, template] of Object.entries(policy.eventIdTemplates)) {
+    const problem = eventIdTemplateProblem(template);
+    if (problem) throw new HttpError('invalid_body', `policy eventIdTemplates.${event}: ${problem}`);
+  }
+  const badState = policy.lduStates.find((st) => !/^[a-z]{2}$/.test(st));
+  if (badState !== undefined) throw new HttpError('invalid_body', `policy lduStates: "${badState}" is not a lowercase 2-letter US state code`);
   return (raw ?? {}) as Record<string, unknown>;
 }
 
@@ -30,16 +78,22 @@ function validPolicy(raw: unknown): Record<string, unknown> {
 /** The admin JSON API under /api/v1, authenticated with the admin token. */
 export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const { tenants } = deps;
-  // A dashboard session (cookie + CSRF token) stands in for the bearer token.
-  app.addHook('onRequest', async (req) => {
-    if (!sessionAuth(req, deps)) requireAdmin(req, deps.config.adminToken);
-  });
+  const audit = createAuditRepository(deps.store);
+  // A dashboard session checked by the admin guard (routes/admin-guard.ts) stands in for the bearer token.
+  app.addHook('onRequest', async (req) => requireAdmin(req, deps.config.adminToken));
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof NotFoundError) return reply.status(404).send({ error: { code: 'not_found', message: err.message } });
     throw err;
   });
 
-  app.get('/tenants', async () => ({ tenants: await tenants.listTenants() }));
+  app.get('/tenants', async (req) => {
+    // A tenant-scoped session sees only its own store.
+    const scope = sessionOfRequest(req)?.tenantId ?? null;
+    const list = await tenants.listTenants();
+    return { tenants: scope === null ? list : list.filter((t) => t.id === scope), scoped: scope !== null };
+  });
+  // What the configuration page shows beside the pixels: the relay's public URL and Graph API version (both configuration).
+  app.get('/relay-info', async () => ({ publicUrl: deps.config.publicUrl ?? null, graphVersion: deps.config.graphVersion }));
   app.post('/tenants', async (req, reply) => {
     const body = parseBody(createTenantBody, req.body);
     return reply.status(201).send(await tenants.createTenant(body.name, validPolicy(body.policy ?? {})));
@@ -66,11 +120,28 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
     return { key: await tenants.rotateKey(id, kind) };
   });
 
-  app.get('/tenants/:id/pixels', async (req) => ({ pixels: await tenants.listPixels((req.params as { id: string }).id) }));
+  app.get('/tenants/:id/pixels', async (req) => {
+    const { id } = req.params as { id: string };
+    const [pixels, roles] = await Promise.all([tenants.listPixels(id), tenants.pixelRoles(id)]);
+    return { pixels: pixels.map((p) => ({ ...p, role: roles.get(p.id) ?? 'secondary' })), graphVersion: deps.config.graphVersion };
+  });
   app.post('/tenants/:id/pixels', async (req, reply) => {
     const body = parseBody(addPixelBody, req.body);
     const { id } = req.params as { id: string };
-    return reply.status(201).send(await tenants.addPixel({ tenantId: id, pixelId: body.pixelId, accessToken: body.accessToken, testEventCode: body.testEventCode }));
+    const hasPrimary = [...(await tenants.pixelRoles(id)).values()].includes('primary');
+    const created = await tenants.addPixel({ tenantId: id, pixelId: body.pixelId, accessToken: body.accessToken, testEventCode: body.testEventCode });
+    // The tenant's first pixel is its primary unless told otherwise.
+    const role = body.role ?? (hasPrimary ? 'secondary' : 'primary');
+    if (role === 'primary') await tenants.setPixelRole(created.id, 'primary');
+    return reply.status(201).send({ ...created, role });
+  });
+  app.put('/pixels/:id/settings', async (req) => {
+    const { id } = req.params as { id: string };
+    const body = parseBody(pixelSettingsBody, req.body);
+    await tenants.getPixel(id);
+    if (body.role !== undefined) await tenants.setPixelRole(id, body.role);
+    if (body.testEventCode !== undefined) await tenants.setPixelTestEventCode(id, body.testEventCode);
+    return { id };
   });
   app.post('/pixels/:id/status', async (req) => {
     const { id } = req.params as { id: string };
@@ -99,8 +170,30 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
 
   app.get('/tenants/:id/events', async (req) => {
     const { id } = req.params as { id: string };
+    const q = parseQuery(eventLogQuery, req.query);
+    const hiddenUpTo = await tenants.eventLogClearedAt(id);
+    const page = await listEvents(deps.store, id, {
+      limit: q.limit, cursor: q.cursor, eventName: q.event_name, status: q.status, source: q.source, since: q.since, until: q.until, hiddenUpTo,
+    });
+    return { ...page, clearedAt: hiddenUpTo };
+  });
+  // "Clear the log": hides what is there now; nothing is deleted, resent or withdrawn from Meta.
+  app.post('/tenants/:id/events/clear', async (req) => {
+    const { id } = req.params as { id: string };
+    const at = Date.now();
+    await tenants.clearEventLog(id, at);
+    return { clearedAt: at };
+  });
+  app.get('/tenants/:id/audit', async (req) => {
+    const { id } = req.params as { id: string };
     await tenants.getTenant(id);
-    return listQuery(deps, id, req.query);
+    const q = parseQuery(auditQuery, req.query);
+    return audit.list({ tenantId: id, limit: q.limit, cursor: q.cursor });
+  });
+  // Every tenant's changes and sign-ins (operators only: the admin guard refuses tenant-scoped sessions).
+  app.get('/audit', async (req) => {
+    const q = parseQuery(auditQuery, req.query);
+    return audit.list({ tenantId: null, limit: q.limit, cursor: q.cursor });
   });
   app.get('/tenants/:id/events/:eventId', async (req) => {
     const { id, eventId } = req.params as { id: string; eventId: string };

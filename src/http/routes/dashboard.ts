@@ -1,47 +1,24 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { DASHBOARD_JS } from '../../dashboard/app-js.js';
+import { AUDIT_JS } from '../../dashboard/audit-js.js';
+import { CONFIG_JS } from '../../dashboard/config-js.js';
+import { EVENTS_JS } from '../../dashboard/events-js.js';
+import { chartJsSource } from '../../dashboard/chart-asset.js';
+import { REPORTS_CSS } from '../../dashboard/reports-css.js';
+import { REPORTS_JS } from '../../dashboard/reports-js.js';
 import { DASHBOARD_HTML } from '../../dashboard/html.js';
-import { createSessionStore, readCookie, SESSION_COOKIE, SESSION_TTL_MS, type Session, type SessionStore } from '../../dashboard/sessions.js';
+import { createLoginThrottle } from '../../dashboard/login-throttle.js';
+import { readCookie, SESSION_COOKIE } from '../../dashboard/sessions.js';
 import { DASHBOARD_CSS } from '../../dashboard/styles.js';
+import { createAuditRepository } from '../../store/audit.js';
+import { createSessionRepository, SESSION_TTL_MS, type Session } from '../../store/sessions.js';
 import type { AppDeps } from '../app.js';
 import { safeEqual } from '../auth.js';
 import { HttpError } from '../errors.js';
-
-// One session store per app (keyed by its deps), so two apps in one process never share sessions.
-const stores = new WeakMap<AppDeps, SessionStore>();
-function storeOf(deps: AppDeps): SessionStore {
-  let s = stores.get(deps);
-  if (!s) {
-    s = createSessionStore(deps.config.sessionSecret);
-    stores.set(deps, s);
-  }
-  return s;
-}
+import { actorOf } from './admin-guard.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-function sessionOf(req: FastifyRequest, deps: AppDeps): Session | null {
-  return storeOf(deps).resolve(readCookie(req.headers.cookie, SESSION_COOKIE));
-}
-
-/**
- * Lets a dashboard session stand in for the admin bearer token. Returns true when the request carries
- * a live session cookie (and, for state-changing methods, the session's X-CSRF-Token); false when it
- * carries no session, so the caller falls back to the bearer token. A session without the CSRF token
- * is refused outright: the cookie alone may have been sent by another site's form.
- */
-export function sessionAuth(req: FastifyRequest, deps: AppDeps): boolean {
-  const session = sessionOf(req, deps);
-  if (!session) return false;
-  if (SAFE_METHODS.has(req.method)) return true;
-  const sent = req.headers['x-csrf-token'];
-  if (typeof sent !== 'string' || !safeEqual(sent, session.csrfToken)) {
-    throw new HttpError('csrf_token_invalid', 'send the session\'s CSRF token as X-CSRF-Token on every state-changing request');
-  }
-  return true;
-}
-
 const loginBody = z.object({ password: z.string().min(1).max(1000) }).strict();
 
 function cookie(req: FastifyRequest, value: string, maxAgeSeconds: number): string {
@@ -54,9 +31,28 @@ function asset(reply: FastifyReply, type: string, body: string, extra: Record<st
   return reply.headers({ 'content-type': type, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', ...extra }).send(body);
 }
 
+const sessionAnswer = (s: Session) => ({ csrfToken: s.csrfToken, expiresAt: s.expiresAt, tenantId: s.tenantId });
+
 /** The dashboard: its static page and assets, and the sign-in/out endpoints. */
 export async function registerDashboardRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  const sessions = storeOf(deps);
+  const sessions = createSessionRepository(deps.store);
+  const audit = createAuditRepository(deps.store);
+  const throttle = createLoginThrottle();
+
+  /**
+   * Who a sign-in secret names: the operator (admin password or token, compared against every accepted
+   * secret with no early exit, so timing does not say which is set), or one tenant (its ingest key).
+   */
+  async function whoIs(secret: string): Promise<{ tenantId: string | null; actor: string; apiKeyId?: string } | null> {
+    const operatorSecrets = [deps.config.adminPassword, deps.config.adminToken].filter((s): s is string => typeof s === 'string');
+    if (operatorSecrets.map((s) => safeEqual(secret, s)).includes(true)) return { tenantId: null, actor: 'operator' };
+    // A tenant's ingest key is its server-side secret; the publishable key is public, so it never signs in.
+    if (secret.startsWith('cr_ingest_')) {
+      const key = await sessions.storeKey(secret);
+      if (key) return { tenantId: key.tenantId, actor: `tenant ${key.tenantId}`, apiKeyId: key.apiKeyId };
+    }
+    return null;
+  }
 
   app.get('/', async (_req, reply) =>
     asset(reply, 'text/html; charset=utf-8', DASHBOARD_HTML, {
@@ -67,31 +63,50 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: AppDep
   );
   app.get('/dashboard/app.js', async (_req, reply) => asset(reply, 'text/javascript; charset=utf-8', DASHBOARD_JS));
   app.get('/dashboard/app.css', async (_req, reply) => asset(reply, 'text/css; charset=utf-8', DASHBOARD_CSS));
+  app.get('/dashboard/config.js', async (_req, reply) => asset(reply, 'text/javascript; charset=utf-8', CONFIG_JS));
+  app.get('/dashboard/events.js', async (_req, reply) => asset(reply, 'text/javascript; charset=utf-8', EVENTS_JS));
+  app.get('/dashboard/audit.js', async (_req, reply) => asset(reply, 'text/javascript; charset=utf-8', AUDIT_JS));
+  app.get('/dashboard/reports.js', async (_req, reply) => asset(reply, 'text/javascript; charset=utf-8', REPORTS_JS));
+  app.get('/dashboard/reports.css', async (_req, reply) => asset(reply, 'text/css; charset=utf-8', REPORTS_CSS));
+  app.get('/dashboard/vendor/chart.umd.min.js', async (_req, reply) => asset(reply, 'text/javascript; charset=utf-8', chartJsSource(), { 'cache-control': 'public, max-age=86400' }));
 
   app.post('/dashboard/login', async (req, reply) => {
+    const wait = throttle.retryAfterMs(req.ip);
+    if (wait > 0) {
+      reply.header('retry-after', String(Math.ceil(wait / 1000)));
+      throw new HttpError('login_throttled', `too many failed sign-ins; try again in ${Math.ceil(wait / 1000)} s`);
+    }
     const parsed = loginBody.safeParse(req.body ?? {});
     if (!parsed.success) throw new HttpError('invalid_body', 'send {"password": "…"}');
-    const secrets = [deps.config.adminPassword, deps.config.adminToken].filter((s): s is string => typeof s === 'string');
-    if (secrets.length === 0) throw new HttpError('unauthorized', 'the dashboard is off: set adminPassword (CAPI_RELAY_ADMIN_PASSWORD) or adminToken');
-    // Compare against every accepted secret (no early exit) so timing does not say which one is set.
-    const ok = secrets.map((s) => safeEqual(parsed.data.password, s)).includes(true);
-    if (!ok) throw new HttpError('unauthorized', 'wrong password');
-    const { session, cookieValue } = sessions.create();
-    return reply.header('set-cookie', cookie(req, cookieValue, SESSION_TTL_MS / 1000)).send({ csrfToken: session.csrfToken, expiresAt: session.expiresAt });
+    if (!deps.config.adminPassword && !deps.config.adminToken && !parsed.data.password.startsWith('cr_ingest_')) {
+      throw new HttpError('unauthorized', 'the dashboard is off: set adminPassword (CAPI_RELAY_ADMIN_PASSWORD) or adminToken');
+    }
+    const who = await whoIs(parsed.data.password);
+    if (!who) {
+      throttle.fail(req.ip);
+      throw new HttpError('unauthorized', 'wrong password');
+    }
+    throttle.succeed(req.ip);
+    const { session, cookieValue } = await sessions.create(who);
+    await audit.record({ tenantId: who.tenantId, actor: actorOf(session), action: 'sign in', target: null, summary: {} });
+    return reply.header('set-cookie', cookie(req, cookieValue, SESSION_TTL_MS / 1000)).send(sessionAnswer(session));
   });
 
   // Lets a reloaded page pick up its session (and CSRF token) without signing in again.
   app.get('/dashboard/session', async (req) => {
-    const session = sessionOf(req, deps);
+    const session = await sessions.resolve(readCookie(req.headers.cookie, SESSION_COOKIE));
     if (!session) throw new HttpError('unauthorized', 'not signed in');
-    return { csrfToken: session.csrfToken, expiresAt: session.expiresAt };
+    return sessionAnswer(session);
   });
 
   app.post('/dashboard/logout', async (req, reply) => {
-    const session = sessionOf(req, deps);
+    const session = await sessions.resolve(readCookie(req.headers.cookie, SESSION_COOKIE));
     if (session) {
-      sessionAuth(req, deps); // logout changes state, so it needs the CSRF token too
-      sessions.destroy(session.id);
+      // Logout changes state, so it needs the CSRF token too (else another site could sign the user out).
+      const sent = req.headers['x-csrf-token'];
+      if (!SAFE_METHODS.has(req.method) && (typeof sent !== 'string' || !safeEqual(sent, session.csrfToken))) throw new HttpError('csrf_token_invalid');
+      await sessions.destroy(session.idHash);
+      await audit.record({ tenantId: session.tenantId, actor: actorOf(session), action: 'sign out', target: null, summary: {} });
     }
     return reply.header('set-cookie', cookie(req, '', 0)).send({ ok: true });
   });

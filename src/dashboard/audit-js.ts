@@ -1,0 +1,46 @@
+/**
+ * The dashboard's audit-log page (served at /dashboard/audit.js): every admin change and sign-in for the
+ * current tenant, newest first — who, when, what. The summaries were stripped of secrets when recorded.
+ */
+export const AUDIT_JS = String.raw`
+import { h, api, time, setView, currentTenant, needTenant, registerView, state, table } from '/dashboard/app.js';
+
+// The recorded body and query, one "field: value" per changed field.
+function describe(summary) {
+  const parts = [];
+  for (const part of [summary && summary.body, summary && summary.query]) {
+    if (!part || typeof part !== 'object') continue;
+    for (const [k, v] of Object.entries(part)) parts.push(k + ': ' + (typeof v === 'string' ? v : JSON.stringify(v)));
+  }
+  return parts.join(' · ') || '—';
+}
+
+async function auditView() {
+  if (needTenant()) return;
+  const t = currentTenant();
+  // Operators may widen the view to every tenant (sign-ins, tenant creation); store-key sessions cannot.
+  const all = h('input', { type: 'checkbox', id: 'audit-all' });
+  const tbody = h('tbody', {});
+  const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Older entries');
+  let cursor = null;
+  async function load(reset) {
+    const q = new URLSearchParams({ limit: '100' });
+    if (!reset && cursor) q.set('cursor', cursor);
+    const page = await api('GET', (all.checked ? '/api/v1/audit?' : '/api/v1/tenants/' + t.id + '/audit?') + q);
+    const rows = page.items.map((e) => h('tr', {}, h('td', {}, time(e.at)), h('td', {}, e.actor), h('td', {}, h('code', {}, e.action)),
+      h('td', { class: 'opt' }, e.target ? h('code', {}, e.target) : '—'), h('td', {}, h('code', { class: 'summary' }, describe(e.summary)))));
+    if (reset) tbody.replaceChildren(...(rows.length ? rows : [h('tr', {}, h('td', { colspan: 5 }, 'No changes recorded yet.'))])); else tbody.append(...rows);
+    cursor = page.nextCursor; more.hidden = !cursor;
+  }
+  all.addEventListener('change', () => void load(true));
+  more.addEventListener('click', () => void load(false));
+  setView('Audit log: ' + t.name,
+    h('p', {}, 'Every change made through the admin API or this dashboard, and every sign-in. Access tokens, secrets and keys are never recorded: they show as "(set)".'),
+    state.scopedTenantId ? null : h('p', {}, h('label', { class: 'live', for: 'audit-all' }, all, ' Show every tenant')),
+    table('Audit log, newest first', ['When', 'Who', 'What', 'Target', 'Details'], [], [3]), more);
+  document.getElementById('main').querySelector('tbody').replaceWith(tbody);
+  await load(true);
+}
+
+registerView('audit', 'Audit log', auditView);
+`;

@@ -1,0 +1,151 @@
+/**
+ * The dashboard's event pages (served at /dashboard/events.js): "Simulate events", which sends sample
+ * events to Meta's Test Events and shows Meta's answer, and the live event log with its filters, per-pixel
+ * status, history, retry of dead deliveries and "Clear the log".
+ */
+export const EVENTS_JS = String.raw`
+import { h, api, say, time, statusChip, setView, currentTenant, needTenant, registerView, state, table } from '/dashboard/app.js';
+
+const SIMULATED = ['PageView', 'ViewContent', 'AddToCart', 'InitiateCheckout', 'Purchase', 'Lead', 'CompleteRegistration', 'Subscribe'];
+// What a person reads for each delivery status ("failed" is a retry that is already scheduled).
+const LABEL = { queued: 'queued', sending: 'sending', sent: 'sent', failed: 'error, retrying', dropped: 'dropped', dead: 'dead', skipped: 'skipped', paused: 'paused', done: 'done' };
+
+async function simulateView() {
+  if (needTenant()) return;
+  const t = currentTenant();
+  const { pixels } = await api('GET', '/api/v1/tenants/' + t.id + '/pixels');
+  if (!pixels.length) { setView('Simulate events: ' + t.name, h('p', {}, 'Add a pixel on the ', h('a', { href: '#/config' }, 'Configuration'), ' page first.')); return; }
+  const preferred = pixels.find((p) => p.testEventCode && p.status === 'active') || pixels[0];
+  const pick = h('select', { id: 'sim-pixel' }, pixels.map((p) => h('option', { value: p.id, selected: p === preferred },
+    p.pixelId + ' (' + p.role + ', ' + (p.testEventCode ? 'test code ' + p.testEventCode : 'no test code') + ')')));
+  const result = h('div', { id: 'sim-result', 'aria-live': 'polite' });
+  const buttons = SIMULATED.map((name) => h('button', { type: 'button', 'data-event': name, onclick: async (e) => {
+    const btn = e.currentTarget;
+    for (const b of buttons) b.disabled = true;
+    result.replaceChildren(h('p', {}, 'Sending a simulated ' + name + ' to Meta\'s Test Events…'));
+    try {
+      const r = await api('POST', '/api/v1/pixels/' + pick.value + '/simulate', { eventName: name });
+      const ok = r.status === 'sent';
+      result.replaceChildren(h('section', { class: 'card ' + (ok ? 'answer-ok' : 'answer-bad'), 'aria-label': 'Meta\'s answer' },
+        h('h2', {}, name + ': ', statusChip(r.status, LABEL[r.status] || r.status)),
+        h('dl', {},
+          h('dt', {}, 'Meta\'s answer'), h('dd', { 'data-testid': 'sim-message' }, r.message || r.code || '—'),
+          h('dt', {}, 'fbtrace_id'), h('dd', {}, h('code', {}, r.fbtraceId || '—')),
+          h('dt', {}, 'Test event code'), h('dd', {}, h('code', {}, r.testEventCode)),
+          h('dt', {}, 'event_id'), h('dd', {}, h('code', {}, r.eventId))),
+        h('p', {}, h('a', { href: '#/events' }, 'See it in the event log'), ' · in Events Manager, open Test Events to see it arrive.')));
+      say(name + ': ' + r.status);
+    } catch (err) {
+      result.replaceChildren(h('p', { class: 'error', role: 'alert' }, err.message));
+    }
+    for (const b of buttons) b.disabled = false;
+    btn.focus();
+  } }, name));
+  setView('Simulate events: ' + t.name,
+    h('p', {}, 'Each button sends one realistic sample event (a test customer on example.com) through the relay to Meta\'s Test Events, with the pixel\'s Test Event Code. Simulated events never go out without that code and are never mixed with live traffic.'),
+    h('div', { class: 'field' }, h('label', { for: 'sim-pixel' }, 'Pixel'), pick),
+    h('div', { class: 'buttons', role: 'group', 'aria-label': 'Event types' }, buttons),
+    result);
+}
+
+function channelChips(channels) {
+  return channels.map((c) => h('span', { class: 'channel ' + (c === 'browser' ? 'browser' : 'server'), title: c }, c === 'browser' ? 'browser' : 'server' + (c.includes(':') ? ' (' + c.split(':')[1] + ')' : c === 'api' ? ' (api)' : c === 'simulate' ? ' (simulated)' : '')));
+}
+
+async function eventsView() {
+  if (needTenant()) return;
+  const t = currentTenant();
+  const pixels = (await api('GET', '/api/v1/tenants/' + t.id + '/pixels')).pixels;
+  const pixelName = (rowId) => { const p = pixels.find((x) => x.id === rowId); return p ? p.pixelId : rowId; };
+  const f = { name: h('input', { id: 'f-name', name: 'event_name', placeholder: 'Purchase' }),
+    status: h('select', { id: 'f-status', name: 'status' }, ['', 'queued', 'sending', 'sent', 'failed', 'dead', 'dropped', 'skipped'].map((s) => h('option', { value: s }, s ? LABEL[s] : 'any'))),
+    source: h('input', { id: 'f-source', name: 'source', list: 'sources', placeholder: 'api' }),
+    since: h('input', { id: 'f-since', name: 'since', type: 'datetime-local' }),
+    until: h('input', { id: 'f-until', name: 'until', type: 'datetime-local' }) };
+  const live = h('input', { id: 'live', type: 'checkbox', checked: true });
+  const liveNote = h('span', { class: 'live', 'aria-live': 'off' });
+  const tbody = h('tbody', {});
+  const error = h('p', { class: 'error', role: 'alert' });
+  const cleared = h('p', { class: 'hint' });
+
+  async function details(ev, cell) {
+    const d = await api('GET', '/api/v1/tenants/' + t.id + '/events/' + ev.id);
+    const dead = ev.deliveries.some((x) => x.status === 'dead');
+    const out = h('span', { role: 'status' });
+    const retry = dead ? h('button', { type: 'button', onclick: async () => {
+      try { const r = await api('POST', '/api/v1/tenants/' + t.id + '/replay', { eventId: ev.id }); out.textContent = r.requeued + ' delivery queued again'; await refresh(); }
+      catch (err) { out.textContent = err.message; }
+    } }, 'Retry dead deliveries') : null;
+    cell.replaceChildren(h('dl', {}, h('dt', {}, 'Event ID'), h('dd', {}, h('code', {}, d.eventId)), h('dt', {}, 'Received'), h('dd', {}, time(d.receivedAt)),
+      h('dt', {}, 'Channels'), h('dd', {}, d.channels.join(', ')),
+      d.simulated ? [h('dt', {}, 'Simulated'), h('dd', {}, 'yes: sent only to Test Events')] : null,
+      d.dropCode ? [h('dt', {}, 'Drop reason'), h('dd', {}, d.dropCode + ': ' + (d.dropMessage || ''))] : null,
+      ev.deliveries.filter((x) => x.shown === 'paused').map((x) => [h('dt', {}, 'Paused'), h('dd', {}, 'pixel ' + pixelName(x.pixelRowId) + ': ' + (x.pauseReason || 'paused'))])),
+      h('h3', {}, 'Delivery history (Meta\'s answers)'),
+      d.history.length ? h('ol', {}, d.history.map((x) => h('li', {}, time(x.at) + ' — pixel ' + pixelName(x.pixelRowId) + ': ', statusChip(x.status, LABEL[x.status] || x.status), x.detail ? h('code', {}, x.detail) : null)))
+        : h('p', {}, 'No delivery attempts.'),
+      retry, ' ', out);
+  }
+
+  function query() {
+    const q = new URLSearchParams({ limit: '50' });
+    if (f.name.value.trim()) q.set('event_name', f.name.value.trim());
+    if (f.status.value) q.set('status', f.status.value);
+    if (f.source.value.trim()) q.set('source', f.source.value.trim());
+    if (f.since.value) q.set('since', String(new Date(f.since.value).getTime()));
+    if (f.until.value) q.set('until', String(new Date(f.until.value).getTime()));
+    return q;
+  }
+
+  async function refresh() {
+    try {
+      const page = await api('GET', '/api/v1/tenants/' + t.id + '/events?' + query());
+      error.textContent = '';
+      cleared.textContent = page.clearedAt ? 'Showing events received after ' + time(page.clearedAt) + ' (the log was cleared then).' : '';
+      const rows = [];
+      for (const ev of page.items) {
+        const open = state.expanded.has(ev.id);
+        const toggle = h('button', { type: 'button', class: 'secondary', 'aria-expanded': String(open), 'aria-label': (open ? 'Hide' : 'Show') + ' history of ' + ev.eventName + ' ' + (ev.orderId || ev.eventId),
+          onclick: () => { if (open) state.expanded.delete(ev.id); else state.expanded.add(ev.id); void refresh(); } }, open ? 'Hide' : 'Details');
+        const statuses = ev.deliveries.length
+          ? ev.deliveries.map((d) => statusChip(d.shown, pixelName(d.pixelRowId) + ': ' + (LABEL[d.shown] || d.shown) + (d.shown === 'paused' && d.pauseReason ? ' (' + d.pauseReason + ')' : '')))
+          : [statusChip(ev.status, LABEL[ev.status] || ev.status)];
+        rows.push(h('tr', { 'data-event': ev.id }, h('td', { class: 'opt' }, time(ev.receivedAt)),
+          h('td', {}, ev.eventName, ev.simulated ? h('span', { class: 'hint' }, ' (simulated)') : null), h('td', {}, ev.orderId || '—'),
+          h('td', {}, channelChips(ev.channels)), h('td', {}, statuses, ev.dropCode ? h('span', { class: 'hint' }, ' ' + ev.dropCode) : null), h('td', {}, toggle)));
+        if (open) { const cell = h('td', { colspan: 6 }, 'Loading…'); rows.push(h('tr', { class: 'details' }, cell)); await details(ev, cell); }
+      }
+      tbody.replaceChildren(...(rows.length ? rows : [h('tr', {}, h('td', { colspan: 6 }, 'No events match.'))]));
+      liveNote.textContent = '· updated ' + new Date().toLocaleTimeString();
+    } catch (err) { if (err.status !== 401) error.textContent = err.message; }
+  }
+
+  const confirmBox = h('span', { hidden: true }, 'Hide every event received until now? Nothing is deleted from Meta or resent. ',
+    h('button', { type: 'button', onclick: async () => {
+      try { await api('POST', '/api/v1/tenants/' + t.id + '/events/clear'); say('Event log cleared'); confirmBox.hidden = true; clearBtn.hidden = false; clearBtn.focus(); await refresh(); }
+      catch (err) { error.textContent = err.message; }
+    } }, 'Clear now'), ' ',
+    h('button', { type: 'button', class: 'secondary', onclick: () => { confirmBox.hidden = true; clearBtn.hidden = false; clearBtn.focus(); } }, 'Cancel'));
+  const clearBtn = h('button', { type: 'button', class: 'secondary', onclick: () => { clearBtn.hidden = true; confirmBox.hidden = false; confirmBox.querySelector('button').focus(); } }, 'Clear the log');
+
+  const filters = h('form', { class: 'card', role: 'search', 'aria-label': 'Filter events', onsubmit: (e) => { e.preventDefault(); void refresh(); }, onchange: () => void refresh() },
+    h('div', { class: 'row' },
+      h('div', { class: 'field' }, h('label', { for: 'f-name' }, 'Event name'), f.name),
+      h('div', { class: 'field' }, h('label', { for: 'f-status' }, 'Status'), f.status),
+      h('div', { class: 'field' }, h('label', { for: 'f-source' }, 'Source'), f.source, h('datalist', { id: 'sources' }, ['api', 'browser', 'csv', 'simulate', 'webhook:shopify', 'webhook:woocommerce', 'webhook:stripe'].map((s) => h('option', { value: s })))),
+      h('div', { class: 'field' }, h('label', { for: 'f-since' }, 'Received from'), f.since),
+      h('div', { class: 'field' }, h('label', { for: 'f-until' }, 'until'), f.until),
+      h('button', { type: 'submit' }, 'Filter')),
+    h('p', {}, h('label', { for: 'live', class: 'live' }, live, ' Live refresh every 3 s '), liveNote));
+  setView('Event log: ' + t.name, filters, error, h('div', { class: 'toolbar' }, cleared, h('span', {}, clearBtn, confirmBox)),
+    table('Events, newest first', ['Received', 'Event', 'Order', 'Channels', 'Status per pixel', 'History'], [], [0]));
+  main().querySelector('tbody').replaceWith(tbody);
+  await refresh();
+  state.poll = setInterval(() => { if (live.checked && !document.hidden) void refresh(); }, 3000);
+}
+
+function main() { return document.getElementById('main'); }
+
+registerView('simulate', 'Simulate', simulateView);
+registerView('events', 'Event log', eventsView);
+`;

@@ -1,0 +1,86 @@
+/**
+ * One gate in front of the whole admin API (/api/v1), added to the root app so it covers every admin
+ * route file: it admits dashboard sessions (cookie + X-CSRF-Token on writes), keeps a tenant-scoped
+ * session inside its own store, and records every successful change in the audit log.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { readCookie, SESSION_COOKIE } from '../../dashboard/sessions.js';
+import { createAuditRepository, summarizeChange } from '../../store/audit.js';
+import { createSessionRepository } from '../../store/sessions.js';
+import type { AppDeps } from '../app.js';
+import { attachSession, safeEqual, sessionOfRequest, type AdminSession } from '../auth.js';
+import { HttpError } from '../errors.js';
+
+const ADMIN_PREFIX = '/api/v1/';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Who made an admin request, as the audit log names them (never a credential). */
+export function actorOf(session: AdminSession | null): string {
+  return session ? `dashboard ${session.actor} (session ${session.idHash.slice(0, 8)})` : 'admin API token';
+}
+
+/** The tenant an admin route acts on, from its path parameters; undefined when the route names none. */
+export async function tenantOfRoute(deps: AppDeps, route: string, params: Record<string, string>): Promise<string | null | undefined> {
+  const id = params.id;
+  if (id === undefined) return undefined;
+  if (route.startsWith(`${ADMIN_PREFIX}tenants/:id`)) return id;
+  if (route.startsWith(`${ADMIN_PREFIX}pixels/:id`)) return deps.tenants.tenantOfPixel(id);
+  if (route.startsWith(`${ADMIN_PREFIX}sources/:id`)) return deps.tenants.tenantOfSource(id);
+  return undefined;
+}
+
+// Routes a tenant-scoped session may use without naming its tenant (their handlers filter by scope).
+const SCOPED_UNNAMED = new Set([`GET ${ADMIN_PREFIX}tenants`, `GET ${ADMIN_PREFIX}relay-info`]);
+
+async function checkScope(deps: AppDeps, req: FastifyRequest, session: AdminSession): Promise<void> {
+  if (session.tenantId === null) return;
+  const route = req.routeOptions.url ?? '';
+  if (SCOPED_UNNAMED.has(`${req.method} ${route}`)) return;
+  const tenant = await tenantOfRoute(deps, route, (req.params ?? {}) as Record<string, string>);
+  // Deny by default: a route that names no tenant (or another one) is for operators only.
+  if (tenant !== session.tenantId) throw new HttpError('tenant_forbidden');
+}
+
+/** Adds the admin guard's hooks to the root app (call it directly, not through register, so they apply everywhere). */
+export function registerAdminGuard(app: FastifyInstance, deps: AppDeps): void {
+  const sessions = createSessionRepository(deps.store);
+  const audit = createAuditRepository(deps.store);
+
+  app.addHook('onRequest', async (req) => {
+    if (!req.url.startsWith(ADMIN_PREFIX)) return;
+    const session = await sessions.resolve(readCookie(req.headers.cookie, SESSION_COOKIE));
+    // No session: the route's own requireAdmin asks for the bearer token.
+    if (!session) return;
+    if (!SAFE_METHODS.has(req.method)) {
+      const sent = req.headers['x-csrf-token'];
+      // The cookie alone may have been sent by another site's form, so writes need the token the page holds.
+      if (typeof sent !== 'string' || !safeEqual(sent, session.csrfToken)) {
+        throw new HttpError('csrf_token_invalid', 'send the session\'s CSRF token as X-CSRF-Token on every state-changing request');
+      }
+    }
+    const admitted: AdminSession = { idHash: session.idHash, tenantId: session.tenantId, actor: session.actor };
+    await checkScope(deps, req, admitted);
+    attachSession(req, admitted);
+  });
+
+  // onSend sees the answer, so a created tenant's id is recorded; only the id is read from it, never the keys.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (!req.url.startsWith(ADMIN_PREFIX) || SAFE_METHODS.has(req.method) || reply.statusCode >= 400) return payload;
+    const route = req.routeOptions.url ?? req.url;
+    const params = (req.params ?? {}) as Record<string, string>;
+    let tenantId = await tenantOfRoute(deps, route, params);
+    if (tenantId === undefined && route === `${ADMIN_PREFIX}tenants` && typeof payload === 'string') {
+      tenantId = (JSON.parse(payload) as { id?: string }).id ?? null;
+    }
+    const body = req.body !== null && typeof req.body === 'object' && !('pipe' in req.body) ? summarizeChange(req.body) : null;
+    const query = Object.keys((req.query ?? {}) as object).length > 0 ? summarizeChange(req.query) : undefined;
+    await audit.record({
+      tenantId: tenantId ?? null,
+      actor: actorOf(sessionOfRequest(req)),
+      action: `${req.method} ${route}`,
+      target: params.id ?? null,
+      summary: { ...(body === null ? {} : { body }), ...(query === undefined ? {} : { query }) },
+    });
+    return payload;
+  });
+}

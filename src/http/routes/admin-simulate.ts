@@ -1,0 +1,67 @@
+/**
+ * POST /api/v1/pixels/:id/simulate — "Simulate events": stores a realistic sample event marked
+ * `simulated` and waits for Meta's answer for this pixel. Simulated events take the ordinary ingest and
+ * delivery path, and the delivery engine sends them only with the pixel's Test Event Code, in requests
+ * of their own (never mixed with live events); a pixel without a code drops them. So a simulation can
+ * never count as a real conversion.
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { isSimulatedEventName, SIMULATED_EVENT_NAMES, simulatedEvent } from '../../dashboard/simulated-events.js';
+import { NotFoundError } from '../../store/tenants.js';
+import type { AppDeps } from '../app.js';
+import { requireAdmin } from '../auth.js';
+import { HttpError } from '../errors.js';
+import { parseBody } from '../validate.js';
+
+const simulateBody = z.object({ eventName: z.string().refine(isSimulatedEventName, `eventName must be one of ${SIMULATED_EVENT_NAMES.join(', ')}`) }).strict();
+/** Meta answers in well under a second; past this the page says "still queued" and the event log takes over. */
+const ANSWER_WAIT_MS = 8000;
+const SETTLED = new Set(['sent', 'failed', 'dead', 'dropped']);
+
+export async function registerAdminSimulateRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  app.addHook('onRequest', async (req) => requireAdmin(req, deps.config.adminToken));
+  app.setErrorHandler((err, _req, reply) => {
+    if (err instanceof NotFoundError) return reply.status(404).send({ error: { code: 'not_found', message: err.message } });
+    throw err;
+  });
+
+  app.post('/pixels/:id/simulate', async (req) => {
+    const { id } = req.params as { id: string };
+    const { eventName } = parseBody(simulateBody, req.body);
+    if (!isSimulatedEventName(eventName)) throw new HttpError('invalid_body'); // narrowed by the schema's refine
+    const pixel = await deps.tenants.getPixel(id);
+    if (!pixel.testEventCode) throw new HttpError('no_test_event_code', `pixel ${pixel.pixelId} has no Test Event Code: copy one from Events Manager › Test Events and save it on the pixel first`);
+    if (pixel.status !== 'active') throw new HttpError('pixel_not_active', `pixel ${pixel.pixelId} is ${pixel.status}${pixel.pauseReason ? ` (${pixel.pauseReason})` : ''}`);
+    const tenant = await deps.tenants.getTenant(pixel.tenantId);
+    const eventId = `sim-${randomUUID()}`;
+    const [result] = await deps.ingest.ingest(tenant, [simulatedEvent(eventName, eventId, Date.now())], { source: 'simulate', simulated: true });
+    const base = { eventName, eventId, testEventCode: pixel.testEventCode };
+    if (!result || result.status === 'rejected') return { ...base, status: 'rejected', code: result?.code ?? null, message: result?.message ?? 'rejected' };
+    const row = await deps.store.db.selectFrom('events').select('id').where('tenant_id', '=', tenant.id).where('event_id', '=', eventId).executeTakeFirst();
+    // Stored but not queued: the policy dropped it, or a switch is off. Say why, as the event log will.
+    if (result.code) return { ...base, eventRowId: row?.id ?? null, status: 'not_sent', code: result.code, message: result.message ?? null };
+
+    const deadline = Date.now() + ANSWER_WAIT_MS;
+    for (;;) {
+      const d = row
+        ? await deps.store.db
+            .selectFrom('deliveries')
+            .select(['status', 'last_error', 'fbtrace_id'])
+            .where('event_row_id', '=', row.id)
+            .where('pixel_row_id', '=', pixel.id)
+            .executeTakeFirst()
+        : undefined;
+      if (d && SETTLED.has(d.status)) {
+        return { ...base, eventRowId: row?.id ?? null, status: d.status, fbtraceId: d.fbtrace_id, message: d.status === 'sent' ? 'Meta received the event (Test Events)' : d.last_error };
+      }
+      if (Date.now() >= deadline) {
+        return { ...base, eventRowId: row?.id ?? null, status: d?.status ?? 'queued', fbtraceId: null, message: 'no answer from Meta yet: watch the event log' };
+      }
+      // Polling the row is the one wait that works across nodes: another node's engine may send it.
+      await sleep(100);
+    }
+  });
+}
