@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Decision, MetaServerEvent } from '../core/meta-event.js';
 import type { Store } from './database.js';
+import { newRowId } from './ids.js';
 import type { Insertable, Transaction } from 'kysely';
 import type { Database, DeliveriesTable, EventsTable, OrdersTable } from './schema.js';
 
@@ -48,7 +48,7 @@ export async function storeEvents(
     const status: EventsTable['status'] = item.drop ? 'dropped' : tenant.forwarding && !item.skip ? 'queued' : 'skipped';
     const skip = item.skip ?? (status === 'skipped' ? { code: 'forwarding_off', message: 'the tenant master switch is off: logged, not forwarded' } : null);
     rows.push({
-      id: randomUUID(),
+      id: newRowId(),
       tenant_id: tenant.id,
       event_name: item.eventName,
       event_id: item.eventId,
@@ -99,7 +99,7 @@ export async function storeEvents(
       if (row.status !== 'queued') return;
       for (const pixel of pixels) {
         deliveries.push({
-          id: randomUUID(),
+          id: newRowId(),
           event_row_id: row.id,
           tenant_id: tenant.id,
           pixel_row_id: pixel.id,
