@@ -16,7 +16,7 @@ import { sdkBuildAll, sdkSend, type BenchEvent } from './sdk.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 50_000);
 const STEADY_S = Number(process.env.BENCH_STEADY_SECONDS ?? 15);
-const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 200_000);
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1_000_000);
 const TRANSFORM_N = Number(process.env.BENCH_TRANSFORM ?? 20_000);
 const TRANSFORM_ROUNDS = 7;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
