@@ -53,6 +53,8 @@ export async function createRelay(config: Config, logger: Logger, clock: () => n
         clock: { now: clock },
         workerId: `${process.pid}-${randomUUID().slice(0, 8)}`,
         leaseMs: config.deliveryLeaseMs,
+        concurrencyPerPixel: config.deliveryConcurrency,
+        maxAttempts: config.deliveryMaxAttempts,
         logger: logger.child({ component: 'delivery' }),
         onOutcome: (e) => {
           if (e.outcome.kind === 'success') metrics.sent.inc(e.deliveryIds.length);

@@ -28,6 +28,10 @@ export const configSchema = z
     /** Public base URL of the relay, used to print webhook URLs (default http://localhost:<port>). */
     publicUrl: z.string().url().optional(),
     deliveryLeaseMs: z.coerce.number().int().min(1000).default(60_000),
+    /** Batches in flight per pixel: 2 lets the store prepare the next batch while Meta answers the last. */
+    deliveryConcurrency: z.coerce.number().int().min(1).max(16).default(2),
+    /** Sends of one event before it is marked dead (replayable with `capi-relay replay`). */
+    deliveryMaxAttempts: z.coerce.number().int().min(1).max(100).default(10),
     /** Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For is believed for the browser's IP. */
     trustedProxies: z
       .preprocess((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter((x) => x !== '') : v), z.array(z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'must be IPs or CIDRs, comma-separated')))
@@ -58,6 +62,8 @@ export const ENV_NAMES: Record<keyof ConfigInput, string> = {
   deliveryEnabled: 'CAPI_RELAY_DELIVERY_ENABLED',
   publicUrl: 'CAPI_RELAY_PUBLIC_URL',
   deliveryLeaseMs: 'CAPI_RELAY_DELIVERY_LEASE_MS',
+  deliveryConcurrency: 'CAPI_RELAY_DELIVERY_CONCURRENCY',
+  deliveryMaxAttempts: 'CAPI_RELAY_DELIVERY_MAX_ATTEMPTS',
   trustedProxies: 'CAPI_RELAY_TRUSTED_PROXIES',
   collectRatePerMinute: 'CAPI_RELAY_COLLECT_RATE_PER_MINUTE',
   adminPassword: 'CAPI_RELAY_ADMIN_PASSWORD',

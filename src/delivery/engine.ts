@@ -37,6 +37,7 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
   let loop: Promise<void> | null = null;
   let wakeUp: (() => void) | null = null;
   let wokenEarly = false;
+  let skipLinger = false;
 
   function report(e: DeliveryOutcomeEvent): void {
     try {
@@ -225,7 +226,10 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
         // Batches run detached: a pixel stuck in timeouts must not delay the next scan for other pixels.
         for (const p of launchAll(pixels)) {
           void p.then((n) => {
-            if (n > 0) wake();
+            // A full batch says more is waiting: claim again at once. Lingering only helps fill a batch
+            // when events trickle in, which is what an ingest wake-up means.
+            if (n >= maxBatch) wakeNow();
+            else if (n > 0) wake();
           });
         }
       } catch (err) {
@@ -237,13 +241,19 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
         continue;
       }
       const woken = await sleep(pollIntervalMs, true);
-      if (woken && running && lingerMs > 0) await sleep(lingerMs, false);
+      if (woken && running && lingerMs > 0 && !skipLinger) await sleep(lingerMs, false);
+      skipLinger = false;
     }
   }
 
   function wake(): void {
     if (wakeUp) wakeUp();
     else wokenEarly = true;
+  }
+
+  function wakeNow(): void {
+    skipLinger = true;
+    wake();
   }
 
   return {

@@ -5,6 +5,14 @@ import type { Store } from './database.js';
 import type { DeliveryStatus } from './schema.js';
 import type { SecretBox } from './secret-box.js';
 
+/**
+ * The statuses as SQL literals, not bound parameters: a partial index (deliveries_claimable, deliveries_leased) is
+ * only usable when the planner can see that the query's condition implies the index's, and a `?` hides it
+ * (SQLite then sorted the whole backlog on every claim).
+ */
+const CLAIMABLE = [sql.lit<DeliveryStatus>('queued'), sql.lit<DeliveryStatus>('failed')];
+const LEASED = sql.lit<DeliveryStatus>('sending');
+
 // Bound parameters per statement stay far below both databases' limits.
 const ID_CHUNK = 1000;
 
@@ -70,23 +78,20 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
 
   return {
     async duePixels(now) {
+      // Two EXISTS, each shaped like one partial index (claimable, leased), instead of one OR that no index serves.
       const rows = await db
         .selectFrom('pixels')
         .select(['id', 'pixel_id', 'token_sealed', 'test_event_code', 'status'])
         .where('status', '=', 'active')
         .where((eb) =>
-          eb.exists(
-            eb
-              .selectFrom('deliveries')
-              .select('deliveries.id')
-              .whereRef('deliveries.pixel_row_id', '=', 'pixels.id')
-              .where((w) =>
-                w.or([
-                  w.and([w('deliveries.status', 'in', ['queued', 'failed']), w('deliveries.next_attempt_at', '<=', now)]),
-                  w.and([w('deliveries.status', '=', 'sending'), w('deliveries.lease_until', '<', now)]),
-                ]),
-              ),
-          ),
+          eb.or([
+            eb.exists(
+              eb.selectFrom('deliveries').select('deliveries.id').whereRef('deliveries.pixel_row_id', '=', 'pixels.id').where('deliveries.status', 'in', CLAIMABLE).where('deliveries.next_attempt_at', '<=', now),
+            ),
+            eb.exists(
+              eb.selectFrom('deliveries').select('deliveries.id').whereRef('deliveries.pixel_row_id', '=', 'pixels.id').where('deliveries.status', '=', LEASED).where('deliveries.lease_until', '<', now),
+            ),
+          ]),
         )
         .execute();
       return rows.map(
@@ -98,7 +103,7 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
       // Two index-ordered selections instead of one OR: with the OR, SQLite sorted the whole backlog on every
       // claim (USE TEMP B-TREE), so draining slowed as the backlog grew. Expired leases (a crashed worker) first.
       const expired = (n: number) => {
-        const q = db.selectFrom('deliveries').select('id').where('pixel_row_id', '=', pixelRowId).where('status', '=', 'sending').where('lease_until', '<', now).orderBy('lease_until').limit(n);
+        const q = db.selectFrom('deliveries').select('id').where('pixel_row_id', '=', pixelRowId).where('status', '=', LEASED).where('lease_until', '<', now).orderBy('lease_until').limit(n);
         return adapter.supportsSkipLocked ? q.forUpdate().skipLocked() : q;
       };
       const due = (n: number) => {
@@ -107,7 +112,7 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
           .selectFrom('deliveries')
           .select('id')
           .where('pixel_row_id', '=', pixelRowId)
-          .where('status', 'in', ['queued', 'failed'])
+          .where('status', 'in', CLAIMABLE)
           .where('next_attempt_at', '<=', now)
           .orderBy('next_attempt_at')
           .limit(n);

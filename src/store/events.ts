@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Decision, MetaServerEvent } from '../core/meta-event.js';
 import type { Store } from './database.js';
+import { newRowId } from './ids.js';
 import type { Insertable, Transaction } from 'kysely';
 import type { Database, DeliveriesTable, EventsTable, OrdersTable } from './schema.js';
 
@@ -48,7 +48,7 @@ export async function storeEvents(
     const status: EventsTable['status'] = item.drop ? 'dropped' : tenant.forwarding && !item.skip ? 'queued' : 'skipped';
     const skip = item.skip ?? (status === 'skipped' ? { code: 'forwarding_off', message: 'the tenant master switch is off: logged, not forwarded' } : null);
     rows.push({
-      id: randomUUID(),
+      id: newRowId(),
       tenant_id: tenant.id,
       event_name: item.eventName,
       event_id: item.eventId,
@@ -99,7 +99,7 @@ export async function storeEvents(
       if (row.status !== 'queued') return;
       for (const pixel of pixels) {
         deliveries.push({
-          id: randomUUID(),
+          id: newRowId(),
           event_row_id: row.id,
           tenant_id: tenant.id,
           pixel_row_id: pixel.id,
@@ -179,12 +179,17 @@ function fbpOf(event: MetaServerEvent | null): string | null {
 
 /** Keeps IP and user agent out of the payload column so they can be erased with one UPDATE. */
 function splitClearFields(event: MetaServerEvent | null) {
-  if (!event) return { payload: '{}', client_ip_address: null, client_user_agent: null };
+  if (!event) return { payload: '{}', client_ip_address: null, client_user_agent: null, had_client_ip: 0, had_user_agent: 0 };
   const { client_ip_address, client_user_agent, ...userData } = event.user_data;
+  const ip = typeof client_ip_address === 'string' ? client_ip_address : null;
+  const ua = typeof client_user_agent === 'string' ? client_user_agent : null;
   return {
     payload: JSON.stringify({ ...event, user_data: userData }),
-    client_ip_address: typeof client_ip_address === 'string' ? client_ip_address : null,
-    client_user_agent: typeof client_user_agent === 'string' ? client_user_agent : null,
+    client_ip_address: ip,
+    client_user_agent: ua,
+    // Whether they were sent outlives their erasure, so match quality can still count them (never the values).
+    had_client_ip: ip === null ? 0 : 1,
+    had_user_agent: ua === null ? 0 : 1,
   };
 }
 

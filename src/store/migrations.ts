@@ -261,6 +261,19 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
       await db.schema.alterTable('events').addColumn('had_user_agent', 'integer').execute();
     },
   },
+  '0010_leased_index': {
+    async up(db: Kysely<unknown>) {
+      // Expired leases are looked up by (pixel, lease_until) among 'sending' rows only; the old three-column index
+      // also held every queued and settled row and was rewritten on every status change.
+      await db.schema
+        .createIndex('deliveries_leased')
+        .on('deliveries')
+        .columns(['pixel_row_id', 'lease_until'])
+        .where(sql.ref('status'), '=', sql.lit('sending'))
+        .execute();
+      await db.schema.dropIndex('deliveries_due').execute();
+    },
+  },
 });
 
 function provider(adapter: DialectAdapter): MigrationProvider {

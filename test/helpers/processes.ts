@@ -50,9 +50,13 @@ export async function createTenantWithPixel(env: NodeJS.ProcessEnv, pixelId: str
 }
 
 /** Starts `serve` on a free port and resolves once it logs its URL (bounded by `timeoutMs`). */
-export async function startRelayProcess(env: NodeJS.ProcessEnv, opts: { timeoutMs?: number; nodeArgs?: string[] } = {}): Promise<RelayProcess> {
+export async function startRelayProcess(
+  env: NodeJS.ProcessEnv,
+  opts: { timeoutMs?: number; nodeArgs?: string[]; /** Run the built dist/ (as `npm start` does) rather than the sources through tsx. */ built?: boolean } = {},
+): Promise<RelayProcess> {
+  const entry = opts.built ? ['dist/cli/main.js'] : CLI;
   // Info level is needed for the "listening" line that carries the URL.
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...CLI, 'serve', '--port', '0', '--host', '127.0.0.1'], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...entry, 'serve', '--port', '0', '--host', '127.0.0.1'], {
     env: { ...env, CAPI_RELAY_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

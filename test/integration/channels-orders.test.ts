@@ -29,7 +29,7 @@ describe.each(dialects)('channels and orders on $name', (dialect) => {
   afterAll(async () => t?.close());
 
   async function row(eventId: string) {
-    return t.relay.store.db.selectFrom('events').select(['channels', 'fbp', 'source']).where('tenant_id', '=', tenantId).where('event_id', '=', eventId).executeTakeFirstOrThrow();
+    return t.relay.store.db.selectFrom('events').select(['channels', 'fbp', 'source', 'had_client_ip', 'had_user_agent']).where('tenant_id', '=', tenantId).where('event_id', '=', eventId).executeTakeFirstOrThrow();
   }
 
   it('records each channel that reported one event, once, in order of arrival', async () => {
@@ -41,6 +41,8 @@ describe.each(dialects)('channels and orders on $name', (dialect) => {
     expect(JSON.parse(stored.channels)).toEqual(['browser', 'webhook:shopify']);
     expect(stored.source).toBe('browser');
     expect(stored.fbp).toBe('fb.1.1596403881668.1116446470');
+    // Whether IP and user agent were sent outlives their erasure (match quality counts them).
+    expect([stored.had_client_ip, stored.had_user_agent]).toEqual([1, 0]);
   });
 
   it('keeps the order as the first server-side Purchase reported it, not the browser copy', async () => {
