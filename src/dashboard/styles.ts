@@ -8,7 +8,8 @@ body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, 
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .top { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 14px; padding: 10px 20px; background: #1b1f24; color: #fff; }
 .brand { font-weight: 700; }
-.top nav { display: flex; gap: 4px; flex-wrap: wrap; }
+/* Brand, store and sign-out on the first row; the nav (it grows with the report pages) on a row of its own. */
+.top nav { display: flex; gap: 4px; flex-wrap: wrap; order: 3; flex-basis: 100%; }
 .top nav a { color: #fff; padding: 6px 8px; border-radius: 6px; text-decoration: none; }
 .top nav a[aria-current="page"] { background: #3d444d; }
 .top nav a:hover { text-decoration: underline; }
