@@ -18,6 +18,8 @@ const FORWARDING_OFF = { code: 'forwarding_off', message: 'the tenant master swi
 export interface IngestOptions {
   source: string;
   simulated?: boolean;
+  /** Deliver only to this pixel row (Simulate events on one pixel). */
+  onlyPixelRowId?: string;
 }
 
 /**
@@ -55,8 +57,8 @@ export function createIngestService(deps: { store: Store; metrics: Metrics; cloc
         }
         const item: EventToStore =
           r.kind === 'send'
-            ? { eventName: r.event.event_name, eventId: r.event.event_id, source: opts.source, simulated: opts.simulated ?? false, event: r.event, decisions: r.decisions }
-            : { eventName: r.eventName, eventId: r.eventId, source: opts.source, simulated: opts.simulated ?? false, event: r.event, decisions: r.decisions, drop: { code: r.code, message: r.message } };
+            ? { eventName: r.event.event_name, eventId: r.event.event_id, source: opts.source, simulated: opts.simulated ?? false, onlyPixelRowId: opts.onlyPixelRowId, event: r.event, decisions: r.decisions }
+            : { eventName: r.eventName, eventId: r.eventId, source: opts.source, simulated: opts.simulated ?? false, onlyPixelRowId: opts.onlyPixelRowId, event: r.event, decisions: r.decisions, drop: { code: r.code, message: r.message } };
         toStore.push(item);
         storeIndex.push(i);
       });

@@ -10,6 +10,8 @@ export interface EventToStore {
   eventId: string;
   source: string;
   simulated?: boolean;
+  /** Deliver to this pixel only (a simulation from one pixel's page); unset: every active pixel of the tenant. */
+  onlyPixelRowId?: string | undefined;
   event: MetaServerEvent | null;
   decisions: Decision[];
   drop?: { code: string; message: string } | undefined;
@@ -97,7 +99,9 @@ export async function storeEvents(
       }
       outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: row.status };
       if (row.status !== 'queued') return;
+      const item = items[i] as EventToStore;
       for (const pixel of pixels) {
+        if (item.onlyPixelRowId !== undefined && pixel.id !== item.onlyPixelRowId) continue;
         deliveries.push({
           id: newRowId(),
           event_row_id: row.id,

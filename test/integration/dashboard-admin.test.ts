@@ -183,6 +183,7 @@ describe.each(dialects)('dashboard admin APIs on $name', (dialect) => {
     const tenant = await newTenant('Sim Shop');
     const withCode = await addPixel(tenant.id, '123456789', { testEventCode: 'TEST777' });
     const noCode = await addPixel(tenant.id, '222222222');
+    await addPixel(tenant.id, '333333333', { testEventCode: 'TEST888' });
     emulator.state.resetEvents();
 
     const refused = await call(op, 'POST', `/api/v1/pixels/${noCode.id}/simulate`, { eventName: 'Purchase' });
@@ -196,13 +197,14 @@ describe.each(dialects)('dashboard admin APIs on $name', (dialect) => {
     const answer = res.json() as { status: string; fbtraceId: string; eventId: string; testEventCode: string; message: string };
     expect(answer).toMatchObject({ status: 'sent', testEventCode: 'TEST777', message: 'Meta received the event (Test Events)' });
     expect(answer.fbtraceId).toBeTruthy();
-    // Meta got it with the test code, and only on the pixel that has one.
+    // Meta got it with the test code, on the chosen pixel only: not on the other pixel that also has a code.
     expect(emulator.state.events({ test: true }).map((e) => [e.pixelId, e.testEventCode, e.event.event_id])).toEqual([['123456789', 'TEST777', answer.eventId]]);
     expect(emulator.state.events({ test: false })).toEqual([]);
-    // The event log shows it as simulated; the pixel without a code dropped it instead of sending it live.
+    // The event log shows it as simulated, with one delivery: the chosen pixel's.
     const log = await eventLog(tenant.id);
     expect(log.items[0]).toMatchObject({ eventName: 'Purchase', simulated: true, channels: ['simulate'] });
-    expect(log.items[0]?.deliveries.map((d) => d.status).sort()).toEqual(['dropped', 'sent']);
+    expect(log.items[0]?.deliveries.map((d) => d.status)).toEqual(['sent']);
+    expect(emulator.state.events({ pixelId: '333333333' })).toEqual([]);
     // A simulated Purchase is not an order.
     expect(await t.relay.store.db.selectFrom('orders').selectAll().where('tenant_id', '=', tenant.id).execute()).toEqual([]);
 

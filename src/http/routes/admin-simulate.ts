@@ -1,9 +1,9 @@
 /**
  * POST /api/v1/pixels/:id/simulate — "Simulate events": stores a realistic sample event marked
  * `simulated` and waits for Meta's answer for this pixel. Simulated events take the ordinary ingest and
- * delivery path, and the delivery engine sends them only with the pixel's Test Event Code, in requests
- * of their own (never mixed with live events); a pixel without a code drops them. So a simulation can
- * never count as a real conversion.
+ * delivery path, to the chosen pixel only, and the delivery engine sends them only with the pixel's Test
+ * Event Code, in requests of their own (never mixed with live events). So a simulation can never count as
+ * a real conversion, nor reach another pixel.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -37,7 +37,7 @@ export async function registerAdminSimulateRoutes(app: FastifyInstance, deps: Ap
     if (pixel.status !== 'active') throw new HttpError('pixel_not_active', `pixel ${pixel.pixelId} is ${pixel.status}${pixel.pauseReason ? ` (${pixel.pauseReason})` : ''}`);
     const tenant = await deps.tenants.getTenant(pixel.tenantId);
     const eventId = `sim-${randomUUID()}`;
-    const [result] = await deps.ingest.ingest(tenant, [simulatedEvent(eventName, eventId, Date.now())], { source: 'simulate', simulated: true });
+    const [result] = await deps.ingest.ingest(tenant, [simulatedEvent(eventName, eventId, Date.now())], { source: 'simulate', simulated: true, onlyPixelRowId: pixel.id });
     const base = { eventName, eventId, testEventCode: pixel.testEventCode };
     if (!result || result.status === 'rejected') return { ...base, status: 'rejected', code: result?.code ?? null, message: result?.message ?? 'rejected' };
     const row = await deps.store.db.selectFrom('events').select('id').where('tenant_id', '=', tenant.id).where('event_id', '=', eventId).executeTakeFirst();
