@@ -1,5 +1,6 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { type Config, ConfigError, type ConfigInput, ENV_NAMES, loadConfig } from '../config/config.js';
+import { graphVersionSchema } from '../core/graph-version.js';
 import { createLogger } from '../logger.js';
 import { createRelay, openRelayStore } from '../relay.js';
 import { migrateToLatest } from '../store/migrations.js';
@@ -20,6 +21,13 @@ function storeOptions(cmd: Command): Command {
     .option('--data-dir <dir>', 'embedded SQLite data directory (CAPI_RELAY_DATA_DIR)')
     .option('--database-url <url>', 'postgres://… to use PostgreSQL (CAPI_RELAY_DATABASE_URL)')
     .option('--config <file>', 'JSON config file (CAPI_RELAY_CONFIG)');
+}
+
+/** `--graph-version`: checked like the admin API's (a usage error names the flag and the expected shape). */
+function graphVersionArg(value: string): string {
+  const r = graphVersionSchema.safeParse(value);
+  if (!r.success) throw new InvalidArgumentError(r.error.issues[0]?.message ?? 'not a Graph API version');
+  return r.data;
 }
 
 /** Only the flags that are settings go to the config; command options (--name …) stay out. */
@@ -149,18 +157,20 @@ export function runCli(): Command {
       .requiredOption('--pixel-id <pid>', 'Meta pixel / dataset id')
       .requiredOption('--token <token>', 'Conversions API access token (stored encrypted)')
       .option('--test-event-code <code>', 'Test Events code (applied only to simulated events)')
+      .option('--graph-version <version>', "this pixel's Graph API version, e.g. v23.0 (default: the relay's graphVersion)", graphVersionArg)
       .option('--json', 'print JSON'),
-  ).action(async (flags: StoreFlags & { tenant: string; pixelId: string; token: string; testEventCode?: string }) =>
+  ).action(async ({ graphVersion, ...flags }: StoreFlags & { tenant: string; pixelId: string; token: string; testEventCode?: string; graphVersion?: string }) =>
+    // The pixel's version is not the relay's graphVersion setting, so it stays out of the flags read as configuration.
     withStore(flags, async ({ tenants: repo }) => {
-      const p = await repo.addPixel({ tenantId: flags.tenant, pixelId: flags.pixelId, accessToken: flags.token, testEventCode: flags.testEventCode });
-      print(flags, p, `pixel ${p.id} added`);
+      const p = await repo.addPixel({ tenantId: flags.tenant, pixelId: flags.pixelId, accessToken: flags.token, testEventCode: flags.testEventCode, graphVersion });
+      print(flags, p, `pixel ${p.id} added${graphVersion ? ` (Graph API ${graphVersion})` : ''}`);
     }),
   );
   storeOptions(pixels.command('list').option('--tenant <id>', 'only this tenant').option('--json', 'print JSON')).action(
     async (flags: StoreFlags & { tenant?: string }) =>
       withStore(flags, async ({ tenants: repo }) => {
         const list = await repo.listPixels(flags.tenant);
-        print(flags, list, list.map((p) => `${p.id}  ${p.pixelId}  ${p.status}${p.pauseReason ? ` (${p.pauseReason})` : ''}`).join('\n') || '(no pixels)');
+        print(flags, list, list.map((p) => `${p.id}  ${p.pixelId}  ${p.status}${p.pauseReason ? ` (${p.pauseReason})` : ''}${p.graphVersion ? `  Graph API ${p.graphVersion}` : ''}`).join('\n') || '(no pixels)');
       }),
   );
   for (const [name, status] of [['disable', 'disabled'], ['enable', 'active']] as const) {

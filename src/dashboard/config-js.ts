@@ -38,29 +38,33 @@ function pixelSection(t, pixels, graphVersion, redraw) {
     const edit = h('button', { type: 'button', class: 'secondary', 'aria-expanded': 'false', 'aria-controls': editId, 'aria-label': 'Edit pixel ' + p.pixelId }, 'Edit');
     rows.push(h('tr', { 'data-pixel': p.pixelId }, h('td', {}, h('code', {}, p.pixelId)), h('td', {}, p.role),
       h('td', {}, statusChip(p.status), p.pauseReason ? h('span', { class: 'hint' }, ' ' + p.pauseReason) : null),
-      h('td', { class: 'opt' }, p.testEventCode || '—'), h('td', {}, btn, ' ', edit, ' ', out)));
+      h('td', { class: 'opt' }, p.testEventCode || '—'),
+      h('td', { class: 'opt', 'data-testid': 'pixel-graph-version' }, p.graphVersion ? h('code', {}, p.graphVersion) : ['default ', h('code', {}, graphVersion)]),
+      h('td', {}, btn, ' ', edit, ' ', out)));
     // The editor exists only while open, so its labels never clash with the "Add a pixel" form's.
     let editRow = null;
     edit.addEventListener('click', () => {
       if (editRow) { editRow.remove(); editRow = null; edit.setAttribute('aria-expanded', 'false'); return; }
-      editRow = h('tr', { class: 'details', id: editId }, h('td', { colspan: 5 }, pixelEditor(p, redraw)));
+      editRow = h('tr', { class: 'details', id: editId }, h('td', { colspan: 6 }, pixelEditor(p, graphVersion, redraw)));
       edit.closest('tr').after(editRow);
       edit.setAttribute('aria-expanded', 'true');
       editRow.querySelector('select').focus();
     });
   }
   const list = pixels.length
-    ? table('Pixels', ['Pixel ID', 'Role', 'Status', 'Test event code', 'Actions'], rows, [3])
+    ? table('Pixels', ['Pixel ID', 'Role', 'Status', 'Test event code', 'Graph API version', 'Actions'], rows, [3, 4])
     : h('p', {}, 'No pixels yet: events are stored but sent nowhere until you add one.');
   const pixelId = h('input', { name: 'pixelId', required: true, inputmode: 'numeric', pattern: '[0-9]{5,20}', autocomplete: 'off' });
   const token = h('input', { name: 'accessToken', type: 'password', required: true, minlength: 10, autocomplete: 'off' });
   const code = h('input', { name: 'testEventCode', maxlength: 64, autocomplete: 'off' });
+  const version = h('input', { name: 'graphVersion', maxlength: 8, autocomplete: 'off', placeholder: graphVersion });
   const role = h('select', { name: 'role' }, h('option', { value: '' }, pixels.some((p) => p.role === 'primary') ? 'secondary' : 'primary (first pixel)'), h('option', { value: 'primary' }, 'primary'), h('option', { value: 'secondary' }, 'secondary'));
   const error = h('p', { class: 'error', role: 'alert' });
   const form = h('form', { class: 'card', onsubmit: async (e) => {
     e.preventDefault();
     const body = { pixelId: pixelId.value.trim(), accessToken: token.value };
     if (code.value.trim()) body.testEventCode = code.value.trim();
+    if (version.value.trim()) body.graphVersion = version.value.trim();
     if (role.value) body.role = role.value;
     try { await api('POST', '/api/v1/tenants/' + t.id + '/pixels', body); say('Pixel ' + body.pixelId + ' added'); await redraw(); }
     catch (err) { error.textContent = err.message; }
@@ -68,32 +72,36 @@ function pixelSection(t, pixels, graphVersion, redraw) {
     field('pixel-id', 'Pixel (dataset) ID', pixelId),
     field('pixel-token', 'Conversions API access token', token, 'Stored encrypted and never shown again.'),
     field('pixel-test-code', 'Test event code (optional)', code, 'From Events Manager › Test Events. Used only by simulated events, never on live traffic.'),
+    field('pixel-graph-version', 'Graph API version (optional)', version, 'Empty: the relay default, ' + graphVersion + '. Set one (e.g. v23.0) to keep this pixel on another version.'),
     field('pixel-role', 'Role', role),
     error, h('button', { type: 'submit' }, 'Add pixel'));
   return [h('h2', { id: 'pixels' }, 'Pixels'), h('p', { role: 'status', id: 'pixels-result' }),
-    h('p', { class: 'hint' }, 'Every active pixel gets every event (one delivery each). Graph API version: ', h('code', { 'data-testid': 'graph-version' }, graphVersion),
-      ' (set by CAPI_RELAY_GRAPH_VERSION for the whole relay).'),
+    h('p', { class: 'hint' }, 'Every active pixel gets every event (one delivery each). Default Graph API version: ', h('code', { 'data-testid': 'graph-version' }, graphVersion),
+      ' (set by CAPI_RELAY_GRAPH_VERSION; used by every pixel that has no version of its own).'),
     list, form];
 }
 
-function pixelEditor(p, redraw) {
+function pixelEditor(p, graphVersion, redraw) {
   const id = (k) => 'px-' + k + '-' + p.id;
   const role = h('select', {}, ['primary', 'secondary'].map((r) => h('option', { value: r, selected: p.role === r }, r)));
   const code = h('input', { value: p.testEventCode || '', maxlength: 64, autocomplete: 'off' });
+  const version = h('input', { value: p.graphVersion || '', maxlength: 8, autocomplete: 'off', placeholder: graphVersion });
   const token = h('input', { type: 'password', minlength: 10, autocomplete: 'off' });
   const active = h('input', { type: 'checkbox', checked: p.status !== 'disabled' });
   const out = h('p', { role: 'status' });
   return h('form', { 'aria-label': 'Settings of pixel ' + p.pixelId, onsubmit: async (e) => {
     e.preventDefault();
     const ok = await saving(out, async () => {
-      await api('PUT', '/api/v1/pixels/' + p.id + '/settings', { role: role.value, testEventCode: code.value.trim() || null });
+      // An empty version field clears the pixel's own version: it then uses the relay default.
+      await api('PUT', '/api/v1/pixels/' + p.id + '/settings', { role: role.value, testEventCode: code.value.trim() || null, graphVersion: version.value.trim() || null });
       if (active.checked !== (p.status !== 'disabled')) await api('POST', '/api/v1/pixels/' + p.id + '/status', { status: active.checked ? 'active' : 'disabled' });
       // A new token also resumes a pixel that Meta's auth errors paused.
       if (token.value) await api('POST', '/api/v1/pixels/' + p.id + '/rotate', { accessToken: token.value });
     }, 'Pixel ' + p.pixelId + ' saved');
     if (ok) await redraw({ id: 'pixels-result', text: 'Pixel ' + p.pixelId + ' saved' });
   } },
-    h('div', { class: 'row' }, field(id('role'), 'Role', role), field(id('code'), 'Test event code', code), field(id('token'), 'New access token (optional)', token)),
+    h('div', { class: 'row' }, field(id('role'), 'Role', role), field(id('code'), 'Test event code', code),
+      field(id('graph'), 'Graph API version', version, 'Empty: the relay default, ' + graphVersion + '.'), field(id('token'), 'New access token (optional)', token)),
     h('p', {}, h('label', { class: 'live', for: id('active') }, Object.assign(active, { id: id('active') }), ' Active (unchecked: no new deliveries to this pixel)')),
     h('button', { type: 'submit' }, 'Save pixel'), ' ', out);
 }

@@ -5,9 +5,9 @@ import type { MetaServerEvent } from '../core/meta-event.js';
 import type { GraphRawResponse, Outcome } from './classify.js';
 import type { DeliveryQueue } from './queue.js';
 
-/** The slice of the Graph client the engine needs. */
+/** The slice of the Graph client the engine needs; `version` is the pixel's own Graph API version, if any. */
 export interface GraphSender {
-  sendEvents(pixelId: string, token: string, events: MetaServerEvent[], testEventCode?: string): Promise<GraphRawResponse>;
+  sendEvents(pixelId: string, token: string, events: MetaServerEvent[], testEventCode?: string, version?: string): Promise<GraphRawResponse>;
 }
 
 /** Minimal structured logger (pino-compatible). */

@@ -23,8 +23,8 @@ class MemoryQueue implements DeliveryQueue {
   pixels = new Map<string, PixelTarget & { pauseReason?: string }>();
   private seq = 0;
 
-  addPixel(pixelRowId: string, testEventCode: string | null = null): void {
-    this.pixels.set(pixelRowId, { pixelRowId, pixelId: `px-${pixelRowId}`, accessToken: `tok-${pixelRowId}`, testEventCode, paused: false });
+  addPixel(pixelRowId: string, testEventCode: string | null = null, graphVersion: string | null = null): void {
+    this.pixels.set(pixelRowId, { pixelRowId, pixelId: `px-${pixelRowId}`, accessToken: `tok-${pixelRowId}`, testEventCode, graphVersion, paused: false });
   }
   enqueue(pixelRowId: string, payload: MetaServerEvent, simulated = false): string {
     const deliveryId = `d${++this.seq}`;
@@ -84,14 +84,15 @@ interface Call {
   token: string;
   events: MetaServerEvent[];
   testEventCode: string | undefined;
+  version: string | undefined;
 }
 
 function fakeGraph(answer: (c: Call, n: number) => GraphRawResponse | Promise<GraphRawResponse>): GraphSender & { calls: Call[] } {
   const calls: Call[] = [];
   return {
     calls,
-    sendEvents(pixelId, token, events, testEventCode) {
-      const c = { pixelId, token, events, testEventCode };
+    sendEvents(pixelId, token, events, testEventCode, version) {
+      const c = { pixelId, token, events, testEventCode, version };
       calls.push(c);
       return Promise.resolve(answer(c, calls.length));
     },
@@ -234,6 +235,23 @@ describe('delivery engine', () => {
     ]);
     // Without a test code a simulated event would count as a real conversion, so it is never sent.
     expect(queue.rows.find((r) => r.payload.event_id === 'sim-no-code')).toMatchObject({ status: 'dropped', reason: 'no_test_event_code' });
+  });
+
+  it("sends with the pixel's own Graph API version, bisection included, and the default for the others", async () => {
+    const { queue, graph, engine } = setup((c) =>
+      c.events.some((e) => e.event_id === 'poison') ? { status: 400, body: { error: { message: 'Invalid parameter', type: 'OAuthException', code: 100, fbtrace_id: 'X' } } } : ok(c),
+    );
+    queue.addPixel('own', 'TEST1', 'v23.0');
+    queue.addPixel('default');
+    for (const id of ['a', 'poison', 'b', 'c']) queue.enqueue('own', ev(id));
+    queue.enqueue('own', ev('sim'), true);
+    queue.enqueue('default', ev('d'));
+    await engine.tick();
+    const own = graph.calls.filter((c) => c.pixelId === 'px-own');
+    expect(own.length).toBeGreaterThan(2); // the batch, its halves, and the simulated request
+    expect(own.every((c) => c.version === 'v23.0')).toBe(true);
+    expect(graph.calls.filter((c) => c.pixelId === 'px-default').map((c) => c.version)).toEqual([undefined]);
+    expect(queue.byStatus('dead').map((r) => r.payload.event_id)).toEqual(['poison']);
   });
 
   it('keeps delivering for one pixel while another fails', async () => {

@@ -80,7 +80,7 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
    */
   async function sendGroup(pixel: PixelTarget, items: ClaimedDelivery[], testEventCode: string | undefined): Promise<GroupResult> {
     const simulated = testEventCode !== undefined;
-    const raw = await graph.sendEvents(pixel.pixelId, pixel.accessToken, items.map((i) => i.payload), testEventCode);
+    const raw = await graph.sendEvents(pixel.pixelId, pixel.accessToken, items.map((i) => i.payload), testEventCode, pixel.graphVersion ?? undefined);
     const outcome = classifyGraphResponse(raw, items.length);
     switch (outcome.kind) {
       case 'success':

@@ -88,6 +88,27 @@ describe('graph client', () => {
     expect(seen[0]?.authorization).toBe(`Bearer ${TOKEN}`);
   });
 
+  it("uses a per-call version (a pixel's own) and falls back to the configured one", async () => {
+    const { url, seen } = await start((req) => ({ status: 200, body: req.method === 'GET' ? '{"id":"1","name":"Shop"}' : '{"events_received":1}' }));
+    client = createGraphClient({ baseUrl: url, version: 'v24.0' });
+    await client.sendEvents('1234', TOKEN, [event], undefined, 'v23.0');
+    await client.sendEvents('1234', TOKEN, [event], 'TEST1', 'v22.0');
+    await client.getPixel('1234', TOKEN, 'v23.0');
+    await client.sendEvents('1234', TOKEN, [event]);
+    await client.getPixel('1234', TOKEN);
+    // Encoded like the pixel id: an odd value cannot change the path.
+    await client.getPixel('1234', TOKEN, 'v1/../x');
+    expect(seen.map((r) => `${r.method ?? ''} ${r.url ?? ''}`)).toEqual([
+      'POST /v23.0/1234/events',
+      'POST /v22.0/1234/events',
+      'GET /v23.0/1234?fields=id,name',
+      'POST /v24.0/1234/events',
+      'GET /v24.0/1234?fields=id,name',
+      'GET /v1%2F..%2Fx/1234?fields=id,name',
+    ]);
+    expect(JSON.parse(seen[1]?.body ?? '')).toEqual({ data: [event], test_event_code: 'TEST1' });
+  });
+
   it('reports a hung server as timedOut', async () => {
     const { url } = await start(() => null);
     client = createGraphClient({ baseUrl: url, version: 'v24.0', timeoutMs: 200 });

@@ -17,10 +17,10 @@ export interface GraphClientOptions {
   dispatcher?: Dispatcher;
 }
 
-/** The Graph API calls the relay makes. */
+/** The Graph API calls the relay makes; `version` (e.g. a pixel's own) overrides the client's for that call. */
 export interface GraphClient {
-  sendEvents(pixelId: string, token: string, events: MetaServerEvent[], testEventCode?: string): Promise<GraphRawResponse>;
-  getPixel(pixelId: string, token: string): Promise<GraphRawResponse>;
+  sendEvents(pixelId: string, token: string, events: MetaServerEvent[], testEventCode?: string, version?: string): Promise<GraphRawResponse>;
+  getPixel(pixelId: string, token: string, version?: string): Promise<GraphRawResponse>;
   close(): Promise<void>;
 }
 
@@ -45,7 +45,8 @@ export function createGraphClient(opts: GraphClientOptions): GraphClient {
   const ownAgent = opts.dispatcher ? null : new Agent({ keepAliveTimeout: 30_000, connections: 64 });
   const dispatcher: Dispatcher = opts.dispatcher ?? (ownAgent as Agent);
   const base = opts.baseUrl.replace(/\/+$/, '');
-  const version = encodeURIComponent(opts.version);
+  const defaultVersion = encodeURIComponent(opts.version);
+  const versionOf = (override: string | undefined) => (override === undefined ? defaultVersion : encodeURIComponent(override));
 
   async function call(method: 'GET' | 'POST', path: string, token: string, body?: unknown): Promise<GraphRawResponse> {
     try {
@@ -79,13 +80,13 @@ export function createGraphClient(opts: GraphClientOptions): GraphClient {
   }
 
   return {
-    sendEvents(pixelId, token, events, testEventCode) {
+    sendEvents(pixelId, token, events, testEventCode, version) {
       const payload: { data: MetaServerEvent[]; test_event_code?: string } = { data: events };
       if (testEventCode !== undefined) payload.test_event_code = testEventCode;
-      return call('POST', `/${version}/${encodeURIComponent(pixelId)}/events`, token, payload);
+      return call('POST', `/${versionOf(version)}/${encodeURIComponent(pixelId)}/events`, token, payload);
     },
-    getPixel(pixelId, token) {
-      return call('GET', `/${version}/${encodeURIComponent(pixelId)}?fields=id,name`, token);
+    getPixel(pixelId, token, version) {
+      return call('GET', `/${versionOf(version)}/${encodeURIComponent(pixelId)}?fields=id,name`, token);
     },
     async close() {
       if (ownAgent) await ownAgent.close();

@@ -19,6 +19,8 @@ export interface PixelTarget {
   pixelId: string;
   accessToken: string;
   testEventCode: string | null;
+  /** The pixel's own Graph API version; null: the Graph client's configured default. */
+  graphVersion: string | null;
   paused: boolean;
 }
 

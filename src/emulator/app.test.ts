@@ -156,6 +156,20 @@ describe('GET probes', () => {
     expect(other.json()).toMatchObject({ error: { code: 100, error_subcode: 33 } });
   });
 
+  it('records the version of each answered read, for tests to assert on', async () => {
+    emu = testEmulator();
+    await emu.app.inject({ method: 'GET', url: `/v23.0/${PIXEL}?fields=id,name&access_token=${TOKEN}` });
+    await emu.app.inject({ method: 'GET', url: `/v22.0/dataset_quality?dataset_id=${PIXEL}&access_token=${TOKEN}` });
+    await emu.app.inject({ method: 'GET', url: `/v26.0/${PIXEL}?fields=id&access_token=x` }); // refused: not a lookup
+    expect(emu.state.lookups()).toEqual([
+      { kind: 'pixel', objectId: PIXEL, version: 'v23.0', receivedAt: emu.clock.ms },
+      { kind: 'dataset_quality', objectId: PIXEL, version: 'v22.0', receivedAt: emu.clock.ms },
+    ]);
+    expect((await emu.app.inject({ method: 'GET', url: '/_emulator/lookups' })).json().lookups).toHaveLength(2);
+    emu.state.resetEvents();
+    expect(emu.state.lookups()).toEqual([]);
+  });
+
   it('dataset_quality reports coverage per event name (rule 35)', async () => {
     emu = testEmulator();
     const thin = validEvent({ event_id: 'b', user_data: { em: sha256('a@b.c') } });

@@ -146,6 +146,7 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
       if (!datasetId) return send(reply, invalidParameter('(#100) The parameter dataset_id is required'));
       const denied = authorize(req, version, datasetId, 'get');
       if (denied) return send(reply, denied);
+      state.recordLookup({ kind: 'dataset_quality', objectId: datasetId, version, receivedAt: now() });
       return datasetQuality(state.events({ pixelId: datasetId }));
     }
     // Rule 34: credential probe.
@@ -158,6 +159,7 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
         message: `(#100) Tried accessing nonexisting field (${unknown}) on node type (AdsPixel)`, type: 'OAuthException', code: 100,
       }));
     }
+    state.recordLookup({ kind: 'pixel', objectId: pixelId, version, receivedAt: now() });
     const node: Record<string, string> = { id: pixelId, name: state.pixelName(pixelId) };
     return Object.fromEntries(fields.map((f) => [f, node[f]]));
   });

@@ -28,6 +28,7 @@ export function registerControlRoutes(app: FastifyInstance, state: EmulatorState
     return { events, count: events.length, accepted_total: state.acceptedTotal };
   });
   app.get('/_emulator/rejections', () => ({ rejections: state.rejections() }));
+  app.get('/_emulator/lookups', () => ({ lookups: state.lookups() }));
   app.delete('/_emulator/events', () => {
     state.resetEvents();
     return { ok: true };

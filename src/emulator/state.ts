@@ -45,6 +45,14 @@ export interface RejectedRequest {
   error: GraphErrorBody['error'];
 }
 
+/** A successful read (rule 34 pixel probe, rule 35 dataset quality), with the version it was called with. */
+export interface RecordedLookup {
+  kind: 'pixel' | 'dataset_quality';
+  objectId: string;
+  version: string;
+  receivedAt: number;
+}
+
 export interface PixelInfo {
   id: string;
   name: string;
@@ -71,6 +79,7 @@ export class EmulatorState {
   private test: RecordedEvent[] = [];
   private dedup = new Map<string, number>();
   private rejectedList: RejectedRequest[] = [];
+  private lookupList: RecordedLookup[] = [];
   private faultState: Faults = { ...NO_FAULTS };
   private fiveXxCounter = 0;
   /** Total events accepted since start/reset, including any trimmed from memory. */
@@ -147,10 +156,22 @@ export class EmulatorState {
     return [...this.rejectedList];
   }
 
-  /** Forgets every recorded event, rejection and the dedup index. */
+  /** Logs an answered read (kept to the last 1000) so tests can see which version was asked. */
+  recordLookup(l: RecordedLookup): void {
+    this.lookupList.push(l);
+    if (this.lookupList.length > 1000) this.lookupList.splice(0, 100);
+  }
+
+  /** Reads answered since start/reset, oldest first. */
+  lookups(): RecordedLookup[] {
+    return [...this.lookupList];
+  }
+
+  /** Forgets every recorded event, read, rejection and the dedup index. */
   resetEvents(): void {
     this.live = [];
     this.test = [];
+    this.lookupList = [];
     this.rejectedList = [];
     this.dedup.clear();
     this.acceptedTotal = 0;

@@ -81,7 +81,7 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
       // Two EXISTS, each shaped like one partial index (claimable, leased), instead of one OR that no index serves.
       const rows = await db
         .selectFrom('pixels')
-        .select(['id', 'pixel_id', 'token_sealed', 'test_event_code', 'status'])
+        .select(['id', 'pixel_id', 'token_sealed', 'test_event_code', 'graph_version', 'status'])
         .where('status', '=', 'active')
         .where((eb) =>
           eb.or([
@@ -95,7 +95,9 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
         )
         .execute();
       return rows.map(
-        (r): PixelTarget => ({ pixelRowId: r.id, pixelId: r.pixel_id, accessToken: box.open(r.token_sealed), testEventCode: r.test_event_code, paused: false }),
+        (r): PixelTarget => ({
+          pixelRowId: r.id, pixelId: r.pixel_id, accessToken: box.open(r.token_sealed), testEventCode: r.test_event_code, graphVersion: r.graph_version, paused: false,
+        }),
       );
     },
 

@@ -274,6 +274,12 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
       await db.schema.dropIndex('deliveries_due').execute();
     },
   },
+  '0011_pixel_graph_version': {
+    async up(db: Kysely<unknown>) {
+      // A pixel's own Graph API version; null uses the relay's configured default (graphVersion).
+      await db.schema.alterTable('pixels').addColumn('graph_version', 'text').execute();
+    },
+  },
 });
 
 function provider(adapter: DialectAdapter): MigrationProvider {

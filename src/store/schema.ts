@@ -26,6 +26,8 @@ export interface PixelsTable {
   updated_at: number;
   /** 'primary' or 'secondary': a label for people (migration 0008); delivery treats every pixel alike. */
   role: Generated<string>;
+  /** The pixel's Graph API version (e.g. v23.0); null: the relay's configured default (migration 0011). */
+  graph_version: Generated<string | null>;
 }
 
 export interface ApiKeysTable {

@@ -19,6 +19,8 @@ export interface PixelView {
   testEventCode: string | null;
   status: 'active' | 'disabled' | 'paused';
   pauseReason: string | null;
+  /** The pixel's own Graph API version; null: the relay's configured default. */
+  graphVersion: string | null;
   createdAt: number;
 }
 
@@ -105,7 +107,7 @@ export function createTenantRepository(store: Store, box: SecretBox, clock: () =
       return row ? toTenantView(row) : null;
     },
 
-    async addPixel(input: { tenantId: string; pixelId: string; accessToken: string; testEventCode?: string | null | undefined }) {
+    async addPixel(input: { tenantId: string; pixelId: string; accessToken: string; testEventCode?: string | null | undefined; graphVersion?: string | null | undefined }) {
       await requireTenant(input.tenantId);
       const id = randomUUID();
       const now = clock();
@@ -119,6 +121,7 @@ export function createTenantRepository(store: Store, box: SecretBox, clock: () =
           test_event_code: input.testEventCode ?? null,
           status: 'active',
           pause_reason: null,
+          graph_version: input.graphVersion ?? null,
           created_at: now,
           updated_at: now,
         })
@@ -182,6 +185,12 @@ export function createTenantRepository(store: Store, box: SecretBox, clock: () =
       if (res.numUpdatedRows === 0n) throw new NotFoundError(`pixel ${id} does not exist`);
     },
 
+    /** Sets a pixel's Graph API version, or clears it (null) so the pixel uses the relay's default. */
+    async setPixelGraphVersion(id: string, graphVersion: string | null) {
+      const res = await db.updateTable('pixels').set({ graph_version: graphVersion, updated_at: clock() }).where('id', '=', id).executeTakeFirst();
+      if (res.numUpdatedRows === 0n) throw new NotFoundError(`pixel ${id} does not exist`);
+    },
+
     /** The tenant owning a pixel row, or null. */
     async tenantOfPixel(id: string): Promise<string | null> {
       const row = await db.selectFrom('pixels').select('tenant_id').where('id', '=', id).executeTakeFirst();
@@ -222,7 +231,9 @@ function toTenantView(row: { id: string; name: string; status: 'active' | 'disab
   };
 }
 
-function toPixelView(row: { id: string; tenant_id: string; pixel_id: string; test_event_code: string | null; status: 'active' | 'disabled' | 'paused'; pause_reason: string | null; created_at: number }): PixelView {
+function toPixelView(row: {
+  id: string; tenant_id: string; pixel_id: string; test_event_code: string | null; status: 'active' | 'disabled' | 'paused'; pause_reason: string | null; graph_version: string | null; created_at: number;
+}): PixelView {
   return {
     id: row.id,
     tenantId: row.tenant_id,
@@ -230,6 +241,7 @@ function toPixelView(row: { id: string; tenant_id: string; pixel_id: string; tes
     testEventCode: row.test_event_code,
     status: row.status,
     pauseReason: row.pause_reason,
+    graphVersion: row.graph_version,
     createdAt: Number(row.created_at),
   };
 }

@@ -41,6 +41,20 @@ describe.each(dialects)('CLI on $name', (dialect) => {
     expect(tenants.map((t: { name: string }) => t.name)).toContain('CLI Store');
   });
 
+  it("sets a pixel's own Graph API version and refuses a malformed one", async () => {
+    const tenant = JSON.parse(await cli('tenants', 'create', '--name', 'Versioned Store', '--json'));
+    const pixel = JSON.parse(await cli('pixels', 'add', '--tenant', tenant.id, '--pixel-id', '1234567891', '--token', 'EAAB-cli-token', '--graph-version', 'v23.0', '--json'));
+    const plain = JSON.parse(await cli('pixels', 'add', '--tenant', tenant.id, '--pixel-id', '1234567892', '--token', 'EAAB-cli-token', '--json'));
+    const pixels = JSON.parse(await cli('pixels', 'list', '--tenant', tenant.id, '--json')) as { id: string; graphVersion: string | null }[];
+    expect(pixels.map((p) => [p.id, p.graphVersion])).toEqual([[pixel.id, 'v23.0'], [plain.id, null]]);
+    const bad = await run(process.execPath, [...CLI, 'pixels', 'add', '--tenant', tenant.id, '--pixel-id', '1234567893', '--token', 'EAAB-cli-token', '--graph-version', 'latest'], { env })
+      .catch((e: { code: number; stderr: string }) => e);
+    expect(bad).toMatchObject({ code: 1 });
+    expect((bad as { stderr: string }).stderr).toContain('--graph-version');
+    expect((bad as { stderr: string }).stderr).toContain('v24.0');
+    expect(JSON.parse(await cli('pixels', 'list', '--tenant', tenant.id, '--json'))).toHaveLength(2);
+  });
+
   it('refuses a bad setting at boot, naming it', async () => {
     const res = await run(process.execPath, [...CLI, 'serve'], { env: { ...env, CAPI_RELAY_PORT: 'not-a-port' } }).catch((e: { code: number; stderr: string }) => e);
     expect((res as { code: number }).code).toBe(2);

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { graphVersionSchema } from '../../core/graph-version.js';
 import { testConnection } from '../../delivery/test-connection.js';
 import { createAuditRepository } from '../../store/audit.js';
 import { listEvents } from '../../store/event-log.js';
@@ -21,9 +22,13 @@ const addPixelBody = z
     accessToken: z.string().min(10),
     testEventCode: testEventCodeSchema.optional(),
     role: roleSchema.optional(),
+    // Omitted or null: the relay's configured default (graphVersion).
+    graphVersion: graphVersionSchema.nullable().optional(),
   })
   .strict();
-const pixelSettingsBody = z.object({ role: roleSchema.optional(), testEventCode: testEventCodeSchema.nullable().optional() }).strict();
+const pixelSettingsBody = z
+  .object({ role: roleSchema.optional(), testEventCode: testEventCodeSchema.nullable().optional(), graphVersion: graphVersionSchema.nullable().optional() })
+  .strict();
 const auditQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), cursor: z.string().max(100).optional() }).strict();
 const eventLogQuery = z
   .object({
@@ -92,7 +97,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
     const list = await tenants.listTenants();
     return { tenants: scope === null ? list : list.filter((t) => t.id === scope), scoped: scope !== null };
   });
-  // What the configuration page shows beside the pixels: the relay's public URL and Graph API version (both configuration).
+  // What the configuration page shows beside the pixels: the relay's public URL and default Graph API version (both configuration).
   app.get('/relay-info', async () => ({ publicUrl: deps.config.publicUrl ?? null, graphVersion: deps.config.graphVersion }));
   app.post('/tenants', async (req, reply) => {
     const body = parseBody(createTenantBody, req.body);
@@ -129,7 +134,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
     const body = parseBody(addPixelBody, req.body);
     const { id } = req.params as { id: string };
     const hasPrimary = [...(await tenants.pixelRoles(id)).values()].includes('primary');
-    const created = await tenants.addPixel({ tenantId: id, pixelId: body.pixelId, accessToken: body.accessToken, testEventCode: body.testEventCode });
+    const created = await tenants.addPixel({ tenantId: id, pixelId: body.pixelId, accessToken: body.accessToken, testEventCode: body.testEventCode, graphVersion: body.graphVersion });
     // The tenant's first pixel is its primary unless told otherwise.
     const role = body.role ?? (hasPrimary ? 'secondary' : 'primary');
     if (role === 'primary') await tenants.setPixelRole(created.id, 'primary');
@@ -141,6 +146,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
     await tenants.getPixel(id);
     if (body.role !== undefined) await tenants.setPixelRole(id, body.role);
     if (body.testEventCode !== undefined) await tenants.setPixelTestEventCode(id, body.testEventCode);
+    if (body.graphVersion !== undefined) await tenants.setPixelGraphVersion(id, body.graphVersion);
     return { id };
   });
   app.post('/pixels/:id/status', async (req) => {
@@ -157,7 +163,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
 
   app.post('/pixels/:id/test-connection', async (req) => {
     const pixel = await tenants.getPixel((req.params as { id: string }).id);
-    return testConnection(deps.graph, pixel.pixelId, pixel.accessToken);
+    return testConnection(deps.graph, pixel.pixelId, pixel.accessToken, pixel.graphVersion ?? undefined);
   });
   app.post('/tenants/:id/replay', async (req) => {
     const { id } = req.params as { id: string };
