@@ -1,13 +1,13 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../src/emulator/index.js';
+import { chromiumAvailable, launchChromium, screenshot } from '../helpers/chromium.js';
 import { dialects } from '../helpers/databases.js';
 import { ADMIN_TOKEN, startTestRelay, type TestRelay } from '../helpers/relay.js';
 import { startStorePage, type StorePage } from './store-page.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PASSWORD = 'dashboard-password-42';
 const PIXEL = '777777777777';
 const TOKEN = 'tok-dashboard-reports-0123';
@@ -15,12 +15,7 @@ const FIXTURES = new URL('../../../shared/fixtures/', import.meta.url);
 // The Shopify test secret the shared fixtures are signed with (fixtures/README.md).
 const SHOPIFY_SECRET = 'capi-relay-test-shopify-secret';
 const ORDER_ID = '820982911946154508'; // the sample order's id, beyond 2^53
-const SHOTS = new URL('../../artifacts/screenshots/', import.meta.url);
-// The README tour's small copies are rewritten only on request, so ordinary runs leave tracked files alone.
-const DOC_SHOTS = process.env.CAPI_RELAY_DOCS_SCREENSHOTS === '1' ? new URL('../../docs/screenshots/', import.meta.url) : null;
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI) throw new Error(`dashboard reports browser test: ${CHROMIUM} is missing, and CI is set`);
-if (!available) console.warn(`dashboard reports browser test SKIPPED: no Chromium at ${CHROMIUM}`);
+const available = chromiumAvailable('dashboard reports browser test');
 
 interface SnippetWindow { capiRelay: { version?: number; track(name: string, data?: object): string } }
 
@@ -42,11 +37,7 @@ describe.skipIf(!available).each(sqlite)('dashboard reports in Chromium on $name
   let base: string;
   let tenantId = '';
 
-  async function shot(name: string) {
-    await page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname });
-    // Small JPEGs for the README tour.
-    if (DOC_SHOTS) await page.screenshot({ path: new URL(`${name}.jpg`, DOC_SHOTS).pathname, type: 'jpeg', quality: 60 });
-  }
+  const shot = (name: string) => screenshot(page, name);
   const admin = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${base}/api/v1${path}`, {
       method,
@@ -66,8 +57,6 @@ describe.skipIf(!available).each(sqlite)('dashboard reports in Chromium on $name
   }
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    if (DOC_SHOTS) mkdirSync(DOC_SHOTS, { recursive: true });
     emulator = createEmulator({ pixels: { [PIXEL]: { name: 'Shop pixel', tokens: [TOKEN] } } });
     const graphUrl = await emulator.listen(0);
     t = await startTestRelay(dialect, { adminPassword: PASSWORD, graphUrl });
@@ -78,10 +67,7 @@ describe.skipIf(!available).each(sqlite)('dashboard reports in Chromium on $name
     await admin('POST', `/tenants/${tenantId}/pixels`, { pixelId: PIXEL, accessToken: TOKEN });
     await admin('POST', `/tenants/${tenantId}/origins`, { origin: store.origin });
     store.setSdkUrl(`${base}/sdk.js?key=${encodeURIComponent(tenant.publishableKey as string)}`);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   });
   afterAll(async () => {

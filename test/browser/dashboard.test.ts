@@ -1,18 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createEmulator, type Emulator } from '../../src/emulator/index.js';
+import { chromiumAvailable, launchChromium, screenshot } from '../helpers/chromium.js';
 import { dialects } from '../helpers/databases.js';
 import { ADMIN_TOKEN, startTestRelay, type TestRelay } from '../helpers/relay.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PASSWORD = 'dashboard-password-42';
-const SHOTS = new URL('../../artifacts/screenshots/', import.meta.url);
-// The README tour's small copies are rewritten only on request, so ordinary runs leave tracked files alone.
-const DOC_SHOTS = process.env.CAPI_RELAY_DOCS_SCREENSHOTS === '1' ? new URL('../../docs/screenshots/', import.meta.url) : null;
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI) throw new Error(`dashboard browser test: ${CHROMIUM} is missing, and CI is set`);
-if (!available) console.warn(`dashboard browser test SKIPPED: no Chromium at ${CHROMIUM}`);
+const available = chromiumAvailable('dashboard browser test');
 
 const sqlite = dialects.filter((d) => d.name === 'sqlite');
 
@@ -24,23 +18,14 @@ describe.skipIf(!available).each(sqlite)('dashboard in Chromium on $name', (dial
   let base: string;
   let ingestKey = '';
 
-  async function shot(name: string) {
-    await page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname });
-    // JPEG keeps the documentation copies well under 150 KB.
-    if (DOC_SHOTS) await page.screenshot({ path: new URL(`${name}.jpg`, DOC_SHOTS).pathname, type: 'jpeg', quality: 60 });
-  }
+  const shot = (name: string) => screenshot(page, name);
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    if (DOC_SHOTS) mkdirSync(DOC_SHOTS, { recursive: true });
     emulator = createEmulator({ pixels: { '123456789': { name: 'Shop pixel', tokens: ['tok-good-0123456789'] } } });
     const graphUrl = await emulator.listen(0);
     t = await startTestRelay(dialect, { adminPassword: PASSWORD, graphUrl });
     base = await t.relay.listen();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   });
   afterAll(async () => {

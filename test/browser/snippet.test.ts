@@ -1,20 +1,16 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../src/emulator/index.js';
 import { createOriginRepository } from '../../src/store/origins.js';
+import { chromiumAvailable, launchChromium } from '../helpers/chromium.js';
 import { dialects } from '../helpers/databases.js';
 import { ADMIN_TOKEN, startTestRelay, type TestRelay } from '../helpers/relay.js';
 import { COLLECT_COUNTER, FBEVENTS_STUB, FBEVENTS_URL, startScriptServer, startStorePage, type StorePage } from './store-page.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PIXEL = '333333333333';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  if (process.env.CI) throw new Error(`${CHROMIUM} is required under CI for the browser snippet tests`);
-  process.stderr.write(`\n[capi-relay tests] ${CHROMIUM} not found: browser snippet tests are SKIPPED on this machine\n\n`);
-}
+const hasChromium = chromiumAvailable('browser snippet tests');
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const FIXTURES = new URL('../../../shared/fixtures/', import.meta.url);
 // The Shopify test secret the shared fixtures are signed with (fixtures/README.md).
@@ -63,10 +59,7 @@ describe.skipIf(!hasChromium)('the snippet in a real Chromium', () => {
     store = await startStorePage();
     store.setSdkUrl(`${relayUrl}/sdk.js?key=${encodeURIComponent(key)}`);
     await createOriginRepository(t.relay.store).add(tenant.id, store.origin);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   // Tests that point the store page at another tenant's snippet (or a dead relay) are undone here.
   afterEach(() => store?.setSdkUrl(`${relayUrl}/sdk.js?key=${encodeURIComponent(key)}`));

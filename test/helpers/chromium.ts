@@ -1,0 +1,38 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Debian's Chromium: the browser tests never download one. `.ci/run` installs it. */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * Whether the browser tests can run here. Under CI a missing Chromium is an error (a skipped browser suite
+ * must not pass as green); elsewhere the suite is skipped with a line saying so.
+ */
+export function chromiumAvailable(suite: string): boolean {
+  const available = existsSync(CHROMIUM);
+  if (!available && process.env.CI) throw new Error(`${suite}: ${CHROMIUM} is missing, and CI is set`);
+  if (!available) process.stderr.write(`\n[capi-relay tests] ${suite} SKIPPED: no Chromium at ${CHROMIUM}\n\n`);
+  return available;
+}
+
+/** Headless, sandbox off (root in CI), and none of the background traffic this machine's closed network refuses. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+const ARTIFACTS = new URL('../../artifacts/screenshots/', import.meta.url);
+// The README tour's small copies are rewritten only on request, so ordinary runs leave tracked files alone.
+const DOCS = process.env.CAPI_RELAY_DOCS_SCREENSHOTS === '1' ? new URL('../../docs/screenshots/', import.meta.url) : null;
+
+/** Saves a PNG build artifact of the page and, with CAPI_RELAY_DOCS_SCREENSHOTS=1, the docs' small JPEG (quality 60). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: new URL(`${name}.png`, ARTIFACTS).pathname });
+  if (DOCS) {
+    mkdirSync(DOCS, { recursive: true });
+    await page.screenshot({ path: new URL(`${name}.jpg`, DOCS).pathname, type: 'jpeg', quality: 60 });
+  }
+}
