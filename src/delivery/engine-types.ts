@@ -1,13 +1,13 @@
 /**
  * Types of the delivery engine's public surface (options, collaborators, outcome reports).
  */
-import type { MetaServerEvent } from '../core/meta-event.js';
 import type { GraphRawResponse, Outcome } from './classify.js';
 import type { DeliveryQueue } from './queue.js';
 
 /** The slice of the Graph client the engine needs; `version` is the pixel's own Graph API version, if any. */
 export interface GraphSender {
-  sendEvents(pixelId: string, token: string, events: MetaServerEvent[], testEventCode?: string, version?: string): Promise<GraphRawResponse>;
+  /** `events`: each event's JSON text, as the queue hands it over. */
+  sendEvents(pixelId: string, token: string, events: readonly string[], testEventCode?: string, version?: string): Promise<GraphRawResponse>;
 }
 
 /** Minimal structured logger (pino-compatible). */

@@ -49,7 +49,16 @@ class MemoryQueue implements DeliveryQueue {
     const rows = this.rows.filter((r) => r.pixelRowId === pixelRowId && this.due(r, now)).slice(0, limit);
     for (const r of rows) Object.assign(r, { status: 'sending', leaseUntil: now + leaseMs });
     return Promise.resolve(
-      rows.map((r) => ({ deliveryId: r.deliveryId, eventId: r.payload.event_id, eventName: r.payload.event_name, payload: r.payload, attempts: r.attempts, simulated: r.simulated })),
+      rows.map((r) => ({
+        deliveryId: r.deliveryId,
+        eventId: r.payload.event_id,
+        eventName: r.payload.event_name,
+        eventJson: JSON.stringify(r.payload),
+        eventTime: r.payload.event_time,
+        actionSource: r.payload.action_source,
+        attempts: r.attempts,
+        simulated: r.simulated,
+      })),
     );
   }
   markSent(ids: string[], info: { fbtraceId: string | null }): Promise<void> {
@@ -92,7 +101,7 @@ function fakeGraph(answer: (c: Call, n: number) => GraphRawResponse | Promise<Gr
   return {
     calls,
     sendEvents(pixelId, token, events, testEventCode, version) {
-      const c = { pixelId, token, events, testEventCode, version };
+      const c = { pixelId, token, events: events.map((e) => JSON.parse(e) as MetaServerEvent), testEventCode, version };
       calls.push(c);
       return Promise.resolve(answer(c, calls.length));
     },

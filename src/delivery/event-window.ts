@@ -1,8 +1,6 @@
 /**
  * Meta's acceptance window for `event_time` (meta-capi.md §2 "Time windows").
  */
-import type { MetaServerEvent } from '../core/meta-event.js';
-
 const DAY_MS = 86_400_000;
 /** M-SE: "If any event_time in data is greater than 7 days in the past, we return an error for the entire request". */
 export const WEB_WINDOW_MS = 7 * DAY_MS;
@@ -13,7 +11,7 @@ export const PHYSICAL_STORE_WINDOW_MS = 62 * DAY_MS;
 const SAFETY_MARGIN_MS = 60_000;
 
 /** True when Meta would reject the event as too old if sent at `nowMs`. */
-export function isTooOld(event: Pick<MetaServerEvent, 'event_time' | 'action_source'>, nowMs: number): boolean {
+export function isTooOld(event: { event_time: number; action_source?: string | undefined }, nowMs: number): boolean {
   const windowMs = event.action_source === 'physical_store' ? PHYSICAL_STORE_WINDOW_MS : WEB_WINDOW_MS;
   return nowMs - event.event_time * 1000 > windowMs - SAFETY_MARGIN_MS;
 }

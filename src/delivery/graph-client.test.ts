@@ -48,7 +48,7 @@ describe('graph client', () => {
   it('sends the token only in the Authorization header and the events as JSON', async () => {
     const { url, seen } = await start(() => ({ status: 200, body: JSON.stringify({ events_received: 1, messages: [], fbtrace_id: 'AT1' }) }));
     client = createGraphClient({ baseUrl: url + '/', version: 'v24.0' });
-    const res = await client.sendEvents('1234', TOKEN, [event]);
+    const res = await client.sendEvents('1234', TOKEN, [JSON.stringify(event)]);
     expect(res).toEqual({ status: 200, body: { events_received: 1, messages: [], fbtrace_id: 'AT1' } });
     const req = seen[0];
     expect(req?.method).toBe('POST');
@@ -63,20 +63,20 @@ describe('graph client', () => {
   it('adds test_event_code only when given', async () => {
     const { url, seen } = await start(() => ({ status: 200, body: '{"events_received":1}' }));
     client = createGraphClient({ baseUrl: url, version: 'v24.0' });
-    await client.sendEvents('1', TOKEN, [event], 'TEST123');
+    await client.sendEvents('1', TOKEN, [JSON.stringify(event)], 'TEST123');
     expect(JSON.parse(seen[0]?.body ?? '')).toEqual({ data: [event], test_event_code: 'TEST123' });
   });
 
   it('returns error bodies and Retry-After without throwing', async () => {
     const { url } = await start(() => ({ status: 429, body: '{"error":{"code":4}}', headers: { 'retry-after': '7' } }));
     client = createGraphClient({ baseUrl: url, version: 'v24.0' });
-    expect(await client.sendEvents('1', TOKEN, [event])).toEqual({ status: 429, body: { error: { code: 4 } }, retryAfterMs: 7000 });
+    expect(await client.sendEvents('1', TOKEN, [JSON.stringify(event)])).toEqual({ status: 429, body: { error: { code: 4 } }, retryAfterMs: 7000 });
   });
 
   it('keeps a non-JSON body as text', async () => {
     const { url } = await start(() => ({ status: 502, body: '<html>Bad Gateway</html>' }));
     client = createGraphClient({ baseUrl: url, version: 'v24.0' });
-    expect(await client.sendEvents('1', TOKEN, [event])).toEqual({ status: 502, body: '<html>Bad Gateway</html>' });
+    expect(await client.sendEvents('1', TOKEN, [JSON.stringify(event)])).toEqual({ status: 502, body: '<html>Bad Gateway</html>' });
   });
 
   it('probes a pixel with GET, token in the header', async () => {
@@ -91,10 +91,10 @@ describe('graph client', () => {
   it("uses a per-call version (a pixel's own) and falls back to the configured one", async () => {
     const { url, seen } = await start((req) => ({ status: 200, body: req.method === 'GET' ? '{"id":"1","name":"Shop"}' : '{"events_received":1}' }));
     client = createGraphClient({ baseUrl: url, version: 'v24.0' });
-    await client.sendEvents('1234', TOKEN, [event], undefined, 'v23.0');
-    await client.sendEvents('1234', TOKEN, [event], 'TEST1', 'v22.0');
+    await client.sendEvents('1234', TOKEN, [JSON.stringify(event)], undefined, 'v23.0');
+    await client.sendEvents('1234', TOKEN, [JSON.stringify(event)], 'TEST1', 'v22.0');
     await client.getPixel('1234', TOKEN, 'v23.0');
-    await client.sendEvents('1234', TOKEN, [event]);
+    await client.sendEvents('1234', TOKEN, [JSON.stringify(event)]);
     await client.getPixel('1234', TOKEN);
     // Encoded like the pixel id: an odd value cannot change the path.
     await client.getPixel('1234', TOKEN, 'v1/../x');
@@ -112,7 +112,7 @@ describe('graph client', () => {
   it('reports a hung server as timedOut', async () => {
     const { url } = await start(() => null);
     client = createGraphClient({ baseUrl: url, version: 'v24.0', timeoutMs: 200 });
-    const res = await client.sendEvents('1', TOKEN, [event]);
+    const res = await client.sendEvents('1', TOKEN, [JSON.stringify(event)]);
     expect(res).toMatchObject({ timedOut: true });
   });
 
@@ -122,7 +122,7 @@ describe('graph client', () => {
     await new Promise<void>((resolve) => server?.close(() => resolve()));
     server = null;
     client = createGraphClient({ baseUrl: url, version: 'v24.0', timeoutMs: 2000 });
-    const res = await client.sendEvents('1', TOKEN, [event]);
+    const res = await client.sendEvents('1', TOKEN, [JSON.stringify(event)]);
     expect(res).toMatchObject({ timedOut: false });
     expect('networkError' in res && res.networkError).not.toContain(TOKEN);
   });

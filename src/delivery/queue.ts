@@ -1,14 +1,17 @@
 /**
  * The store contract the delivery engine works against; implemented by the store on SQLite and PostgreSQL.
  */
-import type { MetaServerEvent } from '../core/meta-event.js';
 
 /** One claimed delivery row; `attempts` counts the sends already made before this claim. */
 export interface ClaimedDelivery {
   deliveryId: string;
   eventId: string;
   eventName: string;
-  payload: MetaServerEvent;
+  /** The event as Meta receives it, JSON text: a batch is sent without parsing its events again. */
+  eventJson: string;
+  /** Seconds, and the action_source: what the age check before sending needs. */
+  eventTime: number;
+  actionSource: string | undefined;
   attempts: number;
   simulated: boolean;
 }

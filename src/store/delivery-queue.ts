@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
-import type { MetaServerEvent } from '../core/meta-event.js';
 import type { ClaimedDelivery, DeliveryQueue, PixelTarget } from '../delivery/queue.js';
 import type { Store } from './database.js';
 import type { DeliveryStatus } from './schema.js';
 import type { SecretBox } from './secret-box.js';
+import { toWireEvent } from './stored-payload.js';
 
 /**
  * The statuses as SQL literals, not bound parameters: a partial index (deliveries_claimable, deliveries_leased) is
@@ -140,11 +140,11 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
         return rows;
       });
       if (claimed.length === 0) return [];
-      const events = new Map<string, { event_name: string; event_id: string; payload: string; simulated: number; client_ip_address: string | null; client_user_agent: string | null }>();
+      const events = new Map<string, { event_name: string; event_id: string; event_time: number; payload: string; simulated: number; client_ip_address: string | null; client_user_agent: string | null }>();
       for (const part of chunks([...new Set(claimed.map((c) => c.event_row_id))])) {
         const rows = await db
           .selectFrom('events')
-          .select(['id', 'event_name', 'event_id', 'payload', 'simulated', 'client_ip_address', 'client_user_agent'])
+          .select(['id', 'event_name', 'event_id', 'event_time', 'payload', 'simulated', 'client_ip_address', 'client_user_agent'])
           .where('id', 'in', part)
           .execute();
         for (const r of rows) events.set(r.id, r);
@@ -153,10 +153,17 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
       for (const c of claimed) {
         const e = events.get(c.event_row_id);
         if (!e) continue;
-        const payload = JSON.parse(e.payload) as MetaServerEvent;
-        if (e.client_ip_address) payload.user_data.client_ip_address = e.client_ip_address;
-        if (e.client_user_agent) payload.user_data.client_user_agent = e.client_user_agent;
-        out.push({ deliveryId: c.id, eventId: e.event_id, eventName: e.event_name, payload, attempts: c.attempts, simulated: e.simulated === 1 });
+        const wire = toWireEvent(e.payload, e.client_ip_address || null, e.client_user_agent || null);
+        out.push({
+          deliveryId: c.id,
+          eventId: e.event_id,
+          eventName: e.event_name,
+          eventJson: wire.json,
+          eventTime: Math.floor(Number(e.event_time) / 1000),
+          actionSource: wire.actionSource,
+          attempts: c.attempts,
+          simulated: e.simulated === 1,
+        });
       }
       return out;
     },

@@ -1,6 +1,7 @@
 import type { Decision, MetaServerEvent } from '../core/meta-event.js';
 import type { Store } from './database.js';
 import { newRowId } from './ids.js';
+import { toStoredPayload } from './stored-payload.js';
 import type { Insertable, Transaction } from 'kysely';
 import type { Database, DeliveriesTable, EventsTable, OrdersTable } from './schema.js';
 
@@ -184,11 +185,9 @@ function fbpOf(event: MetaServerEvent | null): string | null {
 /** Keeps IP and user agent out of the payload column so they can be erased with one UPDATE. */
 function splitClearFields(event: MetaServerEvent | null) {
   if (!event) return { payload: '{}', client_ip_address: null, client_user_agent: null, had_client_ip: 0, had_user_agent: 0 };
-  const { client_ip_address, client_user_agent, ...userData } = event.user_data;
-  const ip = typeof client_ip_address === 'string' ? client_ip_address : null;
-  const ua = typeof client_user_agent === 'string' ? client_user_agent : null;
+  const { payload, clientIp: ip, userAgent: ua } = toStoredPayload(event);
   return {
-    payload: JSON.stringify({ ...event, user_data: userData }),
+    payload,
     client_ip_address: ip,
     client_user_agent: ua,
     // Whether they were sent outlives their erasure, so match quality can still count them (never the values).
