@@ -184,6 +184,20 @@ export function runCli(): Command {
   }
   storeOptions(
     pixels
+      .command('set-graph-version')
+      .requiredOption('--pixel <id>', 'pixel row id')
+      .requiredOption('--graph-version <version>', "e.g. v23.0, or 'default' for the relay's graphVersion", (v: string) => (v === 'default' ? 'default' : graphVersionArg(v)))
+      .option('--json', 'print JSON'),
+  ).action(async ({ graphVersion, ...flags }: StoreFlags & { pixel: string; graphVersion: string }) =>
+    // As in `pixels add`: the pixel's version must not be read as the relay's graphVersion setting.
+    withStore(flags, async ({ tenants: repo }) => {
+      const version = graphVersion === 'default' ? null : graphVersion;
+      await repo.setPixelGraphVersion(flags.pixel, version);
+      print(flags, { id: flags.pixel, graphVersion: version }, `pixel ${flags.pixel}: Graph API ${version ?? "the relay's default"}`);
+    }),
+  );
+  storeOptions(
+    pixels
       .command('rotate')
       .requiredOption('--pixel <id>', 'pixel row id')
       .requiredOption('--token <token>', 'the new access token')

@@ -53,6 +53,11 @@ describe.each(dialects)('CLI on $name', (dialect) => {
     expect((bad as { stderr: string }).stderr).toContain('--graph-version');
     expect((bad as { stderr: string }).stderr).toContain('v24.0');
     expect(JSON.parse(await cli('pixels', 'list', '--tenant', tenant.id, '--json'))).toHaveLength(2);
+    // Changed and cleared after the pixel exists.
+    expect(JSON.parse(await cli('pixels', 'set-graph-version', '--pixel', plain.id, '--graph-version', 'v22.0', '--json'))).toEqual({ id: plain.id, graphVersion: 'v22.0' });
+    await cli('pixels', 'set-graph-version', '--pixel', pixel.id, '--graph-version', 'default');
+    const after = JSON.parse(await cli('pixels', 'list', '--tenant', tenant.id, '--json')) as { id: string; graphVersion: string | null }[];
+    expect(after.map((p) => [p.id, p.graphVersion])).toEqual([[pixel.id, null], [plain.id, 'v22.0']]);
   });
 
   it('refuses a bad setting at boot, naming it', async () => {
