@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { ClaimedDelivery, DeliveryQueue, PixelTarget } from '../delivery/queue.js';
+import { chunks } from './chunks.js';
 import type { Store } from './database.js';
 import type { DeliveryStatus } from './schema.js';
 import type { SecretBox } from './secret-box.js';
@@ -16,12 +17,6 @@ const LEASED = sql.lit<DeliveryStatus>('sending');
 // Bound parameters per statement stay far below both databases' limits.
 const ID_CHUNK = 1000;
 
-function chunks<T>(list: T[], size = ID_CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
-  return out;
-}
-
 /**
  * The delivery queue on the relay's own tables. A claim is one UPDATE … WHERE id IN (SELECT … LIMIT n)
  * RETURNING: atomic on SQLite (one writer), and on PostgreSQL the inner SELECT takes row locks with
@@ -37,7 +32,7 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
    * drops, releases, reclaims, replays).
    */
   async function transition(ids: string[], status: DeliveryStatus, now: number, set: Record<string, unknown>, detail: string | null) {
-    for (const part of chunks(ids)) {
+    for (const part of chunks(ids, ID_CHUNK)) {
       await db.transaction().execute(async (trx) => {
         const rows = await trx
           .updateTable('deliveries')
@@ -141,7 +136,7 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
       });
       if (claimed.length === 0) return [];
       const events = new Map<string, { event_name: string; event_id: string; event_time: number; payload: string; simulated: number; client_ip_address: string | null; client_user_agent: string | null }>();
-      for (const part of chunks([...new Set(claimed.map((c) => c.event_row_id))])) {
+      for (const part of chunks([...new Set(claimed.map((c) => c.event_row_id))], ID_CHUNK)) {
         const rows = await db
           .selectFrom('events')
           .select(['id', 'event_name', 'event_id', 'event_time', 'payload', 'simulated', 'client_ip_address', 'client_user_agent'])

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseChannels, shownStatus } from './event-log.js';
+import { parseChannels } from './channels.js';
+import { shownStatus } from './event-log.js';
 
 describe('event log display rules', () => {
   it('shows a queued or retrying delivery of a paused pixel as paused, and nothing else', () => {

@@ -1,4 +1,5 @@
 import type { Store } from './database.js';
+import { parseChannels } from './channels.js';
 import { deliveryTimeline } from './delivery-timeline.js';
 
 export interface EventLogQuery {
@@ -35,17 +36,6 @@ export interface EventLogItem {
    * pixel's pause reason) while a paused pixel holds a queued or failed delivery.
    */
   deliveries: { pixelRowId: string; status: string; shown: string; pauseReason: string | null; attempts: number; lastError: string | null; fbtraceId: string | null }[];
-}
-
-/** The sources of an event: the `channels` column, or its one source when the column is still empty. */
-export function parseChannels(raw: string | null | undefined, source: string): string[] {
-  try {
-    const list = JSON.parse(raw ?? '[]') as unknown;
-    if (Array.isArray(list) && list.length > 0) return list.filter((c): c is string => typeof c === 'string');
-  } catch {
-    // A malformed value says nothing more than the event's own source.
-  }
-  return [source];
 }
 
 /** What the log shows for one delivery: a queued or retrying delivery of a paused pixel is `paused`. */

@@ -1,5 +1,7 @@
 import type { Decision, MetaServerEvent } from '../core/meta-event.js';
 import type { Store } from './database.js';
+import { dedupKey, parseChannels } from './channels.js';
+import { chunks } from './chunks.js';
 import { newRowId } from './ids.js';
 import { toStoredPayload } from './stored-payload.js';
 import type { Insertable, Transaction } from 'kysely';
@@ -42,7 +44,7 @@ export async function storeEvents(
   const rows: Insertable<EventsTable>[] = [];
   const rowIndex: number[] = [];
   items.forEach((item, i) => {
-    const key = `${item.eventName}\u0000${item.eventId}`;
+    const key = dedupKey(item.eventName, item.eventId);
     if (firstIndexByKey.has(key)) {
       outcomes[i] = { status: 'duplicate' };
       return;
@@ -73,8 +75,7 @@ export async function storeEvents(
 
   await store.db.transaction().execute(async (trx) => {
     const inserted = new Set<string>();
-    for (let start = 0; start < rows.length; start += EVENT_CHUNK) {
-      const chunk = rows.slice(start, start + EVENT_CHUNK);
+    for (const chunk of chunks(rows, EVENT_CHUNK)) {
       const res = await trx
         .insertInto('events')
         .values(chunk)
@@ -120,8 +121,7 @@ export async function storeEvents(
         });
       }
     });
-    for (let start = 0; start < deliveries.length; start += DELIVERY_CHUNK) {
-      const chunk = deliveries.slice(start, start + DELIVERY_CHUNK);
+    for (const chunk of chunks(deliveries, DELIVERY_CHUNK)) {
       // No 'queued' history row: the delivery's created_at says it, and one row fewer per event is the cheapest write.
       await trx.insertInto('deliveries').values(chunk).execute();
     }
@@ -135,28 +135,19 @@ export async function storeEvents(
  */
 async function recordRepeatChannels(trx: Transaction<Database>, tenantId: string, repeats: Pick<EventsTable, 'event_name' | 'event_id' | 'source'>[]): Promise<void> {
   if (repeats.length === 0) return;
-  const sourceOf = new Map(repeats.map((r) => [`${r.event_name}\u0000${r.event_id}`, r.source]));
+  const sourceOf = new Map(repeats.map((r) => [dedupKey(r.event_name, r.event_id), r.source]));
   const existing = await trx
     .selectFrom('events')
-    .select(['id', 'event_name', 'event_id', 'channels'])
+    .select(['id', 'event_name', 'event_id', 'source', 'channels'])
     .where('tenant_id', '=', tenantId)
     .where('event_id', 'in', [...new Set(repeats.map((r) => r.event_id))])
     .execute();
   for (const row of existing) {
-    const source = sourceOf.get(`${row.event_name}\u0000${row.event_id}`);
+    const source = sourceOf.get(dedupKey(row.event_name, row.event_id));
     if (source === undefined) continue;
-    const channels = parseChannels(row.channels);
+    const channels = parseChannels(row.channels, row.source);
     if (channels.includes(source)) continue;
     await trx.updateTable('events').set({ channels: JSON.stringify([...channels, source]) }).where('id', '=', row.id).execute();
-  }
-}
-
-function parseChannels(raw: string): string[] {
-  try {
-    const v: unknown = JSON.parse(raw);
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
   }
 }
 
@@ -171,9 +162,8 @@ async function recordOrders(trx: Transaction<Database>, tenantId: string, items:
     orders.set(orderId, { tenant_id: tenantId, order_id: orderId, total: value, currency: currency.toUpperCase(), source: item.source, created_at: now });
   }
   if (orders.size === 0) return;
-  const values = [...orders.values()];
-  for (let start = 0; start < values.length; start += EVENT_CHUNK) {
-    await trx.insertInto('orders').values(values.slice(start, start + EVENT_CHUNK)).onConflict((oc) => oc.columns(['tenant_id', 'order_id']).doNothing()).execute();
+  for (const chunk of chunks([...orders.values()], EVENT_CHUNK)) {
+    await trx.insertInto('orders').values(chunk).onConflict((oc) => oc.columns(['tenant_id', 'order_id']).doNothing()).execute();
   }
 }
 

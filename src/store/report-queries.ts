@@ -6,7 +6,8 @@
 import { sql, type Selectable } from 'kysely';
 import type { ChainKey, ClickRow, DeliveryRow, EventRow, OrderRow } from '../reports/index.js';
 import type { Store } from './database.js';
-import { parseChannels } from './event-log.js';
+import { parseChannels } from './channels.js';
+import { chunks } from './chunks.js';
 import type { DeliveryStatus, EventsTable } from './schema.js';
 
 /** A reporting period in Unix ms: `from` inclusive, `to` exclusive. */
@@ -35,12 +36,6 @@ const EVENT_COLUMNS = [
   'client_ip_address', 'client_user_agent', 'had_client_ip', 'had_user_agent', 'channels', 'fbp',
 ] as const;
 type EventColumns = Pick<Selectable<EventsTable>, (typeof EVENT_COLUMNS)[number]>;
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += IN_CHUNK) out.push(items.slice(i, i + IN_CHUNK));
-  return out;
-}
 
 function present(v: unknown): boolean {
   return v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0);
@@ -96,7 +91,7 @@ function toEventRow(r: EventColumns, deliveries: DeliveryRow[]): EventRow {
 /** Attaches each event's deliveries (one `IN` query per chunk of events). */
 async function withDeliveries(store: Store, rows: EventColumns[]): Promise<EventRow[]> {
   const byEvent = new Map<string, DeliveryRow[]>();
-  for (const ids of chunks(rows.map((r) => r.id))) {
+  for (const ids of chunks(rows.map((r) => r.id), IN_CHUNK)) {
     const ds = await store.db
       .selectFrom('deliveries')
       .select(['event_row_id', 'pixel_row_id', 'status', 'fbtrace_id', 'last_error'])
@@ -226,7 +221,7 @@ export async function readOrdersAndPurchases(store: Store, tenantId: string, per
 /** Sets each order's browser (fbp): the first browser that reported it (order_browsers), else its Purchase's fbp. */
 async function attachBrowsers(store: Store, tenantId: string, orders: OrderRow[], purchaseOf: Map<string, EventRow>): Promise<void> {
   const fbpOf = new Map<string, string>();
-  for (const ids of chunks(orders.map((o) => o.orderId))) {
+  for (const ids of chunks(orders.map((o) => o.orderId), IN_CHUNK)) {
     const rows = await store.db
       .selectFrom('order_browsers')
       .select(['order_id', 'fbp'])
@@ -243,7 +238,7 @@ async function attachBrowsers(store: Store, tenantId: string, orders: OrderRow[]
 export async function readClicks(store: Store, tenantId: string, orders: readonly OrderRow[], period: Period): Promise<ClickRow[]> {
   const fbps = [...new Set(orders.map((o) => o.fbp).filter((f): f is string => !!f))];
   const out: ClickRow[] = [];
-  for (const part of chunks(fbps)) {
+  for (const part of chunks(fbps, IN_CHUNK)) {
     const rows = await store.db
       .selectFrom('click_ids')
       .select(['fbp', 'kind', 'click_id', 'first_seen_at'])
