@@ -55,10 +55,11 @@ export function createIngestService(deps: { store: Store; metrics: Metrics; cloc
           deps.metrics.rejected.inc({ code: r.code });
           return;
         }
+        const common = { source: opts.source, simulated: opts.simulated ?? false, onlyPixelRowId: opts.onlyPixelRowId, event: r.event, decisions: r.decisions };
         const item: EventToStore =
           r.kind === 'send'
-            ? { eventName: r.event.event_name, eventId: r.event.event_id, source: opts.source, simulated: opts.simulated ?? false, onlyPixelRowId: opts.onlyPixelRowId, event: r.event, decisions: r.decisions }
-            : { eventName: r.eventName, eventId: r.eventId, source: opts.source, simulated: opts.simulated ?? false, onlyPixelRowId: opts.onlyPixelRowId, event: r.event, decisions: r.decisions, drop: { code: r.code, message: r.message } };
+            ? { ...common, eventName: r.event.event_name, eventId: r.event.event_id }
+            : { ...common, eventName: r.eventName, eventId: r.eventId, drop: { code: r.code, message: r.message } };
         toStore.push(item);
         storeIndex.push(i);
       });
