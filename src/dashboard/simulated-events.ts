@@ -26,11 +26,6 @@ const PATHS: Record<SimulatedEventName, string> = {
   Purchase: '/checkout/thank-you', Lead: '/newsletter', CompleteRegistration: '/account/welcome', Subscribe: '/subscribe/thank-you',
 };
 
-/** True when `name` is one of the simulated event types. */
-export function isSimulatedEventName(name: string): name is SimulatedEventName {
-  return (SIMULATED_EVENT_NAMES as readonly string[]).includes(name);
-}
-
 /** One sample event of the type, ready for ingest (Meta shape, customer data still in clear). */
 export function simulatedEvent(name: SimulatedEventName, eventId: string, nowMs: number): Record<string, unknown> {
   const custom = CUSTOM_DATA[name];

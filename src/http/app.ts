@@ -4,7 +4,7 @@ import type { IngestService } from '../ingest/ingest-service.js';
 import type { Store } from '../store/database.js';
 import type { GraphClient } from '../delivery/graph-client.js';
 import type { SourceRepository } from '../store/sources.js';
-import type { TenantRepository } from '../store/tenants.js';
+import { NotFoundError, type TenantRepository } from '../store/tenants.js';
 import { errorBody, HttpError } from './errors.js';
 import type { Metrics } from './metrics.js';
 import { registerAdminRoutes } from './routes/admin.js';
@@ -43,6 +43,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof HttpError) return reply.status(err.status).send(errorBody(err.code, err.message));
+    // Repositories throw NotFoundError for an unknown tenant, pixel or source id: one mapping for every route.
+    if (err instanceof NotFoundError) return reply.status(404).send(errorBody('not_found', err.message));
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send(errorBody('body_too_large'));
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.status(415).send(errorBody('unsupported_media_type'));
     if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError) {

@@ -12,11 +12,11 @@ import {
 import {
   readChain, readClicks, readEventsPerHour, readMatchQualityEvents, readOrdersAndPurchases, type Period,
 } from '../../store/report-queries.js';
-import { NotFoundError } from '../../store/tenants.js';
 import type { AppDeps } from '../app.js';
 import { requireAdmin } from '../auth.js';
 import { fetchDatasetQuality, type DatasetQualityAnswer } from '../dataset-quality.js';
 import { HttpError } from '../errors.js';
+import { parseQuery } from '../validate.js';
 
 const DAY_MS = 24 * 3_600_000;
 
@@ -40,14 +40,6 @@ const chainQuery = z
   .refine((q) => (q.order_id === undefined) !== (q.fbp === undefined), 'give exactly one of order_id or fbp');
 
 /** Validates query parameters; the first issue becomes an `invalid_parameter` 400 naming the parameter. */
-function parseQuery<T>(schema: z.ZodType<T>, query: unknown): T {
-  const r = schema.safeParse(query ?? {});
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const name = issue?.path.join('.');
-  throw new HttpError('invalid_parameter', issue ? `${name ? `${name}: ` : ''}${issue.message}` : 'invalid query');
-}
-
 /** Fills in the default period (the last `defaultDays`, ending now) and checks order and length. */
 function periodOf(q: { from?: number | undefined; to?: number | undefined }, defaultDays: number, maxDays: number, now: number): Period {
   const to = q.to ?? now;
@@ -68,10 +60,6 @@ function eventView(e: EventRow | null) {
 export async function registerAdminReportRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const { store, tenants } = deps;
   app.addHook('onRequest', async (req) => requireAdmin(req, deps.config.adminToken));
-  app.setErrorHandler((err, _req, reply) => {
-    if (err instanceof NotFoundError) return reply.status(404).send({ error: { code: 'not_found', message: err.message } });
-    throw err;
-  });
 
   /** The tenant of the path, which must exist (the admin guard already kept scoped sessions to their own). */
   async function tenantOf(req: FastifyRequest): Promise<string> {

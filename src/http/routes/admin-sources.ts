@@ -10,7 +10,6 @@ import { importCsv, type CsvRowReport } from '../../ingest/csv-import.js';
 import { parseCsvMapping } from '../../sources/csv.js';
 import { isPlatform, pageUrl, type SourceSettings } from '../../sources/index.js';
 import { createSwitchRepository, isSwitchName, SWITCH_NAMES } from '../../store/switches.js';
-import { NotFoundError } from '../../store/tenants.js';
 import type { AppDeps } from '../app.js';
 import { requireAdmin } from '../auth.js';
 import { HttpError } from '../errors.js';
@@ -76,10 +75,6 @@ const MAX_LISTED = 1000;
 export async function registerAdminSourceRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const switches = createSwitchRepository(deps.store);
   app.addHook('onRequest', async (req) => requireAdmin(req, deps.config.adminToken));
-  app.setErrorHandler((err, _req, reply) => {
-    if (err instanceof NotFoundError) return reply.status(404).send({ error: { code: 'not_found', message: err.message } });
-    throw err;
-  });
   // CSV uploads are handed over as a stream so a large file is never held in memory.
   app.addContentTypeParser(['text/csv', 'text/plain'], (_req, payload, done) => done(null, payload));
 

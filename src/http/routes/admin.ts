@@ -5,12 +5,11 @@ import { testConnection } from '../../delivery/test-connection.js';
 import { createAuditRepository } from '../../store/audit.js';
 import { listEvents } from '../../store/event-log.js';
 import { replayDead } from '../../store/replay.js';
-import { NotFoundError } from '../../store/tenants.js';
 import { policySchema } from '../../transform/policy.js';
 import type { AppDeps } from '../app.js';
 import { requireAdmin, sessionOfRequest } from '../auth.js';
 import { HttpError } from '../errors.js';
-import { parseBody } from '../validate.js';
+import { parseBody, parseQuery } from '../validate.js';
 import { eventHistory } from './ingest.js';
 
 const createTenantBody = z.object({ name: z.string().min(1).max(200), policy: z.record(z.string(), z.unknown()).optional() }).strict();
@@ -42,14 +41,6 @@ const eventLogQuery = z
   })
   .strict();
 
-function parseQuery<T>(schema: z.ZodType<T>, query: unknown): T {
-  const r = schema.safeParse(query ?? {});
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new HttpError('invalid_parameter', issue ? `${issue.path.join('.') || 'query'}: ${issue.message}` : 'invalid query');
-  }
-  return r.data;
-}
 const rotatePixelBody = z.object({ accessToken: z.string().min(10), testEventCode: z.string().min(1).max(64).nullable().optional() }).strict();
 const statusBody = z.object({ status: z.enum(['active', 'disabled']) }).strict();
 const replayBody = z.object({ eventId: z.string().min(1).optional() }).strict();
@@ -86,10 +77,6 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
   const audit = createAuditRepository(deps.store);
   // A dashboard session checked by the admin guard (routes/admin-guard.ts) stands in for the bearer token.
   app.addHook('onRequest', async (req) => requireAdmin(req, deps.config.adminToken));
-  app.setErrorHandler((err, _req, reply) => {
-    if (err instanceof NotFoundError) return reply.status(404).send({ error: { code: 'not_found', message: err.message } });
-    throw err;
-  });
 
   app.get('/tenants', async (req) => {
     // A tenant-scoped session sees only its own store.
