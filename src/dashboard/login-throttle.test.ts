@@ -26,4 +26,12 @@ describe('login throttle', () => {
     t.succeed('a');
     expect(t.retryAfterMs('a')).toBe(1000);
   });
+
+  it('lets an IP in again once it signs in, below the overall cap', () => {
+    const t = createLoginThrottle(options, () => 0);
+    for (let i = 0; i < 3; i++) t.fail('a');
+    expect(t.retryAfterMs('a')).toBe(1000);
+    t.succeed('a');
+    expect(t.retryAfterMs('a')).toBe(0);
+  });
 });

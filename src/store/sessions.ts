@@ -14,7 +14,7 @@ export interface Session {
   idHash: string;
   /** Null for an operator (every tenant); else the one tenant this session may see. */
   tenantId: string | null;
-  /** Who signed in, for the audit log: "operator" or "tenant:<id>". */
+  /** Who signed in, for the audit log: "operator" or "tenant <id>". */
   actor: string;
   csrfToken: string;
   expiresAt: number;

@@ -67,7 +67,7 @@ describe.each(dialects)('report API on $name', (dialect) => {
     await collect(idle.publishableKey, { event: 'ViewContent', fbp });
     await collect(idle.publishableKey, { event: 'AddToCart', fbp, value: 1, currency: 'EUR' });
 
-    // Wait until every shop event reached the emulator (8 rows: 4 funnel + 1002..1005 Purchases, 1005 twice).
+    // Wait until every shop event reached the emulator (9 rows: 4 funnel + 1002..1005 Purchases, 1005 twice).
     const deadline = Date.now() + 15_000;
     while (emulator.state.events({ pixelId: PIXEL }).length < 9) {
       if (Date.now() > deadline) {
