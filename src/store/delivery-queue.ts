@@ -163,7 +163,7 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
       return out;
     },
 
-    markSent: (ids, info, now) => transition(ids, 'sent', now, { attempts: sql`attempts + 1`, fbtrace_id: info.fbtraceId, last_error: null }, null),
+    markSent: (ids, info, now) => transition(ids, 'sent', now, { attempts: sql`attempts + 1`, fbtrace_id: info.fbtraceId, events_received: info.eventsReceived, last_error: null }, null),
     markRetry: (ids, info, now) =>
       transition(ids, 'failed', now, { attempts: sql`attempts + 1`, next_attempt_at: info.nextAttemptAt, last_error: info.reason }, info.reason),
     markDead: (ids, info, now) => transition(ids, 'dead', now, { attempts: sql`attempts + 1`, last_error: info.reason }, info.reason),

@@ -15,6 +15,7 @@ export interface TimelineDelivery {
   created_at: number;
   updated_at: number;
   fbtrace_id: string | null;
+  events_received: number | null;
 }
 
 export interface TimelineHistoryRow {
@@ -37,8 +38,16 @@ export function deliveryTimeline(deliveries: TimelineDelivery[], history: Timeli
     if (pixelRowId !== undefined) entries.push({ pixelRowId, status: h.status, at: h.at, detail: h.detail });
   }
   for (const d of deliveries) {
-    if (d.status === 'sent') entries.push({ pixelRowId: d.pixel_row_id, status: 'sent', at: d.updated_at, detail: d.fbtrace_id ? `fbtrace_id ${d.fbtrace_id}` : null });
+    if (d.status === 'sent') entries.push({ pixelRowId: d.pixel_row_id, status: 'sent', at: d.updated_at, detail: sentDetail(d) });
   }
   // Stable sort: same-millisecond entries keep their recorded order.
   return entries.sort((a, b) => a.at - b.at);
+}
+
+/** What Meta answered to the request that carried the delivery, as far as it was recorded. */
+function sentDetail(d: TimelineDelivery): string | null {
+  const parts: string[] = [];
+  if (d.fbtrace_id) parts.push(`fbtrace_id ${d.fbtrace_id}`);
+  if (d.events_received !== null) parts.push(`events_received ${d.events_received} (for its request)`);
+  return parts.length > 0 ? parts.join(', ') : null;
 }

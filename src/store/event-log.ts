@@ -35,7 +35,7 @@ export interface EventLogItem {
    * Per pixel: `status` is the delivery's own; `shown` is what a person should read — `paused` (with the
    * pixel's pause reason) while a paused pixel holds a queued or failed delivery.
    */
-  deliveries: { pixelRowId: string; status: string; shown: string; pauseReason: string | null; attempts: number; lastError: string | null; fbtraceId: string | null }[];
+  deliveries: { pixelRowId: string; status: string; shown: string; pauseReason: string | null; attempts: number; lastError: string | null; fbtraceId: string | null; eventsReceived: number | null }[];
 }
 
 /** What the log shows for one delivery: a queued or retrying delivery of a paused pixel is `paused`. */
@@ -92,7 +92,7 @@ export async function listEvents(store: Store, tenantId: string, q: EventLogQuer
     ? await store.db
         .selectFrom('deliveries')
         .leftJoin('pixels', 'pixels.id', 'deliveries.pixel_row_id')
-        .select(['deliveries.event_row_id', 'deliveries.pixel_row_id', 'deliveries.status', 'deliveries.attempts', 'deliveries.last_error', 'deliveries.fbtrace_id', 'pixels.status as pixel_status', 'pixels.pause_reason'])
+        .select(['deliveries.event_row_id', 'deliveries.pixel_row_id', 'deliveries.status', 'deliveries.attempts', 'deliveries.last_error', 'deliveries.fbtrace_id', 'deliveries.events_received', 'pixels.status as pixel_status', 'pixels.pause_reason'])
         .where('deliveries.event_row_id', 'in', ids)
         .orderBy('deliveries.created_at')
         .execute()
@@ -101,7 +101,7 @@ export async function listEvents(store: Store, tenantId: string, q: EventLogQuer
   for (const d of deliveries) {
     const list = byEvent.get(d.event_row_id) ?? [];
     const shown = shownStatus(d.status, d.pixel_status);
-    list.push({ pixelRowId: d.pixel_row_id, status: d.status, shown, pauseReason: shown === 'paused' ? d.pause_reason : null, attempts: d.attempts, lastError: d.last_error, fbtraceId: d.fbtrace_id });
+    list.push({ pixelRowId: d.pixel_row_id, status: d.status, shown, pauseReason: shown === 'paused' ? d.pause_reason : null, attempts: d.attempts, lastError: d.last_error, fbtraceId: d.fbtrace_id, eventsReceived: d.events_received });
     byEvent.set(d.event_row_id, list);
   }
   const items: EventLogItem[] = page.map((r) => ({
@@ -129,7 +129,7 @@ export async function getEventHistory(store: Store, tenantId: string, id: string
   if (!row) return null;
   const deliveries = await store.db
     .selectFrom('deliveries')
-    .select(['id', 'pixel_row_id', 'status', 'created_at', 'updated_at', 'fbtrace_id'])
+    .select(['id', 'pixel_row_id', 'status', 'created_at', 'updated_at', 'fbtrace_id', 'events_received'])
     .where('event_row_id', '=', id)
     .execute();
   const recorded = await store.db

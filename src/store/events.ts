@@ -116,6 +116,7 @@ export async function storeEvents(
           lease_owner: null,
           last_error: null,
           fbtrace_id: null,
+          events_received: null,
           created_at: now,
           updated_at: now,
         });

@@ -280,6 +280,13 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
       await db.schema.alterTable('pixels').addColumn('graph_version', 'text').execute();
     },
   },
+  '0012_events_received': {
+    async up(db: Kysely<unknown>) {
+      // Meta's events_received for the request that carried this delivery (the batch's count, not a per-event
+      // flag): with fbtrace_id it is what a support case with Meta asks for.
+      await db.schema.alterTable('deliveries').addColumn('events_received', 'integer').execute();
+    },
+  },
 });
 
 function provider(adapter: DialectAdapter): MigrationProvider {

@@ -82,6 +82,8 @@ export interface DeliveriesTable {
   lease_owner: string | null;
   last_error: string | null;
   fbtrace_id: string | null;
+  /** events_received of Meta's answer to the request that carried this delivery; null until sent. */
+  events_received: number | null;
   created_at: number;
   updated_at: number;
 }

@@ -97,6 +97,9 @@ describe.each(dialects)('delivery to the emulator on $name', (dialect) => {
     expect(Math.max(...perRequest.values())).toBeLessThanOrEqual(1000);
     expect(perRequest.size).toBeGreaterThanOrEqual(10);
     expect(await statuses()).toEqual({ sent: 10_000 });
+    // Each delivery keeps Meta's answer to its request: the fbtrace_id and that request's events_received.
+    const sent = await t.relay.store.db.selectFrom('deliveries').select(['fbtrace_id', 'events_received']).execute();
+    for (const d of sent) expect(d.events_received).toBe(perRequest.get(d.fbtrace_id ?? ''));
     // IP and user agent are erased once delivered.
     const left = await t.relay.store.db.selectFrom('events').select('id').where('client_ip_address', 'is not', null).execute();
     expect(left).toHaveLength(0);
