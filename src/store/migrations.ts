@@ -287,6 +287,13 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
       await db.schema.alterTable('deliveries').addColumn('events_received', 'integer').execute();
     },
   },
+  '0013_retention_indexes': {
+    async up(db: Kysely<unknown>) {
+      // The retention purge deletes a tenant's click ids and order links by age; without these it scans them all.
+      await db.schema.createIndex('click_ids_tenant_seen').on('click_ids').columns(['tenant_id', 'first_seen_at']).execute();
+      await db.schema.createIndex('order_browsers_tenant_created').on('order_browsers').columns(['tenant_id', 'created_at']).execute();
+    },
+  },
 });
 
 function provider(adapter: DialectAdapter): MigrationProvider {

@@ -18,9 +18,18 @@ export const policySchema = z
         advertisingCategory: z.string().min(1).nullable().default(null),
         /** What to do with an event whose `consent_categories` lacks the category. */
         withoutConsent: z.enum(['drop', 'strip_user_data']).default('drop'),
+        /**
+         * An event that carries no `consent_categories` at all: 'granted' trusts the integration that sent it to
+         * have checked consent; 'denied' (GDPR: no recorded consent is no consent) treats it as lacking the category.
+         */
+        whenMissing: z.enum(['granted', 'denied']).default('granted'),
       })
       .strict()
-      .default({ advertisingCategory: null, withoutConsent: 'drop' }),
+      .refine((c) => c.whenMissing === 'granted' || c.advertisingCategory !== null, {
+        message: 'whenMissing "denied" needs an advertisingCategory to look for',
+        path: ['whenMissing'],
+      })
+      .default({ advertisingCategory: null, withoutConsent: 'drop', whenMissing: 'granted' }),
     /** Meta event names still sent when the user opted out (sent with `opt_out: true`). */
     essentialEvents: z.array(z.string()).default(['Purchase']),
     /**

@@ -33,6 +33,24 @@ describe('consent', () => {
   });
 });
 
+describe('consent when the event carries none (whenMissing)', () => {
+  it('denied (GDPR): an event without consent_categories is treated as lacking the category, and says why', () => {
+    const p = parsePolicy({ consent: { advertisingCategory: 'advertising', whenMissing: 'denied' } });
+    const r = transformEvent(base, p, ctx);
+    expect(r).toMatchObject({ kind: 'dropped', code: 'no_consent' });
+    expect(r.kind === 'dropped' && r.message).toContain('no consent_categories');
+    expect(transformEvent({ ...base, consent_categories: ['advertising'] }, p, ctx).kind).toBe('send');
+  });
+  it('denied with strip_user_data sends the event without customer data', () => {
+    const p = parsePolicy({ consent: { advertisingCategory: 'advertising', whenMissing: 'denied', withoutConsent: 'strip_user_data' } });
+    const r = transformEvent(base, p, ctx);
+    expect(r.kind === 'send' && r.event.user_data).toEqual({ client_user_agent: 'UA' });
+  });
+  it('is refused without a category to look for', () => {
+    expect(() => parsePolicy({ consent: { whenMissing: 'denied' } })).toThrow(/advertisingCategory/);
+  });
+});
+
 describe('opt_out', () => {
   it('skips non-essential events', () => {
     expect(transformEvent({ ...base, opt_out: true }, defaultPolicy, ctx)).toMatchObject({ kind: 'dropped', code: 'opt_out' });

@@ -30,14 +30,17 @@ export function applyPrivacy(ev: ParsedEvent, eventName: string, policy: TenantP
   const d = ev.decisions;
   const out: PrivacyOutcome = { stripUserData: false };
   const cat = policy.consent.advertisingCategory;
-  // Events without consent_categories are assumed consented by the integration that sent them.
-  if (cat && ev.consentCategories && !ev.consentCategories.includes(cat)) {
+  // Events without consent_categories are assumed consented by the integration that sent them, unless the
+  // tenant says a missing record means no consent (whenMissing: denied, the GDPR reading).
+  const missing = ev.consentCategories === undefined;
+  if (cat && (missing ? policy.consent.whenMissing === 'denied' : !ev.consentCategories!.includes(cat))) {
+    const why = missing ? 'no consent_categories on the event (whenMissing: denied)' : `consent category "${cat}" not granted`;
     if (policy.consent.withoutConsent === 'drop') {
-      out.drop = { code: 'no_consent', message: `consent category "${cat}" not granted` };
+      out.drop = { code: 'no_consent', message: why };
       return out;
     }
     out.stripUserData = true;
-    d.push({ code: 'consent_stripped', message: `consent category "${cat}" not granted: user_data removed` });
+    d.push({ code: 'consent_stripped', message: `${why}: user_data removed` });
   }
   if (ev.optOut) {
     // opt_out=true: Meta "only use[s] the event for attribution" [M-SE]; only essential events go.

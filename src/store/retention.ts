@@ -1,0 +1,128 @@
+/**
+ * How long the relay keeps what it stored, and erasing one customer on request. Events hold hashed contact
+ * data and browser ids (fbp, click ids): personal data under GDPR, to be kept no longer than needed
+ * (storage limitation) and erased when a customer asks (right to erasure). Nothing here can withdraw what
+ * Meta already received; it removes the relay's own copy.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Store } from './database.js';
+import { chunks } from './chunks.js';
+import type { Database } from './schema.js';
+
+/** Meta's longest window for event_time (physical_store, 62 days [M-API]): an older queued event can never be sent. */
+const UNSENDABLE_AFTER_MS = 62 * 86_400_000;
+/** Rows deleted per transaction, so a purge of a big backlog never holds the database for long. */
+const PURGE_CHUNK = 1000;
+const ID_CHUNK = 500;
+
+/** What one purge or erasure removed. */
+export interface RemovedCounts {
+  events: number;
+  clickIds: number;
+  orderBrowsers: number;
+  orders: number;
+}
+
+const none = (): RemovedCounts => ({ events: 0, clickIds: 0, orderBrowsers: 0, orders: 0 });
+
+/**
+ * Deletes every event received before `cutoff` (with its deliveries and their history), and click ids, order ↔
+ * browser links and orders first seen before it. An event still waiting to be sent is kept until Meta's window
+ * has closed on it, so a retention shorter than that never loses a sendable event.
+ */
+export async function purgeBefore(store: Store, cutoff: number, now: number): Promise<RemovedCounts> {
+  const { db } = store;
+  const removed = none();
+  const tenants = await db.selectFrom('tenants').select('id').execute();
+  const unsendableBefore = Math.min(cutoff, now - UNSENDABLE_AFTER_MS);
+  for (const { id: tenantId } of tenants) {
+    for (;;) {
+      const ids = await db
+        .selectFrom('events')
+        .select('id')
+        .where('tenant_id', '=', tenantId)
+        .where('received_at', '<', cutoff)
+        .where((eb) => eb.or([eb('status', '!=', 'queued'), eb('event_time', '<', unsendableBefore)]))
+        .limit(PURGE_CHUNK)
+        .execute();
+      if (ids.length === 0) break;
+      removed.events += await deleteEvents(db, ids.map((r) => r.id));
+    }
+    removed.clickIds += await deleteInChunks(db, 'click_ids', tenantId, 'first_seen_at', cutoff);
+    removed.orderBrowsers += await deleteInChunks(db, 'order_browsers', tenantId, 'created_at', cutoff);
+    removed.orders += await deleteInChunks(db, 'orders', tenantId, 'created_at', cutoff);
+  }
+  return removed;
+}
+
+/** The identifiers of one customer, already normalized and hashed as the transform sends them, and browser ids. */
+export interface CustomerKeys {
+  hashes: string[];
+  fbps: string[];
+}
+
+/**
+ * Erases one customer of a tenant: every event whose user_data carries one of the hashes or whose fbp is one of
+ * the browser ids (sent or still queued: a queued one is then never sent), and the click ids and order links of
+ * those browsers. Orders (totals by order id) are not personal data and stay for the acceptance report.
+ */
+export async function forgetCustomer(store: Store, tenantId: string, keys: CustomerKeys): Promise<RemovedCounts> {
+  const { db } = store;
+  const removed = none();
+  const fbps = new Set(keys.fbps);
+  const matched = new Set<string>();
+  for (const hash of new Set(keys.hashes)) {
+    // A hash is 64 hex characters, so a substring match cannot hit anything but that value in the payload JSON.
+    const rows = await db.selectFrom('events').select(['id', 'fbp']).where('tenant_id', '=', tenantId).where('payload', 'like', `%${hash}%`).execute();
+    for (const r of rows) {
+      matched.add(r.id);
+      if (r.fbp) fbps.add(r.fbp);
+    }
+  }
+  for (const part of chunks([...fbps], ID_CHUNK)) {
+    const rows = await db.selectFrom('events').select('id').where('tenant_id', '=', tenantId).where('fbp', 'in', part).execute();
+    for (const r of rows) matched.add(r.id);
+  }
+  for (const part of chunks([...matched], ID_CHUNK)) removed.events += await deleteEvents(db, part);
+  for (const part of chunks([...fbps], ID_CHUNK)) {
+    const clicks = await db.deleteFrom('click_ids').where('tenant_id', '=', tenantId).where('fbp', 'in', part).executeTakeFirst();
+    removed.clickIds += Number(clicks.numDeletedRows);
+    const links = await db.deleteFrom('order_browsers').where('tenant_id', '=', tenantId).where('fbp', 'in', part).executeTakeFirst();
+    removed.orderBrowsers += Number(links.numDeletedRows);
+  }
+  return removed;
+}
+
+/** Deletes events and everything hanging off them, in one transaction. */
+async function deleteEvents(db: Kysely<Database>, ids: string[]): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('delivery_history').where('event_row_id', 'in', ids).execute();
+    await trx.deleteFrom('deliveries').where('event_row_id', 'in', ids).execute();
+    const res = await trx.deleteFrom('events').where('id', 'in', ids).executeTakeFirst();
+    return Number(res.numDeletedRows);
+  });
+}
+
+type TimedTable = 'click_ids' | 'order_browsers' | 'orders';
+
+async function deleteInChunks(db: Kysely<Database>, table: TimedTable, tenantId: string, column: 'first_seen_at' | 'created_at', cutoff: number): Promise<number> {
+  // Not every dialect can LIMIT a DELETE, so each round deletes one slice of time found by a bounded SELECT.
+  const at = sql.ref(column);
+  let total = 0;
+  for (;;) {
+    const nth = await db
+      .selectFrom(table)
+      .select(sql<number>`${at}`.as('at'))
+      .where('tenant_id', '=', tenantId)
+      .where(sql<boolean>`${at} < ${cutoff}`)
+      .orderBy(at)
+      .offset(PURGE_CHUNK - 1)
+      .limit(1)
+      .executeTakeFirst();
+    // The slice ends after the PURGE_CHUNK-th oldest row, or at the cutoff when fewer are left.
+    const end = nth ? Math.min(Number(nth.at) + 1, cutoff) : cutoff;
+    const res = await db.deleteFrom(table).where('tenant_id', '=', tenantId).where(sql<boolean>`${at} < ${end}`).executeTakeFirst();
+    total += Number(res.numDeletedRows);
+    if (!nth) return total;
+  }
+}

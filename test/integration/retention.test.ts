@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MetaServerEvent } from '../../src/core/meta-event.js';
+import { storeEvents, type EventToStore } from '../../src/store/events.js';
+import { forgetCustomer, purgeBefore } from '../../src/store/retention.js';
+import { customerKeys } from '../../src/transform/customer-keys.js';
+import { sha256Hex } from '../../src/transform/hash.js';
+import { dialects } from '../helpers/databases.js';
+import { startTestRelay, type TestRelay } from '../helpers/relay.js';
+
+const DAY = 86_400_000;
+const NOW = Date.UTC(2026, 10, 24);
+
+function purchase(orderId: string, receivedAt: number, user: Record<string, string | string[]>): EventToStore {
+  const event: MetaServerEvent = {
+    event_name: 'Purchase',
+    event_time: Math.floor(receivedAt / 1000),
+    event_id: `purchase:${orderId}`,
+    action_source: 'website',
+    user_data: user,
+    custom_data: { value: 10, currency: 'EUR', order_id: orderId },
+  };
+  return { eventName: 'Purchase', eventId: event.event_id, source: 'api', event, decisions: [] };
+}
+
+describe.each(dialects)('retention and erasure on $name', (dialect) => {
+  let t: TestRelay;
+  let tenantId: string;
+  let otherTenantId: string;
+
+  beforeAll(async () => {
+    t = await startTestRelay(dialect, { deliveryEnabled: false });
+    tenantId = (await t.relay.tenants.createTenant('Store')).id;
+    otherTenantId = (await t.relay.tenants.createTenant('Other store')).id;
+    await t.relay.tenants.addPixel({ tenantId, pixelId: '111', accessToken: 'tok-111' });
+  });
+  afterAll(async () => t?.close());
+
+  const db = () => t.relay.store.db;
+  const eventIds = async (tenant: string) =>
+    (await db().selectFrom('events').select('event_id').where('tenant_id', '=', tenant).orderBy('event_id').execute()).map((r) => r.event_id);
+
+  async function store(tenant: string, items: EventToStore[], at: number) {
+    return storeEvents(t.relay.store, { id: tenant, forwarding: true }, items, at);
+  }
+
+  it('purges what was received before the cutoff, with its deliveries, history, clicks and orders, and keeps the rest', async () => {
+    const em = [sha256Hex('old@example.com')];
+    await store(tenantId, [purchase('old-sent', NOW - 100 * DAY, { em })], NOW - 100 * DAY);
+    await store(tenantId, [purchase('old-queued', NOW - 100 * DAY, { em })], NOW - 100 * DAY);
+    await store(tenantId, [purchase('recent-queued-40d', NOW - 40 * DAY, { em })], NOW - 40 * DAY);
+    await store(tenantId, [purchase('new', NOW - DAY, { em })], NOW - DAY);
+    await store(otherTenantId, [purchase('other-old', NOW - 100 * DAY, { em })], NOW - 100 * DAY);
+    // Settle one old event as a delivery would, with a history row, and leave the other queued (paused pixel).
+    const oldSent = await db().selectFrom('events').select('id').where('event_id', '=', 'purchase:old-sent').executeTakeFirstOrThrow();
+    const delivery = await db().selectFrom('deliveries').select('id').where('event_row_id', '=', oldSent.id).executeTakeFirstOrThrow();
+    await db().updateTable('deliveries').set({ status: 'sent' }).where('id', '=', delivery.id).execute();
+    await db().updateTable('events').set({ status: 'done' }).where('id', '=', oldSent.id).execute();
+    await db().insertInto('delivery_history').values({ delivery_id: delivery.id, event_row_id: oldSent.id, status: 'failed', at: NOW - 100 * DAY, detail: 'HTTP 503' }).execute();
+    await db().insertInto('click_ids').values([
+      { tenant_id: tenantId, fbp: 'fb.1.1.old', kind: 'fbclid', click_id: 'old', first_seen_at: NOW - 95 * DAY },
+      { tenant_id: tenantId, fbp: 'fb.1.1.new', kind: 'fbclid', click_id: 'new', first_seen_at: NOW - 2 * DAY },
+    ]).execute();
+    await db().insertInto('order_browsers').values({ tenant_id: tenantId, order_id: 'old-sent', fbp: 'fb.1.1.old', created_at: NOW - 95 * DAY }).execute();
+
+    const removed = await purgeBefore(t.relay.store, NOW - 30 * DAY, NOW);
+
+    // old-queued is past Meta's 62-day window, so it can never be sent and goes too; the 40-day-old queued
+    // event is older than the cutoff but still sendable (physical_store allows 62 days): kept.
+    expect(await eventIds(tenantId)).toEqual(['purchase:new', 'purchase:recent-queued-40d']);
+    expect(await eventIds(otherTenantId)).toEqual([]);
+    // Orders go by their own age: the kept 40-day-old event's order is older than the cutoff too.
+    expect(removed).toEqual({ events: 3, clickIds: 1, orderBrowsers: 1, orders: 4 });
+    expect(await db().selectFrom('delivery_history').select('id').where('event_row_id', '=', oldSent.id).execute()).toEqual([]);
+    expect(await db().selectFrom('deliveries').select('id').where('event_row_id', '=', oldSent.id).execute()).toEqual([]);
+    expect((await db().selectFrom('click_ids').select('click_id').where('tenant_id', '=', tenantId).execute()).map((r) => r.click_id)).toEqual(['new']);
+    const orders = await db().selectFrom('orders').select('order_id').where('tenant_id', '=', tenantId).orderBy('order_id').execute();
+    expect(orders.map((o) => o.order_id)).toEqual(['new']);
+    // A second run finds nothing more.
+    expect(await purgeBefore(t.relay.store, NOW - 30 * DAY, NOW)).toEqual({ events: 0, clickIds: 0, orderBrowsers: 0, orders: 0 });
+  });
+
+  it('deletes more rows than one chunk in several rounds', async () => {
+    const clicks = Array.from({ length: 2500 }, (_, i) => ({ tenant_id: otherTenantId, fbp: `fb.1.1.${i}`, kind: 'gclid' as const, click_id: `g${i}`, first_seen_at: NOW - 50 * DAY + i }));
+    for (let i = 0; i < clicks.length; i += 500) await db().insertInto('click_ids').values(clicks.slice(i, i + 500)).execute();
+    const removed = await purgeBefore(t.relay.store, NOW - 50 * DAY + 2000, NOW);
+    expect(removed.clickIds).toBe(2000);
+    expect(await db().selectFrom('click_ids').select('click_id').where('tenant_id', '=', otherTenantId).execute()).toHaveLength(500);
+  });
+
+  it('forgets one customer by e-mail, phone or browser id, queued or sent, and no one else', async () => {
+    const ana = { em: [sha256Hex('ana@example.com')], fbp: 'fb.1.1596403881668.1111' };
+    const anaByPhone = { ph: [sha256Hex('33612345678')] };
+    const bob = { em: [sha256Hex('bob@example.com')], fbp: 'fb.1.1596403881668.2222' };
+    await store(tenantId, [purchase('ana-1', NOW, ana), purchase('ana-2', NOW, anaByPhone), purchase('ana-browser', NOW, { fbp: ana.fbp }), purchase('bob-1', NOW, bob)], NOW);
+    await db().insertInto('click_ids').values({ tenant_id: tenantId, fbp: ana.fbp, kind: 'fbclid', click_id: 'ana-click', first_seen_at: NOW }).execute();
+
+    const keys = customerKeys({ email: '  Ana@Example.com ', phone: '06 12 34 56 78' }, 'fr');
+    if ('error' in keys) throw new Error(keys.error.message);
+    const removed = await forgetCustomer(t.relay.store, tenantId, keys);
+
+    // The e-mail matched ana-1, whose fbp then matched ana-browser; the phone (French national form) matched ana-2.
+    expect(removed.events).toBe(3);
+    expect(removed.clickIds).toBe(1);
+    const left = await eventIds(tenantId);
+    expect(left).toContain('purchase:bob-1');
+    expect(left.filter((id) => id.startsWith('purchase:ana'))).toEqual([]);
+  });
+});
