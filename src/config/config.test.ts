@@ -29,6 +29,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { CAPI_RELAY_ENCRYPTION_KEY: 'short' } })).toThrow(/encryptionKey/);
   });
 
+  it("checks graphVersion exactly like a pixel's own version", () => {
+    expect(loadConfig({ env: { CAPI_RELAY_GRAPH_VERSION: 'v23.0' } }).graphVersion).toBe('v23.0');
+    // Each passed the looser /^v\d+\.\d+$/ this setting once had, yet was refused as a pixel's version.
+    for (const loose of ['v24.00', 'v24.10', 'v1000.0']) {
+      expect(() => loadConfig({ env: { CAPI_RELAY_GRAPH_VERSION: loose } })).toThrow(/graphVersion.*CAPI_RELAY_GRAPH_VERSION.*v<major>\.<minor>/);
+    }
+  });
+
   it('reads a config file below the environment and rejects unknown settings in it', async () => {
     const { mkdtempSync, writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');

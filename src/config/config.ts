@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { graphVersionSchema } from '../core/graph-version.js';
 
 /** Every setting, its type and default, in one schema: the type and the runtime check come from here. */
 export const configSchema = z
@@ -12,7 +13,8 @@ export const configSchema = z
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave unset for embedded SQLite)')
       .optional(),
     graphUrl: z.string().url().default('https://graph.facebook.com'),
-    graphVersion: z.string().regex(/^v\d+\.\d+$/, 'must look like v24.0').default('v24.0'),
+    /** The default for every pixel without its own version, so it is checked exactly like a pixel's. */
+    graphVersion: graphVersionSchema.default('v24.0'),
     adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
     encryptionKey: z
       .string()

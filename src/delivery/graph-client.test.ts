@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MetaServerEvent } from '../core/meta-event.js';
-import { createGraphClient, type GraphClient } from './graph-client.js';
+import { createGraphClient, graphErrorOf, type GraphClient } from './graph-client.js';
 
 interface Seen {
   method: string | undefined;
@@ -88,6 +88,25 @@ describe('graph client', () => {
     expect(seen[0]?.authorization).toBe(`Bearer ${TOKEN}`);
   });
 
+  it('asks dataset_quality with GET for the dataset and only the fields the report reads, token in the header', async () => {
+    const answer = { web: [{ event_name: 'Purchase', event_match_quality: { composite_score: 7.5 } }] };
+    const { url, seen } = await start(() => ({ status: 200, body: JSON.stringify(answer) }));
+    client = createGraphClient({ baseUrl: url, version: 'v24.0' });
+    expect(await client.getDatasetQuality('1234', TOKEN)).toEqual({ status: 200, body: answer });
+    await client.getDatasetQuality('1234', TOKEN, 'v23.0');
+    const [first, second] = seen;
+    expect(first?.method).toBe('GET');
+    const asked = new URL(first?.url ?? '', url);
+    expect(asked.pathname).toBe('/v24.0/dataset_quality');
+    expect(Object.fromEntries(asked.searchParams)).toEqual({
+      dataset_id: '1234',
+      fields: 'web{event_name,event_match_quality{composite_score,match_key_feedback{identifier,coverage{percentage}}}}',
+    });
+    expect(first?.url).not.toContain(TOKEN);
+    expect(first?.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(new URL(second?.url ?? '', url).pathname).toBe('/v23.0/dataset_quality');
+  });
+
   it("uses a per-call version (a pixel's own) and falls back to the configured one", async () => {
     const { url, seen } = await start((req) => ({ status: 200, body: req.method === 'GET' ? '{"id":"1","name":"Shop"}' : '{"events_received":1}' }));
     client = createGraphClient({ baseUrl: url, version: 'v24.0' });
@@ -125,5 +144,24 @@ describe('graph client', () => {
     const res = await client.sendEvents('1', TOKEN, [JSON.stringify(event)]);
     expect(res).toMatchObject({ timedOut: false });
     expect('networkError' in res && res.networkError).not.toContain(TOKEN);
+  });
+});
+
+describe('graphErrorOf', () => {
+  it.each([
+    [{ error: { code: 190, error_subcode: 463, message: 'Session has expired' } }, { problem: 'token', code: 190, subcode: 463, message: 'Session has expired' }],
+    [{ error: { code: 102 } }, { problem: 'token', code: 102 }],
+    [{ error: { code: 10, message: 'no permission' } }, { problem: 'permission', code: 10, message: 'no permission' }],
+    [{ error: { code: 200 } }, { problem: 'permission', code: 200 }],
+    [{ error: { code: 299 } }, { problem: 'permission', code: 299 }],
+    [{ error: { code: 100, error_subcode: 33 } }, { problem: 'unknown_object', code: 100, subcode: 33 }],
+    [{ error: { code: 100 } }, { problem: 'other', code: 100 }],
+    [{ error: { code: 300 } }, { problem: 'other', code: 300 }],
+    [{ error: { code: '190', message: 42 } }, { problem: 'other' }],
+    [{ error: null }, { problem: 'other' }],
+    ['<html>Bad Gateway</html>', { problem: 'other' }],
+    [null, { problem: 'other' }],
+  ])('reads %j as %j', (body, expected) => {
+    expect(graphErrorOf(body)).toEqual(expected);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * HTTP client for the Graph API `/{pixel}/events` edge and the pixel probe. Returns raw answers for
- * classify.ts and never throws, so a delivery loop cannot lose a batch to an unexpected exception.
+ * HTTP client for the Graph API `/{pixel}/events` edge, the pixel probe and `dataset_quality`. Returns raw
+ * answers (for classify.ts, or `graphErrorOf` below) and never throws, so a delivery loop cannot lose a batch
+ * to an unexpected exception.
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import type { GraphRawResponse } from './classify.js';
@@ -21,7 +22,40 @@ export interface GraphClient {
   /** `events`: each server event's JSON text; the body is assembled around them, not re-serialized. */
   sendEvents(pixelId: string, token: string, events: readonly string[], testEventCode?: string, version?: string): Promise<GraphRawResponse>;
   getPixel(pixelId: string, token: string, version?: string): Promise<GraphRawResponse>;
+  /** Meta's own Event Match Quality of a dataset (a pixel id), with only the fields the match-quality report reads. */
+  getDatasetQuality(datasetId: string, token: string, version?: string): Promise<GraphRawResponse>;
   close(): Promise<void>;
+}
+
+// Graph returns only the fields asked for; these are the ones the match-quality report compares.
+const DATASET_QUALITY_FIELDS = 'web{event_name,event_match_quality{composite_score,match_key_feedback{identifier,coverage{percentage}}}}';
+
+/**
+ * What a Graph API error answer says is wrong, in the terms an operator acts on: the token (invalid or
+ * expired), its permissions, or an object (pixel, dataset) it cannot see; `other` for anything else.
+ */
+export interface GraphError {
+  problem: 'token' | 'permission' | 'unknown_object' | 'other';
+  code?: number;
+  subcode?: number;
+  /** Meta's own words, for the operator to read; never contains the token (Meta does not echo it). */
+  message?: string;
+}
+
+/** Reads the `error` object of a Graph API answer (an answer without one is `other`, with no code). */
+export function graphErrorOf(body: unknown): GraphError {
+  const e = body !== null && typeof body === 'object' && 'error' in body ? (body as { error: unknown }).error : null;
+  if (e === null || typeof e !== 'object') return { problem: 'other' };
+  const { code, error_subcode: subcode, message } = e as Record<string, unknown>;
+  const out: GraphError = { problem: 'other' };
+  if (typeof code === 'number') out.code = code;
+  if (typeof subcode === 'number') out.subcode = subcode;
+  if (typeof message === 'string') out.message = message;
+  // 190 invalid/expired token, 102 session; 10 and 200–299 permission errors; 100/33 an object the token cannot see.
+  if (out.code === 190 || out.code === 102) out.problem = 'token';
+  else if (out.code === 10 || (out.code !== undefined && out.code >= 200 && out.code <= 299)) out.problem = 'permission';
+  else if (out.code === 100 && out.subcode === 33) out.problem = 'unknown_object';
+  return out;
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -87,6 +121,10 @@ export function createGraphClient(opts: GraphClientOptions): GraphClient {
     },
     getPixel(pixelId, token, version) {
       return call('GET', `/${versionOf(version)}/${encodeURIComponent(pixelId)}?fields=id,name`, token);
+    },
+    getDatasetQuality(datasetId, token, version) {
+      const query = new URLSearchParams({ dataset_id: datasetId, fields: DATASET_QUALITY_FIELDS });
+      return call('GET', `/${versionOf(version)}/dataset_quality?${query.toString()}`, token);
     },
     async close() {
       if (ownAgent) await ownAgent.close();

@@ -1,18 +1,6 @@
-import type { GraphClient } from './graph-client.js';
+import { graphErrorOf, type GraphClient } from './graph-client.js';
 
 export type ConnectionReport = { ok: true; pixelId: string; name: string; message: string } | { ok: false; problem: 'token' | 'pixel' | 'permission' | 'network' | 'unknown'; message: string };
-
-function graphError(body: unknown): { code?: number; subcode?: number; message?: string } {
-  if (body && typeof body === 'object' && 'error' in body) {
-    const e = (body as { error: Record<string, unknown> }).error;
-    const out: { code?: number; subcode?: number; message?: string } = {};
-    if (typeof e.code === 'number') out.code = e.code;
-    if (typeof e.error_subcode === 'number') out.subcode = e.error_subcode;
-    if (typeof e.message === 'string') out.message = e.message;
-    return out;
-  }
-  return {};
-}
 
 /**
  * Asks Meta for the pixel (`GET /{pixel}?fields=id,name`) and says "verified" or exactly what is wrong.
@@ -25,10 +13,16 @@ export async function testConnection(graph: GraphClient, pixelId: string, token:
     const name = String((r.body as { name?: unknown }).name ?? '');
     return { ok: true, pixelId, name, message: `verified: ${name}` };
   }
-  const e = graphError(r.body);
+  const e = graphErrorOf(r.body);
   const detail = e.message ? ` (Meta: ${e.message})` : '';
-  if (e.code === 190 || e.code === 102) return { ok: false, problem: 'token', message: `the access token is invalid or expired: generate a new one in Events Manager${detail}` };
-  if (e.code === 100 && e.subcode === 33) return { ok: false, problem: 'pixel', message: `pixel ${pixelId} does not exist or this token cannot see it${detail}` };
-  if (e.code === 10 || (e.code !== undefined && e.code >= 200 && e.code <= 299)) return { ok: false, problem: 'permission', message: `the token lacks permission on pixel ${pixelId}${detail}` };
-  return { ok: false, problem: 'unknown', message: `unexpected answer HTTP ${r.status}${detail}` };
+  switch (e.problem) {
+    case 'token':
+      return { ok: false, problem: 'token', message: `the access token is invalid or expired: generate a new one in Events Manager${detail}` };
+    case 'unknown_object':
+      return { ok: false, problem: 'pixel', message: `pixel ${pixelId} does not exist or this token cannot see it${detail}` };
+    case 'permission':
+      return { ok: false, problem: 'permission', message: `the token lacks permission on pixel ${pixelId}${detail}` };
+    case 'other':
+      return { ok: false, problem: 'unknown', message: `unexpected answer HTTP ${r.status}${detail}` };
+  }
 }

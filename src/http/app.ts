@@ -62,7 +62,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
 
-  // Dashboard sessions, tenant scope and the audit log for every /api/v1 route (root hooks, so every route file gets them).
+  // Admin token or dashboard session, tenant scope and the audit log for every /api/v1 route (root hooks, so every route file gets them).
   registerAdminGuard(app, deps);
   await app.register(async (scope) => registerOpsRoutes(scope, deps));
   await app.register(async (scope) => registerDashboardRoutes(scope, deps));

@@ -37,10 +37,8 @@ export function sessionOfRequest(req: FastifyRequest): AdminSession | null {
   return sessions.get(req) ?? null;
 }
 
-/** Admits a request made with the admin bearer token, or one a dashboard session already vouched for. */
-export function requireAdmin(req: FastifyRequest, adminToken: string | undefined): void {
-  // The admin guard has checked this session's CSRF token and tenant scope (routes/admin-guard.ts).
-  if (sessions.has(req)) return;
+/** Admits a request made with the admin bearer token (the admin guard asks for it when no dashboard session came). */
+export function requireAdminToken(req: FastifyRequest, adminToken: string | undefined): void {
   const token = bearerToken(req);
   if (!adminToken) throw new HttpError('unauthorized', 'the admin API is off: set adminToken (CAPI_RELAY_ADMIN_TOKEN)');
   if (!token || !safeEqual(token, adminToken)) throw new HttpError('unauthorized', 'missing or invalid admin token');

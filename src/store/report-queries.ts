@@ -159,19 +159,35 @@ export async function readEventsPerHour(store: Store, tenantId: string, period: 
   return out;
 }
 
-/** The orders and Purchase events of a period, plus whether a limit cut them short. */
-export interface OrdersAndPurchases {
+/** The orders of a period, plus whether a limit cut them short. */
+export interface PeriodOrders {
   orders: OrderRow[];
-  purchases: EventRow[];
   truncated: boolean;
+}
+
+/** The orders and Purchase events (with their deliveries) of a period, plus whether a limit cut them short. */
+export interface OrdersAndPurchases extends PeriodOrders {
+  purchases: EventRow[];
+}
+
+/** Orders placed in the period with their Purchase events and each Purchase's deliveries (the acceptance summary). */
+export async function readOrdersAndPurchases(store: Store, tenantId: string, period: Period, limit: number): Promise<OrdersAndPurchases> {
+  return readPeriodOrders(store, tenantId, period, limit, true);
+}
+
+/** Orders placed in the period, without reading their Purchases' deliveries (attribution needs only the orders). */
+export async function readOrders(store: Store, tenantId: string, period: Period, limit: number): Promise<PeriodOrders> {
+  const { orders, truncated } = await readPeriodOrders(store, tenantId, period, limit, false);
+  return { orders, truncated };
 }
 
 /**
  * Orders placed in the period with their Purchase events. The store's orders (first server Purchase) come
  * with their reconcilable total; an order id only a browser Purchase carries becomes a `browser` order (the
  * server never reported it). `createdAt` is the order's Purchase time; `reportedAt` the first server report.
+ * `deliveries: false` leaves every Purchase's `deliveries` empty and saves one query per chunk of Purchases.
  */
-export async function readOrdersAndPurchases(store: Store, tenantId: string, period: Period, limit: number): Promise<OrdersAndPurchases> {
+async function readPeriodOrders(store: Store, tenantId: string, period: Period, limit: number, deliveries: boolean): Promise<OrdersAndPurchases> {
   const purchaseRows = await store.db
     .selectFrom('events')
     .select(EVENT_COLUMNS)
@@ -194,7 +210,8 @@ export async function readOrdersAndPurchases(store: Store, tenantId: string, per
     .orderBy('created_at', 'desc')
     .limit(limit + 1)
     .execute();
-  const purchases = await withDeliveries(store, purchaseRows.slice(0, limit));
+  const kept = purchaseRows.slice(0, limit);
+  const purchases = deliveries ? await withDeliveries(store, kept) : kept.map((r) => toEventRow(r, []));
   const firstPurchaseAt = new Map<string, EventRow>();
   for (const p of purchases) {
     if (p.orderId === null) continue;

@@ -5,7 +5,6 @@
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Store } from './database.js';
-import { hashKey } from './keys.js';
 
 /** Sessions last 12 hours: a working day, so a forgotten tab does not stay signed in for long. */
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
@@ -29,23 +28,6 @@ const ID_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 export function createSessionRepository(store: Store, clock: () => number = Date.now) {
   const { db } = store;
   return {
-    /**
-     * The store-key identity of an ingest key (its tenant and key row), or null when the key is unknown,
-     * revoked, or its tenant is disabled.
-     */
-    async storeKey(key: string): Promise<{ tenantId: string; apiKeyId: string } | null> {
-      const row = await db
-        .selectFrom('api_keys')
-        .innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
-        .select(['api_keys.id', 'api_keys.tenant_id'])
-        .where('api_keys.key_hash', '=', hashKey(key))
-        .where('api_keys.kind', '=', 'ingest')
-        .where('api_keys.status', '=', 'active')
-        .where('tenants.status', '=', 'active')
-        .executeTakeFirst();
-      return row ? { tenantId: row.tenant_id, apiKeyId: row.id } : null;
-    },
-
     async create(who: { tenantId: string | null; actor: string; apiKeyId?: string | null }): Promise<{ session: Session; cookieValue: string }> {
       const now = clock();
       // Expired rows are removed at sign-in, which is rare enough to cost nothing and frequent enough to keep the table small.

@@ -21,6 +21,8 @@ export interface PixelView {
   pauseReason: string | null;
   /** The pixel's own Graph API version; null: the relay's configured default. */
   graphVersion: string | null;
+  /** A tenant has at most one primary pixel (its first, unless changed); the others are secondary. */
+  role: 'primary' | 'secondary';
   createdAt: number;
 }
 
@@ -39,6 +41,21 @@ export function createTenantRepository(store: Store, box: SecretBox, clock: () =
       .values({ id: randomUUID(), tenant_id: tenantId, kind, key_hash: hash, prefix, status: 'active', created_at: clock() })
       .execute();
     return key;
+  }
+
+  /** Unknown, revoked and disabled-tenant keys all answer null: a caller cannot tell which. */
+  async function keyOwner(key: string, kind: KeyKind): Promise<{ tenant: TenantView; apiKeyId: string } | null> {
+    const row = await db
+      .selectFrom('api_keys')
+      .innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
+      .selectAll('tenants')
+      .select('api_keys.id as api_key_id')
+      .where('api_keys.key_hash', '=', hashKey(key))
+      .where('api_keys.kind', '=', kind)
+      .where('api_keys.status', '=', 'active')
+      .where('tenants.status', '=', 'active')
+      .executeTakeFirst();
+    return row ? { tenant: toTenantView(row), apiKeyId: row.api_key_id } : null;
   }
 
   async function requireTenant(id: string): Promise<TenantView> {
@@ -95,17 +112,11 @@ export function createTenantRepository(store: Store, box: SecretBox, clock: () =
 
     /** The active tenant owning this key, or null. */
     async authenticate(key: string, kind: KeyKind): Promise<TenantView | null> {
-      const row = await db
-        .selectFrom('api_keys')
-        .innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
-        .selectAll('tenants')
-        .where('api_keys.key_hash', '=', hashKey(key))
-        .where('api_keys.kind', '=', kind)
-        .where('api_keys.status', '=', 'active')
-        .where('tenants.status', '=', 'active')
-        .executeTakeFirst();
-      return row ? toTenantView(row) : null;
+      return (await keyOwner(key, kind))?.tenant ?? null;
     },
+
+    /** The active tenant owning this key and the key's row id (a store-key dashboard session lives as long as that row), or null. */
+    keyOwner,
 
     async addPixel(input: { tenantId: string; pixelId: string; accessToken: string; testEventCode?: string | null | undefined; graphVersion?: string | null | undefined }) {
       await requireTenant(input.tenantId);
@@ -161,12 +172,6 @@ export function createTenantRepository(store: Store, box: SecretBox, clock: () =
       if (testEventCode !== undefined) set.test_event_code = testEventCode;
       const res = await db.updateTable('pixels').set(set).where('id', '=', id).where('status', '!=', 'disabled').executeTakeFirst();
       if (res.numUpdatedRows === 0n) throw new NotFoundError(`pixel ${id} does not exist or is disabled`);
-    },
-
-    /** Each pixel's role (primary or secondary) by pixel row id. */
-    async pixelRoles(tenantId: string): Promise<Map<string, 'primary' | 'secondary'>> {
-      const rows = await db.selectFrom('pixels').select(['id', 'role']).where('tenant_id', '=', tenantId).execute();
-      return new Map(rows.map((r) => [r.id, r.role === 'primary' ? 'primary' : 'secondary']));
     },
 
     /** Labels a pixel primary or secondary; a tenant has at most one primary, so the old one becomes secondary. */
@@ -232,7 +237,7 @@ function toTenantView(row: { id: string; name: string; status: 'active' | 'disab
 }
 
 function toPixelView(row: {
-  id: string; tenant_id: string; pixel_id: string; test_event_code: string | null; status: 'active' | 'disabled' | 'paused'; pause_reason: string | null; graph_version: string | null; created_at: number;
+  id: string; tenant_id: string; pixel_id: string; test_event_code: string | null; status: 'active' | 'disabled' | 'paused'; pause_reason: string | null; graph_version: string | null; role: string; created_at: number;
 }): PixelView {
   return {
     id: row.id,
@@ -242,6 +247,7 @@ function toPixelView(row: {
     status: row.status,
     pauseReason: row.pause_reason,
     graphVersion: row.graph_version,
+    role: row.role === 'primary' ? 'primary' : 'secondary',
     createdAt: Number(row.created_at),
   };
 }

@@ -3,7 +3,7 @@
  * (and that it never holds a secret), pixel roles and settings, policy validation, tenant-scoped sessions,
  * the event log's channels / paused status / time filter / clear, and "Simulate events" against the emulator.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEmulator, type Emulator } from '../../src/emulator/index.js';
 import { dialects } from '../helpers/databases.js';
 import { ADMIN_TOKEN, startTestRelay, type TestRelay } from '../helpers/relay.js';
@@ -149,6 +149,24 @@ describe.each(dialects)('dashboard admin APIs on $name', (dialect) => {
     expect((await call(tenantSession, 'GET', `/api/v1/tenants/${mine.id}/pixels`)).statusCode).toBe(401);
     expect((await t.relay.app.inject({ method: 'POST', url: '/dashboard/login', payload: { password: mine.ingestKey } })).statusCode).toBe(401);
     await login(rotated.json().key as string);
+    // A disabled store's key signs in no more.
+    expect((await call(op, 'POST', `/api/v1/tenants/${mine.id}/status`, { status: 'disabled' })).statusCode).toBe(200);
+    expect((await t.relay.app.inject({ method: 'POST', url: '/dashboard/login', payload: { password: rotated.json().key as string } })).statusCode).toBe(401);
+  });
+
+  it("looks up the tenant of a store-key session's write once, for both the scope check and the audit log", async () => {
+    const mine = await newTenant('Once');
+    const pixel = await addPixel(mine.id, '123456789');
+    const tenantSession = await login(mine.ingestKey);
+    const lookups = vi.spyOn(t.relay.tenants, 'tenantOfPixel');
+    try {
+      expect((await call(tenantSession, 'PUT', `/api/v1/pixels/${pixel.id}/settings`, { testEventCode: 'TEST5' })).statusCode).toBe(200);
+      expect(lookups).toHaveBeenCalledTimes(1);
+    } finally {
+      lookups.mockRestore();
+    }
+    const audit = (await call(op, 'GET', `/api/v1/tenants/${mine.id}/audit`)).json().items as { action: string; actor: string }[];
+    expect(audit[0]).toMatchObject({ action: 'PUT /api/v1/pixels/:id/settings', actor: expect.stringMatching(/^dashboard tenant /) as unknown });
   });
 
   it('shows channels, a paused pixel as paused with its reason, filters by time, and clears the view only', async () => {

@@ -67,6 +67,32 @@ describe.each(dialects)('dashboard sign-in and session auth on $name', (dialect)
     expect((await t.relay.app.inject({ url: '/api/v1/tenants', headers: { cookie: 'capi_relay_session=forged.sig' } })).statusCode).toBe(401);
   });
 
+  it('guards every admin route file by the route a request matched, however its URL is spelled', async () => {
+    const anonymous = [
+      ['GET', '/api/v1/tenants'], // admin.ts
+      ['POST', '/api/v1/tenants/x/sources'], // admin-sources.ts
+      ['POST', '/api/v1/pixels/x/simulate'], // admin-simulate.ts
+      ['GET', '/api/v1/tenants/x/origins'], // collect.ts (origin admin)
+      ['GET', '/api/v1/tenants/x/reports/attribution'], // admin-reports.ts
+      // The router decodes %61 to "a": the guard must see the route, not the raw URL.
+      ['GET', '/%61pi/v1/tenants'],
+      ['POST', '/%61pi/v1/tenants'],
+    ] as const;
+    for (const [method, url] of anonymous) {
+      const res = await t.relay.app.inject({ method, url, payload: {} });
+      expect(res.statusCode, `${method} ${url}`).toBe(401);
+    }
+    const { cookie } = await login();
+    expect((await t.relay.app.inject({ url: '/%61pi/v1/tenants', headers: { cookie } })).statusCode).toBe(200);
+    const noCsrf = await t.relay.app.inject({ method: 'POST', url: '/%61pi/v1/tenants', headers: { cookie }, payload: { name: 'Spelled' } });
+    expect(noCsrf.json().error.code).toBe('csrf_token_invalid');
+    // A change made through such a URL is audited like any other.
+    const created = await t.relay.app.inject({ method: 'POST', url: '/%61pi/v1/tenants', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, payload: { name: 'Spelled' } });
+    expect(created.statusCode).toBe(201);
+    const audit = await t.relay.app.inject({ url: `/api/v1/tenants/${created.json().id as string}/audit`, headers: { cookie } });
+    expect(audit.json().items).toMatchObject([{ action: 'POST /api/v1/tenants', actor: 'admin API token' }]);
+  });
+
   it('logs out: the session stops working and the cookie is cleared', async () => {
     const { cookie, csrf } = await login();
     const noCsrf = await t.relay.app.inject({ method: 'POST', url: '/dashboard/logout', headers: { cookie } });

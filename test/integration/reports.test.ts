@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEmulator, type Emulator } from '../../src/emulator/index.js';
 import { dialects } from '../helpers/databases.js';
 import { ADMIN_TOKEN, startTestRelay, type TestRelay } from '../helpers/relay.js';
@@ -124,7 +124,13 @@ describe.each(dialects)('report API on $name', (dialect) => {
   });
 
   it('credits the order to its Meta click, exports CSV', async () => {
+    const tables = vi.spyOn(t.relay.store.db, 'selectFrom');
     const res = await report(shop.id, 'attribution');
+    const read = tables.mock.calls.map(([from]) => String(from));
+    tables.mockRestore();
+    // Attribution needs orders, Purchases and clicks; reading deliveries would be work for nothing.
+    expect(read).toContain('orders');
+    expect(read).not.toContain('deliveries');
     const body = res.json();
     const byId = Object.fromEntries(body.orders.map((o: { orderId: string }) => [o.orderId, o]));
     // Clicks are compared at event_time's resolution: whole seconds.

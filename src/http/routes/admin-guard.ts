@@ -1,14 +1,15 @@
 /**
- * One gate in front of the whole admin API (/api/v1), added to the root app so it covers every admin
- * route file: it admits dashboard sessions (cookie + X-CSRF-Token on writes), keeps a tenant-scoped
- * session inside its own store, and records every successful change in the audit log.
+ * The one gate in front of the whole admin API (/api/v1), added to the root app so it covers every admin
+ * route file: it admits the admin bearer token or a dashboard session (cookie + X-CSRF-Token on writes),
+ * keeps a tenant-scoped session inside its own store, and records every successful change in the audit log.
+ * The route files check nothing themselves.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { readCookie, SESSION_COOKIE } from '../../dashboard/sessions.js';
 import { createAuditRepository, summarizeChange } from '../../store/audit.js';
 import { createSessionRepository } from '../../store/sessions.js';
 import type { AppDeps } from '../app.js';
-import { attachSession, safeEqual, sessionOfRequest, type AdminSession } from '../auth.js';
+import { attachSession, requireAdminToken, safeEqual, sessionOfRequest, type AdminSession } from '../auth.js';
 import { HttpError } from '../errors.js';
 
 const ADMIN_PREFIX = '/api/v1/';
@@ -19,8 +20,16 @@ export function actorOf(session: AdminSession | null): string {
   return session ? `dashboard ${session.actor} (session ${session.idHash.slice(0, 8)})` : 'admin API token';
 }
 
+/**
+ * Whether a request is for the admin API. The router matches percent-decoded paths (`/%61pi/v1/tenants`
+ * reaches `/api/v1/tenants`), so the matched route decides; the raw URL only when no route matched.
+ */
+function isAdminRequest(req: FastifyRequest): boolean {
+  return (req.routeOptions.url ?? req.url).startsWith(ADMIN_PREFIX);
+}
+
 /** The tenant an admin route acts on, from its path parameters; undefined when the route names none. */
-export async function tenantOfRoute(deps: AppDeps, route: string, params: Record<string, string>): Promise<string | null | undefined> {
+async function tenantOfRoute(deps: AppDeps, route: string, params: Record<string, string>): Promise<string | null | undefined> {
   const id = params.id;
   if (id === undefined) return undefined;
   if (route.startsWith(`${ADMIN_PREFIX}tenants/:id`)) return id;
@@ -32,25 +41,36 @@ export async function tenantOfRoute(deps: AppDeps, route: string, params: Record
 // Routes a tenant-scoped session may use without naming its tenant (their handlers filter by scope).
 const SCOPED_UNNAMED = new Set([`GET ${ADMIN_PREFIX}tenants`, `GET ${ADMIN_PREFIX}relay-info`]);
 
-async function checkScope(deps: AppDeps, req: FastifyRequest, session: AdminSession): Promise<void> {
-  if (session.tenantId === null) return;
-  const route = req.routeOptions.url ?? '';
-  if (SCOPED_UNNAMED.has(`${req.method} ${route}`)) return;
-  const tenant = await tenantOfRoute(deps, route, (req.params ?? {}) as Record<string, string>);
-  // Deny by default: a route that names no tenant (or another one) is for operators only.
-  if (tenant !== session.tenantId) throw new HttpError('tenant_forbidden');
-}
-
 /** Adds the admin guard's hooks to the root app (call it directly, not through register, so they apply everywhere). */
 export function registerAdminGuard(app: FastifyInstance, deps: AppDeps): void {
   const sessions = createSessionRepository(deps.store);
   const audit = createAuditRepository(deps.store);
+  // A scoped session's write needs its tenant before the handler (scope) and after it (audit): look it up once.
+  const tenantOfRequests = new WeakMap<FastifyRequest, Promise<string | null | undefined>>();
+
+  function tenantOfRequest(req: FastifyRequest): Promise<string | null | undefined> {
+    let tenant = tenantOfRequests.get(req);
+    if (!tenant) {
+      tenant = tenantOfRoute(deps, req.routeOptions.url ?? '', (req.params ?? {}) as Record<string, string>);
+      tenantOfRequests.set(req, tenant);
+    }
+    return tenant;
+  }
+
+  async function checkScope(req: FastifyRequest, session: AdminSession): Promise<void> {
+    if (session.tenantId === null) return;
+    if (SCOPED_UNNAMED.has(`${req.method} ${req.routeOptions.url ?? ''}`)) return;
+    // Deny by default: a route that names no tenant (or another one) is for operators only.
+    if ((await tenantOfRequest(req)) !== session.tenantId) throw new HttpError('tenant_forbidden');
+  }
 
   app.addHook('onRequest', async (req) => {
-    if (!req.url.startsWith(ADMIN_PREFIX)) return;
+    if (!isAdminRequest(req)) return;
     const session = await sessions.resolve(readCookie(req.headers.cookie, SESSION_COOKIE));
-    // No session: the route's own requireAdmin asks for the bearer token.
-    if (!session) return;
+    if (!session) {
+      requireAdminToken(req, deps.config.adminToken);
+      return;
+    }
     if (!SAFE_METHODS.has(req.method)) {
       const sent = req.headers['x-csrf-token'];
       // The cookie alone may have been sent by another site's form, so writes need the token the page holds.
@@ -59,16 +79,16 @@ export function registerAdminGuard(app: FastifyInstance, deps: AppDeps): void {
       }
     }
     const admitted: AdminSession = { idHash: session.idHash, tenantId: session.tenantId, actor: session.actor };
-    await checkScope(deps, req, admitted);
+    await checkScope(req, admitted);
     attachSession(req, admitted);
   });
 
   // onSend sees the answer, so a created tenant's id is recorded; only the id is read from it, never the keys.
   app.addHook('onSend', async (req, reply, payload) => {
-    if (!req.url.startsWith(ADMIN_PREFIX) || SAFE_METHODS.has(req.method) || reply.statusCode >= 400) return payload;
+    if (!isAdminRequest(req) || SAFE_METHODS.has(req.method) || reply.statusCode >= 400) return payload;
     const route = req.routeOptions.url ?? req.url;
     const params = (req.params ?? {}) as Record<string, string>;
-    let tenantId = await tenantOfRoute(deps, route, params);
+    let tenantId = await tenantOfRequest(req);
     if (tenantId === undefined && route === `${ADMIN_PREFIX}tenants` && typeof payload === 'string') {
       tenantId = (JSON.parse(payload) as { id?: string }).id ?? null;
     }

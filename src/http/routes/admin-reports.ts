@@ -1,7 +1,8 @@
 /**
- * Admin API (under /api/v1, admin token or dashboard session) for the reports of docs/reports.md: match
- * quality beside Meta's own score, the acceptance chain of one order or browser session, the store-wide
- * acceptance summary, attribution (JSON or CSV) and events per hour by status. Reading is bounded per request.
+ * Admin API (under /api/v1; the admin guard admits the admin token or a dashboard session) for the reports
+ * of docs/reports.md: match quality beside Meta's own score, the acceptance chain of one order or browser
+ * session, the store-wide acceptance summary, attribution (JSON or CSV) and events per hour by status.
+ * Reading is bounded per request.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -10,10 +11,9 @@ import {
   type ChainKey, type EventRow,
 } from '../../reports/index.js';
 import {
-  readChain, readClicks, readEventsPerHour, readMatchQualityEvents, readOrdersAndPurchases, type Period,
+  readChain, readClicks, readEventsPerHour, readMatchQualityEvents, readOrders, readOrdersAndPurchases, type Period,
 } from '../../store/report-queries.js';
 import type { AppDeps } from '../app.js';
-import { requireAdmin } from '../auth.js';
 import { fetchDatasetQuality, type DatasetQualityAnswer } from '../dataset-quality.js';
 import { HttpError } from '../errors.js';
 import { parseQuery } from '../validate.js';
@@ -39,7 +39,6 @@ const chainQuery = z
   .strictObject({ order_id: z.string().trim().min(1).max(200).optional(), fbp: z.string().trim().min(1).max(200).optional() })
   .refine((q) => (q.order_id === undefined) !== (q.fbp === undefined), 'give exactly one of order_id or fbp');
 
-/** Validates query parameters; the first issue becomes an `invalid_parameter` 400 naming the parameter. */
 /** Fills in the default period (the last `defaultDays`, ending now) and checks order and length. */
 function periodOf(q: { from?: number | undefined; to?: number | undefined }, defaultDays: number, maxDays: number, now: number): Period {
   const to = q.to ?? now;
@@ -59,7 +58,6 @@ function eventView(e: EventRow | null) {
 /** The report routes; registered under /api/v1. */
 export async function registerAdminReportRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const { store, tenants } = deps;
-  app.addHook('onRequest', async (req) => requireAdmin(req, deps.config.adminToken));
 
   /** The tenant of the path, which must exist (the admin guard already kept scoped sessions to their own). */
   async function tenantOf(req: FastifyRequest): Promise<string> {
@@ -73,7 +71,7 @@ export async function registerAdminReportRoutes(app: FastifyInstance, deps: AppD
     if (pixelRowId && !chosen) throw new HttpError('not_found', `pixel ${pixelRowId} is not one of this tenant's`);
     if (!chosen) return { status: 'unavailable', datasetId: null, reason: 'this tenant has no active pixel' };
     const { accessToken } = await tenants.getPixel(chosen.id);
-    return fetchDatasetQuality({ baseUrl: deps.config.graphUrl, version: chosen.graphVersion ?? deps.config.graphVersion }, chosen.pixelId, accessToken);
+    return fetchDatasetQuality(deps.graph, chosen.pixelId, accessToken, chosen.graphVersion ?? undefined);
   }
 
   app.get('/tenants/:id/reports/match-quality', async (req) => {
@@ -124,7 +122,7 @@ export async function registerAdminReportRoutes(app: FastifyInstance, deps: AppD
     const tenantId = await tenantOf(req);
     const q = parseQuery(attributionQuery, req.query);
     const period = periodOf(q, 30, 366, Date.now());
-    const { orders, truncated } = await readOrdersAndPurchases(store, tenantId, period, REPORT_LIMITS.orders);
+    const { orders, truncated } = await readOrders(store, tenantId, period, REPORT_LIMITS.orders);
     const inPeriod = orders.filter((o) => o.createdAt >= period.from && o.createdAt < period.to).sort((a, b) => b.createdAt - a.createdAt);
     const rows = attributeOrders(inPeriod, await readClicks(store, tenantId, inPeriod, period));
     if (q.format === 'csv') {

@@ -1,5 +1,5 @@
 /**
- * Admin API (under /api/v1, admin token) for webhook sources, per-event switches and CSV uploads.
+ * Admin API (under /api/v1; the admin guard admits the admin token or a dashboard session) for webhook sources, per-event switches and CSV uploads.
  * The CLI uses the same validation (`checkNewSource`) so both reject the same input the same way.
  */
 import type { Readable } from 'node:stream';
@@ -11,7 +11,6 @@ import { parseCsvMapping } from '../../sources/csv.js';
 import { isPlatform, pageUrl, type SourceSettings } from '../../sources/index.js';
 import { createSwitchRepository, isSwitchName, SWITCH_NAMES } from '../../store/switches.js';
 import type { AppDeps } from '../app.js';
-import { requireAdmin } from '../auth.js';
 import { HttpError } from '../errors.js';
 import { parseBody } from '../validate.js';
 
@@ -74,7 +73,6 @@ const MAX_LISTED = 1000;
 
 export async function registerAdminSourceRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const switches = createSwitchRepository(deps.store);
-  app.addHook('onRequest', async (req) => requireAdmin(req, deps.config.adminToken));
   // CSV uploads are handed over as a stream so a large file is never held in memory.
   app.addContentTypeParser(['text/csv', 'text/plain'], (_req, payload, done) => done(null, payload));
 

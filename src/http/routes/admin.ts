@@ -7,7 +7,7 @@ import { listEvents } from '../../store/event-log.js';
 import { replayDead } from '../../store/replay.js';
 import { policySchema } from '../../transform/policy.js';
 import type { AppDeps } from '../app.js';
-import { requireAdmin, sessionOfRequest } from '../auth.js';
+import { sessionOfRequest } from '../auth.js';
 import { HttpError } from '../errors.js';
 import { parseBody, parseQuery } from '../validate.js';
 import { eventHistory } from './ingest.js';
@@ -71,12 +71,10 @@ function validPolicy(raw: unknown): Record<string, unknown> {
 }
 
 
-/** The admin JSON API under /api/v1, authenticated with the admin token. */
+/** The admin JSON API under /api/v1 (the admin guard, routes/admin-guard.ts, admits the admin token or a dashboard session). */
 export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const { tenants } = deps;
   const audit = createAuditRepository(deps.store);
-  // A dashboard session checked by the admin guard (routes/admin-guard.ts) stands in for the bearer token.
-  app.addHook('onRequest', async (req) => requireAdmin(req, deps.config.adminToken));
 
   app.get('/tenants', async (req) => {
     // A tenant-scoped session sees only its own store.
@@ -114,13 +112,12 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
 
   app.get('/tenants/:id/pixels', async (req) => {
     const { id } = req.params as { id: string };
-    const [pixels, roles] = await Promise.all([tenants.listPixels(id), tenants.pixelRoles(id)]);
-    return { pixels: pixels.map((p) => ({ ...p, role: roles.get(p.id) ?? 'secondary' })), graphVersion: deps.config.graphVersion };
+    return { pixels: await tenants.listPixels(id), graphVersion: deps.config.graphVersion };
   });
   app.post('/tenants/:id/pixels', async (req, reply) => {
     const body = parseBody(addPixelBody, req.body);
     const { id } = req.params as { id: string };
-    const hasPrimary = [...(await tenants.pixelRoles(id)).values()].includes('primary');
+    const hasPrimary = (await tenants.listPixels(id)).some((p) => p.role === 'primary');
     const created = await tenants.addPixel({ tenantId: id, pixelId: body.pixelId, accessToken: body.accessToken, testEventCode: body.testEventCode, graphVersion: body.graphVersion });
     // The tenant's first pixel is its primary unless told otherwise.
     const role = body.role ?? (hasPrimary ? 'secondary' : 'primary');

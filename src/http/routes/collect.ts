@@ -13,7 +13,6 @@ import { createOriginRepository, InvalidOriginError } from '../../store/origins.
 import { NotFoundError, type TenantView } from '../../store/tenants.js';
 import { parsePolicy } from '../../transform/transform.js';
 import type { AppDeps } from '../app.js';
-import { requireAdmin } from '../auth.js';
 import { HttpError } from '../errors.js';
 
 // A beacon carries one event: a small limit keeps abuse of a public endpoint cheap.
@@ -145,7 +144,6 @@ const originBody = z.object({ origin: z.string().min(1).max(300) }).strict();
 export async function registerOriginAdminRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const origins = createOriginRepository(deps.store);
   const settings = createBrowserSettingsRepository(deps.store);
-  app.addHook('onRequest', async (req) => requireAdmin(req, deps.config.adminToken));
 
   async function tenantId(params: unknown): Promise<string> {
     const { id } = params as { id: string };

@@ -48,8 +48,8 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: AppDep
     if (operatorSecrets.map((s) => safeEqual(secret, s)).includes(true)) return { tenantId: null, actor: 'operator' };
     // A tenant's ingest key is its server-side secret; the publishable key is public, so it never signs in.
     if (secret.startsWith('cr_ingest_')) {
-      const key = await sessions.storeKey(secret);
-      if (key) return { tenantId: key.tenantId, actor: `tenant ${key.tenantId}`, apiKeyId: key.apiKeyId };
+      const owner = await deps.tenants.keyOwner(secret, 'ingest');
+      if (owner) return { tenantId: owner.tenant.id, actor: `tenant ${owner.tenant.id}`, apiKeyId: owner.apiKeyId };
     }
     return null;
   }
