@@ -7,6 +7,7 @@ import { createMetrics } from './http/metrics.js';
 import { createDeliveryEngine, type DeliveryEngine } from './delivery/engine.js';
 import { createGraphClient, type GraphClient } from './delivery/graph-client.js';
 import { createIngestService } from './ingest/ingest-service.js';
+import { createRetentionJob, type RetentionJob } from './privacy/retention-job.js';
 import { createDeliveryQueue } from './store/delivery-queue.js';
 import { createSourceRepository, type SourceRepository } from './store/sources.js';
 import { createSwitchRepository } from './store/switches.js';
@@ -20,6 +21,8 @@ export interface Relay {
   tenants: TenantRepository;
   sources: SourceRepository;
   engine: DeliveryEngine | null;
+  /** The hourly purge of what is older than retentionDays. */
+  retention: RetentionJob;
   graph: GraphClient;
   /** Base URL once listening. */
   url: string | null;
@@ -64,22 +67,26 @@ export async function createRelay(config: Config, logger: Logger, clock: () => n
     : null;
   const ingest = createIngestService({ store, metrics, clock, onQueued: () => engine?.wake(), switches: createSwitchRepository(store, clock) });
   const app = await buildApp({ config, store, tenants, sources, ingest, metrics, logger, graph, onQueued: () => engine?.wake() });
+  const retention = createRetentionJob({ store, days: config.retentionDays, clock, logger: logger.child({ component: 'retention' }) });
   const relay: Relay = {
     app,
     store,
     tenants,
     sources,
     engine,
+    retention,
     graph,
     url: null,
     async listen() {
       relay.url = await app.listen({ port: config.port, host: config.host });
       engine?.start();
+      retention.start();
       return relay.url;
     },
     async close() {
       // Stop intake first, then let in-flight batches record their outcome, then close the store.
       await app.close();
+      await retention.stop();
       await engine?.stop();
       await graph.close();
       await store.close();

@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import { registerToolCommands } from './tools-commands.js';
 import { registerOriginCommands } from './origins-commands.js';
 import { registerSourceCommands } from './sources-commands.js';
+import { registerPrivacyCommands } from './privacy-commands.js';
 
 interface StoreFlags {
   dataDir?: string;
@@ -214,5 +215,6 @@ export function runCli(): Command {
   registerToolCommands(program, ctx);
   registerOriginCommands(program, ctx);
   registerSourceCommands(program, ctx);
+  registerPrivacyCommands(program, ctx);
   return program;
 }

@@ -37,6 +37,13 @@ describe('loadConfig', () => {
     }
   });
 
+  it('keeps 90 days by default, 0 for ever, and refuses a retention too short for webhook retries to deduplicate', () => {
+    expect(loadConfig({}).retentionDays).toBe(90);
+    expect(loadConfig({ env: { CAPI_RELAY_RETENTION_DAYS: '0' } }).retentionDays).toBe(0);
+    expect(loadConfig({ flags: { retentionDays: 7 } }).retentionDays).toBe(7);
+    expect(() => loadConfig({ flags: { retentionDays: 3 } })).toThrow(/retentionDays/);
+  });
+
   it('reads a config file below the environment and rejects unknown settings in it', async () => {
     const { mkdtempSync, writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');

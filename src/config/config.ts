@@ -40,6 +40,12 @@ export const configSchema = z
       .default([]),
     /** Browser events per minute per IP and tenant on POST /v1/collect (burst: the same number). */
     collectRatePerMinute: z.coerce.number().int().min(1).default(120),
+    /**
+     * Days the relay keeps events, click ids and orders (GDPR storage limitation); `serve` purges hourly, and
+     * an event still waiting to be sent is kept until Meta's window has closed on it. 0 keeps everything. At
+     * least 7: webhook retries (Shopify's run for 48 hours) and Meta's 7-day window need the rows to deduplicate.
+     */
+    retentionDays: z.coerce.number().int().refine((n) => n === 0 || n >= 7, 'must be 0 (keep everything) or at least 7').default(90),
     /** Dashboard sign-in password (the admin token also works); unset with no adminToken = dashboard off. */
     adminPassword: z.string().min(12, 'must be at least 12 characters').optional(),
   })
@@ -69,6 +75,7 @@ export const ENV_NAMES: Record<keyof ConfigInput, string> = {
   trustedProxies: 'CAPI_RELAY_TRUSTED_PROXIES',
   collectRatePerMinute: 'CAPI_RELAY_COLLECT_RATE_PER_MINUTE',
   adminPassword: 'CAPI_RELAY_ADMIN_PASSWORD',
+  retentionDays: 'CAPI_RELAY_RETENTION_DAYS',
 };
 
 export class ConfigError extends Error {

@@ -10,6 +10,12 @@ describe('summarizeChange', () => {
     ).toEqual({ pixelId: '123456789', accessToken: '(set)', testEventCode: 'TEST1', secret: '(set)', nested: { apiKey: '(set)', password: '(set)', Authorization: '(set)', keep: 1 } });
   });
 
+  it('keeps a customer named in an erasure request out of the log', () => {
+    expect(summarizeChange({ email: 'ana@example.com', phone: '+33 6 12 34 56 78', externalId: 'u42', fbp: 'fb.1.1.2' })).toEqual({
+      email: '(given)', phone: '(given)', externalId: '(given)', fbp: '(given)',
+    });
+  });
+
   it('cuts long strings, long arrays and deep nesting', () => {
     const out = summarizeChange({ s: 'x'.repeat(500), list: Array.from({ length: 80 }, (_, i) => i), a: { b: { c: { d: { e: 1 } } } } }) as Record<string, unknown>;
     expect(out.s).toBe(`${'x'.repeat(200)}…`);

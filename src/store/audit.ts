@@ -16,12 +16,14 @@ export interface AuditEntry {
 
 // Field names whose values are credentials (access tokens, webhook secrets, passwords, keys).
 const SECRET_FIELD = /token|secret|password|key|authorization|credential/i;
+// Field names whose values identify a customer (an erasure request names one): kept out of the log as "(given)".
+const PERSONAL_FIELD = /^(email|phone|external_?id|fbp|fbc|ip|first_?name|last_?name)$/i;
 const MAX_STRING = 200;
 const MAX_DEPTH = 4;
 
 /**
- * A copy of a request body safe to keep: values of secret-named fields become "(set)", long strings are
- * cut, deep nesting is elided. Test event codes are kept (they mark test traffic, they grant nothing).
+ * A copy of a request body safe to keep: values of secret-named fields become "(set)", a customer's
+ * identifiers "(given)", long strings are cut, deep nesting is elided. Test event codes are kept (they mark test traffic, they grant nothing).
  */
 export function summarizeChange(body: unknown, depth = 0): unknown {
   if (body === null || body === undefined) return null;
@@ -32,7 +34,8 @@ export function summarizeChange(body: unknown, depth = 0): unknown {
   if (typeof body === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
-      out[k] = SECRET_FIELD.test(k) && !/^testEventCode$/i.test(k) ? '(set)' : summarizeChange(v, depth + 1);
+      if (PERSONAL_FIELD.test(k)) out[k] = '(given)';
+      else out[k] = SECRET_FIELD.test(k) && !/^testEventCode$/i.test(k) ? '(set)' : summarizeChange(v, depth + 1);
     }
     return out;
   }

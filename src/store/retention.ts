@@ -27,8 +27,8 @@ const none = (): RemovedCounts => ({ events: 0, clickIds: 0, orderBrowsers: 0, o
 
 /**
  * Deletes every event received before `cutoff` (with its deliveries and their history), and click ids, order ↔
- * browser links and orders first seen before it. An event still waiting to be sent is kept until Meta's window
- * has closed on it, so a retention shorter than that never loses a sendable event.
+ * browser links and orders first seen before it. An event with a delivery still waiting to be sent is kept until
+ * Meta's window has closed on it, so a retention shorter than that never loses a sendable event.
  */
 export async function purgeBefore(store: Store, cutoff: number, now: number): Promise<RemovedCounts> {
   const { db } = store;
@@ -42,7 +42,12 @@ export async function purgeBefore(store: Store, cutoff: number, now: number): Pr
         .select('id')
         .where('tenant_id', '=', tenantId)
         .where('received_at', '<', cutoff)
-        .where((eb) => eb.or([eb('status', '!=', 'queued'), eb('event_time', '<', unsendableBefore)]))
+        .where((eb) =>
+          eb.or([
+            eb('event_time', '<', unsendableBefore),
+            eb.not(eb.exists(eb.selectFrom('deliveries as d').select('d.id').whereRef('d.event_row_id', '=', 'events.id').where('d.status', 'in', ['queued', 'failed', 'sending']))),
+          ]),
+        )
         .limit(PURGE_CHUNK)
         .execute();
       if (ids.length === 0) break;

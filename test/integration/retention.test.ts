@@ -5,7 +5,8 @@ import { forgetCustomer, purgeBefore } from '../../src/store/retention.js';
 import { customerKeys } from '../../src/transform/customer-keys.js';
 import { sha256Hex } from '../../src/transform/hash.js';
 import { dialects } from '../helpers/databases.js';
-import { startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { cli, relayEnv, runCli } from '../helpers/processes.js';
+import { ADMIN_TOKEN, ENCRYPTION_KEY, startTestRelay, type TestRelay } from '../helpers/relay.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 24);
@@ -104,5 +105,60 @@ describe.each(dialects)('retention and erasure on $name', (dialect) => {
     const left = await eventIds(tenantId);
     expect(left).toContain('purchase:bob-1');
     expect(left.filter((id) => id.startsWith('purchase:ana'))).toEqual([]);
+  });
+});
+
+describe.each(dialects)('erasure and purge through the API, the server and the CLI on $name', (dialect) => {
+  let t: TestRelay;
+  let tenantId: string;
+  let clock = NOW;
+  const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+  beforeAll(async () => {
+    t = await startTestRelay(dialect, { deliveryEnabled: false, retentionDays: 30 }, () => clock);
+    tenantId = (await t.relay.tenants.createTenant('Store')).id;
+  });
+  afterAll(async () => t?.close());
+
+  const count = async () => (await t.relay.store.db.selectFrom('events').select('event_id').where('tenant_id', '=', tenantId).execute()).length;
+  const env = () => relayEnv({ dataDir: t.db.dataDir, databaseUrl: t.db.databaseUrl, encryptionKey: ENCRYPTION_KEY });
+
+  it('POST /api/v1/tenants/{id}/forget erases the customer and audits it without their e-mail', async () => {
+    await storeEvents(t.relay.store, { id: tenantId, forwarding: true }, [purchase('c-1', NOW, { em: [sha256Hex('cara@example.com')] }), purchase('d-1', NOW, { em: [sha256Hex('dan@example.com')] })], NOW);
+    const res = await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenantId}/forget`, headers: auth, payload: { email: 'Cara@Example.com' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ removed: { events: 1, clickIds: 0, orderBrowsers: 0, orders: 0 } });
+    expect(await count()).toBe(1);
+    const audit = await t.relay.app.inject({ url: `/api/v1/tenants/${tenantId}/audit`, headers: auth });
+    expect(audit.body).not.toContain('cara@example.com');
+    expect(audit.json().items[0]).toMatchObject({ action: 'POST /api/v1/tenants/:id/forget', summary: { body: { email: '(given)' } } });
+  });
+
+  it('answers 400 with a code for a request that names no one, or a value that is no e-mail', async () => {
+    for (const payload of [{}, { email: 'not-an-email' }, { name: 'x' }]) {
+      const res = await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenantId}/forget`, headers: auth, payload });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: { code: 'invalid_body' } });
+    }
+    expect(await count()).toBe(1);
+  });
+
+  it('the server purges on schedule what is older than retentionDays', async () => {
+    clock = NOW + 31 * DAY;
+    await t.relay.retention.runOnce();
+    expect(await count()).toBe(0);
+    clock = NOW;
+  });
+
+  it('capi-relay forget and purge do the same from the command line, and refuse bad input', async () => {
+    await storeEvents(t.relay.store, { id: tenantId, forwarding: true }, [purchase('e-1', NOW, { em: [sha256Hex('eve@example.com')], fbp: 'fb.1.1.9' }), purchase('e-2', Date.now() - 60 * DAY, { fbp: 'fb.1.1.8' })], Date.now() - 60 * DAY);
+    expect(JSON.parse(await cli(env(), 'forget', '--tenant', tenantId, '--fbp', 'fb.1.1.9', '--json'))).toEqual({ removed: { events: 1, clickIds: 0, orderBrowsers: 0, orders: 0 } });
+    const bad = await runCli(env(), ['forget', '--tenant', tenantId, '--email', 'nope', '--json']);
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ error: { field: 'email' } });
+    const purged = JSON.parse(await cli(env(), 'purge', '--older-than-days', '30', '--json'));
+    expect(purged).toMatchObject({ retentionDays: 30, removed: { events: 1 } });
+    expect(await count()).toBe(0);
+    expect((await runCli(env(), ['purge', '--older-than-days', '0'])).code).not.toBe(0);
   });
 });

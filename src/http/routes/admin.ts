@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { graphVersionSchema } from '../../core/graph-version.js';
 import { testConnection } from '../../delivery/test-connection.js';
+import { eraseCustomer } from '../../privacy/customer-erasure.js';
 import { createAuditRepository } from '../../store/audit.js';
 import { listEvents } from '../../store/event-log.js';
 import { replayDead } from '../../store/replay.js';
@@ -45,6 +46,8 @@ const rotatePixelBody = z.object({ accessToken: z.string().min(10), testEventCod
 const statusBody = z.object({ status: z.enum(['active', 'disabled']) }).strict();
 const replayBody = z.object({ eventId: z.string().min(1).optional() }).strict();
 const forwardingBody = z.object({ forwarding: z.boolean() }).strict();
+const identifier = z.string().min(1).max(320);
+const forgetBody = z.object({ email: identifier.optional(), phone: identifier.optional(), externalId: identifier.optional(), fbp: identifier.optional() }).strict();
 
 const TEMPLATE_PLACEHOLDER = /\{([^{}]*)\}/g;
 
@@ -156,6 +159,15 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
     const requeued = await replayDead(deps.store, id, { eventRowId: body.eventId }, Date.now());
     if (requeued > 0) deps.onQueued?.();
     return { requeued };
+  });
+
+  // An erasure request (GDPR art. 17): the relay's copy only; what Meta received stays with Meta. The admin guard
+  // audits it with the identifiers shown as "(given)".
+  app.post('/tenants/:id/forget', async (req) => {
+    const { id } = req.params as { id: string };
+    const r = await eraseCustomer(deps, id, parseBody(forgetBody, req.body));
+    if ('error' in r) throw new HttpError('invalid_body', r.error.message);
+    return r;
   });
 
   app.get('/tenants/:id/events', async (req) => {
