@@ -2,6 +2,7 @@
  * `GET /{v}/dataset_quality` (meta-capi.md §7, rule 35): per event name, the share of events carrying each
  * `user_data` key and a 0–10 composite score. The score is a heuristic of ours, not Meta's formula.
  */
+import { IDENTIFIER_WEIGHTS } from '../reports/match-quality.js';
 import type { RecordedEvent } from './state.js';
 
 export interface DatasetQuality {
@@ -14,11 +15,12 @@ export interface DatasetQuality {
   }[];
 }
 
-// Rough matching power of each key; weights sum above 10 so a full profile saturates at 10.
-const WEIGHTS: Record<string, number> = {
-  em: 3, ph: 2.5, external_id: 1.5, fbc: 1.5, fbp: 1, client_ip_address: 0.75, client_user_agent: 0.75,
-  fn: 0.5, ln: 0.5, ct: 0.25, st: 0.25, zp: 0.25, country: 0.25, db: 0.25, ge: 0.25,
-};
+/**
+ * Rough matching power of each key; weights sum above 10 so a full profile saturates at 10. The keys the
+ * match-quality report measures take its weights (one table, so sandbox and report agree); the emulator
+ * also scores date of birth and gender, which the report does not measure.
+ */
+const WEIGHTS: Readonly<Record<string, number>> = { ...IDENTIFIER_WEIGHTS, db: 0.25, ge: 0.25 };
 
 function present(v: unknown): boolean {
   return v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0);

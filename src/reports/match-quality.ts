@@ -12,8 +12,8 @@ export const IDENTIFIERS = [
 export type Identifier = (typeof IDENTIFIERS)[number];
 
 /**
- * Points an identifier adds at 100% coverage. Same weights as the emulator's heuristic
- * (src/emulator/dataset-quality.ts) so sandbox and report agree; they sum to 13 so a complete profile
+ * Points an identifier adds at 100% coverage. The emulator's heuristic (src/emulator/dataset-quality.ts) uses
+ * this table too, so sandbox and report agree, and adds db and ge, which this report does not measure. They sum to 13 so a complete profile
  * saturates at 10 even when a minor field is missing. Email/phone/external_id and fbc/fbp carry the most,
  * IP + user agent together as much as fbc, per Meta's matching guidance.
  */

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 const run = promisify(execFile);
 
-/** Same test key as helpers/relay.ts, kept here so process tests do not load the relay in-process. */
+/** The test encryption key (helpers/relay.ts's ENCRYPTION_KEY), kept here so process tests do not load the relay in-process. */
 export const TEST_ENCRYPTION_KEY = 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=';
 
 /**
@@ -46,6 +46,27 @@ export function relayEnv(settings: { databaseUrl?: string; dataDir: string; encr
 export async function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<string> {
   const { stdout } = await run(process.execPath, [...CLI, ...args], { env });
   return stdout;
+}
+
+export interface CliOutcome {
+  /** The exit code (null when a signal ended it). */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a CLI command that may fail, with `input` on its stdin; resolves with its exit code and output, whatever they are. */
+export function runCli(env: NodeJS.ProcessEnv, args: string[], opts: { input?: string } = {}): Promise<CliOutcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
 }
 
 /** Creates a tenant and one pixel through the CLI; returns the ingest key and pixel row id. */

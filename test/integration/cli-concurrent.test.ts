@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signGeneric } from '../../src/sources/index.js';
 import { dialects, type TestDatabase } from '../helpers/databases.js';
@@ -13,7 +11,6 @@ import { cli, relayEnv, startRelayProcess, TEST_ENCRYPTION_KEY, type RelayProces
  * timeout must let the CLI's transactions in, and the server must read what the CLI wrote without a
  * restart (no cached sources).
  */
-const run = promisify(execFile);
 const ADMIN_TOKEN = 'cli-concurrent-admin-token-0123';
 const SECRET = 'cli-concurrent-generic-secret';
 const CSV_ROWS = 3000;
@@ -86,7 +83,7 @@ describe('CLI commands on the SQLite store of a running server', () => {
     writeFileSync(file, `${lines.join('\n')}\n`);
 
     // The import and a stream of webhooks write the same SQLite file at the same time.
-    const importing = run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'import-csv', '--tenant', tenantId, file, '--json'], { env });
+    const importing = cli(env, 'import-csv', '--tenant', tenantId, file, '--json');
     let done = false;
     void importing.then(
       () => (done = true),
@@ -99,7 +96,7 @@ describe('CLI commands on the SQLite store of a running server', () => {
       expect(((await res.json()) as { results: { status: string }[] }).results[0]?.status).toBe('accepted');
       posted.push(`purchase:W${n}`);
     }
-    const summary = JSON.parse((await importing).stdout.trim()) as Record<string, number>;
+    const summary = JSON.parse((await importing).trim()) as Record<string, number>;
     expect(summary).toMatchObject({ rows: CSV_ROWS, accepted: CSV_ROWS, duplicate: 0, rejected: 0 });
 
     // The server's event log holds every imported row and every webhook taken during the import.

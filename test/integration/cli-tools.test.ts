@@ -1,29 +1,13 @@
-import { execFile, spawn } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmulator, type Emulator } from '../../src/emulator/index.js';
+import type { Emulator } from '../../src/emulator/index.js';
 import { openRelayStore } from '../../src/relay.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createDeliveryQueue } from '../../src/store/delivery-queue.js';
 import { storeEvents } from '../../src/store/events.js';
 import { dialects, type TestDatabase } from '../helpers/databases.js';
-import { ENCRYPTION_KEY } from '../helpers/relay.js';
-
-const run = promisify(execFile);
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
-
-/** Runs the CLI with `input` on stdin and resolves with its stdout. */
-function withStdin(args: string[], input: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...CLI, ...args], { env });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err}`))));
-    child.stdin.end(input);
-  });
-}
+import { startEmulator } from '../helpers/emulator.js';
+import { cli, runCli } from '../helpers/processes.js';
+import { cliEnv, ENCRYPTION_KEY } from '../helpers/relay.js';
 
 describe('capi-relay preview', () => {
   it('prints the exact Meta event, or why it is dropped, per line', async () => {
@@ -32,7 +16,9 @@ describe('capi-relay preview', () => {
       JSON.stringify({ event_name: 'Purchase', event_time: 1, action_source: 'website', user_data: {} }),
       'not json',
     ];
-    const out = (await withStdin(['preview'], `${lines.join('\n')}\n`)).trim().split('\n').map((l) => JSON.parse(l));
+    const preview = await runCli(process.env, ['preview'], { input: `${lines.join('\n')}\n` });
+    expect(preview.code, preview.stderr).toBe(0);
+    const out = preview.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(out).toHaveLength(3);
     expect(out[0].event.event_name).toBe('Purchase');
     expect(out[0].event.user_data.em).toEqual(['8c87b489ce35cf2e2f39f80e282cb2e804932a56a213983eeeb428407d43b52d']);
@@ -51,12 +37,10 @@ describe.each(dialects)('test-connection and replay on $name', (dialect) => {
   let tenantId: string;
 
   beforeAll(async () => {
-    emulator = createEmulator({ pixels: { '5550001': { name: 'Shop pixel', tokens: ['tok-good'] } } });
-    const graphUrl = await emulator.listen(0);
+    const graph = await startEmulator({ pixels: { '5550001': { name: 'Shop pixel', tokens: ['tok-good'] } } });
+    emulator = graph.emulator;
     db = await dialect.create();
-    env = { ...process.env, CAPI_RELAY_DATA_DIR: db.dataDir, CAPI_RELAY_ENCRYPTION_KEY: ENCRYPTION_KEY, CAPI_RELAY_GRAPH_URL: graphUrl };
-    if (db.databaseUrl) env.CAPI_RELAY_DATABASE_URL = db.databaseUrl;
-    else delete env.CAPI_RELAY_DATABASE_URL;
+    env = cliEnv(db, { graphUrl: graph.graphUrl });
     const ctx = await openRelayStore(loadConfig({ flags: { dataDir: db.dataDir, databaseUrl: db.databaseUrl, encryptionKey: ENCRYPTION_KEY } }));
     const tenant = await ctx.tenants.createTenant('T');
     tenantId = tenant.id;
@@ -75,17 +59,17 @@ describe.each(dialects)('test-connection and replay on $name', (dialect) => {
   });
 
   it('reports "verified: <pixel name>" for a good token and exactly what is wrong for a bad one', async () => {
-    const ok = JSON.parse((await run(process.execPath, [...CLI, 'test-connection', '--pixel', good, '--json'], { env })).stdout);
+    const ok = JSON.parse(await cli(env, 'test-connection', '--pixel', good, '--json'));
     expect(ok).toMatchObject({ ok: true, message: 'verified: Shop pixel' });
-    const res = await run(process.execPath, [...CLI, 'test-connection', '--pixel', bad, '--json'], { env }).catch((e: { stdout: string; code: number }) => e);
-    expect((res as { code: number }).code).toBe(1);
-    expect(JSON.parse((res as { stdout: string }).stdout)).toMatchObject({ ok: false, problem: 'token' });
+    const res = await runCli(env, ['test-connection', '--pixel', bad, '--json']);
+    expect(res.code).toBe(1);
+    expect(JSON.parse(res.stdout)).toMatchObject({ ok: false, problem: 'token' });
   });
 
   it('re-queues dead deliveries once', async () => {
-    const first = JSON.parse((await run(process.execPath, [...CLI, 'replay', '--tenant', tenantId, '--json'], { env })).stdout);
+    const first = JSON.parse(await cli(env, 'replay', '--tenant', tenantId, '--json'));
     expect(first).toEqual({ requeued: 2 });
-    const again = JSON.parse((await run(process.execPath, [...CLI, 'replay', '--tenant', tenantId, '--json'], { env })).stdout);
+    const again = JSON.parse(await cli(env, 'replay', '--tenant', tenantId, '--json'));
     expect(again).toEqual({ requeued: 0 });
   });
 });

@@ -1,27 +1,18 @@
-import { execFile, spawn } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects, type TestDatabase } from '../helpers/databases.js';
-import { ENCRYPTION_KEY } from '../helpers/relay.js';
-
-const run = promisify(execFile);
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+import { cli as cliStdout, runCli, startRelayProcess } from '../helpers/processes.js';
+import { cliEnv } from '../helpers/relay.js';
 
 describe.each(dialects)('CLI on $name', (dialect) => {
   let db: TestDatabase;
   let env: NodeJS.ProcessEnv;
   beforeAll(async () => {
     db = await dialect.create();
-    env = { ...process.env, CAPI_RELAY_DATA_DIR: db.dataDir, CAPI_RELAY_ENCRYPTION_KEY: ENCRYPTION_KEY, CAPI_RELAY_LOG_LEVEL: 'warn' };
-    if (db.databaseUrl) env.CAPI_RELAY_DATABASE_URL = db.databaseUrl;
-    else delete env.CAPI_RELAY_DATABASE_URL;
+    env = cliEnv(db);
   });
   afterAll(async () => db?.cleanup());
 
-  const cli = async (...args: string[]) => {
-    const { stdout } = await run(process.execPath, [...CLI, ...args], { env });
-    return stdout;
-  };
+  const cli = (...args: string[]) => cliStdout(env, ...args);
 
   it('creates a tenant and a pixel, lists and rotates them, with JSON output', async () => {
     expect(await cli('migrate')).toMatch(/up to date|applied/);
@@ -47,11 +38,10 @@ describe.each(dialects)('CLI on $name', (dialect) => {
     const plain = JSON.parse(await cli('pixels', 'add', '--tenant', tenant.id, '--pixel-id', '1234567892', '--token', 'EAAB-cli-token', '--json'));
     const pixels = JSON.parse(await cli('pixels', 'list', '--tenant', tenant.id, '--json')) as { id: string; graphVersion: string | null }[];
     expect(pixels.map((p) => [p.id, p.graphVersion])).toEqual([[pixel.id, 'v23.0'], [plain.id, null]]);
-    const bad = await run(process.execPath, [...CLI, 'pixels', 'add', '--tenant', tenant.id, '--pixel-id', '1234567893', '--token', 'EAAB-cli-token', '--graph-version', 'latest'], { env })
-      .catch((e: { code: number; stderr: string }) => e);
+    const bad = await runCli(env, ['pixels', 'add', '--tenant', tenant.id, '--pixel-id', '1234567893', '--token', 'EAAB-cli-token', '--graph-version', 'latest']);
     expect(bad).toMatchObject({ code: 1 });
-    expect((bad as { stderr: string }).stderr).toContain('--graph-version');
-    expect((bad as { stderr: string }).stderr).toContain('v24.0');
+    expect(bad.stderr).toContain('--graph-version');
+    expect(bad.stderr).toContain('v24.0');
     expect(JSON.parse(await cli('pixels', 'list', '--tenant', tenant.id, '--json'))).toHaveLength(2);
     // Changed and cleared after the pixel exists.
     expect(JSON.parse(await cli('pixels', 'set-graph-version', '--pixel', plain.id, '--graph-version', 'v22.0', '--json'))).toEqual({ id: plain.id, graphVersion: 'v22.0' });
@@ -61,26 +51,20 @@ describe.each(dialects)('CLI on $name', (dialect) => {
   });
 
   it('refuses a bad setting at boot, naming it', async () => {
-    const res = await run(process.execPath, [...CLI, 'serve'], { env: { ...env, CAPI_RELAY_PORT: 'not-a-port' } }).catch((e: { code: number; stderr: string }) => e);
-    expect((res as { code: number }).code).toBe(2);
-    expect((res as { stderr: string }).stderr).toMatch(/CAPI_RELAY_PORT/);
+    const res = await runCli({ ...env, CAPI_RELAY_PORT: 'not-a-port' }, ['serve']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/CAPI_RELAY_PORT/);
   });
 
   it('serves /healthz and shuts down cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, [...CLI, 'serve', '--port', '0', '--host', '127.0.0.1'], { env: { ...env, CAPI_RELAY_LOG_LEVEL: 'info' } });
-    let out = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
-        if (m?.[1]) resolve(m[1]);
-      });
-      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
-    });
-    const res = await fetch(`${url}/healthz`);
-    expect(await res.json()).toEqual({ status: 'ok' });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    const server = await startRelayProcess(env);
+    try {
+      const res = await fetch(`${server.url}/healthz`);
+      expect(await res.json()).toEqual({ status: 'ok' });
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    } finally {
+      await server.kill();
+    }
   });
 });

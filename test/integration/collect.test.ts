@@ -1,18 +1,23 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import pino from 'pino';
+import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/config.js';
-import { createRelay, type Relay } from '../../src/relay.js';
+import type { Relay } from '../../src/relay.js';
 import { createClickRepository } from '../../src/store/clicks.js';
 import { steppedClock } from '../helpers/clock.js';
 import { dialects } from '../helpers/databases.js';
-import { ADMIN_TOKEN, ENCRYPTION_KEY, startTestRelay, type TestRelay } from '../helpers/relay.js';
-
-const run = promisify(execFile);
+import { cli, runCli } from '../helpers/processes.js';
+import { ADMIN_HEADERS as admin, cliEnv, ENCRYPTION_KEY, startRelayNode, startTestRelay, type TestRelay } from '../helpers/relay.js';
 
 const ORIGIN = 'https://shop.example';
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140';
+
+/**
+ * The shared rate limit's bucket of one (tenant, client IP), as every node derives it: an HMAC under a key
+ * derived from the encryption key, which is never stored (src/store/collect-rate-windows.ts).
+ */
+function expectedBucket(tenantId: string, ip: string): string {
+  const bucketKey = createHmac('sha256', ENCRYPTION_KEY).update('capi-relay /v1/collect rate limit').digest();
+  return createHmac('sha256', bucketKey).update(`${tenantId}|${ip}`).digest('base64url');
+}
 
 describe.each(dialects)('POST /v1/collect on $name', (dialect) => {
   let t: TestRelay;
@@ -22,20 +27,21 @@ describe.each(dialects)('POST /v1/collect on $name', (dialect) => {
     t = await startTestRelay(dialect, { collectRatePerMinute: 3, ...overrides }, clock);
     tenant = await t.relay.tenants.createTenant('Store', policy);
     await t.relay.tenants.addPixel({ tenantId: tenant.id, pixelId: '111111111111', accessToken: 'tok-A-0123456789' });
-    const res = await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/origins`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, payload: { origin: `${ORIGIN}/any/path` } });
+    const res = await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/origins`, headers: admin, payload: { origin: `${ORIGIN}/any/path` } });
     expect(res.statusCode).toBe(201);
     expect(res.json().origins).toEqual([ORIGIN]);
   }
   afterEach(async () => t?.close());
-  const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
-  function collect(body: unknown, headers: Record<string, string> = {}, relay: Relay = t.relay) {
+  /** A beacon from `remoteAddress` (light-my-request's default: 127.0.0.1). */
+  function collect(body: unknown, headers: Record<string, string> = {}, relay: Relay = t.relay, remoteAddress?: string) {
     // text/plain, as navigator.sendBeacon sends it.
     return relay.app.inject({
       method: 'POST',
       url: '/v1/collect',
       headers: { 'content-type': 'text/plain;charset=UTF-8', origin: ORIGIN, 'user-agent': UA, ...headers },
       payload: typeof body === 'string' ? body : JSON.stringify(body),
+      ...(remoteAddress ? { remoteAddress } : {}),
     });
   }
   const view = (extra: Record<string, unknown> = {}) => ({
@@ -180,10 +186,7 @@ describe.each(dialects)('POST /v1/collect on $name', (dialect) => {
       const clock = steppedClock(Date.UTC(2030, 0, 1, 12, 0, 30));
       await setup({ deliveryEnabled: false }, {}, clock.now);
       // A second node: its own process state, the same database and encryption key.
-      const config = loadConfig({
-        flags: { port: 0, host: '127.0.0.1', dataDir: t.db.dataDir, databaseUrl: t.db.databaseUrl, adminToken: ADMIN_TOKEN, encryptionKey: ENCRYPTION_KEY, collectRatePerMinute: 3, deliveryEnabled: false, logLevel: 'silent' },
-      });
-      const nodeB = await createRelay(config, pino({ level: 'silent' }), clock.now);
+      const nodeB = await startRelayNode(t.db, { collectRatePerMinute: 3, deliveryEnabled: false }, clock.now);
       try {
         const nodes = [t.relay, nodeB, t.relay];
         for (const [i, node] of nodes.entries()) expect((await collect(view({ event_id: `n-${i}` }), {}, node)).statusCode).toBe(202);
@@ -193,8 +196,16 @@ describe.each(dialects)('POST /v1/collect on $name', (dialect) => {
         const windows = await t.relay.store.db.selectFrom('collect_rate_windows').selectAll().execute();
         expect(windows).toHaveLength(1);
         expect(windows[0]).toMatchObject({ window_start: Date.UTC(2030, 0, 1, 12, 0, 0), hits: 5 });
-        expect(windows[0]!.bucket).not.toContain('127.0.0.1');
-        expect(windows[0]!.bucket).not.toContain(tenant.id);
+        // Another client IP of the tenant is counted apart: a bucket of its own, not yet over the limit.
+        const otherIp = '198.51.100.23';
+        expect((await collect(view({ event_id: 'n-ip' }), {}, nodeB, otherIp)).statusCode).toBe(202);
+        // No IP (nor tenant) is stored, in any encoding: each bucket is the keyed hash of tenant and IP, one per IP.
+        const rows = await t.relay.store.db.selectFrom('collect_rate_windows').selectAll().orderBy('hits').execute();
+        const stored = JSON.stringify(rows);
+        for (const clear of ['127.0.0.1', otherIp, tenant.id]) {
+          for (const encoding of ['utf8', 'hex', 'base64url'] as const) expect(stored, `${clear} as ${encoding}`).not.toContain(Buffer.from(clear).toString(encoding));
+        }
+        expect(rows.map((r) => ({ bucket: r.bucket, hits: r.hits }))).toEqual([{ bucket: expectedBucket(tenant.id, otherIp), hits: 1 }, { bucket: expectedBucket(tenant.id, '127.0.0.1'), hits: 5 }]);
 
         // The next minute starts a new window on both nodes, and the past one is deleted.
         clock.advance(60_000);
@@ -219,13 +230,11 @@ describe.each(dialects)('POST /v1/collect on $name', (dialect) => {
     // The CLI writes through the same repository as the admin API (tested on both dialects): one run suffices.
     it('sets loadPixel from the CLI, which refuses a bad value', async () => {
       await setup();
-      const env: NodeJS.ProcessEnv = { ...process.env, CAPI_RELAY_DATA_DIR: t.db.dataDir, CAPI_RELAY_ENCRYPTION_KEY: ENCRYPTION_KEY, CAPI_RELAY_LOG_LEVEL: 'warn' };
-      delete env.CAPI_RELAY_DATABASE_URL;
-      const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env });
-      expect(JSON.parse((await cli('snippet', 'set', '--tenant', tenant.id, '--load-pixel', 'on', '--json')).stdout)).toEqual({ loadPixel: true });
-      const refused = await cli('snippet', 'set', '--tenant', tenant.id, '--load-pixel', 'maybe').catch((e: { code: number; stderr: string }) => e);
-      expect((refused as { code: number }).code).not.toBe(0);
-      expect((refused as { stderr: string }).stderr).toMatch(/--load-pixel/);
+      const env = cliEnv(t.db);
+      expect(JSON.parse(await cli(env, 'snippet', 'set', '--tenant', tenant.id, '--load-pixel', 'on', '--json'))).toEqual({ loadPixel: true });
+      const refused = await runCli(env, ['snippet', 'set', '--tenant', tenant.id, '--load-pixel', 'maybe']);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/--load-pixel/);
       // What the CLI stored is what the running relay serves.
       const js = (await t.relay.app.inject({ method: 'GET', url: `/sdk.js?key=${tenant.publishableKey}` })).body;
       expect(js).toContain('"pixelIds":["111111111111"],"loadPixel":true');

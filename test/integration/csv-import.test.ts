@@ -6,10 +6,10 @@ import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/databases.js';
-import { ADMIN_TOKEN, ENCRYPTION_KEY, startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { cli } from '../helpers/processes.js';
+import { ADMIN_HEADERS as admin, cliEnv, createTenantViaApi, startTestRelay, type TestRelay } from '../helpers/relay.js';
 
 const run = promisify(execFile);
-const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const ROWS = Number(process.env.CAPI_RELAY_CSV_TEST_ROWS ?? 100_000);
 const DAY = 86_400;
 
@@ -54,21 +54,13 @@ describe.each(dialects)('CSV import on $name', (dialect) => {
 
   beforeAll(async () => {
     t = await startTestRelay(dialect, { deliveryEnabled: false });
-    tenantId = (await t.relay.app.inject({ method: 'POST', url: '/api/v1/tenants', headers: admin, payload: { name: 'Offline' } })).json().id;
+    tenantId = (await createTenantViaApi(t, 'Offline')).id;
     dir = mkdtempSync(join(tmpdir(), 'capi-relay-csv-'));
   });
   afterAll(async () => {
     await t?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
-
-  /** The CLI's environment: the relay's own database, so the CLI and the server share the store. */
-  function cliEnv(): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, CAPI_RELAY_DATA_DIR: t.db.dataDir, CAPI_RELAY_ENCRYPTION_KEY: ENCRYPTION_KEY, CAPI_RELAY_LOG_LEVEL: 'warn' };
-    if (t.db.databaseUrl) env.CAPI_RELAY_DATABASE_URL = t.db.databaseUrl;
-    else delete env.CAPI_RELAY_DATABASE_URL;
-    return env;
-  }
 
   function upload(body: string | NodeJS.ReadableStream, query = '') {
     return t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenantId}/imports${query}`, headers: { ...admin, 'content-type': 'text/csv' }, payload: body as string });
@@ -78,7 +70,7 @@ describe.each(dialects)('CSV import on $name', (dialect) => {
   async function importInChild(file: string, rows: number): Promise<RssRun> {
     const started = Date.now();
     const args = [`--max-old-space-size=${HEAP_CAP_MIB}`, '--import', REPORT_PEAK_RSS, '--import', 'tsx', 'src/cli/main.ts', 'import-csv', '--tenant', tenantId, file, '--json'];
-    const { stdout, stderr } = await run(process.execPath, args, { env: cliEnv() });
+    const { stdout, stderr } = await run(process.execPath, args, { env: cliEnv(t.db) });
     const peak = /peak_rss_kib=(\d+)/.exec(stderr)?.[1];
     if (!peak) throw new Error(`no peak RSS reported: ${stderr}`);
     return { rows, ms: Date.now() - started, peak: Number(peak) * 1024, summary: JSON.parse(stdout.trim()) as Record<string, number> };
@@ -142,13 +134,13 @@ describe.each(dialects)('CSV import on $name', (dialect) => {
     const file = join(dir, 'small.csv');
     const now = Math.floor(Date.now() / 1000);
     writeFileSync(file, `email,event_time,value,order_id\nx@example.com,${now - 60},5,C-1\ny@example.com,${now - 60},6,C-2\n`);
-    const cli = async (...args: string[]) => (await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: cliEnv() })).stdout;
-    const dry = (await cli('import-csv', '--tenant', tenantId, file, '--currency', 'EUR', '--dry-run', '--json')).trim().split('\n');
+    const env = cliEnv(t.db);
+    const dry = (await cli(env, 'import-csv', '--tenant', tenantId, file, '--currency', 'EUR', '--dry-run', '--json')).trim().split('\n');
     expect(dry).toHaveLength(3);
     expect(JSON.parse(dry[0]!).event.custom_data).toMatchObject({ value: 5, currency: 'EUR', order_id: 'C-1' });
-    const summary = JSON.parse((await cli('import-csv', '--tenant', tenantId, file, '--currency', 'EUR', '--json')).trim());
+    const summary = JSON.parse((await cli(env, 'import-csv', '--tenant', tenantId, file, '--currency', 'EUR', '--json')).trim());
     expect(summary).toMatchObject({ rows: 2, accepted: 2, duplicate: 0 });
-    const again = JSON.parse((await cli('import-csv', '--tenant', tenantId, file, '--currency', 'EUR', '--json')).trim());
+    const again = JSON.parse((await cli(env, 'import-csv', '--tenant', tenantId, file, '--currency', 'EUR', '--json')).trim());
     expect(again).toMatchObject({ rows: 2, accepted: 0, duplicate: 2 });
   }, 120_000);
 });

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/databases.js';
-import { ADMIN_TOKEN, startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { addPixelViaApi, createTenantViaApi, startTestRelay, type TestRelay } from '../helpers/relay.js';
 
 const ACCESS_TOKEN = 'EAAB-secret-access-token-never-in-plain-text';
 
@@ -36,16 +36,9 @@ describe.each(dialects)('ingest API on $name', (dialect) => {
 
   beforeAll(async () => {
     t = await startTestRelay(dialect);
-    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
-    tenantA = (await t.relay.app.inject({ method: 'POST', url: '/api/v1/tenants', headers: admin, payload: { name: 'Store A' } })).json();
-    tenantB = (await t.relay.app.inject({ method: 'POST', url: '/api/v1/tenants', headers: admin, payload: { name: 'Store B' } })).json();
-    const pixel = await t.relay.app.inject({
-      method: 'POST',
-      url: `/api/v1/tenants/${tenantA.id}/pixels`,
-      headers: admin,
-      payload: { pixelId: '123456789012345', accessToken: ACCESS_TOKEN },
-    });
-    expect(pixel.statusCode).toBe(201);
+    tenantA = await createTenantViaApi(t, 'Store A');
+    tenantB = await createTenantViaApi(t, 'Store B');
+    await addPixelViaApi(t, tenantA.id, { pixelId: '123456789012345', accessToken: ACCESS_TOKEN });
   });
   afterAll(async () => t?.close());
 

@@ -4,9 +4,9 @@
  * version; a pixel without one uses the relay's configured default; a malformed version is refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmulator, type Emulator } from '../../src/emulator/index.js';
+import type { Emulator } from '../../src/emulator/index.js';
 import { dialects } from '../helpers/databases.js';
-import { ADMIN_TOKEN, startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { ADMIN_HEADERS, addPixelViaApi, createTenantViaApi, startEmulatedRelay, type EmulatedRelay } from '../helpers/relay.js';
 
 const OWN = '111111111111';
 const DEFAULT = '222222222222';
@@ -16,32 +16,25 @@ const RELAY_VERSION = 'v25.0';
 
 describe.each(dialects)('per-pixel Graph API version on $name', (dialect) => {
   let emulator: Emulator;
-  let t: TestRelay;
+  let t: EmulatedRelay;
   let tenant: { id: string; ingestKey: string };
   let own: string;
   let plain: string;
 
   beforeAll(async () => {
-    emulator = createEmulator({ pixels: { [OWN]: { name: 'Own version', tokens: [TOKEN] }, [DEFAULT]: { name: 'Default version', tokens: [TOKEN] } } });
-    const graphUrl = await emulator.listen(0);
-    t = await startTestRelay(dialect, { graphUrl, graphVersion: RELAY_VERSION });
-    const created = await admin('POST', '/api/v1/tenants', { name: 'Versions Store' });
-    expect(created.statusCode).toBe(201);
-    tenant = created.json();
-    const a = await admin('POST', `/api/v1/tenants/${tenant.id}/pixels`, { pixelId: OWN, accessToken: TOKEN, graphVersion: 'v23.0' });
-    expect(a.statusCode).toBe(201);
-    own = a.json().id;
-    const b = await admin('POST', `/api/v1/tenants/${tenant.id}/pixels`, { pixelId: DEFAULT, accessToken: TOKEN });
-    expect(b.statusCode).toBe(201);
-    plain = b.json().id;
+    t = await startEmulatedRelay(dialect, {
+      emulator: { pixels: { [OWN]: { name: 'Own version', tokens: [TOKEN] }, [DEFAULT]: { name: 'Default version', tokens: [TOKEN] } } },
+      relay: { graphVersion: RELAY_VERSION },
+    });
+    emulator = t.emulator;
+    tenant = await createTenantViaApi(t, 'Versions Store');
+    own = await addPixelViaApi(t, tenant.id, { pixelId: OWN, accessToken: TOKEN, graphVersion: 'v23.0' });
+    plain = await addPixelViaApi(t, tenant.id, { pixelId: DEFAULT, accessToken: TOKEN });
   });
-  afterAll(async () => {
-    await t?.close();
-    await emulator?.close();
-  });
+  afterAll(async () => t?.close());
 
   function admin(method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) {
-    return t.relay.app.inject({ method, url, headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, ...(payload === undefined ? {} : { payload: payload as object }) });
+    return t.relay.app.inject({ method, url, headers: ADMIN_HEADERS, ...(payload === undefined ? {} : { payload: payload as object }) });
   }
 
   let seq = 0;

@@ -1,11 +1,7 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/databases.js';
-import { ADMIN_TOKEN, ENCRYPTION_KEY, startTestRelay, type TestRelay } from '../helpers/relay.js';
-
-const run = promisify(execFile);
-const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+import { cli as cliStdout } from '../helpers/processes.js';
+import { ADMIN_HEADERS as admin, addPixelViaApi, cliEnv, createTenantViaApi, startTestRelay, type TestRelay } from '../helpers/relay.js';
 
 function event(name: string, id: string) {
   return {
@@ -24,8 +20,8 @@ describe.each(dialects)('event switches on $name', (dialect) => {
 
   beforeAll(async () => {
     t = await startTestRelay(dialect, { deliveryEnabled: false });
-    tenant = (await t.relay.app.inject({ method: 'POST', url: '/api/v1/tenants', headers: admin, payload: { name: 'Switches' } })).json();
-    await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/pixels`, headers: admin, payload: { pixelId: '123456789012345', accessToken: 'EAAB-switch-token-0123' } });
+    tenant = await createTenantViaApi(t, 'Switches');
+    await addPixelViaApi(t, tenant.id, { pixelId: '123456789012345', accessToken: 'EAAB-switch-token-0123' });
   });
   afterAll(async () => t?.close());
 
@@ -56,10 +52,8 @@ describe.each(dialects)('event switches on $name', (dialect) => {
   });
 
   it('sets switches and manages sources from the CLI', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, CAPI_RELAY_DATA_DIR: t.db.dataDir, CAPI_RELAY_ENCRYPTION_KEY: ENCRYPTION_KEY, CAPI_RELAY_LOG_LEVEL: 'warn', CAPI_RELAY_PUBLIC_URL: 'https://relay.example.com' };
-    if (t.db.databaseUrl) env.CAPI_RELAY_DATABASE_URL = t.db.databaseUrl;
-    else delete env.CAPI_RELAY_DATABASE_URL;
-    const cli = async (...args: string[]) => (await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env })).stdout;
+    const env = cliEnv(t.db, { extra: { CAPI_RELAY_PUBLIC_URL: 'https://relay.example.com' } });
+    const cli = (...args: string[]) => cliStdout(env, ...args);
     const list = JSON.parse(await cli('switches', 'set', '--tenant', tenant.id, '--event', 'Lead', '--off', '--json'));
     expect(list.Lead).toBe(false);
     expect(JSON.parse(await cli('switches', 'list', '--tenant', tenant.id, '--json')).switches.Lead).toBe(false);

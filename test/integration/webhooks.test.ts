@@ -4,10 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signGeneric } from '../../src/sources/index.js';
 import { steppedClock } from '../helpers/clock.js';
 import { dialects } from '../helpers/databases.js';
-import { ADMIN_TOKEN, startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { ADMIN_HEADERS as admin, createTenantViaApi, startTestRelay, type TestRelay } from '../helpers/relay.js';
 
 const FIXTURES = new URL('../../../shared/fixtures/', import.meta.url);
-const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** One webhook request as a platform sends it. */
@@ -256,7 +255,7 @@ describe.each(dialects)('webhooks on $name', (dialect) => {
 
   beforeAll(async () => {
     t = await startTestRelay(dialect, {}, clock.now);
-    tenantId = (await t.relay.app.inject({ method: 'POST', url: '/api/v1/tenants', headers: admin, payload: { name: 'Hooks' } })).json().id;
+    tenantId = (await createTenantViaApi(t, 'Hooks')).id;
     for (const c of CASES) {
       const res = await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenantId}/sources`, headers: admin, payload: { platform: c.platform, ...c.source } });
       expect(res.statusCode).toBe(201);
