@@ -1,6 +1,6 @@
 /**
- * A pixel's own Graph API version (`v24.0`), checked the same way by the admin API and the CLI.
- * A pixel without one uses the relay's configured default (`graphVersion`).
+ * A Graph API version (`v24.0`): a pixel's own, checked the same way by the admin API and the CLI, and the
+ * relay-wide `graphVersion` setting, which every pixel without its own uses.
  */
 import { z } from 'zod';
 

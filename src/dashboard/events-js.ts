@@ -31,6 +31,7 @@ async function simulateView() {
         h('dl', {},
           h('dt', {}, 'Meta\'s answer'), h('dd', { 'data-testid': 'sim-message' }, r.message || r.code || '—'),
           h('dt', {}, 'fbtrace_id'), h('dd', {}, h('code', {}, r.fbtraceId || '—')),
+          h('dt', {}, 'events_received'), h('dd', { 'data-testid': 'sim-events-received' }, r.eventsReceived == null ? '—' : String(r.eventsReceived)),
           h('dt', {}, 'Test event code'), h('dd', {}, h('code', {}, r.testEventCode)),
           h('dt', {}, 'event_id'), h('dd', {}, h('code', {}, r.eventId))),
         h('p', {}, h('a', { href: '#/events' }, 'See it in the event log'), ' · in Events Manager, open Test Events to see it arrive.')));

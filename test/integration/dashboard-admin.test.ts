@@ -213,7 +213,7 @@ describe.each(dialects)('dashboard admin APIs on $name', (dialect) => {
     const res = await call(op, 'POST', `/api/v1/pixels/${withCode.id}/simulate`, { eventName: 'Purchase' });
     expect(res.statusCode).toBe(200);
     const answer = res.json() as { status: string; fbtraceId: string; eventId: string; testEventCode: string; message: string };
-    expect(answer).toMatchObject({ status: 'sent', testEventCode: 'TEST777', message: 'Meta received the event (Test Events)' });
+    expect(answer).toMatchObject({ status: 'sent', testEventCode: 'TEST777', eventsReceived: 1, message: 'Meta received the event (Test Events)' });
     expect(answer.fbtraceId).toBeTruthy();
     // Meta got it with the test code, on the chosen pixel only: not on the other pixel that also has a code.
     expect(emulator.state.events({ test: true }).map((e) => [e.pixelId, e.testEventCode, e.event.event_id])).toEqual([['123456789', 'TEST777', answer.eventId]]);

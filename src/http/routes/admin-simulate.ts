@@ -40,16 +40,17 @@ export async function registerAdminSimulateRoutes(app: FastifyInstance, deps: Ap
       const d = row
         ? await deps.store.db
             .selectFrom('deliveries')
-            .select(['status', 'last_error', 'fbtrace_id'])
+            .select(['status', 'last_error', 'fbtrace_id', 'events_received'])
             .where('event_row_id', '=', row.id)
             .where('pixel_row_id', '=', pixel.id)
             .executeTakeFirst()
         : undefined;
       if (d && SETTLED.has(d.status)) {
-        return { ...base, eventRowId: row?.id ?? null, status: d.status, fbtraceId: d.fbtrace_id, message: d.status === 'sent' ? 'Meta received the event (Test Events)' : d.last_error };
+        const sent = d.status === 'sent';
+        return { ...base, eventRowId: row?.id ?? null, status: d.status, fbtraceId: d.fbtrace_id, eventsReceived: d.events_received, message: sent ? 'Meta received the event (Test Events)' : d.last_error };
       }
       if (Date.now() >= deadline) {
-        return { ...base, eventRowId: row?.id ?? null, status: d?.status ?? 'queued', fbtraceId: null, message: 'no answer from Meta yet: watch the event log' };
+        return { ...base, eventRowId: row?.id ?? null, status: d?.status ?? 'queued', fbtraceId: null, eventsReceived: null, message: 'no answer from Meta yet: watch the event log' };
       }
       // Polling the row is the one wait that works across nodes: another node's engine may send it.
       await sleep(100);
