@@ -1,10 +1,10 @@
 import { BlockList, isIP } from 'node:net';
 
 /**
- * The client IP of a request. X-Forwarded-For is trusted only when the socket peer is one of the
- * configured proxies (IPs or CIDRs); anyone else could write any address into that header.
+ * Whether an address is one of the configured proxies (IPs or CIDRs); `::ffff:` forms of IPv4 match
+ * IPv4 entries. Used to decide whose forwarding headers (X-Forwarded-For, X-Forwarded-Proto) to believe.
  */
-export function createClientIpResolver(trustedProxies: readonly string[]) {
+export function createTrustedProxyCheck(trustedProxies: readonly string[]): (ip: string | undefined) => boolean {
   const list = new BlockList();
   for (const entry of trustedProxies) {
     const [addr, bits] = entry.split('/');
@@ -13,11 +13,20 @@ export function createClientIpResolver(trustedProxies: readonly string[]) {
     if (bits === undefined) list.addAddress(addr, type);
     else list.addSubnet(addr, Number(bits), type);
   }
-  const trusted = (ip: string): boolean => {
+  return (ip) => {
+    if (!ip) return false;
     const plain = unmap(ip);
     const kind = isIP(plain);
     return kind !== 0 && list.check(plain, kind === 6 ? 'ipv6' : 'ipv4');
   };
+}
+
+/**
+ * The client IP of a request. X-Forwarded-For is trusted only when the socket peer is one of the
+ * configured proxies (IPs or CIDRs); anyone else could write any address into that header.
+ */
+export function createClientIpResolver(trustedProxies: readonly string[]) {
+  const trusted = createTrustedProxyCheck(trustedProxies);
 
   return (peer: string | undefined, forwardedFor: string | string[] | undefined): string | undefined => {
     const socketIp = peer ? unmap(peer) : undefined;

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
 import { HttpError } from './errors.js';
 
@@ -8,6 +9,20 @@ export function bearerToken(req: FastifyRequest): string | null {
   if (!header) return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match?.[1] ?? null;
+}
+
+/**
+ * Whether the browser's request came over https: the relay's own socket is TLS, or the socket peer is a
+ * trusted proxy (`isTrustedProxy`, see createTrustedProxyCheck) that sent `X-Forwarded-Proto: https`
+ * (its first value). Anyone else's X-Forwarded-Proto is ignored. It reads the socket, not `req.protocol`,
+ * so it holds whatever Fastify's trustProxy is set to.
+ */
+export function requestIsHttps(req: FastifyRequest, isTrustedProxy: (ip: string | undefined) => boolean): boolean {
+  if ((req.socket as Partial<TLSSocket> | undefined)?.encrypted === true) return true;
+  if (!isTrustedProxy(req.socket?.remoteAddress)) return false;
+  const header = req.headers['x-forwarded-proto'];
+  const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim().toLowerCase();
+  return first === 'https';
 }
 
 /** Compares secrets in constant time so the answer's timing does not leak a prefix. */

@@ -1,4 +1,7 @@
+import type { FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTrustedProxyCheck } from '../../src/browser/client-ip.js';
+import { requestIsHttps } from '../../src/http/auth.js';
 import { dialects } from '../helpers/databases.js';
 import { ADMIN_TOKEN, startTestRelay, type TestRelay } from '../helpers/relay.js';
 
@@ -102,5 +105,85 @@ describe.each(dialects)('dashboard sign-in and session auth on $name', (dialect)
     expect(String(out.headers['set-cookie'])).toContain('Max-Age=0');
     expect((await t.relay.app.inject({ url: '/api/v1/tenants', headers: { cookie } })).statusCode).toBe(401);
     expect((await t.relay.app.inject({ url: '/dashboard/session', headers: { cookie } })).statusCode).toBe(401);
+  });
+});
+
+// Behind a TLS-terminating proxy: forwarding headers count only from the configured trustedProxies (Fastify's
+// trustProxy stays off). The throttle and the cookie are per node and per request, so one dialect is enough.
+describe.each(dialects.filter((d) => d.name === 'sqlite'))('dashboard sign-in behind a reverse proxy on $name', (dialect) => {
+  const PROXY = '10.0.0.1';
+  let t: TestRelay;
+  beforeAll(async () => {
+    t = await startTestRelay(dialect, { adminPassword: PASSWORD, trustedProxies: [PROXY] });
+  });
+  afterAll(async () => t?.close());
+
+  const login = (password: string, remoteAddress: string, headers: Record<string, string> = {}) =>
+    t.relay.app.inject({ method: 'POST', url: '/dashboard/login', payload: { password }, remoteAddress, headers });
+  const setCookieOf = (res: { headers: Record<string, unknown> }) => String(res.headers['set-cookie'] ?? '');
+
+  it('counts failures per forwarded client behind a trusted proxy: one is throttled, another still signs in', async () => {
+    const viaProxy = (password: string, client: string) => login(password, PROXY, { 'x-forwarded-for': client });
+    for (let i = 0; i < 10; i++) expect((await viaProxy('wrong password', '198.51.100.1')).statusCode).toBe(401);
+    const blocked = await viaProxy(PASSWORD, '198.51.100.1');
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.json().error.code).toBe('login_throttled');
+    // The same proxy, another browser: its own budget.
+    expect((await viaProxy(PASSWORD, '198.51.100.2')).statusCode).toBe(200);
+    // The nearest untrusted hop is the client, whatever an earlier hop claims.
+    expect((await viaProxy(PASSWORD, '198.51.100.1, 198.51.100.3')).statusCode).toBe(200);
+    expect((await viaProxy(PASSWORD, '198.51.100.3, 198.51.100.1')).statusCode).toBe(429);
+  });
+
+  it('keeps an untrusted peer on its own budget whatever X-Forwarded-For it forges', async () => {
+    const peer = '192.0.2.50';
+    for (let i = 0; i < 10; i++) expect((await login('wrong password', peer, { 'x-forwarded-for': `203.0.113.${i + 1}` })).statusCode).toBe(401);
+    const forged = await login(PASSWORD, peer, { 'x-forwarded-for': '203.0.113.200' });
+    expect(forged.statusCode).toBe(429);
+    expect(forged.json().error.code).toBe('login_throttled');
+    expect((await login(PASSWORD, peer)).statusCode).toBe(429);
+    // Nor did its forged addresses spend anyone else's budget.
+    expect((await login(PASSWORD, PROXY, { 'x-forwarded-for': '203.0.113.1' })).statusCode).toBe(200);
+    expect((await login(PASSWORD, '192.0.2.51')).statusCode).toBe(200);
+  });
+
+  it('marks the cookie Secure when a trusted proxy says X-Forwarded-Proto https, and only then', async () => {
+    const viaTrusted = await login(PASSWORD, PROXY, { 'x-forwarded-for': '198.51.100.20', 'x-forwarded-proto': 'https' });
+    expect(viaTrusted.statusCode).toBe(200);
+    expect(setCookieOf(viaTrusted)).toMatch(/; Secure$/);
+    // The first value of a list is the browser's side; an IPv4-mapped peer address is the same proxy.
+    expect(setCookieOf(await login(PASSWORD, PROXY, { 'x-forwarded-proto': 'https, http' }))).toContain('Secure');
+    expect(setCookieOf(await login(PASSWORD, `::ffff:${PROXY}`, { 'x-forwarded-proto': 'https' }))).toContain('Secure');
+    expect(setCookieOf(await login(PASSWORD, PROXY, { 'x-forwarded-proto': 'http, https' }))).not.toContain('Secure');
+    expect(setCookieOf(await login(PASSWORD, PROXY))).not.toContain('Secure');
+
+    const untrusted = await login(PASSWORD, '192.0.2.60', { 'x-forwarded-proto': 'https' });
+    expect(untrusted.statusCode).toBe(200);
+    expect(setCookieOf(untrusted)).not.toContain('Secure');
+    const plain = await login(PASSWORD, '127.0.0.1');
+    expect(plain.statusCode).toBe(200);
+    expect(setCookieOf(plain)).not.toContain('Secure');
+  });
+
+  it('clears the cookie with the same Secure decision on logout', async () => {
+    const headers = { 'x-forwarded-proto': 'https' };
+    const res = await login(PASSWORD, PROXY, headers);
+    const cookie = setCookieOf(res).split(';')[0] ?? '';
+    const csrf = res.json().csrfToken as string;
+    const out = await t.relay.app.inject({ method: 'POST', url: '/dashboard/logout', remoteAddress: PROXY, headers: { ...headers, cookie, 'x-csrf-token': csrf } });
+    expect(out.statusCode).toBe(200);
+    expect(setCookieOf(out)).toContain('Max-Age=0');
+    expect(setCookieOf(out)).toMatch(/; Secure$/);
+    const untrusted = await t.relay.app.inject({ method: 'POST', url: '/dashboard/logout', remoteAddress: '192.0.2.60', headers });
+    expect(setCookieOf(untrusted)).toContain('Max-Age=0');
+    expect(setCookieOf(untrusted)).not.toContain('Secure');
+  });
+
+  it("treats the relay's own TLS socket as https without any header", () => {
+    const isTrusted = createTrustedProxyCheck([PROXY]);
+    const req = (socket: object, headers: Record<string, string> = {}) => ({ socket, headers }) as unknown as FastifyRequest;
+    expect(requestIsHttps(req({ encrypted: true, remoteAddress: '192.0.2.9' }), isTrusted)).toBe(true);
+    expect(requestIsHttps(req({ remoteAddress: '192.0.2.9' }, { 'x-forwarded-proto': 'https' }), isTrusted)).toBe(false);
+    expect(requestIsHttps(req({ remoteAddress: PROXY }, { 'x-forwarded-proto': ' HTTPS ' }), isTrusted)).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { createClientIpResolver, createTrustedProxyCheck } from '../../browser/client-ip.js';
 import { DASHBOARD_JS } from '../../dashboard/app-js.js';
 import { AUDIT_JS } from '../../dashboard/audit-js.js';
 import { CONFIG_JS } from '../../dashboard/config-js.js';
@@ -14,16 +15,16 @@ import { DASHBOARD_CSS } from '../../dashboard/styles.js';
 import { createAuditRepository } from '../../store/audit.js';
 import { createSessionRepository, SESSION_TTL_MS, type Session } from '../../store/sessions.js';
 import type { AppDeps } from '../app.js';
-import { safeEqual } from '../auth.js';
+import { requestIsHttps, safeEqual } from '../auth.js';
 import { HttpError } from '../errors.js';
 import { actorOf } from './admin-guard.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const loginBody = z.object({ password: z.string().min(1).max(1000) }).strict();
 
-function cookie(req: FastifyRequest, value: string, maxAgeSeconds: number): string {
-  // Secure only over https: trustProxy is off, so this is the relay's own TLS; plain http on localhost must still work.
-  const secure = req.protocol === 'https' ? '; Secure' : '';
+/** The session cookie; `Secure` only over https (see requestIsHttps), since plain http on localhost must still work. */
+function cookie(https: boolean, value: string, maxAgeSeconds: number): string {
+  const secure = https ? '; Secure' : '';
   return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
 }
 
@@ -38,6 +39,9 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: AppDep
   const sessions = createSessionRepository(deps.store);
   const audit = createAuditRepository(deps.store);
   const throttle = createLoginThrottle();
+  // Fastify's trustProxy stays off: forwarding headers count only from the configured trustedProxies, as on /v1/collect.
+  const isTrustedProxy = createTrustedProxyCheck(deps.config.trustedProxies);
+  const clientIp = createClientIpResolver(deps.config.trustedProxies);
 
   /**
    * Who a sign-in secret names: the operator (admin password or token, compared against every accepted
@@ -71,7 +75,9 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: AppDep
   app.get('/dashboard/vendor/chart.umd.min.js', async (_req, reply) => asset(reply, 'text/javascript; charset=utf-8', chartJsSource(), { 'cache-control': 'public, max-age=86400' }));
 
   app.post('/dashboard/login', async (req, reply) => {
-    const wait = throttle.retryAfterMs(req.ip);
+    // Behind a trusted proxy this is the browser's IP, so one client cannot spend everyone's budget.
+    const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']) ?? '';
+    const wait = throttle.retryAfterMs(ip);
     if (wait > 0) {
       reply.header('retry-after', String(Math.ceil(wait / 1000)));
       throw new HttpError('login_throttled', `too many failed sign-ins; try again in ${Math.ceil(wait / 1000)} s`);
@@ -83,13 +89,13 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: AppDep
     }
     const who = await whoIs(parsed.data.password);
     if (!who) {
-      throttle.fail(req.ip);
+      throttle.fail(ip);
       throw new HttpError('unauthorized', 'wrong password');
     }
-    throttle.succeed(req.ip);
+    throttle.succeed(ip);
     const { session, cookieValue } = await sessions.create(who);
     await audit.record({ tenantId: who.tenantId, actor: actorOf(session), action: 'sign in', target: null, summary: {} });
-    return reply.header('set-cookie', cookie(req, cookieValue, SESSION_TTL_MS / 1000)).send(sessionAnswer(session));
+    return reply.header('set-cookie', cookie(requestIsHttps(req, isTrustedProxy), cookieValue, SESSION_TTL_MS / 1000)).send(sessionAnswer(session));
   });
 
   // Lets a reloaded page pick up its session (and CSRF token) without signing in again.
@@ -108,6 +114,6 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: AppDep
       await sessions.destroy(session.idHash);
       await audit.record({ tenantId: session.tenantId, actor: actorOf(session), action: 'sign out', target: null, summary: {} });
     }
-    return reply.header('set-cookie', cookie(req, '', 0)).send({ ok: true });
+    return reply.header('set-cookie', cookie(requestIsHttps(req, isTrustedProxy), '', 0)).send({ ok: true });
   });
 }
