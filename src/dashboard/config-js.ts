@@ -1,7 +1,8 @@
 /**
  * The dashboard's configuration page (served at /dashboard/config.js): pixels, the master and per-event
- * switches, webhook sources, the snippet tag and the policy editor. Every change goes through the admin
- * API, which validates it and records it in the audit log; errors are shown next to the form that caused them.
+ * switches, webhook sources, the snippet tag, the policy editor and privacy (the relay's retention and
+ * "Forget a customer"). Every change goes through the admin API, which validates it and records it in the
+ * audit log; errors are shown next to the form that caused them.
  */
 export const CONFIG_JS = String.raw`
 import { h, api, say, statusChip, setView, currentTenant, needTenant, registerView, copyButton, table } from '/dashboard/app.js';
@@ -213,6 +214,89 @@ function policySection(t, redraw) {
   return [h('h2', { id: 'policy' }, 'Policy'), form, advanced];
 }
 
+const plural = (n, one, many) => n + ' ' + (n === 1 ? one : many);
+// What the erasure form asks for, in the API's names, with what a person reads.
+const WHO = [['email', 'E-mail', 'email', 'email'], ['phone', 'Phone', 'tel', 'tel'], ['externalId', 'External id', 'text', null], ['fbp', 'Browser id (fbp)', 'text', null]];
+// The field a server message is about: "em: not a valid e-mail address", "body phone: …".
+const FIELD_OF = [[/^(?:body )?(?:em|email)\b/, 'email'], [/^(?:body )?(?:ph|phone)\b/, 'phone'], [/^(?:body )?(?:external_id|externalId)\b/, 'externalId'], [/^(?:body )?fbp\b/, 'fbp']];
+
+function privacySection(t, retentionDays) {
+  const kept = typeof retentionDays === 'number' && retentionDays > 0
+    ? ['Events, click ids and orders are kept ', h('strong', { 'data-testid': 'retention' }, plural(retentionDays, 'day', 'days')), ', then deleted (an event still waiting to be sent stays until Meta\'s 62-day window closes).']
+    : ['Events, click ids and orders are ', h('strong', { 'data-testid': 'retention' }, 'kept until deleted'), ' (retention is off).'];
+  const inputs = Object.fromEntries(WHO.map(([name, , type, mode]) => [name, h('input', { name, type, inputmode: mode, maxlength: 320, autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'forget-help forget-meta' })]));
+  const out = h('p', { id: 'forget-result', role: 'status', 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit', class: 'danger' }, 'Forget this customer…');
+  const question = h('p', { id: 'forget-question' });
+  const confirmNow = h('button', { type: 'button', class: 'danger' }, 'Delete now');
+  const cancel = h('button', { type: 'button', class: 'secondary' }, 'Cancel');
+  const confirmBox = h('div', { class: 'confirm', hidden: true, role: 'group', 'aria-labelledby': 'forget-question' }, question, confirmNow, ' ', cancel);
+  let pending = null;
+
+  function given() {
+    const body = {};
+    for (const [name] of WHO) { const v = inputs[name].value.trim(); if (v) body[name] = v; }
+    return body;
+  }
+  function mark(field) { for (const [name] of WHO) { if (name === field) inputs[name].setAttribute('aria-invalid', 'true'); else inputs[name].removeAttribute('aria-invalid'); } }
+  function closeConfirm() { pending = null; confirmBox.hidden = true; submit.hidden = false; }
+
+  const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'forget-heading', onsubmit: (e) => {
+    e.preventDefault();
+    const body = given();
+    if (!Object.keys(body).length) {
+      out.className = 'result-bad'; out.textContent = 'Give at least one: e-mail, phone, external id or fbp.'; mark(null); inputs.email.focus(); return;
+    }
+    pending = body;
+    question.textContent = 'Delete everything the relay holds for ' + WHO.filter(([n]) => body[n]).map(([n, label]) => label.split(' (')[0].toLowerCase() + ' "' + body[n] + '"').join(', ')
+      + ' in ' + t.name + '? This cannot be undone.';
+    out.className = ''; out.textContent = '';
+    submit.hidden = true; confirmBox.hidden = false; confirmNow.focus();
+  } },
+    h('h3', { id: 'forget-heading' }, 'Forget a customer'),
+    h('p', { class: 'hint', id: 'forget-help' }, 'An erasure request (GDPR): give what you know of the customer, at least one of e-mail, phone, external id (the store\'s customer id) or the _fbp browser cookie (fb.1.…). It deletes this store\'s events of that customer from the relay, sent or still queued (a queued one is then never sent), with their browser\'s click ids and order links.'),
+    h('p', { class: 'hint', id: 'forget-meta' }, h('strong', {}, 'Meta\'s copy is not withdrawn:'), ' what Meta already received stays with Meta (ask Meta under its own terms).'),
+    h('div', { class: 'row' }, WHO.map(([name, label]) => field('forget-' + name, label, inputs[name]))),
+    h('p', { class: 'actions' }, submit), confirmBox, out);
+
+  confirmNow.addEventListener('click', async () => {
+    if (!pending) return;
+    const body = pending;
+    confirmNow.disabled = true; cancel.disabled = true;
+    out.className = ''; out.textContent = 'Deleting…';
+    try {
+      const r = await api('POST', '/api/v1/tenants/' + t.id + '/forget', body);
+      const n = r.removed;
+      const parts = [plural(n.events, 'event', 'events'), plural(n.clickIds, 'click id', 'click ids'), plural(n.orderBrowsers, 'order link', 'order links')];
+      if (n.orders) parts.push(plural(n.orders, 'order', 'orders'));
+      const text = n.events + n.clickIds + n.orderBrowsers + n.orders === 0
+        ? 'Nothing found for this customer: no events, click ids or order links were removed.'
+        : 'Customer forgotten: removed ' + parts.slice(0, -1).join(', ') + ' and ' + parts[parts.length - 1] + ' from the relay.';
+      for (const [name] of WHO) inputs[name].value = '';
+      mark(null);
+      out.className = 'result-ok'; out.textContent = text;
+      closeConfirm();
+      inputs.email.focus();
+    } catch (err) {
+      const found = FIELD_OF.find(([re]) => re.test(err.message));
+      const bad = found ? found[1] : null;
+      mark(bad);
+      out.className = 'result-bad'; out.textContent = err.message;
+      closeConfirm();
+      (bad ? inputs[bad] : submit).focus();
+    }
+    confirmNow.disabled = false; cancel.disabled = false;
+  });
+  cancel.addEventListener('click', () => { closeConfirm(); out.className = ''; out.textContent = 'Nothing was deleted.'; submit.focus(); });
+  confirmBox.addEventListener('keydown', (e) => { if (e.key === 'Escape') cancel.click(); });
+
+  return [h('h2', { id: 'privacy' }, 'Privacy'),
+    h('section', { class: 'card', 'aria-labelledby': 'retention-heading' }, h('h3', { id: 'retention-heading' }, 'Retention'),
+      h('p', { id: 'retention-text' }, kept),
+      h('p', { class: 'hint' }, 'Set by the relay\'s retentionDays (CAPI_RELAY_RETENTION_DAYS) for every store; deleted events leave the event log and the reports.')),
+    form];
+}
+
 /** Draws the page; 'flash' puts a save's outcome into the redrawn page's status line with that id. */
 async function configView(flash) {
   if (needTenant()) return;
@@ -228,10 +312,11 @@ async function configView(flash) {
   ]);
   const base = (info.publicUrl || location.origin).replace(/\/+$/, '');
   const focusId = document.activeElement && document.activeElement.id;
-  const toc = h('nav', { 'aria-label': 'On this page', class: 'toc' }, [['pixels', 'Pixels'], ['switches', 'Forwarding'], ['sources', 'Webhook sources'], ['snippet', 'Snippet tag'], ['policy', 'Policy']]
+  const toc = h('nav', { 'aria-label': 'On this page', class: 'toc' }, [['pixels', 'Pixels'], ['switches', 'Forwarding'], ['sources', 'Webhook sources'], ['snippet', 'Snippet tag'], ['policy', 'Policy'], ['privacy', 'Privacy']]
     .map(([id, label]) => h('a', { href: '#/config', onclick: (e) => { e.preventDefault(); document.getElementById(id).scrollIntoView(); } }, label)));
   setView('Configuration: ' + tenant.name, toc, ...pixelSection(tenant, px.pixels, px.graphVersion, configView), ...switchSection(tenant, sw),
-    ...sourceSection(src.sources, info.publicUrl), ...snippetSection(base, tenant, snippet), ...policySection(tenant, configView));
+    ...sourceSection(src.sources, info.publicUrl), ...snippetSection(base, tenant, snippet), ...policySection(tenant, configView),
+    ...privacySection(tenant, info.retentionDays));
   // Redrawing after a save keeps the keyboard where it was.
   if (focusId && document.getElementById(focusId)) document.getElementById(focusId).focus();
   if (flash && flash.id && document.getElementById(flash.id)) { const el = document.getElementById(flash.id); el.className = 'result-ok'; el.textContent = flash.text; }

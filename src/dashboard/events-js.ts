@@ -8,6 +8,9 @@ import { h, api, say, time, statusChip, setView, currentTenant, needTenant, regi
 
 const SIMULATED = ['PageView', 'ViewContent', 'AddToCart', 'InitiateCheckout', 'Purchase', 'Lead', 'CompleteRegistration', 'Subscribe'];
 // What a person reads for each delivery status ("failed" is a retry that is already scheduled).
+// Rows per request; a live refresh that finds more than a page of new events fetches up to GAP_PAGES more to join the older rows.
+const PAGE = 50;
+const GAP_PAGES = 10;
 const LABEL = { queued: 'queued', sending: 'sending', sent: 'sent', failed: 'error, retrying', dropped: 'dropped', dead: 'dead', skipped: 'skipped', paused: 'paused', done: 'done' };
 
 async function simulateView() {
@@ -73,8 +76,8 @@ async function eventsView() {
     const d = await api('GET', '/api/v1/tenants/' + t.id + '/events/' + ev.id);
     const dead = ev.deliveries.some((x) => x.status === 'dead');
     const out = h('span', { role: 'status' });
-    const retry = dead ? h('button', { type: 'button', onclick: async () => {
-      try { const r = await api('POST', '/api/v1/tenants/' + t.id + '/replay', { eventId: ev.id }); out.textContent = r.requeued + ' delivery queued again'; await refresh(); }
+    const retry = dead ? h('button', { type: 'button', 'data-key': 'retry-' + ev.id, onclick: async () => {
+      try { const r = await api('POST', '/api/v1/tenants/' + t.id + '/replay', { eventId: ev.id }); say(r.requeued + ' delivery queued again'); await refreshRow(ev); await refresh(false); }
       catch (err) { out.textContent = err.message; }
     } }, 'Retry dead deliveries') : null;
     cell.replaceChildren(h('dl', {}, h('dt', {}, 'Event ID'), h('dd', {}, h('code', {}, d.eventId)), h('dt', {}, 'Received'), h('dd', {}, time(d.receivedAt)),
@@ -88,48 +91,133 @@ async function eventsView() {
       retry, ' ', out);
   }
 
-  function query() {
-    const q = new URLSearchParams({ limit: '50' });
+  // The rows on screen, newest first: the newest page (refreshed live) and under it the older pages that
+  // "Load older events" appended. 'older' is the cursor after the last row shown (null: the end of the log).
+  let items = [];
+  let older = null;
+  let extended = false; // "Load older events" was used since the last filter: keep those rows under the newest page
+  let generation = 0;   // a new filter or a cleared log starts over; answers to an older query are dropped
+  let drawn = 0;
+  const more = h('button', { type: 'button', class: 'secondary', id: 'load-older', hidden: true, 'aria-describedby': 'events-shown', onclick: () => void loadOlder() }, 'Load older events');
+  const shown = h('span', { class: 'hint', id: 'events-shown', tabindex: '-1' });
+
+  function query(cursor) {
+    const q = new URLSearchParams({ limit: String(PAGE) });
     if (f.name.value.trim()) q.set('event_name', f.name.value.trim());
     if (f.status.value) q.set('status', f.status.value);
     if (f.source.value.trim()) q.set('source', f.source.value.trim());
     if (f.since.value) q.set('since', String(new Date(f.since.value).getTime()));
     if (f.until.value) q.set('until', String(new Date(f.until.value).getTime()));
-    return q;
+    if (cursor) q.set('cursor', cursor);
+    return '/api/v1/tenants/' + t.id + '/events?' + q;
   }
 
-  async function refresh() {
+  /**
+   * The newest page, merged with what is on screen. Without older pages loaded it simply replaces the list.
+   * With them, the newest rows replace the top of the list and the older rows stay under them; when more than
+   * a page arrived since the last refresh, the pages in between are fetched too (up to GAP_PAGES), else the
+   * list starts over from the newest page.
+   */
+  async function newest(gen) {
+    const page = await api('GET', query());
+    let fresh = page.items;
+    let cursor = page.nextCursor;
+    if (!extended || !cursor) return { page, list: fresh, cursor };
+    const overlap = () => { const last = fresh[fresh.length - 1]; return last ? items.findIndex((x) => x.id === last.id) : -1; };
+    for (let n = 0; overlap() < 0 && cursor && n < GAP_PAGES; n++) {
+      const next = await api('GET', query(cursor));
+      if (gen !== generation) return null;
+      fresh = fresh.concat(next.items);
+      cursor = next.nextCursor;
+    }
+    const at = overlap();
+    if (at < 0) return { page, list: fresh, cursor };
+    const seen = new Set(fresh.map((x) => x.id));
+    return { page, list: fresh.concat(items.slice(at + 1).filter((x) => !seen.has(x.id))), cursor: older };
+  }
+
+  /** Re-reads one row's statuses (after a retry; a row of an older page is otherwise not refreshed live). */
+  async function refreshRow(ev) {
+    const q = new URLSearchParams({ limit: '500', since: String(ev.receivedAt), until: String(ev.receivedAt + 1) });
+    const page = await api('GET', '/api/v1/tenants/' + t.id + '/events?' + q);
+    const now = page.items.find((x) => x.id === ev.id);
+    if (now) items = items.map((x) => (x.id === ev.id ? now : x));
+  }
+
+  /** Live refresh and "Filter": reset=true starts over (a new filter, a cleared log), else the newest page is merged in. */
+  async function refresh(reset) {
+    if (reset) { generation++; items = []; older = null; extended = false; }
+    const gen = generation;
     try {
-      const page = await api('GET', '/api/v1/tenants/' + t.id + '/events?' + query());
+      const r = await newest(gen);
+      if (!r || gen !== generation) return;
       error.textContent = '';
-      cleared.textContent = page.clearedAt ? 'Showing events received after ' + time(page.clearedAt) + ' (the log was cleared then).' : '';
-      const rows = [];
-      for (const ev of page.items) {
-        const open = state.expanded.has(ev.id);
-        const toggle = h('button', { type: 'button', class: 'secondary', 'aria-expanded': String(open), 'aria-label': (open ? 'Hide' : 'Show') + ' history of ' + ev.eventName + ' ' + (ev.orderId || ev.eventId),
-          onclick: () => { if (open) state.expanded.delete(ev.id); else state.expanded.add(ev.id); void refresh(); } }, open ? 'Hide' : 'Details');
-        const statuses = ev.deliveries.length
-          ? ev.deliveries.map((d) => statusChip(d.shown, pixelName(d.pixelRowId) + ': ' + (LABEL[d.shown] || d.shown) + (d.shown === 'paused' && d.pauseReason ? ' (' + d.pauseReason + ')' : '')))
-          : [statusChip(ev.status, LABEL[ev.status] || ev.status)];
-        rows.push(h('tr', { 'data-event': ev.id }, h('td', { class: 'opt' }, time(ev.receivedAt)),
-          h('td', {}, ev.eventName, ev.simulated ? h('span', { class: 'hint' }, ' (simulated)') : null), h('td', {}, ev.orderId || '—'),
-          h('td', {}, channelChips(ev.channels)), h('td', {}, statuses, ev.dropCode ? h('span', { class: 'hint' }, ' ' + ev.dropCode) : null), h('td', {}, toggle)));
-        if (open) { const cell = h('td', { colspan: 6 }, 'Loading…'); rows.push(h('tr', { class: 'details' }, cell)); await details(ev, cell); }
-      }
-      tbody.replaceChildren(...(rows.length ? rows : [h('tr', {}, h('td', { colspan: 6 }, 'No events match.'))]));
+      cleared.textContent = r.page.clearedAt ? 'Showing events received after ' + time(r.page.clearedAt) + ' (the log was cleared then).' : '';
+      items = r.list; older = r.cursor;
+      await render();
       liveNote.textContent = '· updated ' + new Date().toLocaleTimeString();
     } catch (err) { if (err.status !== 401) error.textContent = err.message; }
   }
 
+  async function loadOlder() {
+    const cursor = older;
+    const gen = generation;
+    if (!cursor || more.getAttribute('aria-disabled') === 'true') return;
+    // aria-disabled, not disabled: a disabled button would drop the keyboard focus while the page loads.
+    more.setAttribute('aria-disabled', 'true'); more.textContent = 'Loading older events…';
+    try {
+      const page = await api('GET', query(cursor));
+      if (gen !== generation || cursor !== older) return;
+      error.textContent = '';
+      const seen = new Set(items.map((x) => x.id));
+      items = items.concat(page.items.filter((x) => !seen.has(x.id)));
+      older = page.nextCursor; extended = true;
+      await render();
+      say(page.items.length + ' older event' + (page.items.length === 1 ? '' : 's') + ' loaded' + (older ? '' : ': that is the end of the log'));
+    } catch (err) { if (err.status !== 401) error.textContent = err.message; }
+    finally { more.removeAttribute('aria-disabled'); more.textContent = 'Load older events'; }
+    // The button goes once the end is reached: the keyboard lands on the line that says so.
+    if (more.hidden && (document.activeElement === more || document.activeElement === document.body)) shown.focus();
+  }
+
+  /** Draws the rows in 'items' (with the open histories); keeps the keyboard on the button it was on. */
+  async function render() {
+    const mine = ++drawn;
+    const list = items;
+    const rows = [];
+    for (const ev of list) {
+      const open = state.expanded.has(ev.id);
+      const toggle = h('button', { type: 'button', class: 'secondary', 'data-key': 'toggle-' + ev.id, 'aria-expanded': String(open), 'aria-label': (open ? 'Hide' : 'Show') + ' history of ' + ev.eventName + ' ' + (ev.orderId || ev.eventId),
+        onclick: () => { if (open) state.expanded.delete(ev.id); else state.expanded.add(ev.id); void render(); } }, open ? 'Hide' : 'Details');
+      const statuses = ev.deliveries.length
+        ? ev.deliveries.map((d) => statusChip(d.shown, pixelName(d.pixelRowId) + ': ' + (LABEL[d.shown] || d.shown) + (d.shown === 'paused' && d.pauseReason ? ' (' + d.pauseReason + ')' : '')))
+        : [statusChip(ev.status, LABEL[ev.status] || ev.status)];
+      rows.push(h('tr', { 'data-event': ev.id }, h('td', { class: 'opt' }, time(ev.receivedAt)),
+        h('td', {}, ev.eventName, ev.simulated ? h('span', { class: 'hint' }, ' (simulated)') : null), h('td', {}, ev.orderId || '—'),
+        h('td', {}, channelChips(ev.channels)), h('td', {}, statuses, ev.dropCode ? h('span', { class: 'hint' }, ' ' + ev.dropCode) : null), h('td', {}, toggle)));
+      if (open) {
+        const cell = h('td', { colspan: 6 }, 'Loading…'); rows.push(h('tr', { class: 'details' }, cell));
+        try { await details(ev, cell); } catch (err) { cell.replaceChildren(h('p', { class: 'error' }, err.message)); }
+      }
+    }
+    if (mine !== drawn) return; // a later render (or refresh) drew the list already
+    const active = document.activeElement;
+    const key = active && tbody.contains(active) ? active.getAttribute('data-key') : null;
+    tbody.replaceChildren(...(rows.length ? rows : [h('tr', {}, h('td', { colspan: 6 }, 'No events match.'))]));
+    if (key) { const again = tbody.querySelector('[data-key="' + CSS.escape(key) + '"]'); if (again) again.focus(); }
+    more.hidden = !older;
+    shown.textContent = list.length ? (older ? 'Showing the newest ' : 'Showing all ') + list.length + ' event' + (list.length === 1 ? '' : 's') + (older ? '' : ' (the end of the log)') : '';
+  }
+
   const confirmBox = h('span', { hidden: true }, 'Hide every event received until now? Nothing is deleted from Meta or resent. ',
     h('button', { type: 'button', onclick: async () => {
-      try { await api('POST', '/api/v1/tenants/' + t.id + '/events/clear'); say('Event log cleared'); confirmBox.hidden = true; clearBtn.hidden = false; clearBtn.focus(); await refresh(); }
+      try { await api('POST', '/api/v1/tenants/' + t.id + '/events/clear'); say('Event log cleared'); confirmBox.hidden = true; clearBtn.hidden = false; clearBtn.focus(); await refresh(true); }
       catch (err) { error.textContent = err.message; }
     } }, 'Clear now'), ' ',
     h('button', { type: 'button', class: 'secondary', onclick: () => { confirmBox.hidden = true; clearBtn.hidden = false; clearBtn.focus(); } }, 'Cancel'));
   const clearBtn = h('button', { type: 'button', class: 'secondary', onclick: () => { clearBtn.hidden = true; confirmBox.hidden = false; confirmBox.querySelector('button').focus(); } }, 'Clear the log');
 
-  const filters = h('form', { class: 'card', role: 'search', 'aria-label': 'Filter events', onsubmit: (e) => { e.preventDefault(); void refresh(); }, onchange: () => void refresh() },
+  const filters = h('form', { class: 'card', role: 'search', 'aria-label': 'Filter events', onsubmit: (e) => { e.preventDefault(); void refresh(true); }, onchange: (e) => { if (e.target !== live) void refresh(true); } },
     h('div', { class: 'row' },
       h('div', { class: 'field' }, h('label', { for: 'f-name' }, 'Event name'), f.name),
       h('div', { class: 'field' }, h('label', { for: 'f-status' }, 'Status'), f.status),
@@ -139,10 +227,13 @@ async function eventsView() {
       h('button', { type: 'submit' }, 'Filter')),
     h('p', {}, h('label', { for: 'live', class: 'live' }, live, ' Live refresh every 3 s '), liveNote));
   setView('Event log: ' + t.name, filters, error, h('div', { class: 'toolbar' }, cleared, h('span', {}, clearBtn, confirmBox)),
-    table('Events, newest first', ['Received', 'Event', 'Order', 'Channels', 'Status per pixel', 'History'], [], [0]));
+    table('Events, newest first', ['Received', 'Event', 'Order', 'Channels', 'Status per pixel', 'History'], [], [0]),
+    h('div', { class: 'pager' }, more, shown));
   main().querySelector('tbody').replaceWith(tbody);
-  await refresh();
-  state.poll = setInterval(() => { if (live.checked && !document.hidden) void refresh(); }, 3000);
+  // Pausing keeps what is on screen; resuming refreshes at once.
+  live.addEventListener('change', () => { if (live.checked) void refresh(false); });
+  await refresh(true);
+  state.poll = setInterval(() => { if (live.checked && !document.hidden) void refresh(false); }, 3000);
 }
 
 function main() { return document.getElementById('main'); }

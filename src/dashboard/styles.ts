@@ -26,7 +26,7 @@ input, select { font: inherit; padding: 7px 9px; border: 1px solid var(--line); 
 button { font: inherit; padding: 7px 14px; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
 button.secondary { background: #fff; color: var(--accent); }
 .top button.secondary { border-color: #fff; }
-button:disabled { opacity: .6; cursor: default; }
+button:disabled, button[aria-disabled="true"] { opacity: .6; cursor: default; }
 :focus-visible { outline: 3px solid #f4b400; outline-offset: 2px; }
 .row { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-end; }
 .row .field { flex: 1 1 180px; margin-bottom: 0; }
@@ -74,6 +74,12 @@ label.check.strong { font-weight: 600; }
 .answer-ok dl, .answer-bad dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 12px; }
 .answer-ok dt, .answer-bad dt { font-weight: 600; }
 button.copy { padding: 2px 10px; font-size: .85rem; }
+button.danger { background: var(--bad); border-color: var(--bad); }
+.confirm { border-left: 4px solid var(--bad); background: #fff5f5; padding: 8px 12px; margin: 0 0 8px; border-radius: 4px; }
+.confirm p { margin: 0 0 8px; font-weight: 600; }
+.actions { margin: 4px 0 8px; }
+[aria-invalid="true"] { border-color: var(--bad); box-shadow: 0 0 0 1px var(--bad); }
+.pager { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 14px; margin: 12px 0; }
 code.summary { display: block; max-width: 520px; }
 @media (max-width: 600px) {
   main { padding: 12px; }

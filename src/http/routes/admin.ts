@@ -85,8 +85,9 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
     const list = await tenants.listTenants();
     return { tenants: scope === null ? list : list.filter((t) => t.id === scope), scoped: scope !== null };
   });
-  // What the configuration page shows beside the pixels: the relay's public URL and default Graph API version (both configuration).
-  app.get('/relay-info', async () => ({ publicUrl: deps.config.publicUrl ?? null, graphVersion: deps.config.graphVersion }));
+  // What the configuration page shows beside the pixels and in its privacy part: the relay's public URL, default Graph API
+  // version and retention in days (0: kept until deleted), all configuration.
+  app.get('/relay-info', async () => ({ publicUrl: deps.config.publicUrl ?? null, graphVersion: deps.config.graphVersion, retentionDays: deps.config.retentionDays }));
   app.post('/tenants', async (req, reply) => {
     const body = parseBody(createTenantBody, req.body);
     return reply.status(201).send(await tenants.createTenant(body.name, validPolicy(body.policy ?? {})));
