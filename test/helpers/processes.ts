@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { TestDatabase } from './databases.js';
 
 /**
  * Real `capi-relay serve` child processes, for tests and benchmarks that need what an in-process relay
@@ -40,6 +41,14 @@ export function relayEnv(settings: { databaseUrl?: string; dataDir: string; encr
   if (settings.databaseUrl) env.CAPI_RELAY_DATABASE_URL = settings.databaseUrl;
   if (settings.graphUrl) env.CAPI_RELAY_GRAPH_URL = settings.graphUrl;
   return { ...env, ...settings.extra };
+}
+
+/**
+ * The CLI's (or a `serve` child's) environment on the store of a test database (a test relay's `t.db`, so the
+ * CLI and the relay share it), with the test encryption key: relayEnv from the database's settings.
+ */
+export function cliEnv(db: TestDatabase, settings: { graphUrl?: string; extra?: Record<string, string> } = {}): NodeJS.ProcessEnv {
+  return relayEnv({ databaseUrl: db.databaseUrl, dataDir: db.dataDir, encryptionKey: TEST_ENCRYPTION_KEY, ...settings });
 }
 
 /** Runs a CLI command (tenants create …) to completion and returns its stdout. */

@@ -6,7 +6,7 @@ import { createLogger } from '../../src/logger.js';
 import { createRelay, type Relay } from '../../src/relay.js';
 import type { Dialect, TestDatabase } from './databases.js';
 import { startEmulator } from './emulator.js';
-import { relayEnv, TEST_ENCRYPTION_KEY } from './processes.js';
+import { TEST_ENCRYPTION_KEY } from './processes.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const ENCRYPTION_KEY = TEST_ENCRYPTION_KEY;
@@ -116,10 +116,5 @@ export async function addPixelViaApi(t: Pick<TestRelay, 'relay'>, tenantId: stri
   return res.json<{ id: string }>().id;
 }
 
-/**
- * The CLI's environment on the store of a test database (a test relay's `t.db`, so the CLI and the
- * relay share it), with the test encryption key: helpers/processes.ts's relayEnv.
- */
-export function cliEnv(db: TestDatabase, settings: { graphUrl?: string; extra?: Record<string, string> } = {}): NodeJS.ProcessEnv {
-  return relayEnv({ databaseUrl: db.databaseUrl, dataDir: db.dataDir, encryptionKey: ENCRYPTION_KEY, ...settings });
-}
+/** The CLI's environment on a test database's store; defined in helpers/processes.ts, which process tests import alone. */
+export { cliEnv } from './processes.js';

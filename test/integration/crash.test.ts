@@ -4,9 +4,10 @@
  * answered `accepted` must reach Meta (the emulator) in the end.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmulator, type Emulator } from '../../src/emulator/index.js';
+import type { Emulator } from '../../src/emulator/index.js';
 import { dialects } from '../helpers/databases.js';
-import { createTenantWithPixel, postEvents, purchase, relayEnv, startRelayProcess, TEST_ENCRYPTION_KEY, waitUntil, type RelayProcess } from '../helpers/processes.js';
+import { startEmulator } from '../helpers/emulator.js';
+import { cliEnv, createTenantWithPixel, postEvents, purchase, startRelayProcess, waitUntil, type RelayProcess } from '../helpers/processes.js';
 
 const PIXEL = '444444444444';
 const KILLS = 3;
@@ -19,8 +20,7 @@ describe.each(dialects)('SIGKILL during ingest and delivery on $name', (dialect)
   let graphUrl: string;
 
   beforeAll(async () => {
-    emulator = createEmulator({ allowAnyPixel: true });
-    graphUrl = await emulator.listen(0);
+    ({ emulator, graphUrl } = await startEmulator({ allowAnyPixel: true }));
     // A little latency keeps some batches in flight at the moment of each kill.
     emulator.state.setFaults({ latencyMs: 20 });
   });
@@ -29,7 +29,7 @@ describe.each(dialects)('SIGKILL during ingest and delivery on $name', (dialect)
   it(`loses no accepted event across ${KILLS} kills`, async () => {
     const db = await dialect.create();
     // A short lease: rows a killed process had claimed become claimable again within seconds.
-    const env = relayEnv({ databaseUrl: db.databaseUrl, dataDir: db.dataDir, encryptionKey: TEST_ENCRYPTION_KEY, graphUrl, extra: { CAPI_RELAY_DELIVERY_LEASE_MS: '2000' } });
+    const env = cliEnv(db, { graphUrl, extra: { CAPI_RELAY_DELIVERY_LEASE_MS: '2000' } });
     let relay: RelayProcess | null = null;
     try {
       const { ingestKey } = await createTenantWithPixel(env, PIXEL, 'tok-crash');

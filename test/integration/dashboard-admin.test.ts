@@ -4,30 +4,26 @@
  * the event log's channels / paused status / time filter / clear, and "Simulate events" against the emulator.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createEmulator, type Emulator } from '../../src/emulator/index.js';
 import { dialects } from '../helpers/databases.js';
-import { ADMIN_TOKEN, startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { ADMIN_HEADERS, startEmulatedRelay, type EmulatedRelay } from '../helpers/relay.js';
 
 const PASSWORD = 'correct horse battery staple';
 const GOOD_TOKEN = 'tok-good-0123456789';
 const SECRET_TOKEN = 'tok-secret-never-logged-0123456789';
 
 describe.each(dialects)('dashboard admin APIs on $name', (dialect) => {
-  let t: TestRelay;
-  let emulator: Emulator;
+  let t: EmulatedRelay;
   let op: { cookie: string; csrf: string };
 
   beforeAll(async () => {
-    emulator = createEmulator({ pixels: { '123456789': { name: 'Shop pixel', tokens: [GOOD_TOKEN] }, '222222222': { name: 'Second', tokens: [GOOD_TOKEN] } } });
-    const graphUrl = await emulator.listen(0);
-    t = await startTestRelay(dialect, { adminPassword: PASSWORD, graphUrl });
+    t = await startEmulatedRelay(dialect, {
+      emulator: { pixels: { '123456789': { name: 'Shop pixel', tokens: [GOOD_TOKEN] }, '222222222': { name: 'Second', tokens: [GOOD_TOKEN] } } },
+      relay: { adminPassword: PASSWORD },
+    });
     await t.relay.listen(); // starts the delivery engine, which simulated events go through
     op = await login(PASSWORD);
   });
-  afterAll(async () => {
-    await t?.close();
-    await emulator?.close();
-  });
+  afterAll(async () => t?.close());
 
   async function login(password: string, remoteAddress = '127.0.0.1') {
     const res = await t.relay.app.inject({ method: 'POST', url: '/dashboard/login', payload: { password }, remoteAddress });
@@ -58,7 +54,7 @@ describe.each(dialects)('dashboard admin APIs on $name', (dialect) => {
     const pixel = await addPixel(tenant.id, '123456789', { testEventCode: 'TEST1' });
     expect((await call(op, 'POST', `/api/v1/pixels/${pixel.id}/rotate`, { accessToken: SECRET_TOKEN })).statusCode).toBe(200);
     // The bearer token is an actor too.
-    const viaToken = await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/forwarding`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, payload: { forwarding: false } });
+    const viaToken = await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/forwarding`, headers: ADMIN_HEADERS, payload: { forwarding: false } });
     expect(viaToken.statusCode).toBe(200);
     // A refused change is not a change.
     expect((await call(op, 'PUT', `/api/v1/tenants/${tenant.id}/policy`, { ldu: 'everywhere' })).statusCode).toBe(400);
@@ -202,7 +198,7 @@ describe.each(dialects)('dashboard admin APIs on $name', (dialect) => {
     const withCode = await addPixel(tenant.id, '123456789', { testEventCode: 'TEST777' });
     const noCode = await addPixel(tenant.id, '222222222');
     await addPixel(tenant.id, '333333333', { testEventCode: 'TEST888' });
-    emulator.state.resetEvents();
+    t.emulator.state.resetEvents();
 
     const refused = await call(op, 'POST', `/api/v1/pixels/${noCode.id}/simulate`, { eventName: 'Purchase' });
     expect(refused.statusCode).toBe(409);
@@ -216,13 +212,13 @@ describe.each(dialects)('dashboard admin APIs on $name', (dialect) => {
     expect(answer).toMatchObject({ status: 'sent', testEventCode: 'TEST777', eventsReceived: 1, message: 'Meta received the event (Test Events)' });
     expect(answer.fbtraceId).toBeTruthy();
     // Meta got it with the test code, on the chosen pixel only: not on the other pixel that also has a code.
-    expect(emulator.state.events({ test: true }).map((e) => [e.pixelId, e.testEventCode, e.event.event_id])).toEqual([['123456789', 'TEST777', answer.eventId]]);
-    expect(emulator.state.events({ test: false })).toEqual([]);
+    expect(t.emulator.state.events({ test: true }).map((e) => [e.pixelId, e.testEventCode, e.event.event_id])).toEqual([['123456789', 'TEST777', answer.eventId]]);
+    expect(t.emulator.state.events({ test: false })).toEqual([]);
     // The event log shows it as simulated, with one delivery: the chosen pixel's.
     const log = await eventLog(tenant.id);
     expect(log.items[0]).toMatchObject({ eventName: 'Purchase', simulated: true, channels: ['simulate'] });
     expect(log.items[0]?.deliveries.map((d) => d.status)).toEqual(['sent']);
-    expect(emulator.state.events({ pixelId: '333333333' })).toEqual([]);
+    expect(t.emulator.state.events({ pixelId: '333333333' })).toEqual([]);
     // A simulated Purchase is not an order.
     expect(await t.relay.store.db.selectFrom('orders').selectAll().where('tenant_id', '=', tenant.id).execute()).toEqual([]);
 

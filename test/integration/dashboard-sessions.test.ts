@@ -3,11 +3,9 @@
  * (and ends) the first one's session; failed sign-ins are throttled per client IP and overall.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/config.js';
-import { createLogger } from '../../src/logger.js';
-import { createRelay, type Relay } from '../../src/relay.js';
+import type { Relay } from '../../src/relay.js';
 import { dialects } from '../helpers/databases.js';
-import { ADMIN_TOKEN, ENCRYPTION_KEY, startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { startRelayNode, startTestRelay, type TestRelay } from '../helpers/relay.js';
 
 const PASSWORD = 'correct horse battery staple';
 const postgres = dialects.filter((d) => d.name === 'postgres');
@@ -19,8 +17,7 @@ describe.each(postgres)('dashboard sessions shared by two relays on one $name da
   beforeAll(async () => {
     a = await startTestRelay(dialect, { adminPassword: PASSWORD });
     // A second relay on the same database, as a second node behind a load balancer would be.
-    const config = loadConfig({ flags: { port: 0, host: '127.0.0.1', dataDir: a.db.dataDir, databaseUrl: a.db.databaseUrl, adminToken: ADMIN_TOKEN, encryptionKey: ENCRYPTION_KEY, adminPassword: PASSWORD, logLevel: 'silent' } });
-    b = await createRelay(config, createLogger('silent'));
+    b = await startRelayNode(a.db, { adminPassword: PASSWORD });
   });
   afterAll(async () => {
     await b?.close();

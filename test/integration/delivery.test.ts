@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createEmulator, type Emulator } from '../../src/emulator/index.js';
+import type { Emulator } from '../../src/emulator/index.js';
 import { steppedClock } from '../helpers/clock.js';
 import { dialects } from '../helpers/databases.js';
+import { startEmulator } from '../helpers/emulator.js';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
 
 const PIXEL_A = '111111111111';
@@ -30,8 +31,7 @@ describe.each(dialects)('delivery to the emulator on $name', (dialect) => {
   let pixelA: string;
 
   beforeAll(async () => {
-    emulator = createEmulator({ now: clock.now, pixels: { [PIXEL_A]: { name: 'Primary', tokens: ['tok-A'] }, [PIXEL_B]: { name: 'Secondary', tokens: ['tok-B'] } } });
-    graphUrl = await emulator.listen(0);
+    ({ emulator, graphUrl } = await startEmulator({ now: clock.now, pixels: { [PIXEL_A]: { name: 'Primary', tokens: ['tok-A'] }, [PIXEL_B]: { name: 'Secondary', tokens: ['tok-B'] } } }));
   });
   afterAll(async () => emulator?.close());
 

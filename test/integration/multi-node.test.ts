@@ -5,9 +5,10 @@
  */
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createEmulator, type Emulator } from '../../src/emulator/index.js';
+import type { Emulator } from '../../src/emulator/index.js';
 import { dialects, type TestDatabase } from '../helpers/databases.js';
-import { createTenantWithPixel, postEvents, purchase, relayEnv, startRelayProcess, TEST_ENCRYPTION_KEY, waitUntil, type RelayProcess } from '../helpers/processes.js';
+import { startEmulator } from '../helpers/emulator.js';
+import { cliEnv, createTenantWithPixel, postEvents, purchase, startRelayProcess, waitUntil, type RelayProcess } from '../helpers/processes.js';
 
 const postgres = dialects.find((d) => d.name === 'postgres');
 const PIXEL = '333333333333';
@@ -27,8 +28,7 @@ describe.skipIf(!postgres)('two relay nodes on one PostgreSQL database', () => {
   const nodes: RelayProcess[] = [];
 
   beforeAll(async () => {
-    emulator = createEmulator({ allowAnyPixel: true });
-    graphUrl = await emulator.listen(0);
+    ({ emulator, graphUrl } = await startEmulator({ allowAnyPixel: true }));
   });
   afterAll(async () => emulator?.close());
 
@@ -36,7 +36,7 @@ describe.skipIf(!postgres)('two relay nodes on one PostgreSQL database', () => {
     emulator.state.resetEvents();
     emulator.state.clearFaults();
     db = await postgres!.create();
-    env = relayEnv({ databaseUrl: db.databaseUrl, dataDir: db.dataDir, encryptionKey: TEST_ENCRYPTION_KEY, graphUrl, extra: { CAPI_RELAY_DELIVERY_LEASE_MS: String(LEASE_MS) } });
+    env = cliEnv(db, { graphUrl, extra: { CAPI_RELAY_DELIVERY_LEASE_MS: String(LEASE_MS) } });
     ({ ingestKey } = await createTenantWithPixel(env, PIXEL, 'tok-multi'));
     client = new pg.Client({ connectionString: db.databaseUrl });
     await client.connect();

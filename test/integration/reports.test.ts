@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createEmulator, type Emulator } from '../../src/emulator/index.js';
 import { dialects } from '../helpers/databases.js';
-import { ADMIN_TOKEN, startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { ADMIN_HEADERS as admin, startEmulatedRelay, type EmulatedRelay } from '../helpers/relay.js';
 
-const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const ORIGIN = 'https://shop.example';
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140';
 const PIXEL = '444444444444';
@@ -11,8 +9,7 @@ const TOKEN = 'tok-reports-0123456789';
 const DAY = 86_400_000;
 
 describe.each(dialects)('report API on $name', (dialect) => {
-  let t: TestRelay;
-  let emulator: Emulator;
+  let t: EmulatedRelay;
   let shop: { id: string; ingestKey: string; publishableKey: string };
   let idle: { id: string; ingestKey: string; publishableKey: string };
   const clickAt = Date.now() - DAY;
@@ -38,9 +35,7 @@ describe.each(dialects)('report API on $name', (dialect) => {
   const report = (tenantId: string, path: string) => get(`/api/v1/tenants/${tenantId}/reports/${path}`);
 
   beforeAll(async () => {
-    emulator = createEmulator({ pixels: { [PIXEL]: { name: 'Reports pixel', tokens: [TOKEN] } } });
-    const graphUrl = await emulator.listen(0);
-    t = await startTestRelay(dialect, { graphUrl });
+    t = await startEmulatedRelay(dialect, { emulator: { pixels: { [PIXEL]: { name: 'Reports pixel', tokens: [TOKEN] } } } });
     t.relay.engine?.start();
     shop = await t.relay.tenants.createTenant('Shop');
     idle = await t.relay.tenants.createTenant('No pixel yet');
@@ -67,20 +62,22 @@ describe.each(dialects)('report API on $name', (dialect) => {
     await collect(idle.publishableKey, { event: 'ViewContent', fbp });
     await collect(idle.publishableKey, { event: 'AddToCart', fbp, value: 1, currency: 'EUR' });
 
-    // Wait until every shop event reached the emulator (9 rows: 4 funnel + 1002..1005 Purchases, 1005 twice).
+    // Wait until every shop event reached the emulator (9 rows: 4 funnel + 1002..1005 Purchases, 1005 twice)
+    // and the relay has recorded Meta's answer: the emulator receives a batch before the relay marks it sent.
+    const settled = async () => {
+      const open = await t.relay.store.db.selectFrom('deliveries').select('id').where('tenant_id', '=', shop.id).where('status', 'in', ['queued', 'sending', 'failed']).execute();
+      return t.emulator.state.events({ pixelId: PIXEL }).length >= 9 && open.length === 0;
+    };
     const deadline = Date.now() + 15_000;
-    while (emulator.state.events({ pixelId: PIXEL }).length < 9) {
+    while (!(await settled())) {
       if (Date.now() > deadline) {
         const rows = await t.relay.store.db.selectFrom('events').select(['event_name', 'event_id', 'source', 'status', 'drop_code', 'channels']).execute();
-        throw new Error(`delivered ${emulator.state.events({ pixelId: PIXEL }).length} of 9: ${JSON.stringify(rows)} ${JSON.stringify(emulator.state.rejections())}`);
+        throw new Error(`delivered ${t.emulator.state.events({ pixelId: PIXEL }).length} of 9: ${JSON.stringify(rows)} ${JSON.stringify(t.emulator.state.rejections())}`);
       }
       await new Promise((r) => setTimeout(r, 50));
     }
   });
-  afterAll(async () => {
-    await t?.close();
-    await emulator?.close();
-  });
+  afterAll(async () => t?.close());
 
   it('shows one order reported by both channels as a matched pair that reconciles, with its funnel', async () => {
     const res = await report(shop.id, 'acceptance?order_id=1001');

@@ -5,8 +5,8 @@ import { forgetCustomer, purgeBefore } from '../../src/store/retention.js';
 import { customerKeys } from '../../src/transform/customer-keys.js';
 import { sha256Hex } from '../../src/transform/hash.js';
 import { dialects } from '../helpers/databases.js';
-import { cli, relayEnv, runCli } from '../helpers/processes.js';
-import { ADMIN_TOKEN, ENCRYPTION_KEY, startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { cli, runCli } from '../helpers/processes.js';
+import { ADMIN_HEADERS as auth, cliEnv, startTestRelay, type TestRelay } from '../helpers/relay.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 24);
@@ -112,7 +112,6 @@ describe.each(dialects)('erasure and purge through the API, the server and the C
   let t: TestRelay;
   let tenantId: string;
   let clock = NOW;
-  const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
   beforeAll(async () => {
     t = await startTestRelay(dialect, { deliveryEnabled: false, retentionDays: 30 }, () => clock);
@@ -121,7 +120,7 @@ describe.each(dialects)('erasure and purge through the API, the server and the C
   afterAll(async () => t?.close());
 
   const count = async () => (await t.relay.store.db.selectFrom('events').select('event_id').where('tenant_id', '=', tenantId).execute()).length;
-  const env = () => relayEnv({ dataDir: t.db.dataDir, databaseUrl: t.db.databaseUrl, encryptionKey: ENCRYPTION_KEY });
+  const env = () => cliEnv(t.db);
 
   it('POST /api/v1/tenants/{id}/forget erases the customer and audits it without their e-mail', async () => {
     await storeEvents(t.relay.store, { id: tenantId, forwarding: true }, [purchase('c-1', NOW, { em: [sha256Hex('cara@example.com')] }), purchase('d-1', NOW, { em: [sha256Hex('dan@example.com')] })], NOW);
