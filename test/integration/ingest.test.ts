@@ -147,6 +147,13 @@ describe.each(dialects)('ingest API on $name', (dialect) => {
     expect(queued.items.length).toBeGreaterThan(0);
     const bad = await t.relay.app.inject({ method: 'GET', url: '/v1/events?limit=0', headers: auth });
     expect(bad.json().error.code).toBe('invalid_parameter');
+    // The same query rules as the dashboard's log: an unknown status or parameter is refused, not ignored.
+    for (const q of ['status=bogus', 'colour=red', 'since=yesterday']) {
+      const refused = await t.relay.app.inject({ method: 'GET', url: `/v1/events?${q}`, headers: auth });
+      expect([refused.statusCode, refused.json().error.code], q).toEqual([400, 'invalid_parameter']);
+    }
+    const future = (await t.relay.app.inject({ method: 'GET', url: `/v1/events?since=${Date.now() + 3_600_000}`, headers: auth })).json();
+    expect(future.items).toEqual([]);
   });
 
   it('keeps the access token out of the database and the logs in plain text', async () => {

@@ -9,6 +9,7 @@ import { replayDead } from '../../store/replay.js';
 import { policySchema } from '../../transform/policy.js';
 import type { AppDeps } from '../app.js';
 import { sessionOfRequest } from '../auth.js';
+import { parseEventLogQuery } from '../event-log-query.js';
 import { HttpError } from '../errors.js';
 import { parseBody, parseQuery } from '../validate.js';
 import { eventHistory } from './ingest.js';
@@ -30,17 +31,6 @@ const pixelSettingsBody = z
   .object({ role: roleSchema.optional(), testEventCode: testEventCodeSchema.nullable().optional(), graphVersion: graphVersionSchema.nullable().optional() })
   .strict();
 const auditQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), cursor: z.string().max(100).optional() }).strict();
-const eventLogQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    cursor: z.string().max(200).optional(),
-    event_name: z.string().max(100).optional(),
-    status: z.enum(['queued', 'sending', 'sent', 'failed', 'dropped', 'dead', 'skipped', 'done']).optional(),
-    source: z.string().max(100).optional(),
-    since: z.coerce.number().int().min(0).optional(),
-    until: z.coerce.number().int().min(0).optional(),
-  })
-  .strict();
 
 const rotatePixelBody = z.object({ accessToken: z.string().min(10), testEventCode: z.string().min(1).max(64).nullable().optional() }).strict();
 const statusBody = z.object({ status: z.enum(['active', 'disabled']) }).strict();
@@ -173,11 +163,9 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
 
   app.get('/tenants/:id/events', async (req) => {
     const { id } = req.params as { id: string };
-    const q = parseQuery(eventLogQuery, req.query);
+    const filter = parseEventLogQuery(req.query);
     const hiddenUpTo = await tenants.eventLogClearedAt(id);
-    const page = await listEvents(deps.store, id, {
-      limit: q.limit, cursor: q.cursor, eventName: q.event_name, status: q.status, source: q.source, since: q.since, until: q.until, hiddenUpTo,
-    });
+    const page = await listEvents(deps.store, id, { ...filter, hiddenUpTo });
     return { ...page, clearedAt: hiddenUpTo };
   });
   // "Clear the log": hides what is there now; nothing is deleted, resent or withdrawn from Meta.

@@ -3,6 +3,7 @@ import { getEventHistory, listEvents } from '../../store/event-log.js';
 import type { TenantView } from '../../store/tenants.js';
 import type { AppDeps } from '../app.js';
 import { bearerToken } from '../auth.js';
+import { parseEventLogQuery } from '../event-log-query.js';
 import { HttpError } from '../errors.js';
 
 /** Splits a body into events: one event object, or `{ "events": [...] }`. */
@@ -39,7 +40,7 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: AppDeps):
 
   app.get('/v1/events', async (req) => {
     const tenant = await tenantOf(req);
-    return listQuery(deps, tenant.id, req.query);
+    return listEvents(deps.store, tenant.id, parseEventLogQuery(req.query));
   });
 
   app.get('/v1/events/:id', async (req) => {
@@ -47,14 +48,6 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: AppDeps):
     const { id } = req.params as { id: string };
     return eventHistory(deps, tenant.id, id);
   });
-}
-
-/** Parses event-log query parameters (shared by the ingest-key and admin views). */
-export async function listQuery(deps: AppDeps, tenantId: string, query: unknown) {
-  const q = (query ?? {}) as Record<string, string | undefined>;
-  const limit = q.limit === undefined ? 50 : Number(q.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new HttpError('invalid_parameter', 'limit must be an integer from 1 to 500');
-  return listEvents(deps.store, tenantId, { limit, eventName: q.event_name, status: q.status, source: q.source, cursor: q.cursor });
 }
 
 export async function eventHistory(deps: AppDeps, tenantId: string, id: string) {
