@@ -67,7 +67,15 @@ export async function createRelay(config: Config, logger: Logger, clock: () => n
     : null;
   const ingest = createIngestService({ store, metrics, clock, onQueued: () => engine?.wake(), switches: createSwitchRepository(store, clock) });
   const app = await buildApp({ config, store, tenants, sources, ingest, metrics, logger, graph, onQueued: () => engine?.wake() });
-  const retention = createRetentionJob({ store, days: config.retentionDays, clock, logger: logger.child({ component: 'retention' }) });
+  const retention = createRetentionJob({
+    store,
+    days: config.retentionDays,
+    clock,
+    logger: logger.child({ component: 'retention' }),
+    onPurged: (removed) => {
+      for (const [kind, n] of Object.entries(removed)) metrics.purged.inc({ kind }, n);
+    },
+  });
   const relay: Relay = {
     app,
     store,

@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Store } from '../store/database.js';
-import { purgeBefore } from '../store/retention.js';
+import { purgeBefore, type RemovedCounts } from '../store/retention.js';
 
 const DAY_MS = 86_400_000;
 const FIRST_RUN_AFTER_MS = 60_000;
@@ -20,7 +20,7 @@ export interface RetentionJob {
 }
 
 /** The purge of data older than `days`; 0 keeps everything. */
-export function createRetentionJob(deps: { store: Store; days: number; clock: () => number; logger: Logger }): RetentionJob {
+export function createRetentionJob(deps: { store: Store; days: number; clock: () => number; logger: Logger; onPurged?: (removed: RemovedCounts) => void }): RetentionJob {
   let running: Promise<void> | null = null;
   let timers: NodeJS.Timeout[] = [];
   const runOnce = (): Promise<void> => {
@@ -30,6 +30,7 @@ export function createRetentionJob(deps: { store: Store; days: number; clock: ()
       try {
         const removed = await purgeBefore(deps.store, now - deps.days * DAY_MS, now);
         deps.logger.info({ removed, retentionDays: deps.days }, 'retention purge');
+        deps.onPurged?.(removed);
       } catch (err) {
         // A failed purge is tried again at the next run; it must never take the server down.
         deps.logger.error({ err }, 'retention purge failed');

@@ -146,6 +146,8 @@ describe.each(dialects)('erasure and purge through the API, the server and the C
     clock = NOW + 31 * DAY;
     await t.relay.retention.runOnce();
     expect(await count()).toBe(0);
+    const metrics = (await t.relay.app.inject({ url: '/metrics' })).body;
+    expect(metrics).toMatch(/capi_relay_purged_total\{kind="events"\} 1\b/);
     clock = NOW;
   });
 
