@@ -249,6 +249,14 @@ describe.each(dialects)('POST /v1/collect on $name', (dialect) => {
     expect(row.client_ip_address).toBe('198.51.100.7');
   });
 
+  it("names its https address in /sdk.js behind a trusted TLS proxy, and ignores the header from anyone else", async () => {
+    await setup({ trustedProxies: '127.0.0.1' });
+    const sdk = (remoteAddress: string) =>
+      t.relay.app.inject({ method: 'GET', url: `/sdk.js?key=${tenant.publishableKey}`, headers: { host: 'relay.example', 'x-forwarded-proto': 'https' }, remoteAddress });
+    expect((await sdk('127.0.0.1')).body).toContain('"endpoint":"https://relay.example"');
+    expect((await sdk('203.0.113.5')).body).toContain('"endpoint":"http://relay.example"');
+  });
+
   it('drops events without consent when the tenant requires it, and keeps no click ids', async () => {
     await setup({}, { consent: { advertisingCategory: 'marketing' } });
     const res = await collect(view({ event_id: 'c-1', consent: false }));

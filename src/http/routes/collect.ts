@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { createClientIpResolver } from '../../browser/client-ip.js';
+import { createClientIpResolver, createTrustedProxyCheck } from '../../browser/client-ip.js';
 import { CollectInputError, mapCollectBody } from '../../browser/collect-event.js';
 import { browserSettingsPatch } from '../../browser/browser-settings.js';
 import { createRateLimiter, type RateLimiter } from '../../browser/rate-limit.js';
@@ -13,6 +13,7 @@ import { createOriginRepository, InvalidOriginError } from '../../store/origins.
 import { NotFoundError, type TenantView } from '../../store/tenants.js';
 import { parsePolicy } from '../../transform/transform.js';
 import type { AppDeps } from '../app.js';
+import { requestIsHttps } from '../auth.js';
 import { HttpError } from '../errors.js';
 
 // A beacon carries one event: a small limit keeps abuse of a public endpoint cheap.
@@ -51,6 +52,7 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
   const origins = createOriginRepository(deps.store);
   const clicks = createClickRepository(deps.store);
   const clientIp = createClientIpResolver(deps.config.trustedProxies);
+  const isTrustedProxy = createTrustedProxyCheck(deps.config.trustedProxies);
   const settings = createBrowserSettingsRepository(deps.store);
   const limiter = collectRateLimiter(deps);
 
@@ -64,7 +66,9 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
     const snippetPolicy = snippetPolicyOf(tenant);
     const body = renderSdk({
       key: q.key as string,
-      endpoint: deps.config.publicUrl ?? `${req.protocol}://${req.host}`,
+      // Without publicUrl, the address the page reached us at; behind a TLS proxy its scheme is the proxy's
+      // (an http endpoint on an https shop would be blocked as mixed content).
+      endpoint: deps.config.publicUrl ?? `${requestIsHttps(req, isTrustedProxy) ? 'https' : 'http'}://${req.host}`,
       pixelIds,
       loadPixel,
       requireConsent: snippetPolicy.consentCategory !== null,
