@@ -158,13 +158,18 @@ async function tenantsView() {
   setView('Tenants', keys, table, state.scopedTenantId ? h('p', { class: 'hint' }, 'Signed in with this store\'s key: you see only this store.') : form);
 }
 
-/** A "Copy" button for the text of source (clipboard where allowed, else the text is selected for Ctrl+C). */
+/** A "Copy" button for the text of source, an element or a (read-only) input (clipboard where allowed, else the text is selected for Ctrl+C). */
 export function copyButton(source, label) {
   const btn = h('button', { type: 'button', class: 'secondary copy', 'aria-label': label }, 'Copy');
+  const isField = source instanceof HTMLInputElement || source instanceof HTMLTextAreaElement;
   btn.addEventListener('click', async () => {
-    const text = source.textContent;
+    const text = isField ? source.value : source.textContent;
     try { await navigator.clipboard.writeText(text); say('Copied'); btn.textContent = 'Copied'; }
-    catch { const range = document.createRange(); range.selectNodeContents(source); const sel = getSelection(); sel.removeAllRanges(); sel.addRange(range); say('Selected: press Ctrl+C to copy'); }
+    catch {
+      if (isField) { source.focus(); source.select(); }
+      else { const range = document.createRange(); range.selectNodeContents(source); const sel = getSelection(); sel.removeAllRanges(); sel.addRange(range); }
+      say('Selected: press Ctrl+C to copy');
+    }
     setTimeout(() => { btn.textContent = 'Copy'; }, 2000);
   });
   return btn;

@@ -1,11 +1,13 @@
 /**
  * The dashboard's configuration page (served at /dashboard/config.js): pixels, the master and per-event
- * switches, webhook sources, the snippet tag, the policy editor and privacy (the relay's retention and
- * "Forget a customer"). Every change goes through the admin API, which validates it and records it in the
- * audit log; errors are shown next to the form that caused them.
+ * switches, webhook sources (add, rotate a secret, enable/disable), the snippet tag, allowed origins, key
+ * rotation, the policy editor and privacy (the relay's retention and "Forget a customer"). Every change goes
+ * through the admin API, which validates it and records it in the audit log; errors are shown next to the
+ * form that caused them. A rotated key is shown once, in the page only: never in the URL, the console or
+ * browser storage.
  */
 export const CONFIG_JS = String.raw`
-import { h, api, say, statusChip, setView, currentTenant, needTenant, registerView, copyButton, table } from '/dashboard/app.js';
+import { h, api, say, time, statusChip, setView, currentTenant, needTenant, registerView, copyButton, table, state } from '/dashboard/app.js';
 
 const IDENTIFIERS = ['em', 'ph', 'external_id', 'fbp', 'fbc', 'fn', 'ln', 'ct', 'st', 'zp', 'country', 'ge', 'db'];
 
@@ -13,6 +15,41 @@ function field(id, label, input, hint) {
   input.id = id;
   if (hint) input.setAttribute('aria-describedby', id + '-hint');
   return h('div', { class: 'field' }, h('label', { for: id }, label), input, hint ? h('p', { class: 'hint', id: id + '-hint' }, hint) : null);
+}
+
+/** Shows a result line: ok true (green), false (red) or null (plain). */
+function show(out, ok, text) { out.className = ok === true ? 'result-ok' : ok === false ? 'result-bad' : ''; out.textContent = text; }
+
+/** Marks the input a server message is about (aria-invalid, from [regex, input] pairs) and clears the others; returns it or null. */
+function markInvalid(pairs, message) {
+  const found = message === null ? null : pairs.find(([re]) => re.test(message));
+  const bad = found ? found[1] : null;
+  for (const [, input] of pairs) { if (input === bad) input.setAttribute('aria-invalid', 'true'); else input.removeAttribute('aria-invalid'); }
+  return bad;
+}
+
+/**
+ * An inline confirmation, as in the Privacy part: open(trigger, question) hides the trigger and shows the
+ * question with a danger button (focused) and Cancel; Cancel or Escape closes it, calls onCancel and gives the
+ * focus back to the trigger. onYes runs with both buttons disabled and closes the box itself (close()).
+ */
+function confirmation(id, yesLabel, onYes, onCancel) {
+  const question = h('p', { id: id + '-question' });
+  const yes = h('button', { type: 'button', class: 'danger' }, yesLabel);
+  const no = h('button', { type: 'button', class: 'secondary' }, 'Cancel');
+  const box = h('div', { class: 'confirm', id, hidden: true, role: 'group', 'aria-labelledby': id + '-question' }, question, yes, ' ', no);
+  let trigger = null;
+  const close = () => { box.hidden = true; if (trigger) trigger.hidden = false; };
+  yes.addEventListener('click', async () => {
+    yes.disabled = true; no.disabled = true;
+    try { await onYes(); } finally { yes.disabled = false; no.disabled = false; }
+  });
+  no.addEventListener('click', () => { close(); onCancel(); if (trigger) trigger.focus(); });
+  box.addEventListener('keydown', (e) => { if (e.key === 'Escape') no.click(); });
+  return {
+    box, close,
+    open(by, text) { if (trigger && trigger !== by) trigger.hidden = false; trigger = by; question.textContent = text; by.hidden = true; box.hidden = false; yes.focus(); },
+  };
 }
 
 /** Runs a save, showing its outcome in 'out' (role=status for success, the API's message on failure). */
@@ -122,25 +159,185 @@ function switchSection(t, sw) {
     h('fieldset', {}, h('legend', {}, 'Per-event switches (off: logged as skipped, not sent)'), h('div', { class: 'checks' }, boxes)), out)];
 }
 
-function sourceSection(sources, publicUrl) {
-  const rows = sources.map((s) => {
-    // Without a configured publicUrl the API can only guess localhost; the address this page came from is a better guess.
-    const address = publicUrl ? s.webhookUrl : location.origin + new URL(s.webhookUrl).pathname;
-    const url = h('code', { id: 'hook-' + s.id }, address);
-    return h('tr', {}, h('td', {}, s.platform), h('td', {}, statusChip(s.status)), h('td', {}, url, ' ', copyButton(url, 'Copy the ' + s.platform + ' webhook URL')));
-  });
-  return [h('h2', { id: 'sources' }, 'Webhook sources'),
-    sources.length ? table('Webhook sources', ['Platform', 'Status', 'Webhook URL (paste into the platform)'], rows)
-      : h('p', {}, 'No webhook sources yet.'),
-    h('p', { class: 'hint' }, 'Add one with ', h('code', {}, 'capi-relay sources add --tenant <id> --platform shopify --secret <signing secret>'), '.',
-      publicUrl ? null : ' The URLs use this page\'s address; set publicUrl (CAPI_RELAY_PUBLIC_URL) when the platforms reach the relay at another one.')];
+// The platforms, with where their signing secret is and where the webhook URL goes (docs/connect-your-store.md).
+const PLATFORMS = [
+  ['shopify', 'Shopify', 'Required. Shopify admin › Settings › Notifications › Webhooks: the value after "Your webhooks will be signed with" (for an app\'s webhooks, the app\'s client secret).',
+    'Shopify admin › Settings › Notifications › Webhooks › Create webhook (Order creation, format JSON)'],
+  ['woocommerce', 'WooCommerce', 'Required. The Secret you type in the WooCommerce webhook form; give the same string here.',
+    'WooCommerce › Settings › Advanced › Webhooks › Add webhook, as the Delivery URL'],
+  ['commerce7', 'Commerce7', 'Optional for Commerce7: the webhook\'s Basic-auth credentials as user:password. Without them every request to the URL is accepted, so keep it private.',
+    'Commerce7 › Settings › Webhooks › Add webhook (one per object and action)'],
+  ['stripe', 'Stripe', 'Required. The endpoint\'s Signing secret (whsec_…) on its page in Stripe › Developers › Webhooks.',
+    'Stripe › Developers › Webhooks › Add endpoint, as the Endpoint URL'],
+  ['generic', 'Generic (your own code)', 'Required. A long random string of your choice; your code signs each body with X-Capi-Relay-Signature: sha256=<hex HMAC-SHA256 of the body>.',
+    'your own code: POST signed events to it'],
+];
+const platformOf = (p) => PLATFORMS.find(([v]) => v === p) || [p, p, '', 'the platform\'s webhook settings'];
+const sourceName = (s) => s.platform + ' source ' + s.id.slice(0, 8);
+// Without a configured publicUrl the API can only guess localhost; the address this page came from is a better guess.
+const hookAddress = (publicUrl, webhookUrl) => (publicUrl ? webhookUrl : location.origin + new URL(webhookUrl).pathname);
+
+function sourceSection(t, sources, publicUrl) {
+  const result = h('p', { role: 'status', 'aria-live': 'polite', id: 'sources-result' });
+  const listBox = h('div', { id: 'sources-list' });
+  // One open panel (new secret or disable question) per source; redrawing the list closes them.
+  const panels = new Map();
+
+  function closePanel(id) { const p = panels.get(id); if (p) { p.row.remove(); p.button.setAttribute('aria-expanded', 'false'); panels.delete(id); } }
+  function openPanel(s, button, kind, content) {
+    const open = panels.get(s.id);
+    closePanel(s.id);
+    if (open && open.kind === kind) return null;
+    const row = h('tr', { class: 'details', id: 'source-panel-' + s.id }, h('td', { colspan: 5 }, content));
+    button.closest('tr').after(row);
+    button.setAttribute('aria-expanded', 'true');
+    panels.set(s.id, { row, button, kind });
+    return row;
+  }
+
+  async function reload(focusId) {
+    const r = await api('GET', '/api/v1/tenants/' + t.id + '/sources');
+    draw(r.sources);
+    if (focusId && document.getElementById(focusId)) document.getElementById(focusId).focus();
+  }
+
+  function secretPanel(s, button) {
+    const name = sourceName(s);
+    const secret = h('input', { type: 'password', autocomplete: 'off', spellcheck: 'false', maxlength: 1000 });
+    const out = h('p', { role: 'status', 'aria-live': 'polite' });
+    const form = h('form', { novalidate: true, 'aria-label': 'New signing secret for the ' + name, onsubmit: async (e) => {
+      e.preventDefault();
+      show(out, null, 'Saving…');
+      try {
+        const r = await api('POST', '/api/v1/sources/' + s.id + '/rotate-secret', { secret: secret.value.trim() });
+        secret.value = '';
+        const hours = Math.round(r.previousSecretValidForMs / 3600000);
+        closePanel(s.id);
+        show(result, true, 'Secret of the ' + name + ' replaced. The previous secret keeps verifying for ' + hours + ' hours (until ' + time(Date.now() + r.previousSecretValidForMs) + '), so webhooks the platform signed before you change it there still pass: enter the new secret on the platform now.');
+        say('Secret replaced');
+        button.focus();
+      } catch (err) { secret.setAttribute('aria-invalid', 'true'); show(out, false, err.message); secret.focus(); }
+    } },
+      field('new-secret-' + s.id, 'New signing secret', secret, platformOf(s.platform)[2] + ' The previous secret keeps verifying for 24 hours after you save, so nothing is refused while you change it on the platform.'),
+      h('button', { type: 'submit' }, 'Save new secret'), ' ',
+      h('button', { type: 'button', class: 'secondary', onclick: () => { closePanel(s.id); button.focus(); } }, 'Cancel'), out);
+    form.addEventListener('keydown', (e) => { if (e.key === 'Escape') { closePanel(s.id); button.focus(); } });
+    if (openPanel(s, button, 'secret', form)) secret.focus();
+  }
+
+  function disablePanel(s, button) {
+    const name = sourceName(s);
+    const yes = h('button', { type: 'button', class: 'danger' }, 'Disable now');
+    const no = h('button', { type: 'button', class: 'secondary' }, 'Cancel');
+    const qid = 'disable-question-' + s.id;
+    const box = h('div', { class: 'confirm', role: 'group', 'aria-labelledby': qid },
+      h('p', { id: qid }, 'Disable the ' + name + '? Its webhooks are refused (404) and nothing they send is stored until you enable it again; the platform retries for a while, and may turn off a webhook that keeps failing.'),
+      yes, ' ', no);
+    yes.addEventListener('click', async () => {
+      yes.disabled = true; no.disabled = true;
+      try {
+        await api('POST', '/api/v1/sources/' + s.id + '/status', { status: 'disabled' });
+        show(result, true, 'The ' + name + ' is disabled: its webhooks are refused (404).');
+        await reload('source-toggle-' + s.id);
+      } catch (err) { closePanel(s.id); show(result, false, err.message); button.focus(); }
+    });
+    no.addEventListener('click', () => { closePanel(s.id); show(result, null, 'The ' + name + ' stays active.'); button.focus(); });
+    box.addEventListener('keydown', (e) => { if (e.key === 'Escape') no.click(); });
+    if (openPanel(s, button, 'disable', box)) yes.focus();
+  }
+
+  async function enable(s) {
+    try {
+      await api('POST', '/api/v1/sources/' + s.id + '/status', { status: 'active' });
+      show(result, true, 'The ' + sourceName(s) + ' is active again: its webhooks are accepted.');
+      await reload('source-toggle-' + s.id);
+    } catch (err) { show(result, false, err.message); }
+  }
+
+  function draw(list) {
+    panels.clear();
+    const rows = list.map((s) => {
+      const name = sourceName(s);
+      const url = h('code', { id: 'hook-' + s.id }, hookAddress(publicUrl, s.webhookUrl));
+      const st = s.settings || {};
+      const settings = [st.currency, st.siteUrl, st.eventIdTemplate].filter(Boolean);
+      const rotate = h('button', { type: 'button', class: 'secondary', 'aria-expanded': 'false', 'aria-controls': 'source-panel-' + s.id, 'aria-label': 'Rotate the secret of the ' + name }, 'Rotate secret');
+      rotate.addEventListener('click', () => secretPanel(s, rotate));
+      const toggle = s.status === 'active'
+        ? h('button', { type: 'button', class: 'secondary', id: 'source-toggle-' + s.id, 'aria-expanded': 'false', 'aria-controls': 'source-panel-' + s.id, 'aria-label': 'Disable the ' + name }, 'Disable…')
+        : h('button', { type: 'button', class: 'secondary', id: 'source-toggle-' + s.id, 'aria-label': 'Enable the ' + name }, 'Enable');
+      toggle.addEventListener('click', () => (s.status === 'active' ? disablePanel(s, toggle) : enable(s)));
+      return h('tr', { 'data-source': s.id }, h('td', {}, s.platform, h('span', { class: 'sub' }, s.id.slice(0, 8))), h('td', {}, statusChip(s.status)),
+        h('td', {}, url, ' ', copyButton(url, 'Copy the ' + s.platform + ' webhook URL of source ' + s.id.slice(0, 8))),
+        h('td', { class: 'opt' }, settings.length ? settings.map((x, i) => [i ? ' · ' : '', h('code', {}, x)]) : '—'),
+        h('td', { class: 'nowrap' }, rotate, ' ', toggle));
+    });
+    listBox.replaceChildren(list.length
+      ? table('Webhook sources', ['Platform', 'Status', 'Webhook URL (paste into the platform)', 'Settings', 'Actions'], rows, [3])
+      : h('p', {}, 'No webhook sources yet: add the store\'s platform below.'));
+  }
+  draw(sources);
+
+  // Adding a source.
+  const platform = h('select', { name: 'platform' }, PLATFORMS.map(([v, label]) => h('option', { value: v }, label)));
+  const secret = h('input', { name: 'secret', type: 'password', autocomplete: 'off', spellcheck: 'false', maxlength: 1000 });
+  const currency = h('input', { name: 'currency', autocomplete: 'off', spellcheck: 'false' });
+  const siteUrl = h('input', { name: 'siteUrl', inputmode: 'url', maxlength: 2048, autocomplete: 'off', spellcheck: 'false', placeholder: 'https://shop.example.com/' });
+  const template = h('input', { name: 'eventIdTemplate', maxlength: 200, autocomplete: 'off', spellcheck: 'false', placeholder: 'purchase:{order_id}' });
+  const secretField = field('source-secret', 'Signing secret', secret, platformOf('shopify')[2]);
+  platform.addEventListener('change', () => { secretField.querySelector('.hint').textContent = platformOf(platform.value)[2]; });
+  const out = h('p', { role: 'status', 'aria-live': 'polite', id: 'source-add-result' });
+  const added = h('div', { id: 'source-added' });
+  // The server's messages name the field: "a stripe source needs its webhook signing secret …", "currency "x" is not …", "body siteUrl: …".
+  const fieldOf = [[/^(?:body )?platform\b/, platform], [/needs its webhook signing secret|^(?:body )?secret\b/, secret], [/^(?:body )?currency\b/, currency],
+    [/^(?:body siteUrl|site URL)\b/, siteUrl], [/^(?:body eventIdTemplate|event id template)\b/, template]];
+  const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'source-add-heading', onsubmit: async (e) => {
+    e.preventDefault();
+    // Only what was filled in is sent: the relay decides what is required (a secret, except for Commerce7).
+    const body = { platform: platform.value };
+    if (secret.value.trim()) body.secret = secret.value.trim();
+    if (currency.value.trim()) body.currency = currency.value.trim();
+    if (siteUrl.value.trim()) body.siteUrl = siteUrl.value.trim();
+    if (template.value.trim()) body.eventIdTemplate = template.value.trim();
+    show(out, null, 'Adding…');
+    added.replaceChildren();
+    try {
+      const r = await api('POST', '/api/v1/tenants/' + t.id + '/sources', body);
+      for (const input of [secret, currency, siteUrl, template]) input.value = '';
+      markInvalid(fieldOf, null);
+      const [, label, , where] = platformOf(body.platform);
+      show(out, true, label + ' source added: its webhook URL is shown above the form.');
+      const url = h('code', { id: 'source-added-url' }, hookAddress(publicUrl, r.webhookUrl));
+      const copy = copyButton(url, 'Copy the new ' + body.platform + ' webhook URL');
+      added.replaceChildren(h('div', { class: 'notice', role: 'group', 'aria-labelledby': 'source-added-heading' },
+        h('p', { id: 'source-added-heading' }, h('strong', {}, label + ' source added. '), 'Paste this webhook URL into ' + where + ':'),
+        h('p', {}, url, ' ', copy)));
+      say(label + ' source added; its webhook URL is shown under the form.');
+      await reload();
+      copy.focus();
+    } catch (err) {
+      const bad = markInvalid(fieldOf, err.message);
+      show(out, false, err.message);
+      (bad || platform).focus();
+    }
+  } }, h('h3', { id: 'source-add-heading' }, 'Add a webhook source'),
+    field('source-platform', 'Platform', platform),
+    secretField,
+    field('source-currency', 'Currency (optional)', currency, '3-letter ISO code (EUR, USD) for platforms whose payloads carry none. Commerce7: needed for purchases.'),
+    field('source-site', 'Site URL (optional)', siteUrl, 'The storefront, e.g. https://shop.example.com/: the page of website events whose payload names none. Commerce7: needed for web sales.'),
+    field('source-template', 'Purchase event_id template (optional)', template, 'Empty: purchase:{order_id}. Placeholders {order_id}, {order_number}, {platform}. Use the same id as the thank-you page\'s Pixel so Meta deduplicates.'),
+    h('button', { type: 'submit' }, 'Add source'), out);
+
+  return [h('h2', { id: 'sources' }, 'Webhook sources'), listBox, result,
+    publicUrl ? null : h('p', { class: 'hint' }, 'The URLs use this page\'s address; set publicUrl (CAPI_RELAY_PUBLIC_URL) when the platforms reach the relay at another one.'),
+    added, form];
 }
 
 function snippetSection(base, t, snippet) {
   const tag = '<script>\n  window.capiRelay=window.capiRelay||{q:[],track:function(){this.q.push([\'track\',arguments])},consent:function(){this.q.push([\'consent\',arguments])},init:function(){this.q.push([\'init\',arguments])}};\n</script>\n<script async src="' + base + '/sdk.js?key=YOUR_PUBLISHABLE_KEY"></script>';
   const code = h('code', { id: 'snippet-tag' }, tag);
   return [h('h2', { id: 'snippet' }, 'Snippet tag'),
-    h('section', { class: 'card' }, h('p', {}, 'Paste in the store\'s <head>, with the publishable key (cr_pub_…) shown when "' + t.name + '" was created, and allow the store\'s origin (', h('code', {}, 'capi-relay origins add'), ').'),
+    h('section', { class: 'card' }, h('p', {}, 'Paste in the store\'s <head>, with the publishable key (cr_pub_…) shown when "' + t.name + '" was created or its key last rotated (Keys, below), and add the store\'s origin under Allowed origins.'),
       h('pre', {}, code), copyButton(code, 'Copy the snippet tag'), snippet && typeof snippet.loadPixel === 'boolean' ? loadPixelToggle(t, snippet.loadPixel) : null)];
 }
 
@@ -150,6 +347,156 @@ function loadPixelToggle(t, on) {
   box.addEventListener('change', () => saving(out, () => api('PUT', '/api/v1/tenants/' + t.id + '/snippet', { loadPixel: box.checked }),
     box.checked ? 'The snippet now loads the Meta Pixel' : 'The snippet no longer loads the Meta Pixel'));
   return h('p', {}, h('label', { class: 'check', for: 'snippet-load-pixel' }, box, 'Also load the Meta Pixel for this store\'s pixels (only when the store has no Pixel tag of its own)'), ' ', out);
+}
+
+function originSection(t, origins) {
+  const listBox = h('div', { id: 'origins-list' });
+  const input = h('input', { name: 'origin', inputmode: 'url', maxlength: 300, autocomplete: 'off', spellcheck: 'false', placeholder: 'https://shop.example' });
+  const out = h('p', { id: 'origins-result', role: 'status', 'aria-live': 'polite' });
+  let current = origins;
+  let pending = null;
+  const confirm = confirmation('origin-remove', 'Remove now', async () => {
+    const origin = pending;
+    show(out, null, 'Removing…');
+    try {
+      const r = await api('DELETE', '/api/v1/tenants/' + t.id + '/origins', { origin });
+      confirm.close();
+      draw(r.origins);
+      show(out, true, origin + ' removed: the snippet on that site is refused from now on.');
+      input.focus();
+    } catch (err) { confirm.close(); show(out, false, err.message); input.focus(); }
+  }, () => show(out, null, 'Nothing was removed.'));
+
+  function draw(list) {
+    current = list;
+    listBox.replaceChildren(list.length
+      ? h('ul', { class: 'plain', 'aria-label': 'Allowed origins' }, list.map((o) => {
+        const btn = h('button', { type: 'button', class: 'secondary', 'aria-label': 'Remove origin ' + o }, 'Remove…');
+        btn.addEventListener('click', () => {
+          pending = o;
+          show(out, null, '');
+          confirm.open(btn, 'Remove ' + o + ' from the allowed origins? The snippet on that site is refused at once (403 origin_not_allowed) and its browser events are lost until you add it again.');
+        });
+        return h('li', {}, h('code', {}, o), btn);
+      }))
+      : h('p', {}, 'No origins yet: the snippet\'s events are refused (403 origin_not_allowed) until the store\'s origin is listed here.'));
+  }
+  draw(origins);
+
+  const form = h('form', { novalidate: true, onsubmit: async (e) => {
+    e.preventDefault();
+    const value = input.value.trim();
+    confirm.close();
+    if (!value) { input.setAttribute('aria-invalid', 'true'); show(out, false, 'Type an origin, such as https://shop.example.'); input.focus(); return; }
+    show(out, null, 'Adding…');
+    try {
+      // The relay checks and normalizes it (https://Shop.Example/cart → https://shop.example).
+      const r = await api('POST', '/api/v1/tenants/' + t.id + '/origins', { origin: value });
+      const known = current.includes(r.origin);
+      draw(r.origins);
+      input.value = ''; input.removeAttribute('aria-invalid');
+      show(out, true, known ? r.origin + ' was already allowed.' : r.origin + ' allowed' + (r.origin !== value ? ' (the origin of what you typed: scheme, host and port).' : '.'));
+      input.focus();
+    } catch (err) { input.setAttribute('aria-invalid', 'true'); show(out, false, err.message); input.focus(); }
+  } },
+    h('div', { class: 'field' }, h('label', { for: 'origin-input' }, 'Add an origin'),
+      h('div', { class: 'copy-row' }, Object.assign(input, { id: 'origin-input' }), h('button', { type: 'submit' }, 'Add origin')),
+      h('p', { class: 'hint', id: 'origin-hint' }, 'The store\'s address as the browser sends it: https://, the host and any port, no path (https://shop.example and https://www.shop.example are two origins).')));
+  input.setAttribute('aria-describedby', 'origin-hint');
+
+  return [h('h2', { id: 'origins' }, 'Allowed origins'),
+    h('section', { class: 'card', 'aria-labelledby': 'origins' },
+      h('p', { class: 'hint' }, 'The snippet\'s events are accepted only from these web origins (its publishable key is public: the Origin check stops other sites from sending in the store\'s name).'),
+      listBox, confirm.box, form, out)];
+}
+
+// What each key is for and what rotating it breaks.
+const KEYS = {
+  ingest: {
+    label: 'ingest key', title: 'Ingest key',
+    use: 'Secret, server to server (cr_ingest_…): the store\'s server sends events with it (POST /v1/events) and reads the event log (GET /v1/events); a store owner signs in to this dashboard with it.',
+    warn: 'The current key stops working at once: the store\'s server gets 401 until it sends the new key, and every dashboard session signed in with the old key ends.',
+    next: 'Put it where the store\'s server sends events (Authorization: Bearer …) now: the old key is already refused.',
+  },
+  publishable: {
+    label: 'publishable key', title: 'Publishable key',
+    use: 'Public, in the snippet tag on the store\'s pages (sdk.js?key=cr_pub_…): it lets the snippet send browser events from the allowed origins.',
+    warn: 'The current key stops working at once: the snippet on the store\'s site is refused, and its browser events are lost, until the snippet tag carries the new key.',
+    next: 'Update the snippet tag on the store\'s site now: replace the key after sdk.js?key= with this one.',
+  },
+};
+
+function keySection(t, redraw) {
+  // Signed in with this store's ingest key: rotating it ends this very session (the relay only accepts a store-key session while its key is active).
+  const ownKey = state.scopedTenantId === t.id;
+  const out = h('p', { id: 'keys-result', role: 'status', 'aria-live': 'polite' });
+  const shown = h('div', { id: 'new-key-box' });
+  const buttons = {};
+
+  // The new key lives only in this field (and the sign-in button's closure) until "Done" or leaving the page.
+  function hideKey() { const f = shown.querySelector('input'); if (f) f.value = ''; shown.replaceChildren(); }
+
+  function showKey(kind, key) {
+    const k = KEYS[kind];
+    const keyField = h('input', { id: 'new-key', readonly: true, autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'new-key-once', 'data-testid': 'new-key' });
+    keyField.value = key;
+    keyField.addEventListener('focus', () => keyField.select());
+    const done = h('button', { type: 'button', class: 'secondary' }, 'Done: hide the key');
+    done.addEventListener('click', () => { hideKey(); show(out, null, 'The new ' + k.label + ' is hidden: it cannot be shown again.'); buttons[kind].focus(); });
+    const parts = [
+      h('h3', { id: 'new-key-heading' }, k.title + ' rotated'),
+      h('div', { class: 'field' }, h('label', { for: 'new-key' }, 'New ' + k.label + ' of ' + t.name), h('div', { class: 'copy-row' }, keyField, copyButton(keyField, 'Copy the new ' + k.label))),
+      h('p', { id: 'new-key-once' }, h('strong', {}, 'Shown once: copy it now. '), 'The relay keeps only a hash of it and this page keeps nothing, so it cannot be shown again (if it is lost, rotate again).'),
+      h('p', {}, k.next),
+    ];
+    if (kind === 'ingest' && ownKey) {
+      // The server already ended this session: every further request would answer 401 and put up the sign-in form.
+      const again = h('button', { type: 'button' }, 'Sign in with the new key');
+      const againOut = h('p', { role: 'status', 'aria-live': 'polite' });
+      again.addEventListener('click', async () => {
+        again.disabled = true;
+        try {
+          const r = await api('POST', '/dashboard/login', { password: keyField.value });
+          state.csrf = r.csrfToken; state.scopedTenantId = r.tenantId;
+          hideKey();
+          await redraw({ id: 'keys-result', text: 'Signed in again with the new ingest key.', focus: 'rotate-ingest' });
+          say('Signed in again with the new ingest key');
+        } catch (err) { again.disabled = false; show(againOut, false, err.message); }
+      });
+      parts.push(h('p', {}, h('strong', {}, 'This dashboard session has ended: '), 'it was signed in with the old key. Copy the new key first, then sign in with it (the key is then hidden) or sign out.'),
+        h('p', { class: 'actions' }, again), againOut);
+    } else parts.push(h('p', { class: 'actions' }, done));
+    shown.replaceChildren(h('div', { class: 'notice new-key', role: 'region', 'aria-labelledby': 'new-key-heading' }, parts));
+    show(out, true, 'The ' + k.label + ' was rotated: the old one no longer works.');
+    say('New ' + k.label + ' shown once: copy it now');
+    keyField.focus();
+  }
+
+  const parts = ['ingest', 'publishable'].map((kind) => {
+    const k = KEYS[kind];
+    const btn = h('button', { type: 'button', class: 'danger', id: 'rotate-' + kind }, 'Rotate ' + k.label + '…');
+    buttons[kind] = btn;
+    const confirm = confirmation('rotate-' + kind + '-confirm', 'Rotate now', async () => {
+      show(out, null, 'Rotating…');
+      try {
+        const r = await api('POST', '/api/v1/tenants/' + t.id + '/keys/' + kind + '/rotate');
+        confirm.close();
+        showKey(kind, r.key);
+      } catch (err) { confirm.close(); show(out, false, err.message); btn.focus(); }
+    }, () => show(out, null, 'The ' + k.label + ' was not changed.'));
+    btn.addEventListener('click', () => {
+      hideKey();
+      show(out, null, '');
+      confirm.open(btn, 'Rotate the ' + k.label + ' of ' + t.name + '? ' + k.warn
+        + (kind === 'ingest' && ownKey ? ' You are signed in with it, so this session ends too: the new key signs you in again.' : ''));
+    });
+    return h('div', { class: 'key-part' }, h('h3', {}, k.title), h('p', { class: 'hint' }, k.use), h('p', { class: 'actions' }, btn), confirm.box);
+  });
+
+  return [h('h2', { id: 'keys' }, 'Keys'),
+    h('section', { class: 'card', 'aria-labelledby': 'keys' },
+      h('p', { class: 'hint' }, 'Rotating issues a new key and revokes the current one at once. The new key is shown once, here.'),
+      h('div', { class: 'keys' }, parts), shown, out)];
 }
 
 function lines(text) { return text.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean); }
@@ -297,29 +644,32 @@ function privacySection(t, retentionDays) {
     form];
 }
 
-/** Draws the page; 'flash' puts a save's outcome into the redrawn page's status line with that id. */
+/** Draws the page; 'flash' puts a save's outcome into the redrawn page's status line with that id (and may name an element to focus). */
 async function configView(flash) {
   if (needTenant()) return;
   const t0 = currentTenant();
-  const [tenant, px, sw, src, info, snippet] = await Promise.all([
+  const [tenant, px, sw, src, info, origins, snippet] = await Promise.all([
     api('GET', '/api/v1/tenants/' + t0.id),
     api('GET', '/api/v1/tenants/' + t0.id + '/pixels'),
     api('GET', '/api/v1/tenants/' + t0.id + '/switches'),
     api('GET', '/api/v1/tenants/' + t0.id + '/sources'),
     api('GET', '/api/v1/relay-info'),
+    api('GET', '/api/v1/tenants/' + t0.id + '/origins'),
     // The snippet's settings are optional here: the page works without them.
     api('GET', '/api/v1/tenants/' + t0.id + '/snippet').catch(() => null),
   ]);
   const base = (info.publicUrl || location.origin).replace(/\/+$/, '');
   const focusId = document.activeElement && document.activeElement.id;
-  const toc = h('nav', { 'aria-label': 'On this page', class: 'toc' }, [['pixels', 'Pixels'], ['switches', 'Forwarding'], ['sources', 'Webhook sources'], ['snippet', 'Snippet tag'], ['policy', 'Policy'], ['privacy', 'Privacy']]
+  const toc = h('nav', { 'aria-label': 'On this page', class: 'toc' }, [['pixels', 'Pixels'], ['switches', 'Forwarding'], ['sources', 'Webhook sources'], ['snippet', 'Snippet tag'], ['origins', 'Allowed origins'], ['keys', 'Keys'], ['policy', 'Policy'], ['privacy', 'Privacy']]
     .map(([id, label]) => h('a', { href: '#/config', onclick: (e) => { e.preventDefault(); document.getElementById(id).scrollIntoView(); } }, label)));
   setView('Configuration: ' + tenant.name, toc, ...pixelSection(tenant, px.pixels, px.graphVersion, configView), ...switchSection(tenant, sw),
-    ...sourceSection(src.sources, info.publicUrl), ...snippetSection(base, tenant, snippet), ...policySection(tenant, configView),
+    ...sourceSection(tenant, src.sources, info.publicUrl), ...snippetSection(base, tenant, snippet), ...originSection(tenant, origins.origins),
+    ...keySection(tenant, configView), ...policySection(tenant, configView),
     ...privacySection(tenant, info.retentionDays));
   // Redrawing after a save keeps the keyboard where it was.
   if (focusId && document.getElementById(focusId)) document.getElementById(focusId).focus();
   if (flash && flash.id && document.getElementById(flash.id)) { const el = document.getElementById(flash.id); el.className = 'result-ok'; el.textContent = flash.text; }
+  if (flash && flash.focus && document.getElementById(flash.focus)) document.getElementById(flash.focus).focus();
 }
 
 registerView('config', 'Configuration', () => configView());

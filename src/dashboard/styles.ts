@@ -81,6 +81,20 @@ button.danger { background: var(--bad); border-color: var(--bad); }
 [aria-invalid="true"] { border-color: var(--bad); box-shadow: 0 0 0 1px var(--bad); }
 .pager { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 14px; margin: 12px 0; }
 code.summary { display: block; max-width: 520px; }
+/* Configuration: sources, allowed origins and keys. */
+td.nowrap { white-space: nowrap; }
+td .sub { display: block; color: var(--muted); font: .75rem/1.3 ui-monospace, SFMono-Regular, Menlo, monospace; }
+.copy-row { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
+.copy-row input { flex: 1 1 240px; }
+input[readonly] { background: #f6f8fa; font: .85rem/1.3 ui-monospace, SFMono-Regular, Menlo, monospace; max-width: 560px; }
+ul.plain { list-style: none; padding: 0; margin: 0 0 12px; }
+ul.plain li { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: 8px; padding: 6px 0; border-bottom: 1px solid var(--line); max-width: 560px; }
+ul.plain li:last-child { border-bottom: 0; }
+.keys { display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 8px 24px; }
+.keys h3, .notice h3 { font-size: 1rem; margin: 0 0 4px; }
+.keys .hint { margin: 0 0 8px; }
+.notice.new-key { border-color: var(--warn); background: #fff8c5; margin: 8px 0; }
+.notice p { margin: 6px 0; }
 @media (max-width: 600px) {
   main { padding: 12px; }
   .current { margin-left: 0; width: 100%; }

@@ -47,6 +47,8 @@ export function normalizeOrigin(input: string): string {
     throw new InvalidOriginError(`"${input}" is not a URL such as https://shop.example`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidOriginError(`"${input}": only http and https origins`);
+  // Browsers send an exact origin; a pattern would be stored as given and never match one.
+  if (url.hostname.includes('*')) throw new InvalidOriginError(`"${input}": wildcards are not supported; add each origin (https://www.shop.example, https://shop.example)`);
   return url.origin;
 }
 

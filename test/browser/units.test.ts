@@ -46,5 +46,6 @@ describe('sdk rendering and origins', () => {
     expect(() => new Function(js)).not.toThrow();
     expect(normalizeOrigin('https://Shop.Example:443/a?b')).toBe('https://shop.example');
     expect(() => normalizeOrigin('ftp://x')).toThrow();
+    expect(() => normalizeOrigin('https://*.shop.example')).toThrow(/wildcards/);
   });
 });

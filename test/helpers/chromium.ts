@@ -28,10 +28,10 @@ const ARTIFACTS = new URL('../../artifacts/screenshots/', import.meta.url);
 const DOCS = process.env.CAPI_RELAY_DOCS_SCREENSHOTS === '1' ? new URL('../../docs/screenshots/', import.meta.url) : null;
 
 /** Saves a PNG build artifact of the page and, with CAPI_RELAY_DOCS_SCREENSHOTS=1, the docs' small JPEG (quality 60). */
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(page: Page, name: string, opts: { docs?: boolean } = {}): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: new URL(`${name}.png`, ARTIFACTS).pathname });
-  if (DOCS) {
+  if (DOCS && opts.docs !== false) {
     mkdirSync(DOCS, { recursive: true });
     await page.screenshot({ path: new URL(`${name}.jpg`, DOCS).pathname, type: 'jpeg', quality: 60 });
   }

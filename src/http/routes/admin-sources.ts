@@ -28,7 +28,7 @@ const TEMPLATE_VARS = new Set(['order_id', 'order_number', 'platform']);
 export function checkNewSource(input: NewSource): SourceSettings {
   if (!isPlatform(input.platform)) throw new Error(`platform must be one of shopify, woocommerce, commerce7, stripe, generic; got "${input.platform}"`);
   // Commerce7 signs nothing (its Basic auth is optional); every other platform needs its signing secret.
-  if (!input.secret && input.platform !== 'commerce7') throw new Error(`a ${input.platform} source needs --secret (the webhook signing secret)`);
+  if (!input.secret && input.platform !== 'commerce7') throw new Error(`a ${input.platform} source needs its webhook signing secret (secret; --secret on the CLI)`);
   const settings: SourceSettings = {};
   if (input.currency !== undefined) {
     if (!/^[a-z]{3}$/i.test(input.currency)) throw new Error(`currency "${input.currency}" is not a 3-letter ISO code`);
