@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import { MIN_RETENTION_DAYS } from '../config/config.js';
 import { eraseCustomer, identifiedBy } from '../privacy/customer-erasure.js';
 import { createAuditRepository } from '../store/audit.js';
 import { purgeBefore } from '../store/retention.js';
@@ -9,7 +10,8 @@ const DAY_MS = 86_400_000;
 
 function days(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of days, at least 1');
+  // The same floor as retentionDays: a shorter purge would let retried webhooks through as new events.
+  if (!Number.isInteger(n) || n < MIN_RETENTION_DAYS) throw new InvalidArgumentError(`a whole number of days, at least ${MIN_RETENTION_DAYS}`);
   return n;
 }
 

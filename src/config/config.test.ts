@@ -27,6 +27,9 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { CAPI_RELAY_PORT: 'eighty' } })).toThrow(/port.*CAPI_RELAY_PORT/);
     expect(() => loadConfig({ env: { CAPI_RELAY_DATABASE_URL: 'mysql://x' } })).toThrow(/databaseUrl/);
     expect(() => loadConfig({ env: { CAPI_RELAY_ENCRYPTION_KEY: 'short' } })).toThrow(/encryptionKey/);
+    // Only settings that have a flag name one; the others name their environment variable alone.
+    expect(() => loadConfig({ env: { CAPI_RELAY_PORT: 'eighty' } })).toThrow('setting port (flag --port or CAPI_RELAY_PORT)');
+    expect(() => loadConfig({ env: { CAPI_RELAY_RETENTION_DAYS: '3' } })).toThrow('setting retentionDays (CAPI_RELAY_RETENTION_DAYS)');
   });
 
   it("checks graphVersion exactly like a pixel's own version", () => {

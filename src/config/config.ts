@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { graphVersionSchema } from '../core/graph-version.js';
 
+/** The shortest retention: webhook retries (Shopify's run for 48 hours) and Meta's 7-day window need the rows to deduplicate. */
+export const MIN_RETENTION_DAYS = 7;
+
 /** Every setting, its type and default, in one schema: the type and the runtime check come from here. */
 export const configSchema = z
   .object({
@@ -45,7 +48,7 @@ export const configSchema = z
      * an event still waiting to be sent is kept until Meta's window has closed on it. 0 keeps everything. At
      * least 7: webhook retries (Shopify's run for 48 hours) and Meta's 7-day window need the rows to deduplicate.
      */
-    retentionDays: z.coerce.number().int().refine((n) => n === 0 || n >= 7, 'must be 0 (keep everything) or at least 7').default(90),
+    retentionDays: z.coerce.number().int().refine((n) => n === 0 || n >= MIN_RETENTION_DAYS, `must be 0 (keep everything) or at least ${MIN_RETENTION_DAYS}`).default(90),
     /** Dashboard sign-in password (the admin token also works); unset with no adminToken = dashboard off. */
     adminPassword: z.string().min(12, 'must be at least 12 characters').optional(),
   })
@@ -77,6 +80,9 @@ export const ENV_NAMES: Record<keyof ConfigInput, string> = {
   adminPassword: 'CAPI_RELAY_ADMIN_PASSWORD',
   retentionDays: 'CAPI_RELAY_RETENTION_DAYS',
 };
+
+/** The settings the CLI also takes as flags (`serve --port`, `--data-dir` on every store command …); the rest are env or file only. */
+const FLAG_SETTINGS: ReadonlySet<string> = new Set(['port', 'host', 'dataDir', 'databaseUrl', 'graphUrl']);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -126,7 +132,7 @@ export function loadConfig(opts: {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '');
-      const where = key in ENV_NAMES ? ` (flag --${kebab(key)} or ${ENV_NAMES[key as keyof ConfigInput]})` : '';
+      const where = key in ENV_NAMES ? ` (${FLAG_SETTINGS.has(key) ? `flag --${kebab(key)} or ` : ''}${ENV_NAMES[key as keyof ConfigInput]})` : '';
       return issue.code === 'unrecognized_keys'
         ? `unknown setting(s) ${issue.keys.join(', ')} in the config file`
         : `setting ${key}${where}: ${issue.message}`;

@@ -22,7 +22,8 @@ export interface RetentionJob {
 /** The purge of data older than `days`; 0 keeps everything. */
 export function createRetentionJob(deps: { store: Store; days: number; clock: () => number; logger: Logger; onPurged?: (removed: RemovedCounts) => void }): RetentionJob {
   let running: Promise<void> | null = null;
-  let timers: NodeJS.Timeout[] = [];
+  let first: NodeJS.Timeout | null = null;
+  let every: NodeJS.Timeout | null = null;
   const runOnce = (): Promise<void> => {
     if (deps.days === 0) return Promise.resolve();
     running ??= (async () => {
@@ -42,14 +43,15 @@ export function createRetentionJob(deps: { store: Store; days: number; clock: ()
   };
   return {
     start() {
-      if (deps.days === 0 || timers.length > 0) return;
-      timers = [setTimeout(() => void runOnce(), FIRST_RUN_AFTER_MS), setInterval(() => void runOnce(), EVERY_MS)];
-      for (const t of timers) t.unref();
+      if (deps.days === 0 || every) return;
+      first = setTimeout(() => void runOnce(), FIRST_RUN_AFTER_MS).unref();
+      every = setInterval(() => void runOnce(), EVERY_MS).unref();
     },
     runOnce,
     async stop() {
-      for (const t of timers) clearTimeout(t);
-      timers = [];
+      if (first) clearTimeout(first);
+      if (every) clearInterval(every);
+      first = every = null;
       await running;
     },
   };

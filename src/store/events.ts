@@ -92,7 +92,8 @@ export async function storeEvents(
       .where('tenant_id', '=', tenant.id)
       .where('status', '!=', 'disabled')
       .execute();
-    const deliveries: DeliveriesTable[] = [];
+    // events_received is left out: it stays NULL until Meta answers.
+    const deliveries: Insertable<DeliveriesTable>[] = [];
     rows.forEach((row, k) => {
       const i = rowIndex[k] as number;
       if (!inserted.has(row.id)) {
@@ -116,7 +117,6 @@ export async function storeEvents(
           lease_owner: null,
           last_error: null,
           fbtrace_id: null,
-          events_received: null,
           created_at: now,
           updated_at: now,
         });

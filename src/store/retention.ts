@@ -36,10 +36,13 @@ export async function purgeBefore(store: Store, cutoff: number, now: number): Pr
   const tenants = await db.selectFrom('tenants').select('id').execute();
   const unsendableBefore = Math.min(cutoff, now - UNSENDABLE_AFTER_MS);
   for (const { id: tenantId } of tenants) {
+    // Pages in (received_at, id) order with a cursor, so events kept as still sendable are read once per purge,
+    // not again in every round.
+    let after: { receivedAt: number; id: string } | null = null;
     for (;;) {
-      const ids = await db
+      let query = db
         .selectFrom('events')
-        .select('id')
+        .select(['id', 'received_at'])
         .where('tenant_id', '=', tenantId)
         .where('received_at', '<', cutoff)
         .where((eb) =>
@@ -47,11 +50,16 @@ export async function purgeBefore(store: Store, cutoff: number, now: number): Pr
             eb('event_time', '<', unsendableBefore),
             eb.not(eb.exists(eb.selectFrom('deliveries as d').select('d.id').whereRef('d.event_row_id', '=', 'events.id').where('d.status', 'in', ['queued', 'failed', 'sending']))),
           ]),
-        )
-        .limit(PURGE_CHUNK)
-        .execute();
-      if (ids.length === 0) break;
-      removed.events += await deleteEvents(db, ids.map((r) => r.id));
+        );
+      if (after) {
+        const { receivedAt, id } = after;
+        query = query.where((eb) => eb.or([eb('received_at', '>', receivedAt), eb.and([eb('received_at', '=', receivedAt), eb('id', '>', id)])]));
+      }
+      const rows = await query.orderBy('received_at').orderBy('id').limit(PURGE_CHUNK).execute();
+      if (rows.length > 0) removed.events += await deleteEvents(db, rows.map((r) => r.id));
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < PURGE_CHUNK) break;
+      after = { receivedAt: Number(last.received_at), id: last.id };
     }
     removed.clickIds += await deleteInChunks(db, 'click_ids', tenantId, 'first_seen_at', cutoff);
     removed.orderBrowsers += await deleteInChunks(db, 'order_browsers', tenantId, 'created_at', cutoff);
@@ -76,9 +84,16 @@ export async function forgetCustomer(store: Store, tenantId: string, keys: Custo
   const removed = none();
   const fbps = new Set(keys.fbps);
   const matched = new Set<string>();
-  for (const hash of new Set(keys.hashes)) {
+  const hashes = [...new Set(keys.hashes)];
+  if (hashes.length > 0) {
     // A hash is 64 hex characters, so a substring match cannot hit anything but that value in the payload JSON.
-    const rows = await db.selectFrom('events').select(['id', 'fbp']).where('tenant_id', '=', tenantId).where('payload', 'like', `%${hash}%`).execute();
+    // One scan of the tenant's payloads for all of them: on SQLite a scan holds the server's only thread.
+    const rows = await db
+      .selectFrom('events')
+      .select(['id', 'fbp'])
+      .where('tenant_id', '=', tenantId)
+      .where((eb) => eb.or(hashes.map((h) => eb('payload', 'like', `%${h}%`))))
+      .execute();
     for (const r of rows) {
       matched.add(r.id);
       if (r.fbp) fbps.add(r.fbp);

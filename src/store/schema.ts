@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /** Times are Unix milliseconds; flags are 0/1 integers so one schema serves SQLite and PostgreSQL. */
 export interface TenantsTable {
@@ -83,7 +83,7 @@ export interface DeliveriesTable {
   last_error: string | null;
   fbtrace_id: string | null;
   /** events_received of Meta's answer to the request that carried this delivery; null until sent. */
-  events_received: number | null;
+  events_received: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: number;
   updated_at: number;
 }

@@ -18,10 +18,11 @@ describe('cachingStatements', () => {
     db.close();
   });
 
-  it('keeps at most `capacity` statements, dropping the least recently used', () => {
+  it('keeps at most the budget of SQL text, dropping the least recently used, and never caches a statement over it', () => {
     const raw = new Database(':memory:');
     const seen: string[] = [];
-    const db = cachingStatements({ close: () => raw.close(), prepare: (sql: string) => (seen.push(sql), raw.prepare(sql)) }, 2);
+    // Each 'select N' is 8 characters: a 16-character budget holds two.
+    const db = cachingStatements({ close: () => raw.close(), prepare: (sql: string) => (seen.push(sql), raw.prepare(sql)) }, 16);
     db.prepare('select 1');
     db.prepare('select 2');
     db.prepare('select 1'); // now the most recent: 'select 2' is the one to go
@@ -29,6 +30,11 @@ describe('cachingStatements', () => {
     db.prepare('select 1');
     db.prepare('select 2');
     expect(seen).toEqual(['select 1', 'select 2', 'select 3', 'select 2']);
+    const big = `select ${'1 + '.repeat(10)}1`;
+    db.prepare(big);
+    db.prepare(big);
+    db.prepare('select 1');
+    expect(seen.slice(4)).toEqual([big, big]);
     db.close();
   });
 });

@@ -80,6 +80,19 @@ describe.each(dialects)('retention and erasure on $name', (dialect) => {
     expect(await purgeBefore(t.relay.store, NOW - 30 * DAY, NOW)).toEqual({ events: 0, clickIds: 0, orderBrowsers: 0, orders: 0 });
   });
 
+  it('purges more events than one page, paging on past the ones it keeps', async () => {
+    const at = NOW - 45 * DAY;
+    for (let b = 0; b < 3; b++) {
+      const items = Array.from({ length: 700 }, (_, i) => purchase(`bulk-${b}-${i}`, at, { em: [sha256Hex(`b${b}-${i}@example.com`)] }));
+      await store(otherTenantId, items, at + b);
+    }
+    const removed = await purgeBefore(t.relay.store, NOW - 30 * DAY, NOW);
+    expect(removed.events).toBe(2100);
+    expect(await eventIds(otherTenantId)).toEqual([]);
+    // The shop's 40-day-old queued event (a pixel is still to send it) sits among them in time and stays.
+    expect(await eventIds(tenantId)).toContain('purchase:recent-queued-40d');
+  });
+
   it('deletes more rows than one chunk in several rounds', async () => {
     const clicks = Array.from({ length: 2500 }, (_, i) => ({ tenant_id: otherTenantId, fbp: `fb.1.1.${i}`, kind: 'gclid' as const, click_id: `g${i}`, first_seen_at: NOW - 50 * DAY + i }));
     for (let i = 0; i < clicks.length; i += 500) await db().insertInto('click_ids').values(clicks.slice(i, i + 500)).execute();
@@ -161,5 +174,8 @@ describe.each(dialects)('erasure and purge through the API, the server and the C
     expect(purged).toMatchObject({ retentionDays: 30, removed: { events: 1 } });
     expect(await count()).toBe(0);
     expect((await runCli(env(), ['purge', '--older-than-days', '0'])).code).not.toBe(0);
+    const tooShort = await runCli(env(), ['purge', '--older-than-days', '3']);
+    expect(tooShort.code).not.toBe(0);
+    expect(tooShort.stderr).toContain('at least 7');
   });
 });
