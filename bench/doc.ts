@@ -80,7 +80,7 @@ COMMIT ~11 (WAL pages, checkpoints), the events INSERT ~9 (table, primary key an
 delivery UPDATEs (claim, sent) ~6, reading the batch back ~3.5, erasing IP and user agent from the event row
 ~3, the deliveries INSERT ~2.5, the orders INSERT ~1.5.
 
-**Why (a) is blocked, not just unmet.** The SDK path is one build and one POST per event (≈ 14 µs of wall
+**Why (a) is blocked, not just unmet.** The SDK path is one build and one POST per event (13–14 µs of wall
 time per event in the table, most of it the emulator's single thread). Both runs pay the same emulator; on
 top of it the relay run pays the load generator and the relay, which share the other core. The table's
 floors, measured in the same run, say how much of the SDK's budget is gone before the relay does anything
@@ -89,14 +89,14 @@ transform alone already take 7–9 µs of the SDK's 13–14 (across this round's
 JSON.parse per event), the dedup key, recording delivery state and Meta's answer, reading the batch back,
 building the request, and erasing IP and user agent — each a few µs even when batched. By that arithmetic
 even a relay built around one append per event would land near 0.8–0.9 here, and the relay's per-event
-tables (events, deliveries, orders, the history the event log and reports need) sit at 0.15. Durability
+tables (events, deliveries, orders, the history the event log and reports need) sit at 0.15–0.16. Durability
 cannot cost nothing on a 2-core machine where the baseline does no I/O at all.
 
 **Why (d) is blocked.** The floor row times only what no transform can skip — SHA-256 of the normalized
 e-mail and phone and JSON.stringify of the finished event — with no validation, normalization, mapping,
 privacy or gates, and it lands at 2.8–3.0× the SDK across this round's runs: the whole 3× budget. A
 transform that also validates untrusted input, normalizes, maps and applies the policy cannot reach it. Per event: transform + serialization ~4 µs, of which
-JSON.stringify ~1.2 µs and hashing ~0.5 µs; the SDK's whole build + serialization ~5.3 µs. A hand-written
+JSON.stringify ~1.2 µs and hashing ~0.5 µs; the SDK's whole build + serialization ~5.3–5.6 µs. A hand-written
 serializer was tried: ~1.45× faster than JSON.stringify on this shape, which would move the ratio by
 ~0.1, not to 3.
 `;

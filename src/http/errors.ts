@@ -22,7 +22,6 @@ export const HTTP_ERRORS = {
   pixel_not_active: { status: 409, message: 'the pixel is not active' },
   invalid_parameter: { status: 400, message: 'a parameter is invalid' },
   invalid_period: { status: 400, message: 'the report period is invalid: from must be before to, within the longest period allowed' },
-  method_not_allowed: { status: 405, message: 'method not allowed' },
   not_ready: { status: 503, message: 'the relay is not ready' },
   internal_error: { status: 500, message: 'unexpected error; nothing accepted was lost' },
 } as const;
