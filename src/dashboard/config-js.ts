@@ -29,11 +29,13 @@ function markInvalid(pairs, message) {
 }
 
 /**
- * An inline confirmation, as in the Privacy part: open(trigger, question) hides the trigger and shows the
- * question with a danger button (focused) and Cancel; Cancel or Escape closes it, calls onCancel and gives the
- * focus back to the trigger. onYes runs with both buttons disabled and closes the box itself (close()).
+ * An inline confirmation (removing an origin, rotating a key, disabling a source, forgetting a customer):
+ * open(trigger, question) shows the question (id + '-question') with a danger button (focused) and Cancel, and
+ * hides the trigger unless keepTrigger (a toggle that stays visible, such as a source's "Disable…"). Cancel or
+ * Escape closes it, calls onCancel and gives the focus back to the trigger. onYes runs with both buttons
+ * disabled and closes the box itself (close()).
  */
-function confirmation(id, yesLabel, onYes, onCancel) {
+function confirmation(id, yesLabel, onYes, onCancel, { keepTrigger = false } = {}) {
   const question = h('p', { id: id + '-question' });
   const yes = h('button', { type: 'button', class: 'danger' }, yesLabel);
   const no = h('button', { type: 'button', class: 'secondary' }, 'Cancel');
@@ -48,7 +50,7 @@ function confirmation(id, yesLabel, onYes, onCancel) {
   box.addEventListener('keydown', (e) => { if (e.key === 'Escape') no.click(); });
   return {
     box, close,
-    open(by, text) { if (trigger && trigger !== by) trigger.hidden = false; trigger = by; question.textContent = text; by.hidden = true; box.hidden = false; yes.focus(); },
+    open(by, text) { if (trigger && trigger !== by) trigger.hidden = false; trigger = by; question.textContent = text; by.hidden = !keepTrigger; box.hidden = false; yes.focus(); },
   };
 }
 
@@ -227,23 +229,17 @@ function sourceSection(t, sources, publicUrl) {
 
   function disablePanel(s, button) {
     const name = sourceName(s);
-    const yes = h('button', { type: 'button', class: 'danger' }, 'Disable now');
-    const no = h('button', { type: 'button', class: 'secondary' }, 'Cancel');
-    const qid = 'disable-question-' + s.id;
-    const box = h('div', { class: 'confirm', role: 'group', 'aria-labelledby': qid },
-      h('p', { id: qid }, 'Disable the ' + name + '? Its webhooks are refused (404) and nothing they send is stored until you enable it again; the platform retries for a while, and may turn off a webhook that keeps failing.'),
-      yes, ' ', no);
-    yes.addEventListener('click', async () => {
-      yes.disabled = true; no.disabled = true;
+    // The toggle stays visible (it closes the panel too); the panel's row goes on "Cancel" and the list is redrawn on success.
+    const confirm = confirmation('disable-' + s.id, 'Disable now', async () => {
       try {
         await api('POST', '/api/v1/sources/' + s.id + '/status', { status: 'disabled' });
         show(result, true, 'The ' + name + ' is disabled: its webhooks are refused (404).');
         await reload('source-toggle-' + s.id);
       } catch (err) { closePanel(s.id); show(result, false, err.message); button.focus(); }
-    });
-    no.addEventListener('click', () => { closePanel(s.id); show(result, null, 'The ' + name + ' stays active.'); button.focus(); });
-    box.addEventListener('keydown', (e) => { if (e.key === 'Escape') no.click(); });
-    if (openPanel(s, button, 'disable', box)) yes.focus();
+    }, () => { closePanel(s.id); show(result, null, 'The ' + name + ' stays active.'); }, { keepTrigger: true });
+    if (openPanel(s, button, 'disable', confirm.box)) {
+      confirm.open(button, 'Disable the ' + name + '? Its webhooks are refused (404) and nothing they send is stored until you enable it again; the platform retries for a while, and may turn off a webhook that keeps failing.');
+    }
   }
 
   async function enable(s) {
@@ -508,6 +504,7 @@ function policySection(t, redraw) {
   const templates = p.eventIdTemplates || { Purchase: 'purchase:{order_id}' };
   const category = h('input', { value: consent.advertisingCategory || '', autocomplete: 'off' });
   const without = h('select', {}, [['drop', 'drop the event'], ['strip_user_data', 'send it without customer data']].map(([v, l]) => h('option', { value: v, selected: (consent.withoutConsent || 'drop') === v }, l)));
+  const whenMissing = h('select', {}, [['granted', 'trust the integration that sent it (default)'], ['denied', 'treat it as not consented (GDPR)']].map(([v, l]) => h('option', { value: v, selected: (consent.whenMissing || 'granted') === v }, l)));
   const ldu = h('select', {}, [['off', 'off'], ['california', 'California only (default)'], ['states', 'the states below'], ['all', 'every event']].map(([v, l]) => h('option', { value: v, selected: (p.ldu || 'california') === v }, l)));
   const states = h('input', { value: (p.lduStates || ['ca']).join(', '), autocomplete: 'off' });
   const essential = h('input', { value: (p.essentialEvents || ['Purchase']).join(', '), autocomplete: 'off' });
@@ -532,14 +529,15 @@ function policySection(t, redraw) {
     }
     const minValue = Number(minOther.value);
     await save({ ...p,
-      consent: { advertisingCategory: category.value.trim() || null, withoutConsent: without.value },
+      consent: { advertisingCategory: category.value.trim() || null, withoutConsent: without.value, whenMissing: whenMissing.value },
       ldu: ldu.value, lduStates: lines(states.value.toLowerCase()), essentialEvents: lines(essential.value),
       sendConditions: { requireOneOf: reqBoxes.map((l) => l.querySelector('input')).filter((b) => b.checked).map((b) => b.value), minOtherIdentifiers: Number.isFinite(minValue) ? minValue : -1 },
       eventIdTemplates: templatesOut });
   } },
     h('fieldset', {}, h('legend', {}, 'Consent'),
       field('pol-category', 'Consent category required for advertising', category, 'Empty: consent is not checked. Else events must list this category in consent_categories.'),
-      field('pol-without', 'Without that consent', without)),
+      field('pol-without', 'Without that consent', without),
+      field('pol-when-missing', 'An event that carries no consent_categories', whenMissing, '"Not consented" needs a category above; order webhooks carry none, so they are then dropped or sent without customer data.')),
     h('fieldset', {}, h('legend', {}, 'Limited Data Use'),
       field('pol-ldu', 'Limited Data Use applies to', ldu),
       field('pol-states', 'LDU states (2-letter codes)', states),
@@ -564,8 +562,6 @@ function policySection(t, redraw) {
 const plural = (n, one, many) => n + ' ' + (n === 1 ? one : many);
 // What the erasure form asks for, in the API's names, with what a person reads.
 const WHO = [['email', 'E-mail', 'email', 'email'], ['phone', 'Phone', 'tel', 'tel'], ['externalId', 'External id', 'text', null], ['fbp', 'Browser id (fbp)', 'text', null]];
-// The field a server message is about: "em: not a valid e-mail address", "body phone: …".
-const FIELD_OF = [[/^(?:body )?(?:em|email)\b/, 'email'], [/^(?:body )?(?:ph|phone)\b/, 'phone'], [/^(?:body )?(?:external_id|externalId)\b/, 'externalId'], [/^(?:body )?fbp\b/, 'fbp']];
 
 function privacySection(t, retentionDays) {
   const kept = typeof retentionDays === 'number' && retentionDays > 0
@@ -574,68 +570,50 @@ function privacySection(t, retentionDays) {
   const inputs = Object.fromEntries(WHO.map(([name, , type, mode]) => [name, h('input', { name, type, inputmode: mode, maxlength: 320, autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'forget-help forget-meta' })]));
   const out = h('p', { id: 'forget-result', role: 'status', 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', class: 'danger' }, 'Forget this customer…');
-  const question = h('p', { id: 'forget-question' });
-  const confirmNow = h('button', { type: 'button', class: 'danger' }, 'Delete now');
-  const cancel = h('button', { type: 'button', class: 'secondary' }, 'Cancel');
-  const confirmBox = h('div', { class: 'confirm', hidden: true, role: 'group', 'aria-labelledby': 'forget-question' }, question, confirmNow, ' ', cancel);
+  // The server's messages name the field: "em: not a valid e-mail address", "body phone: …".
+  const fieldOf = [[/^(?:body )?(?:em|email)\b/, inputs.email], [/^(?:body )?(?:ph|phone)\b/, inputs.phone], [/^(?:body )?(?:external_id|externalId)\b/, inputs.externalId], [/^(?:body )?fbp\b/, inputs.fbp]];
+  // What the question named: the fields may change while it is open.
   let pending = null;
-
-  function given() {
-    const body = {};
-    for (const [name] of WHO) { const v = inputs[name].value.trim(); if (v) body[name] = v; }
-    return body;
-  }
-  function mark(field) { for (const [name] of WHO) { if (name === field) inputs[name].setAttribute('aria-invalid', 'true'); else inputs[name].removeAttribute('aria-invalid'); } }
-  function closeConfirm() { pending = null; confirmBox.hidden = true; submit.hidden = false; }
-
-  const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'forget-heading', onsubmit: (e) => {
-    e.preventDefault();
-    const body = given();
-    if (!Object.keys(body).length) {
-      out.className = 'result-bad'; out.textContent = 'Give at least one: e-mail, phone, external id or fbp.'; mark(null); inputs.email.focus(); return;
-    }
-    pending = body;
-    question.textContent = 'Delete everything the relay holds for ' + WHO.filter(([n]) => body[n]).map(([n, label]) => label.split(' (')[0].toLowerCase() + ' "' + body[n] + '"').join(', ')
-      + ' in ' + t.name + '? This cannot be undone.';
-    out.className = ''; out.textContent = '';
-    submit.hidden = true; confirmBox.hidden = false; confirmNow.focus();
-  } },
-    h('h3', { id: 'forget-heading' }, 'Forget a customer'),
-    h('p', { class: 'hint', id: 'forget-help' }, 'An erasure request (GDPR): give what you know of the customer, at least one of e-mail, phone, external id (the store\'s customer id) or the _fbp browser cookie (fb.1.…). It deletes this store\'s events of that customer from the relay, sent or still queued (a queued one is then never sent), with their browser\'s click ids and order links.'),
-    h('p', { class: 'hint', id: 'forget-meta' }, h('strong', {}, 'Meta\'s copy is not withdrawn:'), ' what Meta already received stays with Meta (ask Meta under its own terms).'),
-    h('div', { class: 'row' }, WHO.map(([name, label]) => field('forget-' + name, label, inputs[name]))),
-    h('p', { class: 'actions' }, submit), confirmBox, out);
-
-  confirmNow.addEventListener('click', async () => {
-    if (!pending) return;
-    const body = pending;
-    confirmNow.disabled = true; cancel.disabled = true;
-    out.className = ''; out.textContent = 'Deleting…';
+  const confirm = confirmation('forget', 'Delete now', async () => {
+    show(out, null, 'Deleting…');
     try {
-      const r = await api('POST', '/api/v1/tenants/' + t.id + '/forget', body);
+      const r = await api('POST', '/api/v1/tenants/' + t.id + '/forget', pending);
       const n = r.removed;
       const parts = [plural(n.events, 'event', 'events'), plural(n.clickIds, 'click id', 'click ids'), plural(n.orderBrowsers, 'order link', 'order links')];
       if (n.orders) parts.push(plural(n.orders, 'order', 'orders'));
       const text = n.events + n.clickIds + n.orderBrowsers + n.orders === 0
         ? 'Nothing found for this customer: no events, click ids or order links were removed.'
         : 'Customer forgotten: removed ' + parts.slice(0, -1).join(', ') + ' and ' + parts[parts.length - 1] + ' from the relay.';
-      for (const [name] of WHO) inputs[name].value = '';
-      mark(null);
-      out.className = 'result-ok'; out.textContent = text;
-      closeConfirm();
+      for (const input of Object.values(inputs)) input.value = '';
+      markInvalid(fieldOf, null);
+      show(out, true, text);
+      confirm.close();
       inputs.email.focus();
     } catch (err) {
-      const found = FIELD_OF.find(([re]) => re.test(err.message));
-      const bad = found ? found[1] : null;
-      mark(bad);
-      out.className = 'result-bad'; out.textContent = err.message;
-      closeConfirm();
-      (bad ? inputs[bad] : submit).focus();
+      const bad = markInvalid(fieldOf, err.message);
+      show(out, false, err.message);
+      confirm.close();
+      (bad || submit).focus();
     }
-    confirmNow.disabled = false; cancel.disabled = false;
-  });
-  cancel.addEventListener('click', () => { closeConfirm(); out.className = ''; out.textContent = 'Nothing was deleted.'; submit.focus(); });
-  confirmBox.addEventListener('keydown', (e) => { if (e.key === 'Escape') cancel.click(); });
+  }, () => show(out, null, 'Nothing was deleted.'));
+
+  const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'forget-heading', onsubmit: (e) => {
+    e.preventDefault();
+    const body = {};
+    for (const [name] of WHO) { const v = inputs[name].value.trim(); if (v) body[name] = v; }
+    if (!Object.keys(body).length) {
+      show(out, false, 'Give at least one: e-mail, phone, external id or fbp.'); markInvalid(fieldOf, null); inputs.email.focus(); return;
+    }
+    pending = body;
+    show(out, null, '');
+    confirm.open(submit, 'Delete everything the relay holds for ' + WHO.filter(([n]) => body[n]).map(([n, label]) => label.split(' (')[0].toLowerCase() + ' "' + body[n] + '"').join(', ')
+      + ' in ' + t.name + '? This cannot be undone.');
+  } },
+    h('h3', { id: 'forget-heading' }, 'Forget a customer'),
+    h('p', { class: 'hint', id: 'forget-help' }, 'An erasure request (GDPR): give what you know of the customer, at least one of e-mail, phone, external id (the store\'s customer id) or the _fbp browser cookie (fb.1.…). It deletes this store\'s events of that customer from the relay, sent or still queued (a queued one is then never sent), with their browser\'s click ids and order links.'),
+    h('p', { class: 'hint', id: 'forget-meta' }, h('strong', {}, 'Meta\'s copy is not withdrawn:'), ' what Meta already received stays with Meta (ask Meta under its own terms).'),
+    h('div', { class: 'row' }, WHO.map(([name, label]) => field('forget-' + name, label, inputs[name]))),
+    h('p', { class: 'actions' }, submit), confirm.box, out);
 
   return [h('h2', { id: 'privacy' }, 'Privacy'),
     h('section', { class: 'card', 'aria-labelledby': 'retention-heading' }, h('h3', { id: 'retention-heading' }, 'Retention'),

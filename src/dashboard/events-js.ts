@@ -7,10 +7,10 @@ export const EVENTS_JS = String.raw`
 import { h, api, say, time, statusChip, setView, currentTenant, needTenant, registerView, state, table } from '/dashboard/app.js';
 
 const SIMULATED = ['PageView', 'ViewContent', 'AddToCart', 'InitiateCheckout', 'Purchase', 'Lead', 'CompleteRegistration', 'Subscribe'];
-// What a person reads for each delivery status ("failed" is a retry that is already scheduled).
 // Rows per request; a live refresh that finds more than a page of new events fetches up to GAP_PAGES more to join the older rows.
 const PAGE = 50;
 const GAP_PAGES = 10;
+// What a person reads for each delivery status ("failed" is a retry that is already scheduled).
 const LABEL = { queued: 'queued', sending: 'sending', sent: 'sent', failed: 'error, retrying', dropped: 'dropped', dead: 'dead', skipped: 'skipped', paused: 'paused', done: 'done' };
 
 async function simulateView() {

@@ -195,6 +195,28 @@ describe.skipIf(!available).each(sqlite)('dashboard in Chromium on $name', (dial
     await page.locator('#policy').scrollIntoViewIfNeeded();
     await page.locator('#policy').evaluate((el) => el.scrollIntoView({ block: 'start' }));
     await shot('07-policy');
+
+    // The GDPR reading of consent: refused inline without a category, kept by the form once saved with one.
+    const whenMissing = page.getByLabel('An event that carries no consent_categories');
+    await whenMissing.selectOption('denied');
+    await page.getByRole('button', { name: 'Save policy', exact: true }).click();
+    await expect.poll(() => page.locator('#policy-result').textContent()).toContain('needs an advertisingCategory');
+    await page.getByLabel('Consent category required for advertising').fill('marketing');
+    await page.getByRole('button', { name: 'Save policy', exact: true }).click();
+    await expect.poll(() => page.locator('#policy-result').textContent()).toBe('Policy saved');
+    const policyOf = async () => {
+      const list = (await (await fetch(`${base}/api/v1/tenants`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { tenants: { id: string }[] };
+      const one = await fetch(`${base}/api/v1/tenants/${list.tenants[0]?.id ?? ''}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      return ((await one.json()) as { policy: { consent?: unknown } }).policy.consent;
+    };
+    expect(await policyOf()).toEqual({ advertisingCategory: 'marketing', withoutConsent: 'drop', whenMissing: 'denied' });
+    expect(await page.getByLabel('An event that carries no consent_categories').inputValue()).toBe('denied');
+    // Back to the default, so the later steps' events are not held for consent.
+    await page.getByLabel('An event that carries no consent_categories').selectOption('granted');
+    await page.getByLabel('Consent category required for advertising').fill('');
+    await page.getByRole('button', { name: 'Save policy', exact: true }).click();
+    await expect.poll(() => page.locator('#policy-result').textContent()).toBe('Policy saved');
+    expect(await policyOf()).toEqual({ advertisingCategory: null, withoutConsent: 'drop', whenMissing: 'granted' });
   });
 
   it('turns a per-event switch off, and shows the sources with their webhook URLs and the snippet tag', async () => {
