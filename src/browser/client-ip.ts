@@ -23,10 +23,9 @@ export function createTrustedProxyCheck(trustedProxies: readonly string[]): (ip:
 
 /**
  * The client IP of a request. X-Forwarded-For is trusted only when the socket peer is one of the
- * configured proxies (IPs or CIDRs); anyone else could write any address into that header.
+ * configured proxies (`trusted`, from createTrustedProxyCheck); anyone else could write any address into that header.
  */
-export function createClientIpResolver(trustedProxies: readonly string[]) {
-  const trusted = createTrustedProxyCheck(trustedProxies);
+export function createClientIpResolver(trusted: (ip: string | undefined) => boolean) {
 
   return (peer: string | undefined, forwardedFor: string | string[] | undefined): string | undefined => {
     const socketIp = peer ? unmap(peer) : undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createClientIpResolver } from '../../src/browser/client-ip.js';
+import { createClientIpResolver, createTrustedProxyCheck } from '../../src/browser/client-ip.js';
 import { mapCollectBody, parseFbc } from '../../src/browser/collect-event.js';
 import { createRateLimiter } from '../../src/browser/rate-limit.js';
 import { renderSdk } from '../../src/browser/sdk-source.js';
@@ -7,9 +7,9 @@ import { normalizeOrigin } from '../../src/store/origins.js';
 
 describe('client IP', () => {
   it('ignores X-Forwarded-For from an untrusted peer and walks past trusted proxies', () => {
-    const none = createClientIpResolver([]);
+    const none = createClientIpResolver(createTrustedProxyCheck([]));
     expect(none('::ffff:10.0.0.1', '198.51.100.7')).toBe('10.0.0.1');
-    const lb = createClientIpResolver(['10.0.0.0/8', '192.0.2.1']);
+    const lb = createClientIpResolver(createTrustedProxyCheck(['10.0.0.0/8', '192.0.2.1']));
     expect(lb('10.1.2.3', '198.51.100.7, 192.0.2.1')).toBe('198.51.100.7');
     expect(lb('10.1.2.3', 'junk')).toBe('10.1.2.3');
     expect(lb('203.0.113.5', '198.51.100.7')).toBe('203.0.113.5');

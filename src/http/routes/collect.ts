@@ -51,8 +51,8 @@ function allowOrigin(reply: FastifyReply, origin: string): void {
 export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const origins = createOriginRepository(deps.store);
   const clicks = createClickRepository(deps.store);
-  const clientIp = createClientIpResolver(deps.config.trustedProxies);
   const isTrustedProxy = createTrustedProxyCheck(deps.config.trustedProxies);
+  const clientIp = createClientIpResolver(isTrustedProxy);
   const settings = createBrowserSettingsRepository(deps.store);
   const limiter = collectRateLimiter(deps);
 

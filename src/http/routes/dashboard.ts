@@ -41,7 +41,7 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: AppDep
   const throttle = createLoginThrottle();
   // Fastify's trustProxy stays off: forwarding headers count only from the configured trustedProxies, as on /v1/collect.
   const isTrustedProxy = createTrustedProxyCheck(deps.config.trustedProxies);
-  const clientIp = createClientIpResolver(deps.config.trustedProxies);
+  const clientIp = createClientIpResolver(isTrustedProxy);
 
   /**
    * Who a sign-in secret names: the operator (admin password or token, compared against every accepted
