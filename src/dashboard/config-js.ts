@@ -56,9 +56,9 @@ function confirmation(id, yesLabel, onYes, onCancel, { keepTrigger = false } = {
 
 /** Runs a save, showing its outcome in 'out' (role=status for success, the API's message on failure). */
 async function saving(out, fn, okText) {
-  out.className = ''; out.textContent = 'Saving…';
-  try { await fn(); out.className = 'result-ok'; out.textContent = okText; say(okText); return true; }
-  catch (err) { out.className = 'result-bad'; out.textContent = err.message; return false; }
+  show(out, null, 'Saving…');
+  try { await fn(); show(out, true, okText); say(okText); return true; }
+  catch (err) { show(out, false, err.message); return false; }
 }
 
 function pixelSection(t, pixels, graphVersion, redraw) {
@@ -66,12 +66,11 @@ function pixelSection(t, pixels, graphVersion, redraw) {
   for (const p of pixels) {
     const out = h('output', { 'aria-live': 'polite', id: 'test-' + p.id });
     const btn = h('button', { type: 'button', class: 'secondary', 'aria-label': 'Test connection for pixel ' + p.pixelId, onclick: async () => {
-      btn.disabled = true; out.className = ''; out.textContent = 'Asking Meta…';
+      btn.disabled = true; show(out, null, 'Asking Meta…');
       try {
         const r = await api('POST', '/api/v1/pixels/' + p.id + '/test-connection');
-        out.className = r.ok ? 'result-ok' : 'result-bad';
-        out.textContent = r.ok ? r.message : r.problem + ' problem: ' + r.message;
-      } catch (err) { out.className = 'result-bad'; out.textContent = err.message; }
+        show(out, r.ok, r.ok ? r.message : r.problem + ' problem: ' + r.message);
+      } catch (err) { show(out, false, err.message); }
       btn.disabled = false;
     } }, 'Test connection');
     const editId = 'edit-' + p.id;
@@ -524,7 +523,7 @@ function policySection(t, redraw) {
     const templatesOut = {};
     for (const line of tpl.value.split('\n').map((l) => l.trim()).filter(Boolean)) {
       const eq = line.indexOf('=');
-      if (eq < 1) { out.className = 'result-bad'; out.textContent = 'event_id templates: write one "EventName = template" per line'; tpl.focus(); return; }
+      if (eq < 1) { show(out, false, 'event_id templates: write one "EventName = template" per line'); tpl.focus(); return; }
       templatesOut[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
     }
     const minValue = Number(minOther.value);
@@ -552,7 +551,7 @@ function policySection(t, redraw) {
     h('form', { onsubmit: async (e) => {
       e.preventDefault();
       let parsed;
-      try { parsed = JSON.parse(json.value); } catch (err) { jsonOut.className = 'result-bad'; jsonOut.textContent = 'Not valid JSON: ' + err.message; return; }
+      try { parsed = JSON.parse(json.value); } catch (err) { show(jsonOut, false, 'Not valid JSON: ' + err.message); return; }
       const ok = await saving(jsonOut, () => api('PUT', '/api/v1/tenants/' + t.id + '/policy', parsed), 'Policy saved');
       if (ok) await redraw({ id: 'policy-result', text: 'Policy saved' });
     } }, field('pol-json', 'Policy (JSON)', json), h('button', { type: 'submit' }, 'Save JSON policy'), jsonOut));
@@ -646,7 +645,7 @@ async function configView(flash) {
     ...privacySection(tenant, info.retentionDays));
   // Redrawing after a save keeps the keyboard where it was.
   if (focusId && document.getElementById(focusId)) document.getElementById(focusId).focus();
-  if (flash && flash.id && document.getElementById(flash.id)) { const el = document.getElementById(flash.id); el.className = 'result-ok'; el.textContent = flash.text; }
+  if (flash && flash.id && document.getElementById(flash.id)) show(document.getElementById(flash.id), true, flash.text);
   if (flash && flash.focus && document.getElementById(flash.focus)) document.getElementById(flash.focus).focus();
 }
 
