@@ -25,6 +25,17 @@ export function requestIsHttps(req: FastifyRequest, isTrustedProxy: (ip: string 
   return first === 'https';
 }
 
+/**
+ * A state-changing request on a dashboard session must carry the session's CSRF token as X-CSRF-Token: the
+ * cookie alone may have been sent by another site's form.
+ */
+export function requireCsrf(req: FastifyRequest, csrfToken: string): void {
+  const sent = req.headers['x-csrf-token'];
+  if (typeof sent !== 'string' || !safeEqual(sent, csrfToken)) {
+    throw new HttpError('csrf_token_invalid', 'send the session\'s CSRF token as X-CSRF-Token on every state-changing request');
+  }
+}
+
 /** Compares secrets in constant time so the answer's timing does not leak a prefix. */
 export function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);

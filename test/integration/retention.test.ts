@@ -142,7 +142,7 @@ describe.each(dialects)('erasure and purge through the API, the server and the C
     expect(res.json()).toEqual({ removed: { events: 1, clickIds: 0, orderBrowsers: 0, orders: 0 } });
     expect(await count()).toBe(1);
     const audit = await t.relay.app.inject({ url: `/api/v1/tenants/${tenantId}/audit`, headers: auth });
-    expect(audit.body).not.toContain('cara@example.com');
+    expect(audit.body.toLowerCase()).not.toContain('cara@example.com');
     expect(audit.json().items[0]).toMatchObject({ action: 'POST /api/v1/tenants/:id/forget', summary: { body: { email: '(given)' } } });
   });
 

@@ -9,7 +9,7 @@ import { readCookie, SESSION_COOKIE } from '../../dashboard/sessions.js';
 import { createAuditRepository, summarizeChange } from '../../store/audit.js';
 import { createSessionRepository } from '../../store/sessions.js';
 import type { AppDeps } from '../app.js';
-import { attachSession, requireAdminToken, safeEqual, sessionOfRequest, type AdminSession } from '../auth.js';
+import { attachSession, requireAdminToken, requireCsrf, sessionOfRequest, type AdminSession } from '../auth.js';
 import { HttpError } from '../errors.js';
 
 const ADMIN_PREFIX = '/api/v1/';
@@ -71,13 +71,7 @@ export function registerAdminGuard(app: FastifyInstance, deps: AppDeps): void {
       requireAdminToken(req, deps.config.adminToken);
       return;
     }
-    if (!SAFE_METHODS.has(req.method)) {
-      const sent = req.headers['x-csrf-token'];
-      // The cookie alone may have been sent by another site's form, so writes need the token the page holds.
-      if (typeof sent !== 'string' || !safeEqual(sent, session.csrfToken)) {
-        throw new HttpError('csrf_token_invalid', 'send the session\'s CSRF token as X-CSRF-Token on every state-changing request');
-      }
-    }
+    if (!SAFE_METHODS.has(req.method)) requireCsrf(req, session.csrfToken);
     const admitted: AdminSession = { idHash: session.idHash, tenantId: session.tenantId, actor: session.actor };
     await checkScope(req, admitted);
     attachSession(req, admitted);

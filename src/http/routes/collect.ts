@@ -10,11 +10,12 @@ import { createBrowserSettingsRepository } from '../../store/browser-settings.js
 import { createClickRepository } from '../../store/clicks.js';
 import { createStoreRateLimiter } from '../../store/collect-rate-windows.js';
 import { createOriginRepository, InvalidOriginError } from '../../store/origins.js';
-import { NotFoundError, type TenantView } from '../../store/tenants.js';
+import type { TenantView } from '../../store/tenants.js';
 import { parsePolicy } from '../../transform/transform.js';
 import type { AppDeps } from '../app.js';
 import { requestIsHttps } from '../auth.js';
 import { HttpError } from '../errors.js';
+import { parseBody } from '../validate.js';
 
 // A beacon carries one event: a small limit keeps abuse of a public endpoint cheap.
 const COLLECT_BODY_LIMIT = 64 * 1024;
@@ -149,14 +150,9 @@ export async function registerOriginAdminRoutes(app: FastifyInstance, deps: AppD
   const origins = createOriginRepository(deps.store);
   const settings = createBrowserSettingsRepository(deps.store);
 
+  // An unknown tenant is a NotFoundError, which the root error handler answers 404.
   async function tenantId(params: unknown): Promise<string> {
-    const { id } = params as { id: string };
-    try {
-      return (await deps.tenants.getTenant(id)).id;
-    } catch (err) {
-      if (err instanceof NotFoundError) throw new HttpError('not_found', err.message);
-      throw err;
-    }
+    return (await deps.tenants.getTenant((params as { id: string }).id)).id;
   }
   function originOf(body: unknown): string {
     const r = originBody.safeParse(body ?? {});
@@ -175,11 +171,7 @@ export async function registerOriginAdminRoutes(app: FastifyInstance, deps: AppD
   app.get('/tenants/:id/snippet', async (req) => settings.get(await tenantId(req.params)));
   app.put('/tenants/:id/snippet', async (req) => {
     const id = await tenantId(req.params);
-    const patch = browserSettingsPatch.safeParse(req.body ?? {});
-    if (!patch.success) {
-      throw new HttpError('invalid_body', `expected {"loadPixel": true|false}: ${patch.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message).join('; ')}`);
-    }
-    return settings.update(id, patch.data);
+    return settings.update(id, parseBody(browserSettingsPatch, req.body));
   });
   app.get('/tenants/:id/origins', async (req) => ({ origins: await origins.list(await tenantId(req.params)) }));
   app.post('/tenants/:id/origins', async (req, reply) => {

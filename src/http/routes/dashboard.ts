@@ -15,11 +15,10 @@ import { DASHBOARD_CSS } from '../../dashboard/styles.js';
 import { createAuditRepository } from '../../store/audit.js';
 import { createSessionRepository, SESSION_TTL_MS, type Session } from '../../store/sessions.js';
 import type { AppDeps } from '../app.js';
-import { requestIsHttps, safeEqual } from '../auth.js';
+import { requestIsHttps, requireCsrf, safeEqual } from '../auth.js';
 import { HttpError } from '../errors.js';
 import { actorOf } from './admin-guard.js';
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const loginBody = z.object({ password: z.string().min(1).max(1000) }).strict();
 
 /** The session cookie; `Secure` only over https (see requestIsHttps), since plain http on localhost must still work. */
@@ -109,8 +108,7 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: AppDep
     const session = await sessions.resolve(readCookie(req.headers.cookie, SESSION_COOKIE));
     if (session) {
       // Logout changes state, so it needs the CSRF token too (else another site could sign the user out).
-      const sent = req.headers['x-csrf-token'];
-      if (!SAFE_METHODS.has(req.method) && (typeof sent !== 'string' || !safeEqual(sent, session.csrfToken))) throw new HttpError('csrf_token_invalid');
+      requireCsrf(req, session.csrfToken);
       await sessions.destroy(session.idHash);
       await audit.record({ tenantId: session.tenantId, actor: actorOf(session), action: 'sign out', target: null, summary: {} });
     }

@@ -10,7 +10,7 @@ import { storeEvents } from '../../store/events.js';
 import type { TenantView } from '../../store/tenants.js';
 import type { IngestResult } from '../../ingest/ingest-service.js';
 import type { AppDeps } from '../app.js';
-import { errorBody, HTTP_ERRORS } from '../errors.js';
+import { HttpError } from '../errors.js';
 
 /** The event name of the log row kept for a delivery that could not be mapped. */
 export const UNMAPPABLE_EVENT = 'Unmappable';
@@ -52,7 +52,9 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps)
 
   app.post('/v1/webhooks/:platform/:sourceId', async (req, reply: FastifyReply) => {
     const { platform, sourceId } = req.params as { platform: string; sourceId: string };
-    const notFound = () => reply.status(404).send(errorBody('not_found', `no active ${platform} source ${sourceId}`));
+    const notFound = () => {
+      throw new HttpError('not_found', `no active ${platform} source ${sourceId}`);
+    };
     if (!isPlatform(platform)) return notFound();
     const source = await deps.sources.resolve(sourceId, platform);
     if (!source) return notFound();
@@ -73,9 +75,9 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps)
     const verified = def.verify(wreq, source.secrets);
     if (!verified.ok) {
       // Log the code only: never the secret, the signature or the body. The codes are registry codes
-      // (errorBody only takes those), so docs/errors.md lists every answer a platform can get.
+      // (HttpError only takes those), so docs/errors.md lists every answer a platform can get.
       req.log.warn({ platform, sourceId, code: verified.code }, 'webhook verification failed');
-      return reply.status(HTTP_ERRORS[verified.code].status).send(errorBody(verified.code, verified.message));
+      throw new HttpError(verified.code, verified.message);
     }
 
     const sourceName = `webhook:${platform}`;
