@@ -18,10 +18,10 @@ const LEASED = sql.lit<DeliveryStatus>('sending');
 const ID_CHUNK = 1000;
 
 /**
- * The delivery queue on the relay's own tables. A claim is one UPDATE … WHERE id IN (SELECT … LIMIT n)
- * RETURNING: atomic on SQLite (one writer), and on PostgreSQL the inner SELECT takes row locks with
- * SKIP LOCKED so concurrent nodes claim disjoint rows. An expired lease (a crashed worker) makes rows
- * claimable again.
+ * The delivery queue on the relay's own tables. A claim is one transaction of two UPDATE … WHERE id IN
+ * (SELECT … LIMIT n) RETURNING: rows whose lease expired (a crashed worker) first, then due rows. It is atomic
+ * on SQLite (one writer), and on PostgreSQL the inner SELECTs take row locks with SKIP LOCKED so concurrent
+ * nodes claim disjoint rows.
  */
 export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue {
   const { db, adapter } = store;

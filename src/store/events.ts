@@ -141,6 +141,8 @@ async function recordRepeatChannels(trx: Transaction<Database>, tenantId: string
     .selectFrom('events')
     .select(['id', 'event_name', 'event_id', 'source', 'channels'])
     .where('tenant_id', '=', tenantId)
+    // With event_name too, the lookup is a search of the dedup index; without it SQLite walked the tenant's events.
+    .where('event_name', 'in', [...new Set(repeats.map((r) => r.event_name))])
     .where('event_id', 'in', [...new Set(repeats.map((r) => r.event_id))])
     .execute();
   for (const row of existing) {

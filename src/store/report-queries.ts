@@ -7,7 +7,9 @@ import { sql, type Selectable } from 'kysely';
 import type { ChainKey, ClickRow, DeliveryRow, EventRow, OrderRow } from '../reports/index.js';
 import type { Store } from './database.js';
 import { parseChannels } from './channels.js';
+import { WEB_WINDOW_MS } from '../delivery/event-window.js';
 import { chunks } from './chunks.js';
+import { CLICK_WINDOW_MS } from './clicks.js';
 import type { DeliveryStatus, EventsTable } from './schema.js';
 
 /** A reporting period in Unix ms: `from` inclusive, `to` exclusive. */
@@ -23,11 +25,10 @@ export interface Bounded<T> {
 }
 
 const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 // Meta takes events up to 7 days old, so an order's Purchase events lie within 7 days of it.
-const ORDER_EVENT_MARGIN_MS = 7 * DAY_MS;
+const ORDER_EVENT_MARGIN_MS = WEB_WINDOW_MS;
 // gclid, the longest click window (90 days), bounds how far back clicks are read.
-const LONGEST_CLICK_WINDOW_MS = 90 * DAY_MS;
+const LONGEST_CLICK_WINDOW_MS = CLICK_WINDOW_MS.gclid;
 // Rows per `IN (…)` list: under SQLite's and PostgreSQL's bound-parameter limits.
 const IN_CHUNK = 500;
 

@@ -5,12 +5,13 @@
  * Meta already received; it removes the relay's own copy.
  */
 import { type Kysely, sql } from 'kysely';
+import { PHYSICAL_STORE_WINDOW_MS } from '../delivery/event-window.js';
 import type { Store } from './database.js';
 import { chunks } from './chunks.js';
 import type { Database } from './schema.js';
 
-/** Meta's longest window for event_time (physical_store, 62 days [M-API]): an older queued event can never be sent. */
-const UNSENDABLE_AFTER_MS = 62 * 86_400_000;
+/** Meta's longest window for event_time (physical_store): an older queued event can never be sent. */
+const UNSENDABLE_AFTER_MS = PHYSICAL_STORE_WINDOW_MS;
 /** Rows deleted per transaction, so a purge of a big backlog never holds the database for long. */
 const PURGE_CHUNK = 1000;
 const ID_CHUNK = 500;
