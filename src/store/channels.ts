@@ -1,6 +1,7 @@
 /**
  * `events.channels`: the JSON list of sources that reported one (tenant, event_name, event_id), first reporter
- * first. A repeat from another channel appends its source instead of being stored again.
+ * first. Ingest leaves it empty (the event's own source is the list); a repeat from another channel writes the
+ * list with its source appended instead of the event being stored again.
  */
 
 /** The key under which one tenant's event is unique (and deduplicated). */

@@ -67,7 +67,6 @@ export async function storeEvents(
       drop_code: item.drop?.code ?? skip?.code ?? null,
       drop_message: item.drop?.message ?? skip?.message ?? null,
       simulated: item.simulated ? 1 : 0,
-      channels: JSON.stringify([item.source]),
       fbp: fbpOf(item.event),
     });
     rowIndex.push(i);

@@ -63,7 +63,10 @@ export interface EventsTable {
   drop_code: string | null;
   drop_message: string | null;
   simulated: number;
-  /** JSON array of the distinct sources that reported this event, first reporter first. */
+  /**
+   * JSON array of the distinct sources that reported this event, first reporter first; '[]' (the default, as
+   * ingest leaves it) means the event's own source alone. Read it with parseChannels.
+   */
   channels: Generated<string>;
   fbp: string | null;
 }
