@@ -3,10 +3,13 @@
  * events to Meta's Test Events and shows Meta's answer, and the live event log with its filters, per-pixel
  * status, history, retry of dead deliveries and "Clear the log".
  */
+import { SIMULATED_EVENT_NAMES } from './simulated-events.js';
+
 export const EVENTS_JS = String.raw`
 import { h, api, say, time, statusChip, setView, currentTenant, needTenant, registerView, state, table } from '/dashboard/app.js';
 
-const SIMULATED = ['PageView', 'ViewContent', 'AddToCart', 'InitiateCheckout', 'Purchase', 'Lead', 'CompleteRegistration', 'Subscribe'];
+// The names the simulate route accepts, written in from its own list.
+const SIMULATED = ${JSON.stringify(SIMULATED_EVENT_NAMES)};
 // Rows per request; a live refresh that finds more than a page of new events fetches up to GAP_PAGES more to join the older rows.
 const PAGE = 50;
 const GAP_PAGES = 10;

@@ -28,7 +28,7 @@ export async function registerAdminSimulateRoutes(app: FastifyInstance, deps: Ap
     if (pixel.status !== 'active') throw new HttpError('pixel_not_active', `pixel ${pixel.pixelId} is ${pixel.status}${pixel.pauseReason ? ` (${pixel.pauseReason})` : ''}`);
     const tenant = await deps.tenants.getTenant(pixel.tenantId);
     const eventId = `sim-${randomUUID()}`;
-    const [result] = await deps.ingest.ingest(tenant, [simulatedEvent(eventName, eventId, Date.now())], { source: 'simulate', simulated: true, onlyPixelRowId: pixel.id });
+    const [result] = await deps.ingest.ingest(tenant, [simulatedEvent(eventName, eventId, deps.ingest.now())], { source: 'simulate', simulated: true, onlyPixelRowId: pixel.id });
     const base = { eventName, eventId, testEventCode: pixel.testEventCode };
     if (!result || result.status === 'rejected') return { ...base, status: 'rejected', code: result?.code ?? null, message: result?.message ?? 'rejected' };
     const row = await deps.store.db.selectFrom('events').select('id').where('tenant_id', '=', tenant.id).where('event_id', '=', eventId).executeTakeFirst();
