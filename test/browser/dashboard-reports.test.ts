@@ -2,10 +2,10 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmulator, type Emulator } from '../../src/emulator/index.js';
 import { chromiumAvailable, launchChromium, screenshot } from '../helpers/chromium.js';
 import { dialects } from '../helpers/databases.js';
-import { ADMIN_TOKEN, startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { waitUntil } from '../helpers/processes.js';
+import { ADMIN_HEADERS, startEmulatedRelay, type EmulatedRelay } from '../helpers/relay.js';
 import { startStorePage, type StorePage } from './store-page.js';
 
 const PASSWORD = 'dashboard-password-42';
@@ -29,8 +29,7 @@ function shopifyOrderWebhook(at: number): { headers: Record<string, string>; bod
 const sqlite = dialects.filter((d) => d.name === 'sqlite');
 
 describe.skipIf(!available).each(sqlite)('dashboard reports in Chromium on $name', (dialect) => {
-  let t: TestRelay;
-  let emulator: Emulator;
+  let t: EmulatedRelay;
   let store: StorePage;
   let browser: Browser;
   let page: Page;
@@ -41,25 +40,17 @@ describe.skipIf(!available).each(sqlite)('dashboard reports in Chromium on $name
   const admin = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${base}/api/v1${path}`, {
       method,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { ...ADMIN_HEADERS, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     expect(res.status, `${method} ${path}`).toBeLessThan(300);
     return res.json() as Promise<Record<string, unknown>>;
   };
   /** Polls a condition (relay and emulator work in the background): no fixed sleeps. */
-  async function waitFor(what: string, ok: () => Promise<boolean> | boolean, timeoutMs = 20_000) {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await ok())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const waitFor = (what: string, ok: () => Promise<boolean> | boolean, timeoutMs = 20_000) => waitUntil(ok, timeoutMs, () => what, 50);
 
   beforeAll(async () => {
-    emulator = createEmulator({ pixels: { [PIXEL]: { name: 'Shop pixel', tokens: [TOKEN] } } });
-    const graphUrl = await emulator.listen(0);
-    t = await startTestRelay(dialect, { adminPassword: PASSWORD, graphUrl });
+    t = await startEmulatedRelay(dialect, { emulator: { pixels: { [PIXEL]: { name: 'Shop pixel', tokens: [TOKEN] } } }, relay: { adminPassword: PASSWORD } });
     base = await t.relay.listen();
     store = await startStorePage();
     const tenant = await admin('POST', '/tenants', { name: 'Snowdevil' });
@@ -74,7 +65,6 @@ describe.skipIf(!available).each(sqlite)('dashboard reports in Chromium on $name
     await browser?.close();
     await store?.close();
     await t?.close();
-    await emulator?.close();
   });
 
   it('records an order from the snippet (thank-you page) and the signed Shopify webhook', async () => {
@@ -100,7 +90,7 @@ describe.skipIf(!available).each(sqlite)('dashboard reports in Chromium on $name
     expect(res.status).toBe(200);
     expect(JSON.parse((await purchases())[0]!.channels)).toEqual(['browser', 'webhook:shopify']);
     // Meta's Event Match Quality needs the events at the emulator.
-    await waitFor('the Purchase at the emulator', () => emulator.state.events({ pixelId: PIXEL }).some((r) => r.event.event_id === `purchase:${ORDER_ID}`));
+    await waitFor('the Purchase at the emulator', () => t.emulator.state.events({ pixelId: PIXEL }).some((r) => r.event.event_id === `purchase:${ORDER_ID}`));
   });
 
   it('signs in and shows the order\'s acceptance chain: both channels, matching event_ids, reconciled', async () => {

@@ -6,6 +6,7 @@ import { createEmulator, type Emulator } from '../../src/emulator/index.js';
 import { createOriginRepository } from '../../src/store/origins.js';
 import { chromiumAvailable, launchChromium } from '../helpers/chromium.js';
 import { dialects } from '../helpers/databases.js';
+import { waitUntil } from '../helpers/processes.js';
 import { ADMIN_TOKEN, startTestRelay, type TestRelay } from '../helpers/relay.js';
 import { COLLECT_COUNTER, FBEVENTS_STUB, FBEVENTS_URL, startScriptServer, startStorePage, type StorePage } from './store-page.js';
 
@@ -83,13 +84,8 @@ describe.skipIf(!hasChromium)('the snippet in a real Chromium', () => {
   const fbqCalls = async (page: Page) => (await page.evaluate(() => (window as unknown as SnippetWindow).__fbqCalls)) ?? [];
   const received = (id: string) => emulator.state.events({ pixelId: PIXEL }).find((r) => r.event.event_id === id);
   /** Polls a condition (the relay and the emulator work in the background): no fixed sleeps. */
-  async function waitFor(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await ok())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; emulator rejections: ${JSON.stringify(emulator.state.rejections())}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const waitFor = (what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 20_000) =>
+    waitUntil(ok, timeoutMs, () => `${what}; emulator rejections: ${JSON.stringify(emulator.state.rejections())}`, 50);
   const waitForEvents = (ids: string[]) => waitFor(`events ${ids.join(', ')} at the emulator`, () => ids.every((id) => received(id)));
   const admin = (method: string, path: string, body?: unknown) =>
     fetch(`${relayUrl}/api/v1${path}`, {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dialects } from '../helpers/databases.js';
+import { waitUntil } from '../helpers/processes.js';
 import { ADMIN_HEADERS as admin, startEmulatedRelay, type EmulatedRelay } from '../helpers/relay.js';
 
 const ORIGIN = 'https://shop.example';
@@ -68,14 +69,10 @@ describe.each(dialects)('report API on $name', (dialect) => {
       const open = await t.relay.store.db.selectFrom('deliveries').select('id').where('tenant_id', '=', shop.id).where('status', 'in', ['queued', 'sending', 'failed']).execute();
       return t.emulator.state.events({ pixelId: PIXEL }).length >= 9 && open.length === 0;
     };
-    const deadline = Date.now() + 15_000;
-    while (!(await settled())) {
-      if (Date.now() > deadline) {
-        const rows = await t.relay.store.db.selectFrom('events').select(['event_name', 'event_id', 'source', 'status', 'drop_code', 'channels']).execute();
-        throw new Error(`delivered ${t.emulator.state.events({ pixelId: PIXEL }).length} of 9: ${JSON.stringify(rows)} ${JSON.stringify(t.emulator.state.rejections())}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitUntil(settled, 15_000, async () => {
+      const rows = await t.relay.store.db.selectFrom('events').select(['event_name', 'event_id', 'source', 'status', 'drop_code', 'channels']).execute();
+      return `delivered ${t.emulator.state.events({ pixelId: PIXEL }).length} of 9: ${JSON.stringify(rows)} ${JSON.stringify(t.emulator.state.rejections())}`;
+    }, 50);
   });
   afterAll(async () => t?.close());
 
