@@ -3,10 +3,9 @@ import { InvalidArgumentError } from 'commander';
 import { MIN_RETENTION_DAYS } from '../config/config.js';
 import { eraseCustomer, identifiedBy } from '../privacy/customer-erasure.js';
 import { createAuditRepository } from '../store/audit.js';
-import { purgeBefore } from '../store/retention.js';
+import { purgeOlderThan } from '../store/retention.js';
 import type { CliContext } from './program.js';
 
-const DAY_MS = 86_400_000;
 
 function days(value: string): number {
   const n = Number(value);
@@ -61,7 +60,7 @@ export function registerPrivacyCommands(program: Command, ctx: CliContext): void
           return;
         }
         const now = Date.now();
-        const removed = await purgeBefore(store, now - keep * DAY_MS, now);
+        const removed = await purgeOlderThan(store, keep, now);
         ctx.print(flags, { retentionDays: keep, removed }, `purged ${removed.events} events, ${removed.clickIds} click ids, ${removed.orderBrowsers} order links and ${removed.orders} orders older than ${keep} days`);
       }),
     );

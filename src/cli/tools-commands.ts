@@ -65,7 +65,7 @@ export function registerToolCommands(program: Command, ctx: CliContext): void {
         const pixel = await tenants.getPixel(flags.pixel);
         const graph = createGraphClient({ baseUrl: config.graphUrl, version: config.graphVersion });
         try {
-          const report = await testConnection(graph, pixel.pixelId, pixel.accessToken, pixel.graphVersion ?? undefined);
+          const report = await testConnection(graph, pixel.pixelId, pixel.accessToken, pixel.graphVersion);
           ctx.print(flags, report, report.message);
           if (!report.ok) process.exitCode = 1;
         } finally {

@@ -7,7 +7,7 @@ import type { DeliveryQueue } from './queue.js';
 /** The slice of the Graph client the engine needs; `version` is the pixel's own Graph API version, if any. */
 export interface GraphSender {
   /** `events`: each event's JSON text, as the queue hands it over. */
-  sendEvents(pixelId: string, token: string, events: readonly string[], testEventCode?: string, version?: string): Promise<GraphRawResponse>;
+  sendEvents(pixelId: string, token: string, events: readonly string[], testEventCode?: string, version?: string | null): Promise<GraphRawResponse>;
 }
 
 /** Minimal structured logger (pino-compatible). */

@@ -101,7 +101,8 @@ function fakeGraph(answer: (c: Call, n: number) => GraphRawResponse | Promise<Gr
   return {
     calls,
     sendEvents(pixelId, token, events, testEventCode, version) {
-      const c = { pixelId, token, events: events.map((e) => JSON.parse(e) as MetaServerEvent), testEventCode, version };
+      // null and absent both mean the client's default version.
+      const c = { pixelId, token, events: events.map((e) => JSON.parse(e) as MetaServerEvent), testEventCode, version: version ?? undefined };
       calls.push(c);
       return Promise.resolve(answer(c, calls.length));
     },

@@ -80,7 +80,7 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
    */
   async function sendGroup(pixel: PixelTarget, items: ClaimedDelivery[], testEventCode: string | undefined): Promise<GroupResult> {
     const simulated = testEventCode !== undefined;
-    const raw = await graph.sendEvents(pixel.pixelId, pixel.accessToken, items.map((i) => i.eventJson), testEventCode, pixel.graphVersion ?? undefined);
+    const raw = await graph.sendEvents(pixel.pixelId, pixel.accessToken, items.map((i) => i.eventJson), testEventCode, pixel.graphVersion);
     const outcome = classifyGraphResponse(raw, items.length);
     switch (outcome.kind) {
       case 'success':
@@ -136,7 +136,7 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
     const now = clock.now();
     // Checked at send time, not ingest time: a row may have waited in retries past Meta's window, and one
     // stale event would make Meta reject the entire request (M-SE).
-    const stale = claimed.filter((c) => isTooOld({ event_time: c.eventTime, action_source: c.actionSource }, now));
+    const stale = claimed.filter((c) => isTooOld(c.eventTime, c.actionSource, now));
     if (stale.length > 0) {
       const reason = "event_time is older than Meta's window (7 days; 62 for physical_store)";
       await queue.markDropped(ids(stale), { code: 'event_too_old', reason }, now);

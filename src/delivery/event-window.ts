@@ -11,7 +11,7 @@ export const PHYSICAL_STORE_WINDOW_MS = 62 * DAY_MS;
 const SAFETY_MARGIN_MS = 60_000;
 
 /** True when Meta would reject the event as too old if sent at `nowMs`. */
-export function isTooOld(event: { event_time: number; action_source?: string | undefined }, nowMs: number): boolean {
-  const windowMs = event.action_source === 'physical_store' ? PHYSICAL_STORE_WINDOW_MS : WEB_WINDOW_MS;
-  return nowMs - event.event_time * 1000 > windowMs - SAFETY_MARGIN_MS;
+export function isTooOld(eventTimeSec: number, actionSource: string | undefined, nowMs: number): boolean {
+  const windowMs = actionSource === 'physical_store' ? PHYSICAL_STORE_WINDOW_MS : WEB_WINDOW_MS;
+  return nowMs - eventTimeSec * 1000 > windowMs - SAFETY_MARGIN_MS;
 }

@@ -20,10 +20,10 @@ export interface GraphClientOptions {
 /** The Graph API calls the relay makes; `version` (e.g. a pixel's own) overrides the client's for that call. */
 export interface GraphClient {
   /** `events`: each server event's JSON text; the body is assembled around them, not re-serialized. */
-  sendEvents(pixelId: string, token: string, events: readonly string[], testEventCode?: string, version?: string): Promise<GraphRawResponse>;
-  getPixel(pixelId: string, token: string, version?: string): Promise<GraphRawResponse>;
+  sendEvents(pixelId: string, token: string, events: readonly string[], testEventCode?: string, version?: string | null): Promise<GraphRawResponse>;
+  getPixel(pixelId: string, token: string, version?: string | null): Promise<GraphRawResponse>;
   /** Meta's own Event Match Quality of a dataset (a pixel id), with only the fields the match-quality report reads. */
-  getDatasetQuality(datasetId: string, token: string, version?: string): Promise<GraphRawResponse>;
+  getDatasetQuality(datasetId: string, token: string, version?: string | null): Promise<GraphRawResponse>;
   close(): Promise<void>;
 }
 
@@ -80,7 +80,8 @@ export function createGraphClient(opts: GraphClientOptions): GraphClient {
   const dispatcher: Dispatcher = opts.dispatcher ?? (ownAgent as Agent);
   const base = opts.baseUrl.replace(/\/+$/, '');
   const defaultVersion = encodeURIComponent(opts.version);
-  const versionOf = (override: string | undefined) => (override === undefined ? defaultVersion : encodeURIComponent(override));
+  // A pixel without its own version (null or absent) uses the relay's default.
+  const versionOf = (override: string | null | undefined) => (override == null ? defaultVersion : encodeURIComponent(override));
 
   async function call(method: 'GET' | 'POST', path: string, token: string, body?: string): Promise<GraphRawResponse> {
     try {

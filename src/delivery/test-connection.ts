@@ -6,7 +6,7 @@ export type ConnectionReport = { ok: true; pixelId: string; name: string; messag
  * Asks Meta for the pixel (`GET /{pixel}?fields=id,name`) and says "verified" or exactly what is wrong.
  * `version` is the pixel's own Graph API version (the client's default when omitted).
  */
-export async function testConnection(graph: GraphClient, pixelId: string, token: string, version?: string): Promise<ConnectionReport> {
+export async function testConnection(graph: GraphClient, pixelId: string, token: string, version?: string | null): Promise<ConnectionReport> {
   const r = await graph.getPixel(pixelId, token, version);
   if ('networkError' in r) return { ok: false, problem: 'network', message: `Meta could not be reached: ${r.networkError}` };
   if (r.status === 200 && r.body && typeof r.body === 'object' && 'id' in r.body) {

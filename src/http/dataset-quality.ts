@@ -30,7 +30,7 @@ function isDatasetQuality(body: unknown): body is MetaDatasetQuality {
 }
 
 /** Asks Meta for a dataset's quality with the pixel's token and Graph API version (the client's default when omitted). */
-export async function fetchDatasetQuality(graph: GraphClient, datasetId: string, token: string, version?: string): Promise<DatasetQualityAnswer> {
+export async function fetchDatasetQuality(graph: GraphClient, datasetId: string, token: string, version?: string | null): Promise<DatasetQualityAnswer> {
   const r = await graph.getDatasetQuality(datasetId, token, version);
   // The client has already replaced the token in a network error's text.
   if ('networkError' in r) return { status: 'unavailable', datasetId, reason: `Meta could not be reached: ${r.networkError}` };

@@ -4,9 +4,8 @@
  */
 import type { Logger } from 'pino';
 import type { Store } from '../store/database.js';
-import { purgeBefore, type RemovedCounts } from '../store/retention.js';
+import { purgeOlderThan, type RemovedCounts } from '../store/retention.js';
 
-const DAY_MS = 86_400_000;
 const FIRST_RUN_AFTER_MS = 60_000;
 const EVERY_MS = 60 * 60_000;
 
@@ -29,7 +28,7 @@ export function createRetentionJob(deps: { store: Store; days: number; clock: ()
     running ??= (async () => {
       const now = deps.clock();
       try {
-        const removed = await purgeBefore(deps.store, now - deps.days * DAY_MS, now);
+        const removed = await purgeOlderThan(deps.store, deps.days, now);
         deps.logger.info({ removed, retentionDays: deps.days }, 'retention purge');
         deps.onPurged?.(removed);
       } catch (err) {

@@ -16,6 +16,8 @@ const UNSENDABLE_AFTER_MS = PHYSICAL_STORE_WINDOW_MS;
 const PURGE_CHUNK = 1000;
 const ID_CHUNK = 500;
 
+const DAY_MS = 86_400_000;
+
 /** What one purge or erasure removed. */
 export interface RemovedCounts {
   events: number;
@@ -67,6 +69,11 @@ export async function purgeBefore(store: Store, cutoff: number, now: number): Pr
     removed.orders += await deleteInChunks(db, 'orders', tenantId, 'created_at', cutoff);
   }
   return removed;
+}
+
+/** The purge for a retention of `days` days, as of `now` (the server's hourly job and `capi-relay purge`). */
+export function purgeOlderThan(store: Store, days: number, now: number): Promise<RemovedCounts> {
+  return purgeBefore(store, now - days * DAY_MS, now);
 }
 
 /** The identifiers of one customer, already normalized and hashed as the transform sends them, and browser ids. */

@@ -71,7 +71,7 @@ export async function registerAdminReportRoutes(app: FastifyInstance, deps: AppD
     if (pixelRowId && !chosen) throw new HttpError('not_found', `pixel ${pixelRowId} is not one of this tenant's`);
     if (!chosen) return { status: 'unavailable', datasetId: null, reason: 'this tenant has no active pixel' };
     const { accessToken } = await tenants.getPixel(chosen.id);
-    return fetchDatasetQuality(deps.graph, chosen.pixelId, accessToken, chosen.graphVersion ?? undefined);
+    return fetchDatasetQuality(deps.graph, chosen.pixelId, accessToken, chosen.graphVersion);
   }
 
   app.get('/tenants/:id/reports/match-quality', async (req) => {

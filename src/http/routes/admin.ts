@@ -141,7 +141,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
 
   app.post('/pixels/:id/test-connection', async (req) => {
     const pixel = await tenants.getPixel((req.params as { id: string }).id);
-    return testConnection(deps.graph, pixel.pixelId, pixel.accessToken, pixel.graphVersion ?? undefined);
+    return testConnection(deps.graph, pixel.pixelId, pixel.accessToken, pixel.graphVersion);
   });
   app.post('/tenants/:id/replay', async (req) => {
     const { id } = req.params as { id: string };
