@@ -10,7 +10,7 @@ import { parseChannels } from './channels.js';
 import { WEB_WINDOW_MS } from '../delivery/event-window.js';
 import { chunks } from './chunks.js';
 import { CLICK_WINDOW_MS } from './clicks.js';
-import type { DeliveryStatus, EventsTable } from './schema.js';
+import type { DeliveryStatus, EventsTable, OrdersTable } from './schema.js';
 
 /** A reporting period in Unix ms: `from` inclusive, `to` exclusive. */
 export interface Period {
@@ -219,21 +219,26 @@ async function readPeriodOrders(store: Store, tenantId: string, period: Period, 
     const seen = firstPurchaseAt.get(p.orderId);
     if (!seen || p.eventTime < seen.eventTime) firstPurchaseAt.set(p.orderId, p);
   }
-  const orders: OrderRow[] = storeOrders.slice(0, limit).map((o) => ({
-    orderId: o.order_id,
-    total: Number(o.total),
-    currency: o.currency,
-    createdAt: firstPurchaseAt.get(o.order_id)?.eventTime ?? Number(o.created_at),
-    reportedAt: Number(o.created_at),
-    source: o.source,
-  }));
+  const orders: OrderRow[] = storeOrders.slice(0, limit).map((o) => storeOrderRow(o, firstPurchaseAt.get(o.order_id)));
   const known = new Set(orders.map((o) => o.orderId));
   for (const [orderId, p] of firstPurchaseAt) {
-    if (known.has(orderId) || p.value === null || p.currency === null) continue;
-    orders.push({ orderId, total: p.value, currency: p.currency, createdAt: p.eventTime, source: 'browser' });
+    const order = known.has(orderId) ? null : browserOrderRow(orderId, p);
+    if (order) orders.push(order);
   }
   await attachBrowsers(store, tenantId, orders, firstPurchaseAt);
   return { orders, purchases, truncated: purchaseRows.length > limit || storeOrders.length > limit };
+}
+
+/** An order as the store reported it (first server Purchase), timed by its first Purchase when one was read. */
+function storeOrderRow(o: Selectable<OrdersTable>, firstPurchase: EventRow | undefined): OrderRow {
+  const reportedAt = Number(o.created_at);
+  return { orderId: o.order_id, total: Number(o.total), currency: o.currency, createdAt: firstPurchase?.eventTime ?? reportedAt, reportedAt, source: o.source };
+}
+
+/** An order only a browser Purchase named (the server never reported it); null when that Purchase has no value. */
+function browserOrderRow(orderId: string, purchase: EventRow): OrderRow | null {
+  if (purchase.value === null || purchase.currency === null) return null;
+  return { orderId, total: purchase.value, currency: purchase.currency, createdAt: purchase.eventTime, source: 'browser' };
 }
 
 /** Sets each order's browser (fbp): the first browser that reported it (order_browsers), else its Purchase's fbp. */
@@ -290,12 +295,7 @@ export async function readChain(store: Store, tenantId: string, key: ChainKey, l
   const ownEvents = await withDeliveries(store, own.slice(0, limit));
   const purchase = ownEvents.filter((e) => e.eventName === 'Purchase').sort((a, b) => a.eventTime - b.eventTime)[0];
   const stored = await store.db.selectFrom('orders').selectAll().where('tenant_id', '=', tenantId).where('order_id', '=', key.orderId).executeTakeFirst();
-  let order: OrderRow | null = null;
-  if (stored) {
-    order = { orderId: stored.order_id, total: Number(stored.total), currency: stored.currency, createdAt: purchase?.eventTime ?? Number(stored.created_at), reportedAt: Number(stored.created_at), source: stored.source };
-  } else if (purchase && purchase.value !== null && purchase.currency !== null) {
-    order = { orderId: key.orderId, total: purchase.value, currency: purchase.currency, createdAt: purchase.eventTime, source: 'browser' };
-  }
+  const order = stored ? storeOrderRow(stored, purchase) : purchase ? browserOrderRow(key.orderId, purchase) : null;
   if (!order) return { events: ownEvents, order: null, truncated: own.length > limit };
   await attachBrowsers(store, tenantId, [order], new Map(purchase ? [[key.orderId, purchase]] : []));
   if (!order.fbp) return { events: ownEvents, order, truncated: own.length > limit };
