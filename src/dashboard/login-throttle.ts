@@ -16,7 +16,7 @@ export interface LoginThrottleOptions {
   maxTrackedIps: number;
 }
 
-export const DEFAULT_LOGIN_THROTTLE: LoginThrottleOptions = { windowMs: 15 * 60 * 1000, perIp: 10, overall: 100, maxTrackedIps: 10_000 };
+const DEFAULT_LOGIN_THROTTLE: LoginThrottleOptions = { windowMs: 15 * 60 * 1000, perIp: 10, overall: 100, maxTrackedIps: 10_000 };
 
 /** Counts failures; `retryAfterMs` says how long a client must wait (0 = may try now). */
 export function createLoginThrottle(options: LoginThrottleOptions = DEFAULT_LOGIN_THROTTLE, clock: () => number = Date.now) {
@@ -75,4 +75,3 @@ export function createLoginThrottle(options: LoginThrottleOptions = DEFAULT_LOGI
   };
 }
 
-export type LoginThrottle = ReturnType<typeof createLoginThrottle>;

@@ -21,7 +21,7 @@ import { parseQuery } from '../validate.js';
 const DAY_MS = 24 * 3_600_000;
 
 /** Per-request bounds: a recent sample is enough for shares; orders beyond the limit mark the answer truncated. */
-export const REPORT_LIMITS = { matchQualityEvents: 5000, orders: 10_000, chainEvents: 200 } as const;
+const REPORT_LIMITS = { matchQualityEvents: 5000, orders: 10_000, chainEvents: 200 } as const;
 
 const instant = z.string().trim().min(1).transform((s, ctx) => {
   const ms = /^\d{1,15}$/.test(s) ? Number(s) : Date.parse(s);

@@ -42,7 +42,7 @@ const forgetBody = z.object({ email: identifier.optional(), phone: identifier.op
 const TEMPLATE_PLACEHOLDER = /\{([^{}]*)\}/g;
 
 /** Why an event_id template is unsafe, or null: without {order_id} every order would share one id and Meta would drop all but the first. */
-export function eventIdTemplateProblem(template: string): string | null {
+function eventIdTemplateProblem(template: string): string | null {
   if (template.length === 0 || template.length > 200) return 'must be 1–200 characters';
   const names = [...template.matchAll(TEMPLATE_PLACEHOLDER)].map((m) => m[1]);
   const unknown = names.filter((n) => n !== 'order_id' && n !== 'event_name');
