@@ -67,5 +67,33 @@ export function parsePolicy(raw: unknown): TenantPolicy {
   return policySchema.parse(raw ?? {});
 }
 
+const TEMPLATE_PLACEHOLDER = /\{([^{}]*)\}/g;
+const TEMPLATE_NAMES = ['order_id', 'event_name'];
+const US_STATE_CODE = /^[a-z]{2}$/;
+
+/** Why an event_id template is unsafe, or null: without {order_id} every order would share one id and Meta would drop all but the first. */
+function eventIdTemplateProblem(template: string): string | null {
+  if (template.length === 0 || template.length > 200) return 'must be 1–200 characters';
+  const names = [...template.matchAll(TEMPLATE_PLACEHOLDER)].map((m) => m[1] ?? '');
+  const unknown = names.filter((n) => !TEMPLATE_NAMES.includes(n));
+  if (unknown.length > 0) return `unknown placeholder {${unknown[0]}} (use {order_id} and {event_name})`;
+  if (!names.includes('order_id')) return 'must contain {order_id}, or every order would get the same event_id';
+  return null;
+}
+
+/**
+ * What a schema-valid policy must also satisfy before a tenant may save it (event_id templates that keep orders
+ * apart, LDU states as codes), as "field: why"; null when fine. Not part of the schema, so a policy stored before
+ * these rules still parses.
+ */
+export function policyProblem(policy: TenantPolicy): string | null {
+  for (const [event, template] of Object.entries(policy.eventIdTemplates)) {
+    const problem = eventIdTemplateProblem(template);
+    if (problem) return `eventIdTemplates.${event}: ${problem}`;
+  }
+  const badState = policy.lduStates.find((st) => !US_STATE_CODE.test(st));
+  return badState === undefined ? null : `lduStates: "${badState}" is not a lowercase 2-letter US state code`;
+}
+
 /** The policy of a tenant that configured nothing. */
 export const defaultPolicy: TenantPolicy = parsePolicy({});

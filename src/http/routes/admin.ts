@@ -6,7 +6,7 @@ import { eraseCustomer } from '../../privacy/customer-erasure.js';
 import { createAuditRepository } from '../../store/audit.js';
 import { listEvents } from '../../store/event-log.js';
 import { replayDead } from '../../store/replay.js';
-import { policySchema } from '../../transform/policy.js';
+import { policyProblem, policySchema } from '../../transform/policy.js';
 import type { AppDeps } from '../app.js';
 import { sessionOfRequest } from '../auth.js';
 import { parseEventLogQuery } from '../event-log-query.js';
@@ -39,27 +39,10 @@ const forwardingBody = z.object({ forwarding: z.boolean() }).strict();
 const identifier = z.string().min(1).max(320);
 const forgetBody = z.object({ email: identifier.optional(), phone: identifier.optional(), externalId: identifier.optional(), fbp: identifier.optional() }).strict();
 
-const TEMPLATE_PLACEHOLDER = /\{([^{}]*)\}/g;
-
-/** Why an event_id template is unsafe, or null: without {order_id} every order would share one id and Meta would drop all but the first. */
-function eventIdTemplateProblem(template: string): string | null {
-  if (template.length === 0 || template.length > 200) return 'must be 1–200 characters';
-  const names = [...template.matchAll(TEMPLATE_PLACEHOLDER)].map((m) => m[1]);
-  const unknown = names.filter((n) => n !== 'order_id' && n !== 'event_name');
-  if (unknown.length > 0) return `unknown placeholder {${unknown[0]}} (use {order_id} and {event_name})`;
-  if (!names.includes('order_id')) return 'must contain {order_id}, or every order would get the same event_id';
-  return null;
-}
-
-/** Checks a tenant policy with the transform's own schema (plus template and state checks), so ingest never meets an invalid one. */
+/** Checks a tenant policy with the transform's own schema and rules, so ingest never meets an invalid one. */
 function validPolicy(raw: unknown): Record<string, unknown> {
-  const policy = parseBody(policySchema, raw, 'policy');
-  for (const [event, template] of Object.entries(policy.eventIdTemplates)) {
-    const problem = eventIdTemplateProblem(template);
-    if (problem) throw new HttpError('invalid_body', `policy eventIdTemplates.${event}: ${problem}`);
-  }
-  const badState = policy.lduStates.find((st) => !/^[a-z]{2}$/.test(st));
-  if (badState !== undefined) throw new HttpError('invalid_body', `policy lduStates: "${badState}" is not a lowercase 2-letter US state code`);
+  const problem = policyProblem(parseBody(policySchema, raw, 'policy'));
+  if (problem) throw new HttpError('invalid_body', `policy ${problem}`);
   return (raw ?? {}) as Record<string, unknown>;
 }
 
