@@ -32,6 +32,10 @@ export function h(tag, attrs, ...children) {
 export const say = (msg) => { announce.textContent = msg; };
 export const time = (ms) => new Date(ms).toLocaleString();
 export const statusChip = (s, label) => h('span', { class: 'status ' + s }, label || s);
+/** "1 event", "3 events". */
+export const plural = (n, one, many) => n + ' ' + (n === 1 ? one : many);
+/** A pixel row id as people know it (the Meta pixel id), from a tenant's pixel list. */
+export const pixelNameIn = (pixels, rowId) => { const p = pixels.find((x) => x.id === rowId); return p ? p.pixelId : rowId; };
 
 export class ApiError extends Error { constructor(status, code, message) { super(message); this.status = status; this.code = code; } }
 

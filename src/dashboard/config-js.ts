@@ -7,7 +7,7 @@
  * browser storage.
  */
 export const CONFIG_JS = String.raw`
-import { h, api, say, time, statusChip, setView, currentTenant, needTenant, registerView, copyButton, table, state } from '/dashboard/app.js';
+import { h, api, say, time, statusChip, setView, currentTenant, needTenant, registerView, copyButton, table, state, plural } from '/dashboard/app.js';
 
 const IDENTIFIERS = ['em', 'ph', 'external_id', 'fbp', 'fbc', 'fn', 'ln', 'ct', 'st', 'zp', 'country', 'ge', 'db'];
 
@@ -514,8 +514,9 @@ function policySection(t, redraw) {
   const json = h('textarea', { rows: 12, spellcheck: 'false', class: 'mono' }, JSON.stringify(p, null, 2));
   const out = h('p', { role: 'status', id: 'policy-result' });
 
-  async function save(policy) {
-    const ok = await saving(out, () => api('PUT', '/api/v1/tenants/' + t.id + '/policy', policy), 'Policy saved');
+  // Either form saves the whole policy; errors show under the form that sent it, success after the redraw.
+  async function save(policy, where = out) {
+    const ok = await saving(where, () => api('PUT', '/api/v1/tenants/' + t.id + '/policy', policy), 'Policy saved');
     if (ok) await redraw({ id: 'policy-result', text: 'Policy saved' });
   }
   const form = h('form', { class: 'card', 'aria-labelledby': 'policy', onsubmit: async (e) => {
@@ -552,13 +553,11 @@ function policySection(t, redraw) {
       e.preventDefault();
       let parsed;
       try { parsed = JSON.parse(json.value); } catch (err) { show(jsonOut, false, 'Not valid JSON: ' + err.message); return; }
-      const ok = await saving(jsonOut, () => api('PUT', '/api/v1/tenants/' + t.id + '/policy', parsed), 'Policy saved');
-      if (ok) await redraw({ id: 'policy-result', text: 'Policy saved' });
+      await save(parsed, jsonOut);
     } }, field('pol-json', 'Policy (JSON)', json), h('button', { type: 'submit' }, 'Save JSON policy'), jsonOut));
   return [h('h2', { id: 'policy' }, 'Policy'), form, advanced];
 }
 
-const plural = (n, one, many) => n + ' ' + (n === 1 ? one : many);
 // What the erasure form asks for, in the API's names, with what a person reads.
 const WHO = [['email', 'E-mail', 'email', 'email'], ['phone', 'Phone', 'tel', 'tel'], ['externalId', 'External id', 'text', null], ['fbp', 'Browser id (fbp)', 'text', null]];
 

@@ -6,7 +6,7 @@
 import { SIMULATED_EVENT_NAMES } from './simulated-events.js';
 
 export const EVENTS_JS = String.raw`
-import { h, api, say, time, statusChip, setView, currentTenant, needTenant, registerView, state, table } from '/dashboard/app.js';
+import { h, api, say, time, statusChip, setView, currentTenant, needTenant, registerView, state, table, plural, pixelNameIn } from '/dashboard/app.js';
 
 // The names the simulate route accepts, written in from its own list.
 const SIMULATED = ${JSON.stringify(SIMULATED_EVENT_NAMES)};
@@ -63,7 +63,7 @@ async function eventsView() {
   if (needTenant()) return;
   const t = currentTenant();
   const pixels = (await api('GET', '/api/v1/tenants/' + t.id + '/pixels')).pixels;
-  const pixelName = (rowId) => { const p = pixels.find((x) => x.id === rowId); return p ? p.pixelId : rowId; };
+  const pixelName = (rowId) => pixelNameIn(pixels, rowId);
   const f = { name: h('input', { id: 'f-name', name: 'event_name', placeholder: 'Purchase' }),
     status: h('select', { id: 'f-status', name: 'status' }, ['', 'queued', 'sending', 'sent', 'failed', 'dead', 'dropped', 'skipped'].map((s) => h('option', { value: s }, s ? LABEL[s] : 'any'))),
     source: h('input', { id: 'f-source', name: 'source', list: 'sources', placeholder: 'api' }),
@@ -176,7 +176,7 @@ async function eventsView() {
       items = items.concat(page.items.filter((x) => !seen.has(x.id)));
       older = page.nextCursor; extended = true;
       await render();
-      say(page.items.length + ' older event' + (page.items.length === 1 ? '' : 's') + ' loaded' + (older ? '' : ': that is the end of the log'));
+      say(plural(page.items.length, 'older event', 'older events') + ' loaded' + (older ? '' : ': that is the end of the log'));
     } catch (err) { if (err.status !== 401) error.textContent = err.message; }
     finally { more.removeAttribute('aria-disabled'); more.textContent = 'Load older events'; }
     // The button goes once the end is reached: the keyboard lands on the line that says so.
@@ -209,7 +209,7 @@ async function eventsView() {
     tbody.replaceChildren(...(rows.length ? rows : [h('tr', {}, h('td', { colspan: 6 }, 'No events match.'))]));
     if (key) { const again = tbody.querySelector('[data-key="' + CSS.escape(key) + '"]'); if (again) again.focus(); }
     more.hidden = !older;
-    shown.textContent = list.length ? (older ? 'Showing the newest ' : 'Showing all ') + list.length + ' event' + (list.length === 1 ? '' : 's') + (older ? '' : ' (the end of the log)') : '';
+    shown.textContent = list.length ? (older ? 'Showing the newest ' : 'Showing all ') + plural(list.length, 'event', 'events') + (older ? '' : ' (the end of the log)') : '';
   }
 
   const confirmBox = h('span', { hidden: true }, 'Hide every event received until now? Nothing is deleted from Meta or resent. ',

@@ -6,7 +6,7 @@
  * also in a table, and the canvas carries a one-sentence summary as its accessible name.
  */
 export const REPORTS_JS = String.raw`
-import { h, api, say, time, statusChip, setView, currentTenant, needTenant, navigate, table, state, registerView } from '/dashboard/app.js';
+import { h, api, say, time, statusChip, setView, currentTenant, needTenant, navigate, table, state, registerView, plural, pixelNameIn } from '/dashboard/app.js';
 
 const IDENTIFIER_LABELS = {
   em: 'Email', ph: 'Phone', fn: 'First name', ln: 'Last name', ct: 'City', st: 'State', zp: 'Postal code', country: 'Country',
@@ -21,7 +21,6 @@ const DEDUP_LABELS = {
   'server-only': 'Server only', missing: 'No event',
 };
 const CHANNEL_LABELS = { meta: 'Meta (fbclid)', google: 'Google (gclid)', none: 'No click' };
-const plural = (n, one, many) => n + ' ' + (n === 1 ? one : many);
 const STATUS_COLORS = { sent: '#1a7f37', queued: '#bf8700', sending: '#d4a72c', failed: '#cf222e', dead: '#82071e', dropped: '#6e7781', skipped: '#afb8c1' };
 const PALETTE = ['#0b57d0', '#1a7f37', '#bf8700', '#8250df', '#cf222e', '#1b7c83', '#6e7781'];
 const DAY = 86400000;
@@ -123,7 +122,7 @@ async function eventTypeSection(e, m) {
     { type: 'bar', data: { labels: e.coverage.map((c) => IDENTIFIER_LABELS[c.identifier] || c.identifier), datasets },
       options: { indexAxis: 'y', scales: { x: { min: 0, max: 100, title: { display: true, text: '% of events' } } }, plugins: { legend: { position: 'bottom' } } } }, true);
   return h('section', { class: 'card mq', 'data-event': e.eventName },
-    h('h2', {}, e.eventName, h('span', { class: 'hint' }, ' · ' + e.events + (e.events === 1 ? ' event' : ' events'))),
+    h('h2', {}, e.eventName, h('span', { class: 'hint' }, ' · ' + plural(e.events, 'event', 'events'))),
     h('dl', { class: 'scores' },
       h('div', {}, h('dt', {}, 'Local score'), h('dd', { class: 'score' }, e.score + ' / 10', e.partial ? h('span', { class: 'hint' }, ' (IP/UA partly unknown)') : null)),
       h('div', {}, h('dt', {}, 'Meta\'s Event Match Quality'), h('dd', { class: 'score' }, metaScore))),
@@ -166,7 +165,7 @@ async function chainSection(t, key) {
   try { r = await api('GET', tenantPath('acceptance?' + q)); }
   catch (err) { if (err.status === 404) return h('p', { class: 'error', role: 'alert' }, err.message); throw err; }
   const pixels = (await api('GET', '/api/v1/tenants/' + t.id + '/pixels')).pixels;
-  const pixelName = (id) => { const p = pixels.find((x) => x.id === id); return p ? p.pixelId : id; };
+  const pixelName = (id) => pixelNameIn(pixels, id);
   const rows = r.steps.map((s) => h('tr', { 'data-step': s.eventName },
     h('th', { scope: 'row' }, s.eventName, s.browserCount + s.serverCount > 2 ? h('span', { class: 'hint' }, ' (' + s.browserCount + ' browser, ' + s.serverCount + ' server)') : null),
     channelCell(s.browserEvent, 'browser', s.eventName), channelCell(s.serverEvent, 'server', s.eventName),
