@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { ClaimedDelivery, DeliveryQueue, PixelTarget } from '../delivery/queue.js';
 import { chunks } from './chunks.js';
 import type { Store } from './database.js';
-import type { DeliveryStatus } from './schema.js';
+import { type DeliveryStatus, UNSETTLED_DELIVERY_STATUSES } from './schema.js';
 import type { SecretBox } from './secret-box.js';
 import { toWireEvent } from './stored-payload.js';
 
@@ -61,7 +61,7 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
                     .selectFrom('deliveries as d')
                     .select('d.id')
                     .whereRef('d.event_row_id', '=', 'events.id')
-                    .where('d.status', 'in', ['queued', 'failed', 'sending']),
+                    .where('d.status', 'in', UNSETTLED_DELIVERY_STATUSES),
                 ),
               ),
             )

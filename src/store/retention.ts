@@ -8,7 +8,7 @@ import { type Kysely, sql } from 'kysely';
 import { PHYSICAL_STORE_WINDOW_MS } from '../delivery/event-window.js';
 import type { Store } from './database.js';
 import { chunks } from './chunks.js';
-import type { Database } from './schema.js';
+import { type Database, UNSETTLED_DELIVERY_STATUSES } from './schema.js';
 
 /** Meta's longest window for event_time (physical_store): an older queued event can never be sent. */
 const UNSENDABLE_AFTER_MS = PHYSICAL_STORE_WINDOW_MS;
@@ -51,7 +51,7 @@ export async function purgeBefore(store: Store, cutoff: number, now: number): Pr
         .where((eb) =>
           eb.or([
             eb('event_time', '<', unsendableBefore),
-            eb.not(eb.exists(eb.selectFrom('deliveries as d').select('d.id').whereRef('d.event_row_id', '=', 'events.id').where('d.status', 'in', ['queued', 'failed', 'sending']))),
+            eb.not(eb.exists(eb.selectFrom('deliveries as d').select('d.id').whereRef('d.event_row_id', '=', 'events.id').where('d.status', 'in', UNSETTLED_DELIVERY_STATUSES))),
           ]),
         );
       if (after) {

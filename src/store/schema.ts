@@ -72,6 +72,8 @@ export interface EventsTable {
 }
 
 export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'dropped' | 'dead';
+/** A delivery in one of these is still to be sent: its event keeps IP and user agent, and is not purged. */
+export const UNSETTLED_DELIVERY_STATUSES: readonly DeliveryStatus[] = ['queued', 'failed', 'sending'];
 
 export interface DeliveriesTable {
   id: string;

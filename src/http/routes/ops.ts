@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { migrationsCurrent, ping } from '../../store/migrations.js';
+import { UNSETTLED_DELIVERY_STATUSES } from '../../store/schema.js';
 import type { AppDeps } from '../app.js';
 import { errorBody } from '../errors.js';
 
@@ -24,7 +25,7 @@ export async function registerOpsRoutes(app: FastifyInstance, deps: AppDeps): Pr
     const queued = await deps.store.db
       .selectFrom('deliveries')
       .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('status', 'in', ['queued', 'failed', 'sending'])
+      .where('status', 'in', UNSETTLED_DELIVERY_STATUSES)
       .executeTakeFirstOrThrow();
     deps.metrics.queued.set(Number(queued.n));
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
