@@ -1,6 +1,6 @@
 /**
  * The shapes capi-relay sends to Meta (a server event inside `data`), per
- * ../shared/reference/meta-capi.md §2–4. Shared by the transform (which builds them),
+ * docs/meta-capi.md §2–4. Shared by the transform (which builds them),
  * the store (which keeps them) and delivery (which sends them).
  */
 export const ACTION_SOURCES = [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyGraphResponse, type GraphRawResponse } from './classify.js';
 
-// Bodies as recorded in ../shared/reference/meta-capi.md §5 (LIVE, RS fixture, G-ERR, MK-ERR, MK-RL).
+// Bodies as recorded in docs/meta-capi.md §5 (LIVE, RS fixture, G-ERR, MK-ERR, MK-RL).
 const tooOld = {
   error: {
     message: 'Invalid parameter',

@@ -1,6 +1,6 @@
 /**
- * Classifies a Graph API answer by what the relay must do next (STYLE habit 4), per
- * ../shared/reference/meta-capi.md §5: retry later, back off harder, fix credentials, or give up on the payload.
+ * Classifies a Graph API answer by what the relay must do next, per
+ * docs/meta-capi.md §5: retry later, back off harder, fix credentials, or give up on the payload.
  */
 
 /** What the Graph client hands back: an HTTP answer, or a transport failure. Never an exception. */

@@ -1,6 +1,6 @@
 /**
  * The delivery worker: per pixel, claim due deliveries, send them in batches of ≤1000 (Meta's limit),
- * classify the answer and record one outcome per delivery (DESIGN "Delivery", STYLE habit 4).
+ * classify the answer and record one outcome per delivery: one poison event never holds back the good ones.
  */
 import { nextRetryDelayMs } from './backoff.js';
 import { classifyGraphResponse, type Outcome } from './classify.js';

@@ -85,7 +85,7 @@ export function createGraphClient(opts: GraphClientOptions): GraphClient {
 
   async function call(method: 'GET' | 'POST', path: string, token: string, body?: string): Promise<GraphRawResponse> {
     try {
-      // Tokens never go in the URL (STYLE "avoid"): URLs end up in proxy and server access logs.
+      // Tokens never go in the URL: URLs end up in proxy and server access logs.
       const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
       if (body !== undefined) headers['content-type'] = 'application/json';
       const res = await request(`${base}${path}`, {

@@ -1,7 +1,7 @@
 /**
  * A strict local stand-in for Meta's Graph API (Conversions API): `POST /{v}/{pixel}/events`,
  * `GET /{v}/{pixel}`, `GET /{v}/dataset_quality`, plus the `/_emulator/*` control API.
- * Rules cited by number refer to ../shared/reference/meta-capi.md, "Rules a strict fake Graph API should enforce".
+ * Rules cited by number refer to docs/meta-capi.md, "Rules a strict fake Graph API should enforce".
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AddressInfo } from 'node:net';

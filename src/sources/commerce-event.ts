@@ -1,5 +1,5 @@
 /**
- * The commerce event shape (DESIGN.md "Event input", shape 2) that every source produces and the
+ * The commerce event shape (the README's "commerce" input shape) that every source produces and the
  * transform consumes. Sources only extract and map; normalization, hashing and validation are the
  * transform's job, so values here are raw as the platform sent them.
  */

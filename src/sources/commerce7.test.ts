@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { commerce7 } from './commerce7.js';
 import type { WebhookRequest } from './types.js';
 
-const DIR = process.env.CAPI_RELAY_FIXTURES ?? resolve(import.meta.dirname, '../../../shared/fixtures');
+const DIR = resolve(import.meta.dirname, '../../test/fixtures');
 const CREDENTIALS = 'webhook-user:webhook-pass';
 const read = (f: string): string => readFileSync(resolve(DIR, f), 'utf8');
 /** The order/membership/reservation fixtures are bare payloads: wrap them as Commerce7 sends them. */

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { shopify } from './shopify.js';
 import type { WebhookRequest } from './types.js';
 
-// Shared fixtures live beside the repository (see /work/shared/fixtures/README.md).
-const DIR = process.env.CAPI_RELAY_FIXTURES ?? resolve(import.meta.dirname, '../../../shared/fixtures');
+// Platform payload samples with their headers and test secrets: test/fixtures/README.md.
+const DIR = resolve(import.meta.dirname, '../../test/fixtures');
 const SECRET = 'capi-relay-test-shopify-secret';
 function fixture(name: string): WebhookRequest {
   const headers = JSON.parse(readFileSync(resolve(DIR, `${name}.headers.json`), 'utf8')) as Record<string, string>;

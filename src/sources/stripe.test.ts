@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { stripe, stripeAmount } from './stripe.js';
 import type { WebhookRequest } from './types.js';
 
-const DIR = process.env.CAPI_RELAY_FIXTURES ?? resolve(import.meta.dirname, '../../../shared/fixtures');
+const DIR = resolve(import.meta.dirname, '../../test/fixtures');
 const SECRET = 'whsec_capi_relay_test';
 const CREATED = 1648320033;
 function fixture(now = CREATED * 1000): WebhookRequest {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { WebhookRequest } from './types.js';
 import { woocommerce } from './woocommerce.js';
 
-const DIR = process.env.CAPI_RELAY_FIXTURES ?? resolve(import.meta.dirname, '../../../shared/fixtures');
+const DIR = resolve(import.meta.dirname, '../../test/fixtures');
 const SECRET = 'capi-relay-test-woo-secret';
 function fixture(name: string): WebhookRequest {
   const headers = JSON.parse(readFileSync(resolve(DIR, `${name}.headers.json`), 'utf8')) as Record<string, string>;

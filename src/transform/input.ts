@@ -1,5 +1,5 @@
 /**
- * Validates one input event and detects its shape (DESIGN "Event input"): Meta-native (has
+ * Validates one input event and detects its shape: Meta-native (has
  * `event_name`) or commerce (has `event`). Produces a shape-independent `ParsedEvent`.
  */
 import { ACTION_SOURCES, type ActionSource, type Decision } from '../core/meta-event.js';

@@ -11,7 +11,7 @@ import { startStorePage, type StorePage } from './store-page.js';
 const PASSWORD = 'dashboard-password-42';
 const PIXEL = '777777777777';
 const TOKEN = 'tok-dashboard-reports-0123';
-const FIXTURES = new URL('../../../shared/fixtures/', import.meta.url);
+const FIXTURES = new URL('../fixtures/', import.meta.url);
 // The Shopify test secret the shared fixtures are signed with (fixtures/README.md).
 const SHOPIFY_SECRET = 'capi-relay-test-shopify-secret';
 const ORDER_ID = '820982911946154508'; // the sample order's id, beyond 2^53

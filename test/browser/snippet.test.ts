@@ -13,7 +13,7 @@ import { COLLECT_COUNTER, FBEVENTS_STUB, FBEVENTS_URL, startScriptServer, startS
 const PIXEL = '333333333333';
 const hasChromium = chromiumAvailable('browser snippet tests');
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-const FIXTURES = new URL('../../../shared/fixtures/', import.meta.url);
+const FIXTURES = new URL('../fixtures/', import.meta.url);
 // The Shopify test secret the shared fixtures are signed with (fixtures/README.md).
 const SHOPIFY_SECRET = 'capi-relay-test-shopify-secret';
 

@@ -6,7 +6,7 @@ import { steppedClock } from '../helpers/clock.js';
 import { dialects } from '../helpers/databases.js';
 import { ADMIN_HEADERS as admin, createTenantViaApi, startTestRelay, type TestRelay } from '../helpers/relay.js';
 
-const FIXTURES = new URL('../../../shared/fixtures/', import.meta.url);
+const FIXTURES = new URL('../fixtures/', import.meta.url);
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** One webhook request as a platform sends it. */
