@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import type { Kysely } from 'kysely';
 import { createGraphClient } from '../delivery/graph-client.js';
 import { testConnection } from '../delivery/test-connection.js';
@@ -11,25 +11,39 @@ import { parsePolicy } from '../transform/transform.js';
 import { previewLine } from '../transform/preview.js';
 import type { CliContext } from './program.js';
 
+type EmulatorPixels = Record<string, { name: string; tokens: string[] }>;
+
+/**
+ * Commander's collect pattern for the repeatable `--pixel id:token[:name]`: each occurrence is one string,
+ * folded into the pixels seen so far (a second token for the same id is added to it; the name may hold colons).
+ */
+function collectPixel(spec: string, pixels: EmulatorPixels): EmulatorPixels {
+  const [id = '', token = '', ...rest] = spec.split(':');
+  if (!/^\d+$/.test(id) || token === '') throw new InvalidArgumentError('expected id:token[:name], with a numeric pixel id and a non-empty token');
+  const name = rest.join(':') || pixels[id]?.name || `Pixel ${id}`;
+  return { ...pixels, [id]: { name, tokens: [...(pixels[id]?.tokens ?? []), token] } };
+}
+
+function portArg(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535');
+  return port;
+}
+
 /** Tools around delivery: the emulator, preview, replay, test-connection and doctor. */
 export function registerToolCommands(program: Command, ctx: CliContext): void {
   program
     .command('emulator')
     .description('run the strict Graph API emulator (a local stand-in for Meta)')
-    .option('--port <port>', 'port', '4010')
+    .option('--port <port>', 'port (0: any free port)', portArg, 4010)
     .option('--host <host>', 'listen address', '127.0.0.1')
     .option('--lenient', 'enforce only rules Meta is observed or documented to enforce (strict is the default)')
-    .option('--pixel <id:token[:name]...>', 'a known pixel and a valid token (repeatable)')
+    .option('--pixel <id:token[:name]>', 'a known pixel and a valid token (repeat for more pixels or tokens)', collectPixel, {})
     .option('--allow-any-pixel', 'accept any numeric pixel id with any non-empty token')
-    .action(async (flags: { port: string; host: string; lenient?: boolean; pixel?: string[]; allowAnyPixel?: boolean }) => {
-      const pixels: Record<string, { name: string; tokens: string[] }> = {};
-      for (const spec of flags.pixel ?? []) {
-        const [id, token, name] = spec.split(':');
-        if (!id || !token) throw new Error(`--pixel ${spec}: expected id:token[:name]`);
-        pixels[id] = { name: name ?? `Pixel ${id}`, tokens: [...(pixels[id]?.tokens ?? []), token] };
-      }
+    .action(async (flags: { port: number; host: string; lenient?: boolean; pixel: EmulatorPixels; allowAnyPixel?: boolean }) => {
+      const pixels = flags.pixel;
       const emulator = createEmulator({ strict: !flags.lenient, pixels, allowAnyPixel: flags.allowAnyPixel ?? Object.keys(pixels).length === 0 });
-      const url = await emulator.listen(Number(flags.port), flags.host);
+      const url = await emulator.listen(flags.port, flags.host);
       process.stdout.write(`${JSON.stringify({ msg: 'emulator listening', url })}\n`);
       const stop = () => void emulator.close().then(() => process.exit(0));
       process.on('SIGTERM', stop);
