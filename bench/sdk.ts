@@ -75,10 +75,8 @@ function emulatorHttpService(graphUrl: string): HttpService {
   return {
     async executeRequest(url: string, method: string, headers: Record<string, string>, params: object): Promise<unknown> {
       const target = url.replace(sdk.FacebookAdsApi.GRAPH, graphUrl);
-      // The SDK fills unset options (test_event_code, partner_agent, …) with null; its own transport leaves
-      // them out, and Graph rejects a null test_event_code.
-      const body0 = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== null && v !== undefined));
-      const res = await request(target, { method: method as 'POST', headers, body: JSON.stringify(body0) });
+      // Serialized as the SDK's own transport (axios) does: unset options (test_event_code, partner_agent, …) stay null.
+      const res = await request(target, { method: method as 'POST', headers, body: JSON.stringify(params) });
       const body = (await res.body.json()) as { events_received?: number };
       if (res.statusCode !== 200) throw new Error(`SDK request answered ${res.statusCode}: ${JSON.stringify(body).slice(0, 200)}`);
       return body;

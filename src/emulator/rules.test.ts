@@ -139,4 +139,16 @@ describe('validateEventsRequest', () => {
   it('returns the test_event_code', () => {
     expect(validateEventsRequest({ data: [validEvent()], test_event_code: 'T1' }, strict)).toMatchObject({ ok: true, testEventCode: 'T1' });
   });
+
+  it.each([['strict', strict], ['lenient', loose]])('%s: a null test_event_code (and other null options) means absent, as Meta takes them from its SDK (rule 19)', (_mode, opts) => {
+    const body = { data: [validEvent()], test_event_code: null, partner_agent: null, namespace_id: null, upload_id: null, upload_tag: null, upload_source: null };
+    expect(validateEventsRequest(body, opts)).toMatchObject({ ok: true, testEventCode: null });
+  });
+
+  it.each([42, true, ['T1'], { code: 'T1' }])('rejects a test_event_code that is neither a string nor null: %j', (tec) => {
+    for (const opts of [strict, loose]) {
+      const r = validateEventsRequest({ data: [validEvent()], test_event_code: tec }, opts);
+      expect(r).toMatchObject({ ok: false, error: { status: 400, body: { error: { code: 100, message: expect.stringContaining('test_event_code must be a string') } } } });
+    }
+  });
 });

@@ -60,7 +60,9 @@ export function validateEventsRequest(body: unknown, opts: RuleOptions): Validat
     requestWarnings.push(detail);
   }
   const tec = b.test_event_code;
-  if (tec !== undefined && typeof tec !== 'string') {
+  // Rule 19: null means absent. Meta's Node SDK sends every unset top-level option (test_event_code,
+  // partner_agent, namespace_id, upload_*) as null on every request, through its own transport too.
+  if (tec !== undefined && tec !== null && typeof tec !== 'string') {
     return fail(invalidParameter("(#100) param test_event_code must be a string", "$['test_event_code']"));
   }
   const nowSec = Math.floor(opts.nowMs / 1000);
