@@ -31,17 +31,14 @@ export interface Relay {
   close(): Promise<void>;
 }
 
-/** Opens the store and the tenant repository with the configured encryption key. */
+/**
+ * Opens the store and the tenant repository with the configured encryption key. The key comes first: a missing
+ * or unreadable key stops the boot before the database is opened or migrated.
+ */
 export async function openRelayStore(config: Config, opts: { migrate?: boolean } = {}) {
+  const box = createSecretBox(resolveEncryptionKey({ configured: config.encryptionKey, dataDir: config.dataDir, embedded: !config.databaseUrl }));
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: opts.migrate ?? true });
-  try {
-    const key = resolveEncryptionKey({ configured: config.encryptionKey, dataDir: config.dataDir, embedded: !config.databaseUrl });
-    const box = createSecretBox(key);
-    return { store, box, tenants: createTenantRepository(store, box), sources: createSourceRepository(store, box) };
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
+  return { store, box, tenants: createTenantRepository(store, box), sources: createSourceRepository(store, box) };
 }
 
 /** The composition root: config → store → services → HTTP and delivery workers; shuts down in order. */

@@ -4,6 +4,7 @@ import { graphVersionSchema } from '../core/graph-version.js';
 import { createLogger } from '../logger.js';
 import { createRelay, openRelayStore } from '../relay.js';
 import { migrateToLatest } from '../store/migrations.js';
+import { EncryptionKeyError } from '../store/secret-box.js';
 import type { Kysely } from 'kysely';
 import { registerToolCommands } from './tools-commands.js';
 import { registerOriginCommands } from './origins-commands.js';
@@ -35,6 +36,18 @@ function graphVersionArg(value: string): string {
 function configFrom(flags: StoreFlags) {
   const settings = Object.fromEntries(Object.entries(flags as Record<string, unknown>).filter(([k]) => k in ENV_NAMES));
   return loadConfig({ flags: settings as Partial<ConfigInput>, env: process.env, configFile: flags.config });
+}
+
+/**
+ * `serve` exits 2 on a configuration error, 1 on anything else. Both kinds are found before the database is opened:
+ * the settings by configFrom, the encryption key (configured, or the generated key file) first thing in createRelay.
+ */
+function exitOnConfigError(err: unknown): never {
+  if (err instanceof ConfigError || err instanceof EncryptionKeyError) {
+    process.stderr.write(`capi-relay: ${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
 }
 
 function print(flags: { json?: boolean }, value: unknown, human: string): void {
@@ -75,14 +88,10 @@ export function runCli(): Command {
       try {
         config = configFrom(flags);
       } catch (err) {
-        if (err instanceof ConfigError) {
-          process.stderr.write(`capi-relay: ${err.message}\n`);
-          process.exit(2);
-        }
-        throw err;
+        exitOnConfigError(err);
       }
       const logger = createLogger(config.logLevel);
-      const relay = await createRelay(config, logger);
+      const relay = await createRelay(config, logger).catch(exitOnConfigError);
       const url = await relay.listen();
       logger.info({ url, database: relay.store.adapter.name }, 'capi-relay listening');
       let closing = false;

@@ -1,21 +1,43 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { graphVersionSchema } from '../core/graph-version.js';
 
 /** The shortest retention: webhook retries (Shopify's run for 48 hours) and Meta's 7-day window need the rows to deduplicate. */
 export const MIN_RETENTION_DAYS = 7;
 
-/** Every setting, its type and default, in one schema: the type and the runtime check come from here. */
+// A DNS name: dot-separated labels of letters, digits and inner hyphens (RFC 1123), at most 253 characters.
+const HOST_NAME = /^(?=.{1,253}\.?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+/** An IP address, or an IPv4/IPv6 CIDR with a prefix in range: what node:net's BlockList takes for trustedProxies. */
+function isIpOrCidr(entry: string): boolean {
+  const [addr = '', bits, ...more] = entry.split('/');
+  const kind = isIP(addr);
+  if (kind === 0 || more.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (kind === 4 ? 32 : 128));
+}
+
+/** The Graph API and the relay's public address are reached over HTTP: another scheme would fail only at the first use. */
+const httpUrl = z.string().url().regex(/^https?:\/\//i, 'must be an http:// or https:// URL');
+
+/**
+ * Every setting, its type and default, in one schema: the type and the runtime check come from here. Whatever
+ * can be known wrong from the settings alone is refused here, before `serve` opens (or migrates) the database.
+ */
 export const configSchema = z
   .object({
     port: z.coerce.number().int().min(0).max(65535).default(8080),
-    host: z.string().min(1).default('0.0.0.0'),
+    host: z
+      .string()
+      .refine((h) => isIP(h) !== 0 || HOST_NAME.test(h), 'must be an IP address or a host name (0.0.0.0: every IPv4 interface)')
+      .default('0.0.0.0'),
     dataDir: z.string().min(1).default('./data'),
     databaseUrl: z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave unset for embedded SQLite)')
+      .refine((u) => URL.canParse(u), 'is not a valid URL: postgres://user:password@host:5432/database (percent-encode special characters)')
       .optional(),
-    graphUrl: z.string().url().default('https://graph.facebook.com'),
+    graphUrl: httpUrl.default('https://graph.facebook.com'),
     /** The default for every pixel without its own version, so it is checked exactly like a pixel's. */
     graphVersion: graphVersionSchema.default('v24.0'),
     adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -31,7 +53,7 @@ export const configSchema = z
       .union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')])
       .default(true),
     /** Public base URL of the relay, used to print webhook URLs (default http://localhost:<port>). */
-    publicUrl: z.string().url().optional(),
+    publicUrl: httpUrl.optional(),
     deliveryLeaseMs: z.coerce.number().int().min(1000).default(60_000),
     /** Batches in flight per pixel: 2 lets the store prepare the next batch while Meta answers the last. */
     deliveryConcurrency: z.coerce.number().int().min(1).max(16).default(2),
@@ -39,7 +61,10 @@ export const configSchema = z
     deliveryMaxAttempts: z.coerce.number().int().min(1).max(100).default(10),
     /** Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For is believed for the browser's IP. */
     trustedProxies: z
-      .preprocess((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter((x) => x !== '') : v), z.array(z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'must be IPs or CIDRs, comma-separated')))
+      .preprocess(
+        (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter((x) => x !== '') : v),
+        z.array(z.string().refine(isIpOrCidr, { error: (issue) => `"${String(issue.input)}" is not an IP address or CIDR (address/prefix); separate entries with commas` })),
+      )
       .default([]),
     /** Browser events per minute per IP and tenant on POST /v1/collect (burst: the same number). */
     collectRatePerMinute: z.coerce.number().int().min(1).default(120),
@@ -52,7 +77,13 @@ export const configSchema = z
     /** Dashboard sign-in password (the admin token also works); unset with no adminToken = dashboard off. */
     adminPassword: z.string().min(12, 'must be at least 12 characters').optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // Several nodes share PostgreSQL, so none may generate its own key: refused here, not after the migrations ran.
+    if (c.databaseUrl !== undefined && c.encryptionKey === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['encryptionKey'], message: 'is required with PostgreSQL (databaseUrl is set): every node must share it (openssl rand -base64 32)' });
+    }
+  });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
 export type ConfigInput = z.input<typeof configSchema>;
@@ -105,11 +136,17 @@ function fromFile(path: string | undefined): Partial<ConfigInput> {
   } catch (err) {
     throw new ConfigError(`config file ${path}: cannot be read (${(err as Error).message})`);
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as Partial<ConfigInput>;
+    parsed = JSON.parse(text);
   } catch (err) {
     throw new ConfigError(`config file ${path}: not valid JSON (${(err as Error).message})`);
   }
+  // Spread below, an array or a string would turn into settings named "0", "1" …, and null into none at all.
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${path}: not a JSON object of settings (e.g. {"port": 8080})`);
+  }
+  return parsed as Partial<ConfigInput>;
 }
 
 function dropUndefined<T extends object>(o: T): Partial<T> {

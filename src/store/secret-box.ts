@@ -30,6 +30,11 @@ export function createSecretBox(key: Buffer): SecretBox {
   };
 }
 
+/** The encryption key is missing or unusable: a configuration error (`serve` exits 2), found before the database is opened. */
+export class EncryptionKeyError extends Error {
+  override name = 'EncryptionKeyError';
+}
+
 /**
  * The key from configuration, or — embedded mode only — one generated into the data directory
  * on first start (mode 0600), so `npm start` works with no setup. PostgreSQL deployments must
@@ -38,10 +43,15 @@ export function createSecretBox(key: Buffer): SecretBox {
 export function resolveEncryptionKey(opts: { configured?: string | undefined; dataDir: string; embedded: boolean }): Buffer {
   if (opts.configured) return Buffer.from(opts.configured, 'base64');
   if (!opts.embedded) {
-    throw new Error('setting encryptionKey (CAPI_RELAY_ENCRYPTION_KEY) is required with PostgreSQL: every node must share it');
+    throw new EncryptionKeyError('setting encryptionKey (CAPI_RELAY_ENCRYPTION_KEY) is required with PostgreSQL: every node must share it');
   }
   const path = join(opts.dataDir, 'encryption.key');
-  if (existsSync(path)) return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
+  if (existsSync(path)) {
+    const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
+    // Tokens sealed with the lost key cannot be opened again: say which file to restore rather than a bare length error.
+    if (key.length !== 32) throw new EncryptionKeyError(`encryptionKey: ${path} does not hold a 32-byte base64 key: restore it from a backup (the tokens and secrets in the database were sealed with it)`);
+    return key;
+  }
   mkdirSync(opts.dataDir, { recursive: true });
   const key = randomBytes(32);
   writeFileSync(path, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });

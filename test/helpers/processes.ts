@@ -64,16 +64,24 @@ export interface CliOutcome {
   stderr: string;
 }
 
-/** Runs a CLI command that may fail, with `input` on its stdin; resolves with its exit code and output, whatever they are. */
-export function runCli(env: NodeJS.ProcessEnv, args: string[], opts: { input?: string } = {}): Promise<CliOutcome> {
+/**
+ * Runs a CLI command that may fail, with `input` on its stdin; resolves with its exit code and output, whatever they are.
+ * With `timeoutMs`, a command still running then is killed (SIGKILL, code null): a `serve` expected to refuse its
+ * configuration must not outlive the test when it starts after all.
+ */
+export function runCli(env: NodeJS.ProcessEnv, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<CliOutcome> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
     child.stdin.end(opts.input ?? '');
   });
 }
