@@ -48,8 +48,8 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ env: { CAPI_RELAY_PUBLIC_URL: bad } })).toThrow(/setting publicUrl .*http/);
     }
     expect(loadConfig({ env: { CAPI_RELAY_GRAPH_URL: 'http://127.0.0.1:4010' } }).graphUrl).toBe('http://127.0.0.1:4010');
-    for (const host of ['0.0.0.0', '::', '127.0.0.1', 'localhost', 'relay-1.internal', 'fe80::1']) expect(loadConfig({ env: { CAPI_RELAY_HOST: host } }).host).toBe(host);
-    for (const host of ['not a host', 'http://relay', 'relay_1', '-relay', '']) {
+    for (const host of ['0.0.0.0', '::', '127.0.0.1', 'localhost', 'relay-1.internal', 'relay_1', 'fe80::1']) expect(loadConfig({ env: { CAPI_RELAY_HOST: host } }).host).toBe(host);
+    for (const host of ['not a host', 'http://relay', '[::1]', '-relay', 'relay..internal', '']) {
       expect(() => loadConfig({ flags: { host } })).toThrow(/setting host \(flag --host or CAPI_RELAY_HOST\)/);
     }
     expect(loadConfig({ env: { CAPI_RELAY_TRUSTED_PROXIES: '10.0.0.1, 10.0.0.0/8, 2001:db8::/32, ::1' } }).trustedProxies).toEqual(['10.0.0.1', '10.0.0.0/8', '2001:db8::/32', '::1']);

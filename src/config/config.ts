@@ -6,8 +6,9 @@ import { graphVersionSchema } from '../core/graph-version.js';
 /** The shortest retention: webhook retries (Shopify's run for 48 hours) and Meta's 7-day window need the rows to deduplicate. */
 export const MIN_RETENTION_DAYS = 7;
 
-// A DNS name: dot-separated labels of letters, digits and inner hyphens (RFC 1123), at most 253 characters.
-const HOST_NAME = /^(?=.{1,253}\.?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+// A DNS name: dot-separated labels of letters, digits and inner hyphens (RFC 1123), at most 253 characters;
+// underscores too, which resolvers take and container names (docker compose services) use.
+const HOST_NAME = /^(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
 
 /** An IP address, or an IPv4/IPv6 CIDR with a prefix in range: what node:net's BlockList takes for trustedProxies. */
 function isIpOrCidr(entry: string): boolean {
