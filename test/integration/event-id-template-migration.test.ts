@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceSettings } from '../../src/sources/index.js';
 import { carryTemplates, migrateSourceTemplates, translateSourceTemplate } from '../../src/store/event-id-template-migration.js';
 import { dialects } from '../helpers/databases.js';
-import { ADMIN_HEADERS, startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { runCli } from '../helpers/processes.js';
+import { ADMIN_HEADERS, cliEnv, startTestRelay, type TestRelay } from '../helpers/relay.js';
 
 describe('carrying per-source event_id templates into the store template', () => {
   it('translates {platform} to its text and refuses what the browser cannot build', () => {
@@ -52,7 +53,9 @@ describe.each(dialects)('migration 0014 on $name', (dialect) => {
     expect(settings[k.id]).toEqual({});
 
     const audit = await t.relay.store.db.selectFrom('audit_log').select(['tenant_id', 'actor', 'action', 'summary']).where('action', '=', 'event_id_template.unified').orderBy('id').execute();
-    expect(audit.map((r) => [r.tenant_id, r.actor, JSON.parse(r.summary) as unknown])).toEqual([
+    // One entry per store that had a source template (in no particular order: sources created in one millisecond).
+    const entries = audit.map((r) => [r.tenant_id, r.actor, JSON.parse(r.summary) as unknown]).sort((x, y) => (x[0] === adopting.id ? -1 : y[0] === adopting.id ? 1 : 0));
+    expect(entries).toEqual([
       [adopting.id, 'migration', { purchaseTemplate: 'shopify-{order_id}', adoptedFromSources: true, removedSourceTemplates: [{ source: a.id, platform: 'shopify', template: '{platform}-{order_id}' }] }],
       [kept.id, 'migration', {
         purchaseTemplate: 'p-{order_id}', adoptedFromSources: false, reason: 'the store already has its own Purchase template, which the snippet and the API use',
@@ -66,5 +69,9 @@ describe.each(dialects)('migration 0014 on $name', (dialect) => {
     const res = await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/sources`, headers: ADMIN_HEADERS, payload: { platform: 'shopify', secret: 's', eventIdTemplate: 'x-{order_id}' } });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: { code: 'invalid_body', message: expect.stringContaining('eventIdTemplates.Purchase') as unknown } });
+    if (dialect.name !== 'sqlite') return; // the CLI checks with the same function: one run suffices
+    const cli = await runCli(cliEnv(t.db), ['sources', 'add', '--tenant', tenant.id, '--platform', 'shopify', '--secret', 's', '--event-id-template', 'x-{order_id}']);
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toContain('eventIdTemplates.Purchase');
   });
 });
