@@ -1,5 +1,5 @@
 /**
- * Migration 0014: one Purchase event_id template per store. Webhook sources used to carry their own template
+ * Migration 0015: one Purchase event_id template per store. Webhook sources used to carry their own template
  * (`sources add --event-id-template`, with `{order_number}` and `{platform}`), which the snippet never saw, so
  * a store that set one had its browser and webhook ids disagree and Meta counted those orders twice. The
  * override is gone; this carries what a source had into the store's policy where that keeps the webhook's ids,

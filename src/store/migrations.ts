@@ -296,13 +296,13 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
       await db.schema.createIndex('order_browsers_tenant_created').on('order_browsers').columns(['tenant_id', 'created_at']).execute();
     },
   },
-  '0014_one_purchase_event_id_template': {
+  '0015_one_purchase_event_id_template': {
     async up(db: Kysely<unknown>) {
       // A store has one Purchase template (its policy); per-source templates are carried there or dropped, and audited.
       await migrateSourceTemplates(db as Kysely<Database>, Date.now());
     },
   },
-  '0015_snippet_cookie_domain': {
+  '0016_snippet_cookie_domain': {
     async up(db: Kysely<unknown>) {
       // The domain the snippet's click cookies go on; null finds the registrable domain in the browser.
       await db.schema.alterTable('browser_settings').addColumn('cookie_domain', 'text').execute();

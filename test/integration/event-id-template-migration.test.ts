@@ -24,7 +24,7 @@ describe('carrying per-source event_id templates into the store template', () =>
   });
 });
 
-describe.each(dialects)('migration 0014 on $name', (dialect) => {
+describe.each(dialects)('migration 0015 on $name', (dialect) => {
   let t: TestRelay;
   beforeAll(async () => {
     t = await startTestRelay(dialect, { deliveryEnabled: false });
