@@ -246,7 +246,7 @@ describe.each(dialects)('POST /v1/collect on $name', (dialect) => {
       expect(badDomain.code).not.toBe(0);
       expect(badDomain.stderr).toContain('--cookie-domain: cookieDomain must be a domain name');
       expect(JSON.parse(await cli(env, 'snippet', 'set', '--tenant', tenant.id, '--cookie-domain', 'auto', '--json'))).toEqual({ loadPixel: true, cookieDomain: null });
-    });
+    }, 180_000); // seven CLI processes: on a loaded machine each takes seconds to start
   }
 
   it('believes X-Forwarded-For from a trusted proxy', async () => {
