@@ -7,13 +7,28 @@ export interface BrowserSettings {
    * already load the Pixel through their own tag, and a second base code would double the Pixel events.
    */
   loadPixel: boolean;
+  /**
+   * The domain the snippet writes `_fbp`/`_fbc` on (e.g. `example.co.uk`). Null (the default) finds the
+   * registrable domain in the browser as Meta's Pixel does; set it only where that guess is wrong (a shared
+   * hosting domain the browser does not know as a public suffix, or cookies wanted on a narrower subdomain).
+   */
+  cookieDomain: string | null;
 }
 
-export const DEFAULT_BROWSER_SETTINGS: Readonly<BrowserSettings> = Object.freeze({ loadPixel: false });
+export const DEFAULT_BROWSER_SETTINGS: Readonly<BrowserSettings> = Object.freeze({ loadPixel: false, cookieDomain: null });
+
+// A DNS name of two or more labels, lower case, no scheme, port or leading dot: what a cookie's Domain attribute takes.
+const DOMAIN = /^(?=.{3,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+const cookieDomain = z
+  .string()
+  .transform((s) => s.trim().toLowerCase().replace(/^\./, ''))
+  .refine((s) => DOMAIN.test(s) && !/^[\d.]+$/.test(s), { message: 'cookieDomain must be a domain name such as example.co.uk (no scheme, port or path), or null for automatic' })
+  .nullable();
 
 /** A change: any subset of the settings, nothing unknown (a typo must not pass as "no change"). */
 export const browserSettingsPatch = z
-  .object({ loadPixel: z.boolean() })
+  .object({ loadPixel: z.boolean(), cookieDomain })
   .partial()
   .strict()
   .refine((p) => Object.keys(p).length > 0, { message: 'give at least one setting, e.g. {"loadPixel": true}' });

@@ -2,7 +2,6 @@
  * Maps a snippet beacon (POST /v1/collect) to the commerce event shape the transform accepts, so
  * browser events take the same path (mapping, consent, hashing, gates, queue) as every other channel.
  */
-import { DEFAULT_PURCHASE_TEMPLATE, renderEventId } from '../sources/event-id.js';
 import { EVENT_MAP } from '../transform/mapping.js';
 
 /** Meta standard event names [M-PIX]: sent as the Meta name; any other name goes through the GA4 table. */
@@ -40,12 +39,9 @@ export function mapCollectBody(
   for (const k of COMMERCE_KEYS) if (raw[k] !== undefined) ev[k] = raw[k];
   if (isObj(raw.custom_data)) ev.integrations = { facebook: { ...(ev.integrations as object | undefined), custom_data: raw.custom_data } };
 
+  // A Purchase beacon with an order_id and no event_id is named by the store's Purchase template in the transform,
+  // as the order webhook is (the snippet itself sends the id it gave the Pixel).
   const orderId = typeof raw.order_id === 'number' ? String(raw.order_id) : optStr(raw.order_id);
-  const metaName = META_STANDARD.has(name) ? name : (EVENT_MAP[name] ?? name);
-  if (ev.event_id === undefined && metaName === 'Purchase' && orderId) {
-    // The webhooks' default template: the browser and the order webhook name the purchase alike.
-    ev.event_id = renderEventId(DEFAULT_PURCHASE_TEMPLATE, { order_id: orderId });
-  }
 
   const user: Record<string, unknown> = {};
   if (isObj(raw.user)) for (const k of Object.keys(raw.user)) if (USER_KEYS.has(k)) user[k === 'external_id' ? 'id' : k] = raw.user[k];

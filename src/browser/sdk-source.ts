@@ -27,9 +27,38 @@ export const SDK_SOURCE = String.raw`(function () {
     }
     return null;
   }
+  function setCookie(name, value, maxAge, domain) {
+    d.cookie = name + '=' + encodeURIComponent(value) + '; max-age=' + maxAge + '; path=/; SameSite=Lax' +
+      (domain ? '; domain=' + domain : '') + (location.protocol === 'https:' ? '; Secure' : '');
+  }
+  // The registrable domain, found as Meta's Pixel finds it: the top-most parent domain that takes a cookie
+  // (browsers refuse one on a public suffix such as com or co.uk), so www. and shop. share one _fbp with no
+  // suffix list. The tenant's cookieDomain wins when the page is on it; IPs and one-label hosts get host-only cookies.
+  var domainFound = null;
+  function cookieDomain() {
+    if (domainFound !== null) return domainFound;
+    var host = location.hostname, want = CFG.cookieDomain;
+    domainFound = '';
+    if (want && (host === want || host.slice(-want.length - 1) === '.' + want)) return (domainFound = want);
+    if (/^[\d.]+$/.test(host) || host.indexOf(':') >= 0 || host.indexOf('.') < 0) return domainFound;
+    var labels = host.split('.');
+    for (var i = labels.length - 2; i >= 0; i--) {
+      var candidate = labels.slice(i).join('.'), probe = 'p' + Math.random();
+      setCookie('_cr_probe', probe, 60, candidate);
+      var took = readCookie('_cr_probe') === probe;
+      setCookie('_cr_probe', '', 0, candidate);
+      if (took) return (domainFound = candidate);
+    }
+    return domainFound;
+  }
   function writeCookie(name, value, days) {
-    d.cookie = name + '=' + encodeURIComponent(value) + '; max-age=' + Math.round(days * 86400) + '; path=/; SameSite=Lax' +
-      (location.protocol === 'https:' ? '; Secure' : '');
+    setCookie(name, value, Math.round(days * 86400), cookieDomain());
+  }
+  // Expired on the host and on every parent domain: wherever it was written (another page, another cookieDomain), it goes.
+  function removeCookie(name) {
+    var labels = location.hostname.split('.');
+    setCookie(name, '', 0, '');
+    for (var i = 0; i < labels.length - 1; i++) setCookie(name, '', 0, labels.slice(i).join('.'));
   }
   function uuid() {
     if (w.crypto && w.crypto.randomUUID) return w.crypto.randomUUID();
@@ -43,19 +72,17 @@ export const SDK_SOURCE = String.raw`(function () {
     return m ? decodeURIComponent(m[1].replace(/\+/g, ' ')) : null;
   }
 
-  // Click ids from the landing URL. _fbc follows Meta's format fb.1.<ms>.<fbclid>; it is only
-  // rewritten for a new fbclid, so the click time stays the first sighting (Meta checks it).
-  var fbclid = param('fbclid');
-  if (fbclid) {
-    var fbc = readCookie('_fbc');
-    if (!fbc || fbc.slice(fbc.lastIndexOf('.') + 1) !== fbclid) writeCookie('_fbc', 'fb.1.' + Date.now() + '.' + fbclid, 90);
-  }
-  // Without the Pixel nobody sets _fbp: create it in Meta's format so server events still match a browser.
-  if (!readCookie('_fbp')) writeCookie('_fbp', 'fb.1.' + Date.now() + '.' + Math.floor(1e9 + Math.random() * 9e9), 90);
-  var gclid = param('gclid');
-  if (gclid) {
-    var g = readCookie('_cr_gclid');
-    if (!g || g.slice(g.indexOf('.') + 1) !== gclid) writeCookie('_cr_gclid', Date.now() + '.' + gclid, 90);
+  // Click ids from the landing URL, held in memory until the visitor decides: no cookie before consent.
+  var landing = { fbclid: param('fbclid'), gclid: param('gclid'), at: Date.now() };
+  var COOKIES = ['_fbc', '_fbp', '_cr_gclid'];
+
+  // With consent: _fbc in Meta's format fb.1.<ms>.<fbclid>, only rewritten for a new fbclid, so the click time
+  // stays the first sighting (Meta checks it); _fbp, which nobody sets without the Pixel, in Meta's format.
+  function writeClickCookies() {
+    var fbc = readCookie('_fbc'), g = readCookie('_cr_gclid');
+    if (landing.fbclid && (!fbc || fbc.slice(fbc.lastIndexOf('.') + 1) !== landing.fbclid)) writeCookie('_fbc', 'fb.1.' + landing.at + '.' + landing.fbclid, 90);
+    if (!readCookie('_fbp')) writeCookie('_fbp', 'fb.1.' + landing.at + '.' + Math.floor(1e9 + Math.random() * 9e9), 90);
+    if (landing.gclid && (!g || g.slice(g.indexOf('.') + 1) !== landing.gclid)) writeCookie('_cr_gclid', landing.at + '.' + landing.gclid, 90);
   }
 
   function loadPixel() {
@@ -96,6 +123,7 @@ export const SDK_SOURCE = String.raw`(function () {
     var fbp = readCookie('_fbp'), fbc = readCookie('_fbc'), gc = readCookie('_cr_gclid');
     if (fbp) p.fbp = fbp;
     if (fbc) p.fbc = fbc;
+    else if (landing.fbclid) p.fbclid = landing.fbclid; // cookies blocked: the click still counts
     if (gc) { p.gclid = gc.slice(gc.indexOf('.') + 1); p.gclid_at = Number(gc.slice(0, gc.indexOf('.'))); }
     for (var k in ev.data) if (Object.prototype.hasOwnProperty.call(ev.data, k)) p[k] = ev.data[k];
     if (ev.user) p.user = ev.user;
@@ -127,8 +155,9 @@ export const SDK_SOURCE = String.raw`(function () {
       customData.content_type = customData.content_type || 'product';
       delete customData.items;
     }
-    // Same id as the webhook's default Purchase template, so Meta and the relay deduplicate the order.
-    var eventId = options.eventId || (name === 'Purchase' && data.order_id != null ? CFG.purchaseIdTemplate.split('{order_id}').join(String(data.order_id)) : uuid());
+    // The store's Purchase rule, resolved by the relay (core/event-id-template.ts): the parts joined by the order id,
+    // the id every other channel gives this order, so Meta and the relay deduplicate it.
+    var eventId = options.eventId || (name === 'Purchase' && data.order_id != null ? CFG.purchaseIdParts.join(String(data.order_id)) : uuid());
     var ev = { name: name, data: commerce, customData: customData, user: user, eventId: eventId, time: Math.floor(Date.now() / 1000) };
     if (consentState === true) dispatch(ev);
     else if (consentState === null) pending.push(ev);
@@ -143,10 +172,16 @@ export const SDK_SOURCE = String.raw`(function () {
     }
     consentState = v === true;
     if (consentState) {
+      writeClickCookies();
       if (CFG.loadPixel) loadPixel();
       var q = pending; pending = [];
       for (var i = 0; i < q.length; i++) dispatch(q[i]);
-    } else pending = [];
+    } else {
+      // Refused: what was held is dropped, and the click cookies go (none may stay after a refusal).
+      pending = [];
+      landing.fbclid = landing.gclid = null;
+      for (var c = 0; c < COOKIES.length; c++) removeCookie(COOKIES[c]);
+    }
   }
 
   function init(opts) {
@@ -158,6 +193,7 @@ export const SDK_SOURCE = String.raw`(function () {
   var api = { track: safe(track), consent: safe(setConsent), init: safe(init), version: 1 };
   w.capiRelay = api;
   safe(function () {
+    if (consentState === true) writeClickCookies();
     if (consentState === true && CFG.loadPixel) loadPixel();
     // Calls made before this script loaded (the paste-in stub queues them) run now, in order.
     for (var i = 0; i < queued.length; i++) {
@@ -176,8 +212,13 @@ export interface SdkConfig {
   loadPixel: boolean;
   requireConsent: boolean;
   autoPageView: boolean;
-  /** The tenant's Purchase event_id template, so the snippet and the webhook build the same id. */
-  purchaseIdTemplate: string;
+  /**
+   * The store's Purchase event_id rule, resolved (core/event-id-template `eventIdParts`): the id of an order is
+   * these parts joined by its order id, exactly as every other channel derives it.
+   */
+  purchaseIdParts: string[];
+  /** The domain the click cookies go on; null finds the registrable domain as Meta's Pixel does. */
+  cookieDomain: string | null;
 }
 
 // Served without indentation and whole-line comments: fewer bytes in every store page (no minifier needed).

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { browserSettingsPatch } from '../browser/browser-settings.js';
+import { type BrowserSettings, browserSettingsPatch } from '../browser/browser-settings.js';
 import { createBrowserSettingsRepository } from '../store/browser-settings.js';
 import { createOriginRepository } from '../store/origins.js';
 import type { CliContext } from './program.js';
@@ -33,7 +33,8 @@ export function registerOriginCommands(program: Command, ctx: CliContext): void 
   );
 
   const snippet = program.command('snippet').description('per-tenant settings of the browser snippet (/sdk.js)');
-  const human = (s: { loadPixel: boolean }) => `load the Meta Pixel: ${s.loadPixel ? 'on' : 'off'}`;
+  const human = (s: BrowserSettings) =>
+    `load the Meta Pixel: ${s.loadPixel ? 'on' : 'off'}\ncookie domain: ${s.cookieDomain ?? 'auto (the registrable domain, found in the browser)'}`;
   ctx.storeOptions(snippet.command('show').requiredOption('--tenant <id>', 'tenant id').option('--json', 'print JSON')).action(
     async (flags: { tenant: string; json?: boolean }) =>
       ctx.withStore(flags, async ({ store, tenants }) => {
@@ -48,13 +49,17 @@ export function registerOriginCommands(program: Command, ctx: CliContext): void 
         .command('set')
         .requiredOption('--tenant <id>', 'tenant id')
         .addOption(new Option('--load-pixel <on|off>', "load the Meta Pixel and fbq('init') the tenant's pixels").choices(['on', 'off']))
+        .option('--cookie-domain <domain|auto>', 'the domain _fbp/_fbc go on, e.g. example.co.uk; auto: the registrable domain')
         .option('--json', 'print JSON'),
     )
-    .action(async (flags: { tenant: string; loadPixel?: 'on' | 'off'; json?: boolean }) =>
+    .action(async (flags: { tenant: string; loadPixel?: 'on' | 'off'; cookieDomain?: string; json?: boolean }) =>
       ctx.withStore(flags, async ({ store, tenants }) => {
         await tenants.getTenant(flags.tenant);
-        const patch = browserSettingsPatch.safeParse(flags.loadPixel === undefined ? {} : { loadPixel: flags.loadPixel === 'on' });
-        if (!patch.success) throw new Error('nothing to set: give --load-pixel on|off');
+        const raw: Record<string, unknown> = {};
+        if (flags.loadPixel !== undefined) raw.loadPixel = flags.loadPixel === 'on';
+        if (flags.cookieDomain !== undefined) raw.cookieDomain = flags.cookieDomain === 'auto' ? null : flags.cookieDomain;
+        const patch = browserSettingsPatch.safeParse(raw);
+        if (!patch.success) throw new Error(flags.cookieDomain !== undefined ? `--cookie-domain: ${patch.error.issues[0]?.message ?? 'invalid'}` : 'nothing to set: give --load-pixel on|off or --cookie-domain');
         const next = await createBrowserSettingsRepository(store).update(flags.tenant, patch.data);
         ctx.print(flags, next, human(next));
       }),

@@ -1,5 +1,5 @@
 /** `capi-relay sources …` and `capi-relay switches …`: webhook sources and per-event switches. */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { checkNewSource, webhookUrl } from '../http/routes/admin-sources.js';
 import { ROTATION_WINDOW_MS } from '../store/sources.js';
 import { createSwitchRepository, isSwitchName, SWITCH_NAMES } from '../store/switches.js';
@@ -29,7 +29,8 @@ export function registerSourceCommands(program: Command, ctx: CliContext): void 
       .requiredOption('--platform <name>', 'shopify | woocommerce | commerce7 | stripe | generic')
       .option('--secret <secret>', 'webhook signing secret (stored encrypted; Commerce7: "user:pass" of its Basic auth)')
       .option('--currency <ISO>', 'currency for platforms whose payloads carry none (Commerce7)')
-      .option('--event-id-template <tpl>', 'Purchase event_id template, e.g. "purchase:{order_id}"')
+      // Gone: kept hidden so a script that still passes it is told where the one template lives now.
+      .addOption(new Option('--event-id-template <tpl>').hideHelp())
       .option('--site-url <url>', "the store's website, event_source_url of web events whose payload names no page (Commerce7)")
       .option('--json', 'print JSON'),
   ).action(async (flags: Flags & { tenant: string; platform: string; secret?: string; currency?: string; eventIdTemplate?: string; siteUrl?: string }) => {

@@ -255,7 +255,7 @@ function sourceSection(t, sources, publicUrl) {
       const name = sourceName(s);
       const url = h('code', { id: 'hook-' + s.id }, hookAddress(publicUrl, s.webhookUrl));
       const st = s.settings || {};
-      const settings = [st.currency, st.siteUrl, st.eventIdTemplate].filter(Boolean);
+      const settings = [st.currency, st.siteUrl].filter(Boolean);
       const rotate = h('button', { type: 'button', class: 'secondary', 'aria-expanded': 'false', 'aria-controls': 'source-panel-' + s.id, 'aria-label': 'Rotate the secret of the ' + name }, 'Rotate secret');
       rotate.addEventListener('click', () => secretPanel(s, rotate));
       const toggle = s.status === 'active'
@@ -278,14 +278,13 @@ function sourceSection(t, sources, publicUrl) {
   const secret = h('input', { name: 'secret', type: 'password', autocomplete: 'off', spellcheck: 'false', maxlength: 1000 });
   const currency = h('input', { name: 'currency', autocomplete: 'off', spellcheck: 'false' });
   const siteUrl = h('input', { name: 'siteUrl', inputmode: 'url', maxlength: 2048, autocomplete: 'off', spellcheck: 'false', placeholder: 'https://shop.example.com/' });
-  const template = h('input', { name: 'eventIdTemplate', maxlength: 200, autocomplete: 'off', spellcheck: 'false', placeholder: 'purchase:{order_id}' });
   const secretField = field('source-secret', 'Signing secret', secret, platformOf('shopify')[2]);
   platform.addEventListener('change', () => { secretField.querySelector('.hint').textContent = platformOf(platform.value)[2]; });
   const out = h('p', { role: 'status', 'aria-live': 'polite', id: 'source-add-result' });
   const added = h('div', { id: 'source-added' });
   // The server's messages name the field: "a stripe source needs its webhook signing secret …", "currency "x" is not …", "body siteUrl: …".
   const fieldOf = [[/^(?:body )?platform\b/, platform], [/needs its webhook signing secret|^(?:body )?secret\b/, secret], [/^(?:body )?currency\b/, currency],
-    [/^(?:body siteUrl|site URL)\b/, siteUrl], [/^(?:body eventIdTemplate|event id template)\b/, template]];
+    [/^(?:body siteUrl|site URL)\b/, siteUrl]];
   const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'source-add-heading', onsubmit: async (e) => {
     e.preventDefault();
     // Only what was filled in is sent: the relay decides what is required (a secret, except for Commerce7).
@@ -293,12 +292,11 @@ function sourceSection(t, sources, publicUrl) {
     if (secret.value.trim()) body.secret = secret.value.trim();
     if (currency.value.trim()) body.currency = currency.value.trim();
     if (siteUrl.value.trim()) body.siteUrl = siteUrl.value.trim();
-    if (template.value.trim()) body.eventIdTemplate = template.value.trim();
     show(out, null, 'Adding…');
     added.replaceChildren();
     try {
       const r = await api('POST', '/api/v1/tenants/' + t.id + '/sources', body);
-      for (const input of [secret, currency, siteUrl, template]) input.value = '';
+      for (const input of [secret, currency, siteUrl]) input.value = '';
       markInvalid(fieldOf, null);
       const [, label, , where] = platformOf(body.platform);
       show(out, true, label + ' source added: its webhook URL is shown above the form.');
@@ -320,12 +318,20 @@ function sourceSection(t, sources, publicUrl) {
     secretField,
     field('source-currency', 'Currency (optional)', currency, '3-letter ISO code (EUR, USD) for platforms whose payloads carry none. Commerce7: needed for purchases.'),
     field('source-site', 'Site URL (optional)', siteUrl, 'The storefront, e.g. https://shop.example.com/: the page of website events whose payload names none. Commerce7: needed for web sales.'),
-    field('source-template', 'Purchase event_id template (optional)', template, 'Empty: purchase:{order_id}. Placeholders {order_id}, {order_number}, {platform}. Use the same id as the thank-you page\'s Pixel so Meta deduplicates.'),
     h('button', { type: 'submit' }, 'Add source'), out);
 
-  return [h('h2', { id: 'sources' }, 'Webhook sources'), listBox, result,
+  return [h('h2', { id: 'sources' }, 'Webhook sources'), purchaseIdNote(t), listBox, result,
     publicUrl ? null : h('p', { class: 'hint' }, 'The URLs use this page\'s address; set publicUrl (CAPI_RELAY_PUBLIC_URL) when the platforms reach the relay at another one.'),
     added, form];
+}
+
+/** The store's one Purchase event_id rule, with the id it gives an example order on every channel. */
+function purchaseIdNote(t) {
+  const templates = (t.policy && t.policy.eventIdTemplates) || {};
+  const tpl = templates.Purchase || 'purchase:{order_id}';
+  const example = tpl.split('{event_name}').join('Purchase').split('{order_id}').join('1001');
+  return h('p', { class: 'hint', id: 'purchase-id-rule' }, 'Every channel (these webhooks, the snippet, /v1/collect, CSV import and the API) names an order\'s Purchase with this store\'s one template ',
+    h('code', {}, tpl), ': order 1001 is ', h('code', {}, example), ' everywhere, so Meta counts it once. Change it under ', h('a', { href: '#/config', onclick: (e) => { e.preventDefault(); document.getElementById('policy').scrollIntoView(); } }, 'Policy'), '.');
 }
 
 function snippetSection(base, t, snippet) {
@@ -333,7 +339,21 @@ function snippetSection(base, t, snippet) {
   const code = h('code', { id: 'snippet-tag' }, tag);
   return [h('h2', { id: 'snippet' }, 'Snippet tag'),
     h('section', { class: 'card' }, h('p', {}, 'Paste in the store\'s <head>, with the publishable key (cr_pub_…) shown when "' + t.name + '" was created or its key last rotated (Keys, below), and add the store\'s origin under Allowed origins.'),
-      h('pre', {}, code), copyButton(code, 'Copy the snippet tag'), snippet && typeof snippet.loadPixel === 'boolean' ? loadPixelToggle(t, snippet.loadPixel) : null)];
+      h('pre', {}, code), copyButton(code, 'Copy the snippet tag'), snippet && typeof snippet.loadPixel === 'boolean' ? loadPixelToggle(t, snippet.loadPixel) : null,
+      snippet ? cookieDomainForm(t, snippet.cookieDomain || '') : null)];
+}
+
+function cookieDomainForm(t, current) {
+  const input = h('input', { name: 'cookieDomain', value: current, maxlength: 253, autocomplete: 'off', spellcheck: 'false', placeholder: 'automatic' });
+  const out = h('span', { role: 'status', id: 'cookie-domain-result' });
+  return h('form', { 'aria-label': 'Cookie domain', novalidate: true, onsubmit: async (e) => {
+    e.preventDefault();
+    const v = input.value.trim();
+    const ok = await saving(out, () => api('PUT', '/api/v1/tenants/' + t.id + '/snippet', { cookieDomain: v || null }),
+      v ? 'The click cookies now go on ' + v : 'The click cookies now go on the registrable domain');
+    if (ok) input.removeAttribute('aria-invalid'); else input.setAttribute('aria-invalid', 'true');
+  } }, field('snippet-cookie-domain', 'Cookie domain (optional)', input, 'Empty: _fbp and _fbc go on the registrable domain (www. and shop. share them), found in the browser as Meta\'s Pixel does. Set a domain such as example.co.uk only where that is wrong.'),
+    h('button', { type: 'submit', class: 'secondary' }, 'Save cookie domain'), ' ', out);
 }
 
 function loadPixelToggle(t, on) {
@@ -545,7 +565,7 @@ function policySection(t, redraw) {
     h('fieldset', {}, h('legend', {}, 'Send conditions: an event needs one of'), h('div', { class: 'checks' }, reqBoxes),
       field('pol-min', 'and at least this many other identifiers', minOther)),
     h('fieldset', {}, h('legend', {}, 'event_id templates'),
-      field('pol-templates', 'One "EventName = template" per line', tpl, 'Placeholders {order_id} (required) and {event_name}. The same template on the browser and the webhook makes Meta deduplicate them.')),
+      field('pol-templates', 'One "EventName = template" per line', tpl, 'Placeholders {order_id} (required) and {event_name}. The Purchase line is the store\'s one rule: the snippet, /v1/collect, every webhook source, CSV import and the API all name an order with it, so Meta deduplicates.')),
     h('button', { type: 'submit' }, 'Save policy'), out);
   const jsonOut = h('p', { role: 'status' });
   const advanced = h('details', { class: 'card' }, h('summary', {}, 'Edit the whole policy as JSON'),

@@ -35,7 +35,11 @@ export interface CommerceUser {
 export interface CommerceEvent {
   /** 'purchase' | 'begin_checkout' | 'add_to_cart' | 'sign_up' | 'subscribe' | 'generate_lead' | custom, e.g. 'CancelMembership'. */
   event: string;
-  event_id: string;
+  /**
+   * Absent on an order's Purchase: the transform names it from the store's one Purchase template
+   * (core/event-id-template.ts), so every channel gives the same order the same id.
+   */
+  event_id?: string;
   /** Unix seconds. */
   timestamp: number;
   action_source?: string;

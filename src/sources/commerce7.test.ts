@@ -37,7 +37,6 @@ describe('commerce7 parse', () => {
     expect(r).toMatchObject({ kind: 'events', deliveryId: null });
     expect(r.kind === 'events' && r.events[0]).toEqual({
       event: 'purchase',
-      event_id: 'purchase:cf61d2ca-41d5-44f4-8e46-17ef90c83920',
       order_id: 'cf61d2ca-41d5-44f4-8e46-17ef90c83920',
       timestamp: Math.floor(Date.parse('2018-12-04T19:10:28.143Z') / 1000),
       action_source: 'website',

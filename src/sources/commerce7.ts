@@ -4,7 +4,6 @@
  */
 import { createHash } from 'node:crypto';
 import type { CommerceEvent, CommerceItem, CommerceUser } from './commerce-event.js';
-import { purchaseEventId } from './event-id.js';
 import { eventSourceUrl } from './source-url.js';
 import type { ParseResult, SourceDefinition, SourceSettings, VerifyResult, WebhookRequest } from './types.js';
 import { arr, cleanUser, first, fromMinor, header, mapJsonBody, num, obj, safeEqual, str, toUnixSeconds, type Json } from './util.js';
@@ -106,7 +105,6 @@ function map(body: Json, settings: SourceSettings, now: number): ParseResult {
   const source = actionSource(str(p.channel));
   const event: CommerceEvent = {
     event: kind.event,
-    event_id: `commerce7:${kind.key}:${objectId}${kind.event === 'add_to_cart' ? `:${str(p.updatedAt) ?? ''}` : ''}`,
     timestamp: toUnixSeconds(kind.time) ?? Math.floor(now / 1000),
     action_source: source,
     // Commerce7 payloads name no page and no site: web sales take the source's configured site URL.
@@ -116,11 +114,10 @@ function map(body: Json, settings: SourceSettings, now: number): ParseResult {
     items: items(p),
     user: user(p),
   };
-  if (kind.event === 'purchase') {
+  if (kind.event !== 'purchase') event.event_id = `commerce7:${kind.key}:${objectId}${kind.event === 'add_to_cart' ? `:${str(p.updatedAt) ?? ''}` : ''}`;
+  else {
     if (!currency) return { kind: 'unmappable', deliveryId, code: 'currency_required', message: 'Commerce7 sends no currency: set the source currency' };
-    const id = purchaseEventId(settings, { order_id: objectId, order_number: str(p.orderNumber), platform: 'commerce7' });
-    if (!id.ok) return { kind: 'unmappable', deliveryId, code: 'event_id_template', message: id.message };
-    event.event_id = id.id;
+    // No event_id: the store's Purchase template names the order (transform), as on every other channel.
     event.order_id = objectId;
   }
   return { kind: 'events', deliveryId, events: [event] };

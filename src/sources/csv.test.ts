@@ -14,12 +14,12 @@ async function collect(text: string, extra: Partial<Parameters<typeof csvEventSt
 describe('rowToEvent', () => {
   const row = { email: 'a@example.com', phone: '+33612345678', first_name: 'Ada', last_name: 'L', city: 'Paris', state: '', zip: '75001', country: 'FR', event_name: 'Purchase', event_time: '2026-01-09 10:30', value: '49,90', currency: 'eur', order_id: 'POS-1' };
 
-  it('maps a good row with defaults (physical_store, csv:{order_id}, UTC date)', () => {
+  it('maps a good row with defaults (physical_store, no event_id for an order\'s Purchase, UTC date)', () => {
+    // The order's Purchase is named by the store's Purchase template in the transform, as the webhook names it.
     expect(rowToEvent(row, 2, DEFAULT_CSV_MAPPING, opts)).toEqual({
       ok: true,
       event: {
         event: 'purchase',
-        event_id: 'csv:POS-1',
         timestamp: Date.parse('2026-01-09T10:30:00Z') / 1000,
         action_source: 'physical_store',
         value: 49.9,
@@ -35,6 +35,11 @@ describe('rowToEvent', () => {
     expect(lead).toMatchObject({ ok: true, event: { event: 'generate_lead', timestamp: 1767960000 } });
     const custom = rowToEvent({ ...row, event_name: 'StoreVisit', event_time: '2026-01-09T10:30:00+01:00' }, 4, DEFAULT_CSV_MAPPING, { ...opts, actionSource: 'other' });
     expect(custom).toMatchObject({ ok: true, event: { event: 'StoreVisit', integrations: { facebook: { event_name: 'StoreVisit' } }, timestamp: Date.parse('2026-01-09T09:30:00Z') / 1000, action_source: 'other' } });
+  });
+
+  it('keeps csv:{order_id} for other events with an order id, and an event_id column as given', () => {
+    expect(rowToEvent({ ...row, event_name: 'StoreVisit' }, 2, DEFAULT_CSV_MAPPING, opts)).toMatchObject({ ok: true, event: { event_id: 'csv:POS-1', order_id: 'POS-1' } });
+    expect(rowToEvent({ ...row, event_id: 'pos-42' }, 2, DEFAULT_CSV_MAPPING, opts)).toMatchObject({ ok: true, event: { event_id: 'pos-42' } });
   });
 
   it('derives a stable row hash id when there is no order id', () => {
@@ -81,7 +86,7 @@ describe('csvEventStream', () => {
     const rows = await collect(text);
     expect(rows.map((r) => [r.line, r.result.ok])).toEqual([[2, true], [4, false], [5, false], [6, true]]);
     expect(rows[1]?.result).toMatchObject({ ok: false, line: 4, reason: expect.stringContaining('not-a-date') as unknown });
-    expect(rows[3]?.result).toMatchObject({ ok: true, event: { event_id: 'csv:4', value: 3 } });
+    expect(rows[3]?.result).toMatchObject({ ok: true, event: { order_id: '4', value: 3 } });
   });
 
   it('supports another delimiter and throws on malformed CSV', async () => {

@@ -115,8 +115,6 @@ export function rowToEvent(record: Record<string, string>, lineNumber: number, m
 
   const event: CommerceEvent = {
     event: known ?? rawName,
-    // Re-importing the same file must dedup: ids come from the order id or from the row content.
-    event_id: f.event_id ?? (f.order_id ? `csv:${f.order_id}` : `csv:${rowHash(record)}`),
     timestamp,
     action_source: opts.actionSource ?? 'physical_store',
     user,
@@ -125,6 +123,10 @@ export function rowToEvent(record: Record<string, string>, lineNumber: number, m
   if (value !== undefined) event.value = value;
   if (currency !== undefined) event.currency = currency.toUpperCase();
   if (f.order_id) event.order_id = f.order_id;
+  // Re-importing the same file must dedup: ids come from the order or from the row content. An order's Purchase
+  // takes the store's Purchase template in the transform, so a store order the webhook already sent is a duplicate.
+  if (f.event_id) event.event_id = f.event_id;
+  else if (!(known === 'purchase' && f.order_id)) event.event_id = f.order_id ? `csv:${f.order_id}` : `csv:${rowHash(record)}`;
   return { ok: true, event };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generic, signGeneric } from './generic.js';
-import { isPlatform, renderEventId, sourceDefinitions } from './index.js';
+import { isPlatform, sourceDefinitions } from './index.js';
 import type { WebhookRequest } from './types.js';
 
 const SECRET = 'generic-secret';
@@ -34,10 +34,5 @@ describe('registry', () => {
     for (const [k, d] of Object.entries(sourceDefinitions)) expect(d.platform).toBe(k);
     expect(isPlatform('shopify')).toBe(true);
     expect(isPlatform('toString')).toBe(false);
-  });
-  it('renders event id templates and refuses missing placeholders', () => {
-    expect(renderEventId('purchase:{order_id}', { order_id: '42' })).toBe('purchase:42');
-    expect(renderEventId('{platform}-{order_number}', { platform: 'shopify', order_number: '1001' })).toBe('shopify-1001');
-    expect(() => renderEventId('purchase:{order_id}', {})).toThrow(/order_id/);
   });
 });

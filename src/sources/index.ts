@@ -16,7 +16,6 @@ export function isPlatform(p: string): p is Platform {
 
 export type { CommerceEvent, CommerceItem, CommerceUser } from './commerce-event.js';
 export type { ParseResult, Platform, SourceDefinition, SourceSettings, VerifyResult, WebhookRequest } from './types.js';
-export { DEFAULT_PURCHASE_TEMPLATE, renderEventId } from './event-id.js';
 export { signGeneric } from './generic.js';
 export { pageUrl } from './source-url.js';
 export { stripeAmount } from './stripe.js';

@@ -48,7 +48,6 @@ describe('shopify parse', () => {
     const [e] = r.events;
     expect(e).toMatchObject({
       event: 'purchase',
-      event_id: 'purchase:820982911946154508',
       order_id: '820982911946154508',
       value: 404.95,
       currency: 'USD',
@@ -61,12 +60,12 @@ describe('shopify parse', () => {
     expect(e?.items?.[1]?.id).toBe('LENS-PROTECT-2YR');
   });
 
-  it('treats orders/paid as the same purchase id, and applies a custom template', () => {
+  it('treats orders/paid as the same order, and leaves its event_id to the store\'s Purchase template', () => {
     const req = fixture('shopify-orders-create');
-    const paid = shopify.parse({ ...req, headers: { ...req.headers, 'X-Shopify-Topic': 'orders/paid' } }, { eventIdTemplate: 'order-{order_id}' });
-    expect(paid.kind === 'events' && paid.events[0]?.event_id).toBe('order-820982911946154508');
-    const bad = shopify.parse(req, { eventIdTemplate: '{nope}' });
-    expect(bad).toMatchObject({ kind: 'unmappable', code: 'event_id_template' });
+    const paid = shopify.parse({ ...req, headers: { ...req.headers, 'X-Shopify-Topic': 'orders/paid' } }, {});
+    expect(paid.kind === 'events' && paid.events[0]?.order_id).toBe('820982911946154508');
+    // The transform names it from the store's one template (core/event-id-template.ts), as every channel does.
+    expect(paid.kind === 'events' && 'event_id' in paid.events[0]!).toBe(false);
   });
 
   it('reads IP, user agent and fbclid when the order carries them', () => {

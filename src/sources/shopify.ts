@@ -1,6 +1,5 @@
 /** Shopify webhooks: base64 HMAC over the raw body, topic in `X-Shopify-Topic`, 64-bit ids read as strings. */
 import type { CommerceEvent, CommerceItem, CommerceUser } from './commerce-event.js';
-import { purchaseEventId } from './event-id.js';
 import { eventSourceUrl, pageUrl, siteFromHost } from './source-url.js';
 import type { ParseResult, SourceDefinition, SourceSettings, WebhookRequest } from './types.js';
 import { arr, cleanUser, fbclidFromUrl, first, header, mapJsonBody, num, obj, str, toUnixSeconds, verifyBase64Hmac, type Json } from './util.js';
@@ -92,12 +91,10 @@ function mapOrder(body: Json, ctx: Context): ParseResult {
   const { deliveryId, now, settings } = ctx;
   const orderId = str(body.id);
   if (!orderId) return { kind: 'unmappable', deliveryId, code: 'order_id_missing', message: 'order payload has no id' };
-  const id = purchaseEventId(settings, { order_id: orderId, order_number: str(body.order_number), platform: 'shopify' });
-  if (!id.ok) return { kind: 'unmappable', deliveryId, code: 'event_id_template', message: id.message };
   const source = actionSource(body);
   const event: CommerceEvent = {
     event: 'purchase',
-    event_id: id.id,
+    // No event_id: the store's Purchase template names the order (transform), as on every other channel.
     timestamp: toUnixSeconds(first(str(body.processed_at), str(body.created_at))) ?? Math.floor(now / 1000),
     action_source: source,
     url: sourceUrl(body, source, ctx),

@@ -1,6 +1,5 @@
 /** Stripe webhooks: `Stripe-Signature: t=…,v1=…` over "{t}.{body}", 300 s tolerance; paid checkouts/intents → purchase. */
 import type { CommerceEvent, CommerceUser } from './commerce-event.js';
-import { purchaseEventId } from './event-id.js';
 import { eventSourceUrl } from './source-url.js';
 import type { ParseResult, SourceDefinition, SourceSettings, VerifyResult, WebhookRequest } from './types.js';
 import { arr, cleanUser, first, fromMinor, header, hmacSha256, mapJsonBody, num, obj, safeEqual, str, type Json } from './util.js';
@@ -99,11 +98,9 @@ function mapPurchase(evt: Json, o: Json, type: string, settings: SourceSettings,
   if (!orderId) return { kind: 'unmappable', deliveryId, code: 'order_id_missing', message: `${type} object has no id` };
   const currency = str(o.currency);
   const minor = isSession ? num(o.amount_total) : first(num(o.amount_received), num(o.amount));
-  const id = purchaseEventId(settings, { order_id: orderId, platform: 'stripe' });
-  if (!id.ok) return { kind: 'unmappable', deliveryId, code: 'event_id_template', message: id.message };
   const event: CommerceEvent = {
     event: 'purchase',
-    event_id: id.id,
+    // No event_id: the store's Purchase template names the order (transform), as on every other channel.
     timestamp: num(o.created) ?? num(evt.created) ?? Math.floor(now / 1000),
     action_source: 'website',
     // The page the integration names in metadata, else the session's success (thank-you) page, else the site.

@@ -21,8 +21,6 @@ export type ParseResult =
 
 /** Per-source configuration that changes how payloads are mapped. */
 export interface SourceSettings {
-  /** Purchase event_id template; default 'purchase:{order_id}' so the thank-you page can send the same id. */
-  eventIdTemplate?: string;
   /** ISO currency for platforms whose payloads carry none (Commerce7); a Purchase without it is unmappable. */
   currency?: string;
   /**

@@ -46,7 +46,6 @@ describe('woocommerce parse', () => {
     expect(r.deliveryId).toBe('0f0e0d0c0b0a09080706050403020100');
     expect(r.events[0]).toEqual({
       event: 'purchase',
-      event_id: 'purchase:727',
       timestamp: Date.parse('2017-03-22T19:28:08Z') / 1000,
       action_source: 'website',
       // X-WC-Webhook-Source: the WordPress home URL.

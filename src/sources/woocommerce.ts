@@ -1,6 +1,5 @@
 /** WooCommerce webhooks: base64 HMAC over the raw body, topic in `X-WC-Webhook-Topic`, unsigned save-time ping. */
 import type { CommerceEvent, CommerceItem, CommerceUser } from './commerce-event.js';
-import { purchaseEventId } from './event-id.js';
 import { eventSourceUrl } from './source-url.js';
 import type { ParseResult, SourceDefinition, SourceSettings, WebhookRequest } from './types.js';
 import { arr, cleanUser, first, header, mapJsonBody, num, obj, str, toUnixSeconds, verifyBase64Hmac, type Json } from './util.js';
@@ -75,11 +74,9 @@ function mapOrder(body: Json, { deliveryId, now, settings, url }: Context): Pars
   if (!PAID_STATUSES.has(status)) return { kind: 'ignore', reason: `order status ${status || '(none)'} is not paid` };
   const orderId = str(body.id);
   if (!orderId) return { kind: 'unmappable', deliveryId, code: 'order_id_missing', message: 'order payload has no id' };
-  const id = purchaseEventId(settings, { order_id: orderId, order_number: str(body.number), platform: 'woocommerce' });
-  if (!id.ok) return { kind: 'unmappable', deliveryId, code: 'event_id_template', message: id.message };
   const event: CommerceEvent = {
     event: 'purchase',
-    event_id: id.id,
+    // No event_id: the store's Purchase template names the order (transform), as on every other channel.
     timestamp: first(toUnixSeconds(body.date_paid_gmt), toUnixSeconds(body.date_created_gmt)) ?? Math.floor(now / 1000),
     action_source: 'website',
     url,

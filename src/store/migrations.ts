@@ -1,4 +1,6 @@
 import type { DialectAdapter } from './dialect-adapter.js';
+import { migrateSourceTemplates } from './event-id-template-migration.js';
+import type { Database } from './schema.js';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 
 /**
@@ -292,6 +294,18 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
       // The retention purge deletes a tenant's click ids and order links by age; without these it scans them all.
       await db.schema.createIndex('click_ids_tenant_seen').on('click_ids').columns(['tenant_id', 'first_seen_at']).execute();
       await db.schema.createIndex('order_browsers_tenant_created').on('order_browsers').columns(['tenant_id', 'created_at']).execute();
+    },
+  },
+  '0015_one_purchase_event_id_template': {
+    async up(db: Kysely<unknown>) {
+      // A store has one Purchase template (its policy); per-source templates are carried there or dropped, and audited.
+      await migrateSourceTemplates(db as Kysely<Database>, Date.now());
+    },
+  },
+  '0016_snippet_cookie_domain': {
+    async up(db: Kysely<unknown>) {
+      // The domain the snippet's click cookies go on; null finds the registrable domain in the browser.
+      await db.schema.alterTable('browser_settings').addColumn('cookie_domain', 'text').execute();
     },
   },
 });

@@ -178,6 +178,8 @@ export interface BrowserSettingsTable {
   tenant_id: string;
   /** 1: /sdk.js loads the Meta Pixel for the tenant's pixels. */
   load_pixel: number;
+  /** The domain the snippet's click cookies go on (migration 0016); null: the registrable domain, found in the browser. */
+  cookie_domain: string | null;
   updated_at: number;
 }
 

@@ -3,7 +3,7 @@
  * overrides and event-id templates. Validated with zod; `defaultPolicy` is what an empty config means.
  */
 import { z } from 'zod';
-import { DEFAULT_PURCHASE_EVENT_ID_TEMPLATE } from '../core/event-id-template.js';
+import { DEFAULT_PURCHASE_EVENT_ID_TEMPLATE, EVENT_ID_PLACEHOLDERS } from '../core/event-id-template.js';
 
 const lduSchema = z.enum(['off', 'california', 'states', 'all']);
 
@@ -48,13 +48,14 @@ export const policySchema = z
       .default({ requireOneOf: ['em', 'ph', 'external_id', 'fbp', 'fbc'], minOtherIdentifiers: 0 }),
     /** Commerce event name (or Meta name) → Meta event name, applied before the built-in table. */
     eventNameOverrides: z.record(z.string(), z.string()).default({}),
+    /** Drop website events without event_source_url or client_user_agent instead of sending them with a warning. */
+    strictWebsiteFields: z.boolean().default(false),
     /**
      * Meta event name → event_id template used when an event has an `order_id` but no `event_id`,
      * e.g. `{ Purchase: 'purchase:{order_id}' }`, so retries of the same order deduplicate [M-DD].
-     * Placeholders: `{order_id}`, `{event_name}`.
+     * Placeholders: `{order_id}`, `{event_name}`. The Purchase entry is the store's one template: the snippet,
+     * /v1/collect, every webhook source, the CSV import and the API all use it (core/event-id-template.ts).
      */
-    /** Drop website events without event_source_url or client_user_agent instead of sending them with a warning. */
-    strictWebsiteFields: z.boolean().default(false),
     eventIdTemplates: z.record(z.string(), z.string()).default({ Purchase: DEFAULT_PURCHASE_EVENT_ID_TEMPLATE }),
   })
   .strict();
@@ -68,7 +69,7 @@ export function parsePolicy(raw: unknown): TenantPolicy {
 }
 
 const TEMPLATE_PLACEHOLDER = /\{([^{}]*)\}/g;
-const TEMPLATE_NAMES = ['order_id', 'event_name'];
+const TEMPLATE_NAMES: readonly string[] = EVENT_ID_PLACEHOLDERS;
 const US_STATE_CODE = /^[a-z]{2}$/;
 
 /** Why an event_id template is unsafe, or null: without {order_id} every order would share one id and Meta would drop all but the first. */

@@ -4,6 +4,7 @@
  * Order: validate input → map → privacy → normalize+hash → gates. Pure: no I/O.
  */
 import { randomUUID } from 'node:crypto';
+import { eventIdTemplateFor, orderEventId } from '../core/event-id-template.js';
 import type { MetaCustomData, MetaServerEvent, MetaUserData, TransformResult } from '../core/meta-event.js';
 import { checkGates } from './gates.js';
 import { parseInput, type ParsedEvent } from './input.js';
@@ -22,8 +23,6 @@ export interface TransformCtx {
   /** Generates an event_id when the input has none (default: crypto.randomUUID). */
   newId?: () => string;
 }
-
-const TEMPLATE_RE = /\{(order_id|event_name)\}/g;
 
 /** Transforms one input event under a tenant policy into a send / dropped / rejected result. */
 export function transformEvent(input: unknown, policy: TenantPolicy, ctx: TransformCtx): TransformResult {
@@ -99,12 +98,12 @@ function resolveEventId(
   ctx: TransformCtx,
 ): string {
   if (ev.eventId !== undefined) return ev.eventId;
-  const tpl = Object.hasOwn(policy.eventIdTemplates, eventName) ? policy.eventIdTemplates[eventName] : undefined;
+  const tpl = eventIdTemplateFor(policy.eventIdTemplates, eventName);
   const orderId = cd?.order_id;
   if (tpl !== undefined && (typeof orderId === 'string' || typeof orderId === 'number')) {
-    // Same order → same event_id, so a resent order deduplicates at Meta [M-DD].
+    // Same order → same event_id on every channel (the one rule of core/event-id-template), so Meta deduplicates [M-DD].
     ev.decisions.push({ code: 'event_id_from_template', message: `event_id built from template "${tpl}"`, field: 'event_id' });
-    return tpl.replace(TEMPLATE_RE, (_m, k: string) => (k === 'order_id' ? String(orderId) : eventName));
+    return orderEventId(tpl, eventName, orderId);
   }
   ev.decisions.push({ code: 'event_id_generated', message: 'no event_id: one was generated', field: 'event_id' });
   return ctx.newId ? ctx.newId() : randomUUID();

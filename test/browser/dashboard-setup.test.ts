@@ -108,14 +108,15 @@ describe.skipIf(!available).each(sqlite)('dashboard setup (sources, origins, key
     const form = page.getByRole('form', { name: 'Add a webhook source' });
     await form.getByLabel('Currency (optional)').fill('eur');
     await form.getByLabel('Site URL (optional)').fill('https://shop.example.com/');
-    await form.getByLabel('Purchase event_id template (optional)').fill('purchase:{order_number}');
     await form.getByRole('button', { name: 'Add source' }).click();
     const shown = page.locator('#source-added-url');
     await shown.waitFor();
     const list = await sources();
     expect(list).toHaveLength(1);
     shopify = list[0] as SourceView;
-    expect(shopify).toMatchObject({ platform: 'shopify', status: 'active', settings: { currency: 'EUR', siteUrl: 'https://shop.example.com/', eventIdTemplate: 'purchase:{order_number}' } });
+    expect(shopify).toMatchObject({ platform: 'shopify', status: 'active', settings: { currency: 'EUR', siteUrl: 'https://shop.example.com/' } });
+    // No per-source template: the section names the store's one Purchase rule instead.
+    expect(await page.locator('#purchase-id-rule').textContent()).toContain('order 1001 is purchase:1001 everywhere');
     // No publicUrl: the URL is at the address the page came from.
     const url = `${base}/v1/webhooks/shopify/${shopify.id}`;
     expect(await shown.textContent()).toBe(url);
@@ -128,7 +129,7 @@ describe.skipIf(!available).each(sqlite)('dashboard setup (sources, origins, key
     // The sources list was redrawn with the new row, its URL and its settings.
     const row = page.locator(`tr[data-source="${shopify.id}"]`);
     expect(await row.textContent()).toContain(url);
-    expect(await row.textContent()).toContain('purchase:{order_number}');
+    expect(await row.textContent()).toContain('https://shop.example.com/');
     await page.getByRole('button', { name: 'Copy the new shopify webhook URL' }).click();
     await scrollTo('sources');
     await screenshot(page, '19-source-added');
@@ -372,7 +373,7 @@ describe.skipIf(!available).each(sqlite)('dashboard setup (sources, origins, key
     for (const action of ['POST /api/v1/tenants/:id/sources', 'POST /api/v1/sources/:id/rotate-secret', 'POST /api/v1/sources/:id/status', 'POST /api/v1/tenants/:id/origins',
       'DELETE /api/v1/tenants/:id/origins', 'POST /api/v1/tenants/:id/keys/:kind/rotate']) expect(actions).toContain(action);
     const added = items.find((i) => i.action === 'POST /api/v1/tenants/:id/sources' && i.summary.body?.platform === 'shopify');
-    expect(added?.summary.body).toEqual({ platform: 'shopify', secret: '(set)', currency: 'eur', siteUrl: 'https://shop.example.com/', eventIdTemplate: 'purchase:{order_number}' });
+    expect(added?.summary.body).toEqual({ platform: 'shopify', secret: '(set)', currency: 'eur', siteUrl: 'https://shop.example.com/' });
     expect(items.find((i) => i.action === 'POST /api/v1/sources/:id/rotate-secret')?.summary.body).toEqual({ secret: '(set)' });
     expect(items.find((i) => i.action === 'DELETE /api/v1/tenants/:id/origins')?.summary.body).toEqual({ origin: 'https://www.shop.example' });
     const text = JSON.stringify(items);

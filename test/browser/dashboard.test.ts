@@ -241,6 +241,17 @@ describe.skipIf(!available).each(sqlite)('dashboard in Chromium on $name', (dial
     await expect.poll(() => page.locator('#snippet-result').textContent()).toBe('The snippet now loads the Meta Pixel');
     const snippet = await fetch(`${base}/api/v1/tenants/${tenantId}/snippet`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(((await snippet.json()) as { loadPixel: boolean }).loadPixel).toBe(true);
+    // The click cookies' domain: a wrong value is refused inline, a good one saved, empty goes back to automatic.
+    const cookieDomain = page.getByLabel('Cookie domain (optional)');
+    await cookieDomain.fill('https://shop.example/');
+    await page.getByRole('button', { name: 'Save cookie domain' }).click();
+    await expect.poll(() => page.locator('#cookie-domain-result').textContent()).toContain('cookieDomain must be a domain name');
+    expect(await cookieDomain.getAttribute('aria-invalid')).toBe('true');
+    await cookieDomain.fill('Example.co.uk');
+    await page.getByRole('button', { name: 'Save cookie domain' }).click();
+    await expect.poll(() => page.locator('#cookie-domain-result').textContent()).toBe('The click cookies now go on Example.co.uk');
+    const withDomain = await fetch(`${base}/api/v1/tenants/${tenantId}/snippet`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(await withDomain.json()).toEqual({ loadPixel: true, cookieDomain: 'example.co.uk' });
     await page.locator('#switches').evaluate((el) => el.scrollIntoView({ block: 'start' }));
     await shot('09-forwarding-sources');
     // At phone width the configuration page does not scroll sideways either.

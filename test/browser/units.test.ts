@@ -28,9 +28,11 @@ describe('rate limiter', () => {
 
 describe('collect body mapping', () => {
   const ctx = { ip: '203.0.113.9', userAgent: 'UA', consentCategory: null, now: 1_700_000_100_000 };
-  it('maps a Meta name, takes IP/UA from the request and names a purchase like the webhooks', () => {
+  it('maps a Meta name, takes IP/UA from the request and leaves a purchase\'s id to the store\'s template', () => {
     const m = mapCollectBody({ key: 'k', event: 'Purchase', order_id: 77, fbp: 'fb.1.1.2', user: { email: 'a@b.c', ip: '1.1.1.1' }, gclid: 'G1', gclid_at: 1_700_000_000_000 }, ctx);
-    expect(m.event).toMatchObject({ event: 'Purchase', event_id: 'purchase:77', integrations: { facebook: { event_name: 'Purchase' } }, user: { email: 'a@b.c', ip: '203.0.113.9', user_agent: 'UA', fbp: 'fb.1.1.2' } });
+    // No event_id: the transform names it from the store's Purchase template, as it names the webhook's.
+    expect(m.event.event_id).toBeUndefined();
+    expect(m.event).toMatchObject({ event: 'Purchase', order_id: 77, integrations: { facebook: { event_name: 'Purchase' } }, user: { email: 'a@b.c', ip: '203.0.113.9', user_agent: 'UA', fbp: 'fb.1.1.2' } });
     expect(m.clicks).toEqual({ fbp: 'fb.1.1.2', gclid: { id: 'G1', firstSeenAt: 1_700_000_000_000 }, orderId: '77' });
   });
   it('parses _fbc keeping the fbclid case', () => {
@@ -41,7 +43,7 @@ describe('collect body mapping', () => {
 
 describe('sdk rendering and origins', () => {
   it('embeds the config safely and normalizes origins', () => {
-    const js = renderSdk({ key: '</script>', endpoint: 'http://x', pixelIds: [], loadPixel: false, requireConsent: false, autoPageView: true, purchaseIdTemplate: 'purchase:{order_id}' });
+    const js = renderSdk({ key: '</script>', endpoint: 'http://x', pixelIds: [], loadPixel: false, requireConsent: false, autoPageView: true, purchaseIdParts: ['purchase:', ''], cookieDomain: null });
     expect(js).not.toContain('</script>');
     expect(() => new Function(js)).not.toThrow();
     expect(normalizeOrigin('https://Shop.Example:443/a?b')).toBe('https://shop.example');

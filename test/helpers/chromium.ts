@@ -15,11 +15,14 @@ export function chromiumAvailable(suite: string): boolean {
   return available;
 }
 
-/** Headless, sandbox off (root in CI), and none of the background traffic this machine's closed network refuses. */
-export function launchChromium(): Promise<Browser> {
+/**
+ * Headless, sandbox off (root in CI), and none of the background traffic this machine's closed network refuses.
+ * `extraArgs` adds switches, e.g. `--host-resolver-rules=MAP *.example.co.uk 127.0.0.1` for pages on real-looking hosts.
+ */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
 }
 

@@ -103,7 +103,7 @@ describe.each(dialects)('CSV import on $name', (dialect) => {
       .selectFrom('events')
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .where('source', '=', 'csv')
-      .where('event_id', 'like', 'csv:ORD-%')
+      .where('event_id', 'like', 'purchase:ORD-%')
       .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(rowsHere);
   }, 240_000);
@@ -123,8 +123,8 @@ describe.each(dialects)('CSV import on $name', (dialect) => {
     expect(body.summary).toMatchObject({ rows: 4, accepted: 1, rejected: 2, tooOld: 1 });
     expect(body.rejected.map((r: { line: number }) => r.line)).toEqual([3, 5]);
     expect(body.tooOld[0].line).toBe(4);
-    expect(body.events[0].event).toMatchObject({ event_name: 'Purchase', event_id: 'csv:D-1', action_source: 'physical_store' });
-    const stored = await t.relay.store.db.selectFrom('events').select('id').where('event_id', 'like', 'csv:D-%').execute();
+    expect(body.events[0].event).toMatchObject({ event_name: 'Purchase', event_id: 'purchase:D-1', action_source: 'physical_store' });
+    const stored = await t.relay.store.db.selectFrom('events').select('id').where('event_id', 'like', 'purchase:D-%').execute();
     expect(stored).toHaveLength(0);
     const real = await upload(csv, '?map=E-Mail=email');
     expect(real.json().summary).toMatchObject({ rows: 4, accepted: 1, rejected: 2, tooOld: 1 });

@@ -22,8 +22,6 @@ export interface NewSource {
   siteUrl?: string | undefined;
 }
 
-const TEMPLATE_VARS = new Set(['order_id', 'order_number', 'platform']);
-
 /** Validates a new source; returns its settings or throws an Error whose message says what is wrong. */
 export function checkNewSource(input: NewSource): SourceSettings {
   if (!isPlatform(input.platform)) throw new Error(`platform must be one of shopify, woocommerce, commerce7, stripe, generic; got "${input.platform}"`);
@@ -35,10 +33,8 @@ export function checkNewSource(input: NewSource): SourceSettings {
     settings.currency = input.currency.toUpperCase();
   }
   if (input.eventIdTemplate !== undefined) {
-    const vars = [...input.eventIdTemplate.matchAll(/\{([a-z0-9_]+)\}/gi)].map((m) => m[1] ?? '');
-    const unknown = vars.filter((v) => !TEMPLATE_VARS.has(v));
-    if (vars.length === 0 || unknown.length > 0) throw new Error(`event id template must use {order_id}, {order_number} or {platform}; got "${input.eventIdTemplate}"`);
-    settings.eventIdTemplate = input.eventIdTemplate;
+    // One template per store, so the snippet and every source give an order the same id (core/event-id-template.ts).
+    throw new Error('sources no longer take an event id template: set the store\'s one Purchase template in its policy (eventIdTemplates.Purchase)');
   }
   if (input.siteUrl !== undefined) {
     const site = pageUrl(input.siteUrl);

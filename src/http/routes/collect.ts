@@ -5,7 +5,7 @@ import { CollectInputError, mapCollectBody } from '../../browser/collect-event.j
 import { browserSettingsPatch } from '../../browser/browser-settings.js';
 import { createRateLimiter, type RateLimiter } from '../../browser/rate-limit.js';
 import { renderSdk } from '../../browser/sdk-source.js';
-import { DEFAULT_PURCHASE_EVENT_ID_TEMPLATE } from '../../core/event-id-template.js';
+import { eventIdParts, purchaseEventIdTemplate } from '../../core/event-id-template.js';
 import { createBrowserSettingsRepository } from '../../store/browser-settings.js';
 import { createClickRepository } from '../../store/clicks.js';
 import { createStoreRateLimiter } from '../../store/collect-rate-windows.js';
@@ -22,14 +22,19 @@ const COLLECT_BODY_LIMIT = 64 * 1024;
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The policy parts the snippet needs; a broken policy is ingest's to reject, the snippet then uses defaults. */
-function snippetPolicyOf(tenant: TenantView): { consentCategory: string | null; purchaseIdTemplate: string } {
+/**
+ * The policy parts the snippet needs: the consent category and the store's Purchase event_id rule, resolved by the
+ * one resolver so the browser builds the id the webhooks build. A broken policy is ingest's to reject; the snippet
+ * then uses the defaults.
+ */
+function snippetPolicyOf(tenant: TenantView): { consentCategory: string | null; purchaseIdParts: string[] } {
+  let policy;
   try {
-    const policy = parsePolicy(tenant.policy);
-    return { consentCategory: policy.consent.advertisingCategory, purchaseIdTemplate: policy.eventIdTemplates.Purchase ?? DEFAULT_PURCHASE_EVENT_ID_TEMPLATE };
+    policy = parsePolicy(tenant.policy);
   } catch {
-    return { consentCategory: null, purchaseIdTemplate: DEFAULT_PURCHASE_EVENT_ID_TEMPLATE };
+    policy = parsePolicy({});
   }
+  return { consentCategory: policy.consent.advertisingCategory, purchaseIdParts: eventIdParts(purchaseEventIdTemplate(policy.eventIdTemplates), 'Purchase') };
 }
 
 /**
@@ -61,7 +66,7 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
     const q = (req.query ?? {}) as Record<string, string | undefined>;
     const tenant = q.key ? await deps.tenants.authenticate(q.key, 'publishable') : null;
     if (!tenant) throw new HttpError('unauthorized', 'load /sdk.js?key=<the tenant publishable key>');
-    const { loadPixel } = await settings.get(tenant.id);
+    const { loadPixel, cookieDomain } = await settings.get(tenant.id);
     // A pixel paused by a CAPI token failure still takes browser events: only a disabled one is left out.
     const pixelIds = loadPixel ? [...new Set((await deps.tenants.listPixels(tenant.id)).filter((p) => p.status !== 'disabled').map((p) => p.pixelId))] : [];
     const snippetPolicy = snippetPolicyOf(tenant);
@@ -73,7 +78,8 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
       pixelIds,
       loadPixel,
       requireConsent: snippetPolicy.consentCategory !== null,
-      purchaseIdTemplate: snippetPolicy.purchaseIdTemplate,
+      purchaseIdParts: snippetPolicy.purchaseIdParts,
+      cookieDomain,
       autoPageView: q.pageview !== '0',
     });
     return reply
