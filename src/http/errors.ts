@@ -23,10 +23,14 @@ export const HTTP_ERRORS = {
   invalid_parameter: { status: 400, message: 'a parameter is invalid' },
   invalid_period: { status: 400, message: 'the report period is invalid: from must be before to, within the longest period allowed' },
   not_ready: { status: 503, message: 'the relay is not ready' },
+  storage_unavailable: { status: 503, message: 'the database is unreachable or cannot write (disk full); nothing was accepted, retry after Retry-After seconds' },
   internal_error: { status: 500, message: 'unexpected error; nothing accepted was lost' },
 } as const;
 
 export type HttpErrorCode = keyof typeof HTTP_ERRORS;
+
+/** Seconds a client is told to wait (Retry-After) on storage_unavailable; the store probes every second meanwhile. */
+export const STORAGE_RETRY_AFTER_S = 5;
 
 /** An error that becomes `{ error: { code, message } }` with the code's HTTP status. */
 export class HttpError extends Error {
