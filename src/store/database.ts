@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql, type SqliteDatabase, type SqliteStatement, SqliteDialect } from 'kysely';
@@ -26,6 +26,9 @@ export interface StoreOptions {
   /** How often storage is probed during an outage (default 1 s). */
   healthProbeIntervalMs?: number;
 }
+
+/** Free space the SQLite data volume needs before the store counts as recovered from a full disk (a 1000-event batch takes a few MiB). */
+export const SQLITE_MIN_FREE_BYTES = 16 * 1024 * 1024;
 
 /** What the relay's PostgreSQL sessions are called in pg_stat_activity (a URL's `application_name` wins). */
 export const PG_APPLICATION_NAME = 'capi-relay';
@@ -91,9 +94,14 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     sqlite.pragma('foreign_keys = ON');
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: rollbackAfterAutoRollback(cachingStatements(sqlite), () => sqlite.inTransaction) }) });
     adapter = sqliteAdapter;
-    // A full disk still reads: only a committed write tells. Rewriting user_version (unused by the relay)
-    // with its own value commits one page to the WAL, so it fails with SQLITE_FULL until space is freed.
+    // A full disk still reads, and even takes a small write into WAL space it already holds, while a batch
+    // fails. So after a fault the store is ready again only with SQLITE_MIN_FREE_BYTES free on the volume
+    // and a committed write: rewriting user_version (unused by the relay) with its own value.
     probe = async () => {
+      const { bavail, bsize } = statfsSync(opts.dataDir);
+      if (bavail * bsize < SQLITE_MIN_FREE_BYTES) {
+        throw Object.assign(new Error(`less than ${SQLITE_MIN_FREE_BYTES / 1024 / 1024} MiB free on the data volume`), { code: 'SQLITE_FULL' });
+      }
       const { rows } = await sql<{ user_version: number }>`pragma user_version`.execute(db);
       await sql.raw(`pragma user_version = ${Number(rows[0]?.user_version ?? 0)}`).execute(db);
     };

@@ -64,7 +64,7 @@ describe.skipIf(!postgres)('PostgreSQL connection loss', () => {
     t = await startEmulatedRelay(viaProxy, { emulator: { allowAnyPixel: true }, relay: { deliveryLeaseMs: 1000, logLevel: 'info' } });
     url = await t.relay.listen();
     tenant = await createTenantViaApi(t, 'Faults');
-    await addPixelViaApi(t, tenant.id, { pixelId: PIXEL, accessToken: 'tok-faults' });
+    await addPixelViaApi(t, tenant.id, { pixelId: PIXEL, accessToken: 'tok-faults-0123456789' });
   });
   afterEach(async () => {
     proxy.restore();
