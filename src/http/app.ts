@@ -6,7 +6,7 @@ import type { GraphClient } from '../delivery/graph-client.js';
 import type { SourceRepository } from '../store/sources.js';
 import { NotFoundError, type TenantRepository } from '../store/tenants.js';
 import { errorBody, HttpError, STORAGE_RETRY_AFTER_S } from './errors.js';
-import { registerEarlyClose } from './early-close.js';
+import { registerEarlyClose, requestTimeouts } from './slow-clients.js';
 import type { Metrics } from './metrics.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerCollectRoutes, registerOriginAdminRoutes } from './routes/collect.js';
@@ -30,21 +30,6 @@ export interface AppDeps {
   ingest: IngestService;
   metrics: Metrics;
   logger: FastifyBaseLogger;
-}
-
-/**
- * A slow or stalled client (a body that never completes, headers sent a byte at a time) is answered 408
- * and its connection closed once requestTimeoutMs has passed, so it cannot hold a socket and its buffers
- * for ever. Headers get at most 10 s of it; Node checks the deadlines every connectionsCheckingInterval.
- */
-function requestTimeouts(requestTimeoutMs: number) {
-  return {
-    requestTimeout: requestTimeoutMs,
-    http: {
-      headersTimeout: Math.min(10_000, requestTimeoutMs),
-      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(requestTimeoutMs / 4))),
-    },
-  };
 }
 
 /** Builds the HTTP app from its dependencies; it never reads the environment and never listens. */

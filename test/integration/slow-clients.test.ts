@@ -58,6 +58,12 @@ describe.each(dialects)('slow and unauthenticated clients on $name', (dialect) =
     early(r.closedAfterMs);
   });
 
+  it('answers an oversized sign-in body 413 without reading it, and closes', async () => {
+    const r = await rawExchange(url, post('/dashboard/login', { 'content-length': FIVE_MIB }), { body: firstChunk });
+    expect(r.status).toBe(413);
+    early(r.closedAfterMs);
+  });
+
   it('answers an authenticated body over the limit 413 without reading it, and closes', async () => {
     const r = await rawExchange(url, post('/v1/events', { 'content-length': FIVE_MIB + 1, authorization: `Bearer ${tenant.ingestKey}` }), { body: firstChunk });
     expect(r.status).toBe(413);
@@ -68,6 +74,7 @@ describe.each(dialects)('slow and unauthenticated clients on $name', (dialect) =
   it('answers an authenticated body that never completes 408 after requestTimeoutMs, and closes', async () => {
     const r = await rawExchange(url, post('/v1/events', { 'content-length': 1000, authorization: `Bearer ${tenant.ingestKey}` }), { body: [Buffer.from('{"event":')] });
     expect(r.status).toBe(408);
+    expect(r.response).toContain('"code":"request_timeout"');
     expect(r.closedAfterMs).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100);
     expect(r.closedAfterMs).toBeLessThan(REQUEST_TIMEOUT_MS + 2000);
   });
@@ -82,6 +89,20 @@ describe.each(dialects)('slow and unauthenticated clients on $name', (dialect) =
   it('closes a connection whose headers never complete', async () => {
     const r = await rawExchange(url, 'POST /v1/events HTTP/1.1\r\nHost: relay.test\r\nX-Slow: ');
     expect(r.closedAfterMs).toBeLessThan(REQUEST_TIMEOUT_MS + 2000);
+  });
+
+  it('answers headers larger than 16 KiB 431 headers_too_large, and closes', async () => {
+    const r = await rawExchange(url, post('/v1/events', { 'x-padding': 'a'.repeat(20_000), 'content-length': 2 }), { body: [Buffer.from('{}')] });
+    expect(r.status).toBe(431);
+    expect(r.response).toContain('"code":"headers_too_large"');
+    early(r.closedAfterMs);
+  });
+
+  it('answers bytes that are not HTTP 400 malformed_request, and closes', async () => {
+    const r = await rawExchange(url, 'HELLO /v1/events NOT-HTTP\r\n\r\n');
+    expect(r.status).toBe(400);
+    expect(r.response).toContain('"code":"malformed_request"');
+    early(r.closedAfterMs);
   });
 
   it('still serves a well-behaved client on the same server', async () => {

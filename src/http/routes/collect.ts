@@ -84,7 +84,8 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
       .send(body);
   });
 
-  app.options('/v1/collect', async (req, reply) => {
+  // A preflight has no body; one sent anyway is not worth buffering up to bodyLimitBytes.
+  app.options('/v1/collect', { bodyLimit: 1024 }, async (req, reply) => {
     const origin = req.headers.origin;
     // A preflight carries no key, so the question is only whether some tenant allows the origin.
     if (!origin || !(await origins.isKnown(origin))) throw new HttpError('origin_not_allowed');
