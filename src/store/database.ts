@@ -71,7 +71,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       max: 10,
       types: pgTypes,
       // An unreachable server (a blackholed failover address) must fail a request, not hang it.
-      connectionTimeoutMillis: 5000,
+      connectionTimeoutMillis: 10_000,
       keepAlive: true,
     });
     // A server restart, failover or pg_terminate_backend makes a connection emit 'error'. Without a
