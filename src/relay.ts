@@ -44,6 +44,7 @@ export async function openRelayStore(config: Config, opts: { migrate?: boolean }
 /** The composition root: config → store → services → HTTP and delivery workers; shuts down in order. */
 export async function createRelay(config: Config, logger: Logger, clock: () => number = Date.now): Promise<Relay> {
   const { store, box, tenants, sources } = await openRelayStore(config);
+  store.health.setLogger(logger.child({ component: 'store' }));
   const metrics = createMetrics();
   const graph = createGraphClient({ baseUrl: config.graphUrl, version: config.graphVersion });
   const engine = config.deliveryEnabled

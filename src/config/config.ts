@@ -49,6 +49,8 @@ export const configSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     maxEventsPerRequest: z.coerce.number().int().min(1).max(1000).default(1000),
     bodyLimitBytes: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
+    /** A request's headers and whole body must arrive within this, else 408 and the connection is closed. */
+    requestTimeoutMs: z.coerce.number().int().min(1000).max(600_000).default(30_000),
     // Not z.coerce.boolean(): it reads the string "false" from the environment as true.
     deliveryEnabled: z
       .union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')])
@@ -102,6 +104,7 @@ export const ENV_NAMES: Record<keyof ConfigInput, string> = {
   logLevel: 'CAPI_RELAY_LOG_LEVEL',
   maxEventsPerRequest: 'CAPI_RELAY_MAX_EVENTS_PER_REQUEST',
   bodyLimitBytes: 'CAPI_RELAY_BODY_LIMIT_BYTES',
+  requestTimeoutMs: 'CAPI_RELAY_REQUEST_TIMEOUT_MS',
   deliveryEnabled: 'CAPI_RELAY_DELIVERY_ENABLED',
   publicUrl: 'CAPI_RELAY_PUBLIC_URL',
   deliveryLeaseMs: 'CAPI_RELAY_DELIVERY_LEASE_MS',

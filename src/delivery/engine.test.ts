@@ -304,4 +304,23 @@ describe('delivery engine', () => {
     await vi.waitFor(() => expect(queue.rows[0]?.status).toBe('sent'), { timeout: 2000 });
     await engine.stop();
   });
+
+  it('keeps its loop alive while the store is down, backing off and logging once each way', async () => {
+    const logs: string[] = [];
+    const logger = { info: (_o: object, msg: string) => logs.push(`info ${msg}`), warn: () => {}, error: (_o: object, msg: string) => logs.push(`error ${msg}`) };
+    const { queue, engine } = setup(ok, { pollIntervalMs: 5, lingerMs: 0, logger });
+    queue.addPixel('p1');
+    queue.enqueue('p1', ev('e1'));
+    const scans: number[] = [];
+    const real = queue.duePixels.bind(queue);
+    // The database is unreachable for the first four scans.
+    queue.duePixels = (now: number) => (scans.push(Date.now()), scans.length <= 4 ? Promise.reject(new Error('Connection terminated unexpectedly')) : real(now));
+    engine.start();
+    await vi.waitFor(() => expect(queue.rows[0]?.status).toBe('sent'), { timeout: 3000 });
+    await engine.stop();
+    expect(logs).toEqual(['error scanning due pixels failed; backing off until the store answers', 'info scanning due pixels works again']);
+    // 10, 20, 40, 80 ms between failed scans: longer each time, not the 5 ms poll.
+    const gaps = scans.slice(1, 5).map((t, i) => t - (scans[i] as number));
+    expect(gaps[3]).toBeGreaterThanOrEqual(60);
+  });
 });

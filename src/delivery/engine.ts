@@ -220,9 +220,14 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
   }
 
   async function runLoop(): Promise<void> {
+    // Consecutive failed scans (the database is down): the loop stays alive and backs off instead of
+    // logging four errors a second, and says once when the store answers again.
+    let failedScans = 0;
     while (running) {
       try {
         const pixels = await queue.duePixels(clock.now());
+        if (failedScans > 0) log.info({ failedScans }, 'scanning due pixels works again');
+        failedScans = 0;
         if (!running) break; // stop() was called during the scan: start nothing new.
         // Batches run detached: a pixel stuck in timeouts must not delay the next scan for other pixels.
         for (const p of launchAll(pixels)) {
@@ -234,9 +239,14 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
           });
         }
       } catch (err) {
-        log.error({ err: String(err) }, 'scanning due pixels failed');
+        if (failedScans === 0) log.error({ err: String(err) }, 'scanning due pixels failed; backing off until the store answers');
+        failedScans++;
       }
       if (!running) break;
+      if (failedScans > 0) {
+        await sleep(scanBackoffMs(failedScans), true);
+        continue;
+      }
       if (wokenEarly) {
         wokenEarly = false;
         continue;
@@ -245,6 +255,11 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
       if (woken && running && lingerMs > 0 && !skipLinger) await sleep(lingerMs, false);
       skipLinger = false;
     }
+  }
+
+  /** 0.5 s, 1 s, 2 s … capped at 10 s (not the injected clock: this is the loop's own pacing, as pollIntervalMs). */
+  function scanBackoffMs(failures: number): number {
+    return Math.min(10_000, pollIntervalMs * 2 ** Math.min(failures, 10));
   }
 
   function wake(): void {

@@ -5,7 +5,8 @@ import type { Store } from '../store/database.js';
 import type { GraphClient } from '../delivery/graph-client.js';
 import type { SourceRepository } from '../store/sources.js';
 import { NotFoundError, type TenantRepository } from '../store/tenants.js';
-import { errorBody, HttpError } from './errors.js';
+import { errorBody, HttpError, STORAGE_RETRY_AFTER_S } from './errors.js';
+import { registerEarlyClose, requestTimeouts } from './slow-clients.js';
 import type { Metrics } from './metrics.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerCollectRoutes, registerOriginAdminRoutes } from './routes/collect.js';
@@ -36,6 +37,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger,
     bodyLimit: deps.config.bodyLimitBytes,
+    ...requestTimeouts(deps.config.requestTimeoutMs),
     // Bodies and headers may carry PII and keys: log only method, route and status.
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,
@@ -53,9 +55,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.status(err.statusCode).send(errorBody('invalid_body', err.message));
     }
+    // Database unreachable or disk full: the store logs the cause once per outage; the caller retries.
+    if (deps.store.health.report(err)) {
+      return reply.status(503).header('retry-after', String(STORAGE_RETRY_AFTER_S)).send(errorBody('storage_unavailable'));
+    }
     req.log.error({ err: { message: err.message, stack: err.stack } }, 'unhandled error');
     return reply.status(500).send(errorBody('internal_error'));
   });
+  registerEarlyClose(app);
   app.setNotFoundHandler((_req, reply) => reply.status(404).send(errorBody('not_found')));
   app.addHook('onResponse', (req, reply, done) => {
     req.log.info({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');

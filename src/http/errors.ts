@@ -7,6 +7,9 @@ export const HTTP_ERRORS = {
   invalid_body: { status: 400, message: 'the body does not have the expected shape' },
   too_many_events: { status: 413, message: 'too many events in one request' },
   body_too_large: { status: 413, message: 'the body is larger than the configured limit' },
+  request_timeout: { status: 408, message: 'the request (headers and body) did not arrive within requestTimeoutMs' },
+  malformed_request: { status: 400, message: 'the request is not valid HTTP/1.1' },
+  headers_too_large: { status: 431, message: 'the request headers are larger than 16 KiB' },
   unsupported_media_type: { status: 415, message: 'send Content-Type: application/json' },
   unauthorized: { status: 401, message: 'missing or invalid credentials' },
   signature_missing: { status: 401, message: 'the webhook carries no signature (or no credentials) in the expected header' },
@@ -23,10 +26,14 @@ export const HTTP_ERRORS = {
   invalid_parameter: { status: 400, message: 'a parameter is invalid' },
   invalid_period: { status: 400, message: 'the report period is invalid: from must be before to, within the longest period allowed' },
   not_ready: { status: 503, message: 'the relay is not ready' },
+  storage_unavailable: { status: 503, message: 'the database is unreachable or cannot write (disk full); nothing was accepted, retry after Retry-After seconds' },
   internal_error: { status: 500, message: 'unexpected error; nothing accepted was lost' },
 } as const;
 
 export type HttpErrorCode = keyof typeof HTTP_ERRORS;
+
+/** Seconds a client is told to wait (Retry-After) on storage_unavailable; the store probes every second meanwhile. */
+export const STORAGE_RETRY_AFTER_S = 5;
 
 /** An error that becomes `{ error: { code, message } }` with the code's HTTP status. */
 export class HttpError extends Error {

@@ -1,16 +1,19 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql, type SqliteDatabase, type SqliteStatement, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { type DialectAdapter, postgresAdapter, sqliteAdapter } from './dialect-adapter.js';
 import { migrateToLatest } from './migrations.js';
 import { cachingStatements } from './statement-cache.js';
 import type { Database } from './schema.js';
+import { createStorageHealth, type StorageHealth } from './storage-health.js';
 
 export interface Store {
   db: Kysely<Database>;
   adapter: DialectAdapter;
+  /** Storage faults (database unreachable, disk full): logged once per outage, probed until they pass. */
+  health: StorageHealth;
   close(): Promise<void>;
 }
 
@@ -20,6 +23,32 @@ export interface StoreOptions {
   dataDir: string;
   /** Apply pending migrations on open (serve does; `migrate` does it explicitly). */
   migrate?: boolean;
+  /** How often storage is probed during an outage (default 1 s). */
+  healthProbeIntervalMs?: number;
+}
+
+/** Free space the SQLite data volume needs before the store counts as recovered from a full disk (a 1000-event batch takes a few MiB). */
+export const SQLITE_MIN_FREE_BYTES = 16 * 1024 * 1024;
+
+/** What the relay's PostgreSQL sessions are called in pg_stat_activity (a URL's `application_name` wins). */
+export const PG_APPLICATION_NAME = 'capi-relay';
+
+/**
+ * After SQLITE_FULL or an I/O error SQLite may already have rolled the transaction back itself; Kysely's
+ * ROLLBACK then fails with "cannot rollback - no transaction is active" and that error replaces the real
+ * cause. A ROLLBACK with no transaction open is made a no-op, so the original error reaches the caller.
+ */
+function rollbackAfterAutoRollback(db: SqliteDatabase, inTransaction: () => boolean): SqliteDatabase {
+  const noop: SqliteStatement = {
+    reader: false,
+    all: () => [],
+    run: () => ({ changes: 0, lastInsertRowid: 0 }),
+    iterate: () => [][Symbol.iterator](),
+  };
+  return {
+    close: () => db.close(),
+    prepare: (text: string) => (text === 'rollback' && !inTransaction() ? noop : db.prepare(text)),
+  };
 }
 
 // int8 (bigint) columns hold millisecond times, well inside 2^53: read them as numbers.
@@ -32,10 +61,29 @@ const pgTypes = {
 export async function openStore(opts: StoreOptions): Promise<Store> {
   let db: Kysely<Database>;
   let adapter: DialectAdapter;
+  let probe: () => Promise<void>;
+  // The probe reads the store lazily: it only runs after a fault, long after db is assigned.
+  const health = createStorageHealth({ probe: () => probe(), probeIntervalMs: opts.healthProbeIntervalMs });
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, types: pgTypes });
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      application_name: PG_APPLICATION_NAME,
+      max: 10,
+      types: pgTypes,
+      // An unreachable server (a blackholed failover address) must fail a request, not hang it.
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+    });
+    // A server restart, failover or pg_terminate_backend makes a connection emit 'error'. Without a
+    // listener Node throws it and the process dies, idle in the pool (the pool re-emits it) or checked out
+    // by a query (the client emits it; the query itself rejects as well). The pool drops the broken client.
+    pool.on('error', (err) => health.report(err));
+    pool.on('connect', (client) => client.on('error', (err) => health.report(err)));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     adapter = postgresAdapter;
+    probe = async () => {
+      await sql`select 1`.execute(db);
+    };
   } else {
     mkdirSync(opts.dataDir, { recursive: true });
     const sqlite = new SQLite(join(opts.dataDir, 'capi-relay.sqlite'));
@@ -44,15 +92,34 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     // CLI commands and the server may touch the file at once: wait instead of failing.
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: rollbackAfterAutoRollback(cachingStatements(sqlite), () => sqlite.inTransaction) }) });
     adapter = sqliteAdapter;
+    // A full disk still reads, and even takes a small write into WAL space it already holds, while a batch
+    // fails. So after a fault the store is ready again only with SQLITE_MIN_FREE_BYTES free on the volume
+    // and a committed write: rewriting user_version (unused by the relay) with its own value.
+    probe = async () => {
+      const { bavail, bsize } = statfsSync(opts.dataDir);
+      if (bavail * bsize < SQLITE_MIN_FREE_BYTES) {
+        throw Object.assign(new Error(`less than ${SQLITE_MIN_FREE_BYTES / 1024 / 1024} MiB free on the data volume`), { code: 'SQLITE_FULL' });
+      }
+      const { rows } = await sql<{ user_version: number }>`pragma user_version`.execute(db);
+      await sql.raw(`pragma user_version = ${Number(rows[0]?.user_version ?? 0)}`).execute(db);
+    };
   }
-  const store: Store = { db, adapter, close: () => db.destroy() };
+  const store: Store = {
+    db,
+    adapter,
+    health,
+    close: async () => {
+      health.close();
+      await db.destroy();
+    },
+  };
   if (opts.migrate !== false) {
     try {
       await migrateToLatest(db as Kysely<unknown>, adapter);
     } catch (err) {
-      await db.destroy();
+      await store.close();
       throw err;
     }
   }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { createClientIpResolver, createTrustedProxyCheck } from '../../browser/client-ip.js';
 import { CollectInputError, mapCollectBody } from '../../browser/collect-event.js';
@@ -90,7 +90,8 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
       .send(body);
   });
 
-  app.options('/v1/collect', async (req, reply) => {
+  // A preflight has no body; one sent anyway is not worth buffering up to bodyLimitBytes.
+  app.options('/v1/collect', { bodyLimit: 1024 }, async (req, reply) => {
     const origin = req.headers.origin;
     // A preflight carries no key, so the question is only whether some tenant allows the origin.
     if (!origin || !(await origins.isKnown(origin))) throw new HttpError('origin_not_allowed');
@@ -103,7 +104,14 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
       .send();
   });
 
-  app.post('/v1/collect', { bodyLimit: COLLECT_BODY_LIMIT }, async (req, reply) => {
+  // The key travels in the body (sendBeacon cannot set headers), but every browser beacon carries an Origin:
+  // one that no tenant allows is refused on the headers, before the body is read.
+  const refuseUnknownOrigin = async (req: FastifyRequest) => {
+    const origin = req.headers.origin;
+    if (!origin || !(await origins.isKnown(origin))) throw new HttpError('origin_not_allowed', `Origin ${origin ?? '(none)'} is not on any tenant's allow-list`);
+  };
+
+  app.post('/v1/collect', { bodyLimit: COLLECT_BODY_LIMIT, onRequest: refuseUnknownOrigin }, async (req, reply) => {
     let raw: unknown = req.body;
     // sendBeacon posts text/plain (no preflight); the text is JSON.
     if (typeof raw === 'string') {

@@ -73,7 +73,8 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: AppDep
   app.get('/dashboard/reports.css', async (_req, reply) => asset(reply, 'text/css; charset=utf-8', REPORTS_CSS));
   app.get('/dashboard/vendor/chart.umd.min.js', async (_req, reply) => asset(reply, 'text/javascript; charset=utf-8', chartJsSource(), { 'cache-control': 'public, max-age=86400' }));
 
-  app.post('/dashboard/login', async (req, reply) => {
+  // Anyone may post here before signing in: the body is a password, so 4 KiB is plenty (not bodyLimitBytes).
+  app.post('/dashboard/login', { bodyLimit: 4096 }, async (req, reply) => {
     // Behind a trusted proxy this is the browser's IP, so one client cannot spend everyone's budget.
     const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']) ?? '';
     const wait = throttle.retryAfterMs(ip);

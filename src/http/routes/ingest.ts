@@ -30,8 +30,19 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: AppDeps):
     return tenant;
   }
 
+  // The key is checked on the headers, before the body is read: an unauthenticated client never gets up to
+  // bodyLimitBytes buffered (the error handler answers 401 and closes the connection).
+  const authenticated = new WeakMap<FastifyRequest, TenantView>();
+  app.addHook('onRequest', async (req) => {
+    authenticated.set(req, await tenantOf(req));
+  });
+  const tenantOfRequest = (req: FastifyRequest): Promise<TenantView> => {
+    const tenant = authenticated.get(req);
+    return tenant ? Promise.resolve(tenant) : tenantOf(req);
+  };
+
   app.post('/v1/events', async (req, reply) => {
-    const tenant = await tenantOf(req);
+    const tenant = await tenantOfRequest(req);
     if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError('unsupported_media_type');
     const events = eventsOfBody(req.body, deps.config.maxEventsPerRequest);
     const results = await deps.ingest.ingest(tenant, events, { source: 'api' });
@@ -39,12 +50,12 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: AppDeps):
   });
 
   app.get('/v1/events', async (req) => {
-    const tenant = await tenantOf(req);
+    const tenant = await tenantOfRequest(req);
     return listEvents(deps.store, tenant.id, parseEventLogQuery(req.query));
   });
 
   app.get('/v1/events/:id', async (req) => {
-    const tenant = await tenantOf(req);
+    const tenant = await tenantOfRequest(req);
     const { id } = req.params as { id: string };
     return eventHistory(deps, tenant.id, id);
   });

@@ -4,10 +4,10 @@
  * events that take the one ingest path. Nothing is stored for a request that fails verification.
  */
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPlatform, sourceDefinitions, type WebhookRequest } from '../../sources/index.js';
 import { storeEvents } from '../../store/events.js';
-import type { TenantView } from '../../store/tenants.js';
+import { NotFoundError, type TenantView } from '../../store/tenants.js';
 import type { IngestResult } from '../../ingest/ingest-service.js';
 import type { AppDeps } from '../app.js';
 import { HttpError } from '../errors.js';
@@ -50,21 +50,35 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps)
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  app.post('/v1/webhooks/:platform/:sourceId', async (req, reply: FastifyReply) => {
-    const { platform, sourceId } = req.params as { platform: string; sourceId: string };
-    const notFound = () => {
-      throw new HttpError('not_found', `no active ${platform} source ${sourceId}`);
-    };
-    if (!isPlatform(platform)) return notFound();
+  /** The active source and tenant a webhook URL names; 404 otherwise. */
+  async function resolveTarget(platform: string, sourceId: string) {
+    const notFound = () => new HttpError('not_found', `no active ${platform} source ${sourceId}`);
+    if (!isPlatform(platform)) throw notFound();
     const source = await deps.sources.resolve(sourceId, platform);
-    if (!source) return notFound();
+    if (!source) throw notFound();
     let tenant: TenantView;
     try {
       tenant = await deps.tenants.getTenant(source.tenantId);
-    } catch {
-      return notFound();
+    } catch (err) {
+      // Only "no such tenant" is a 404: a storage fault must stay a 503 the platform retries.
+      if (err instanceof NotFoundError) throw notFound();
+      throw err;
     }
-    if (tenant.status !== 'active') return notFound();
+    if (tenant.status !== 'active') throw notFound();
+    return { platform, source, tenant };
+  }
+
+  // The source id is checked on the URL, before the body is read: a request to an unknown or disabled
+  // source never gets up to bodyLimitBytes buffered (404, and the connection is closed).
+  const targets = new WeakMap<FastifyRequest, Awaited<ReturnType<typeof resolveTarget>>>();
+  app.addHook('onRequest', async (req) => {
+    const { platform, sourceId } = (req.params ?? {}) as { platform?: string; sourceId?: string };
+    if (platform !== undefined && sourceId !== undefined) targets.set(req, await resolveTarget(platform, sourceId));
+  });
+
+  app.post('/v1/webhooks/:platform/:sourceId', async (req, reply: FastifyReply) => {
+    const { platform: name, sourceId } = req.params as { platform: string; sourceId: string };
+    const { platform, source, tenant } = targets.get(req) ?? (await resolveTarget(name, sourceId));
 
     const def = sourceDefinitions[platform];
     const now = deps.ingest.now();

@@ -1,0 +1,62 @@
+/**
+ * Memory held by unauthenticated clients, measured on a real `serve` child process (its RSS from
+ * /proc): 100 connections each push a 5 MiB body without a key. Before the key was checked on the
+ * headers the relay buffered every body (RSS 99 → 499 MiB, and it stayed there); now each is answered
+ * 401 and closed before its body is read. The bounds are loose (GC and allocator noise); the figures are
+ * printed. HTTP-level behaviour, so SQLite alone.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dialects } from '../helpers/databases.js';
+import { rawExchange, requestHead } from '../helpers/raw-http.js';
+import { cliEnv, startRelayProcess, type RelayProcess } from '../helpers/processes.js';
+
+const CONNECTIONS = 100;
+const BODY = Buffer.alloc(5 * 1024 * 1024, 0x20);
+const MiB = 1024 * 1024;
+
+/** The child's resident set size in MiB, from /proc (Linux). */
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no VmRSS for ${pid}`);
+  return Number(m[1]) / 1024;
+}
+
+const sqlite = dialects.find((d) => d.name === 'sqlite');
+if (!sqlite) throw new Error('the sqlite dialect is always available');
+
+describe('RSS under 100 unauthenticated 5 MiB bodies', () => {
+  let relay: RelayProcess | null = null;
+  let cleanup: (() => Promise<void>) | null = null;
+  afterAll(async () => {
+    await relay?.stop();
+    await cleanup?.();
+  });
+
+  it('answers every one 401 early and the RSS comes back down', { timeout: 60_000 }, async () => {
+    const db = await sqlite.create();
+    cleanup = db.cleanup;
+    relay = await startRelayProcess(cliEnv(db, { extra: { CAPI_RELAY_REQUEST_TIMEOUT_MS: '10000' } }));
+    const pid = relay.pid;
+    // Warm up the paths the flood takes, so the baseline includes their code and caches.
+    for (let i = 0; i < 5; i++) await fetch(`${relay.url}/v1/events`, { method: 'POST', headers: { authorization: 'Bearer cr_ingest_nope', 'content-type': 'application/json' }, body: '{}' });
+    await new Promise((r) => setTimeout(r, 500));
+    const before = rssMiB(pid);
+
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 20);
+    const head = requestHead('POST', '/v1/events', { 'content-type': 'application/json', 'content-length': BODY.length });
+    const exchanges = await Promise.all(Array.from({ length: CONNECTIONS }, () => rawExchange(relay?.url ?? '', head, { body: [BODY], timeoutMs: 20_000 })));
+    clearInterval(sampler);
+    await new Promise((r) => setTimeout(r, 2000));
+    const after = rssMiB(pid);
+
+    process.stdout.write(`[slow-clients-rss] RSS before ${before.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB, 2 s after ${after.toFixed(0)} MiB (${CONNECTIONS} × ${BODY.length / MiB} MiB unauthenticated)\n`);
+    expect(exchanges.map((e) => e.status)).toEqual(Array.from({ length: CONNECTIONS }, () => 401));
+    expect(Math.max(...exchanges.map((e) => e.closedAfterMs))).toBeLessThan(10_000);
+    // 100 buffered bodies would be 500 MiB; answered on the headers, the flood costs little.
+    expect(peak - before).toBeLessThan(120);
+    expect(after - before).toBeLessThan(50);
+    expect(relay.child.exitCode).toBeNull();
+  });
+});
