@@ -294,6 +294,18 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
       await db.schema.createIndex('order_browsers_tenant_created').on('order_browsers').columns(['tenant_id', 'created_at']).execute();
     },
   },
+  '0014_webhook_replay_keys': {
+    async up(db: Kysely<unknown>) {
+      // Generic webhook deliveries and signatures already seen (src/store/webhook-replay-keys.ts): SHA-256 keys
+      // only, each kept until expires_at, shared by every node on the database.
+      await db.schema
+        .createTable('webhook_replay_keys')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('webhook_replay_keys_expires').on('webhook_replay_keys').column('expires_at').execute();
+    },
+  },
 });
 
 function provider(adapter: DialectAdapter): MigrationProvider {
