@@ -5,6 +5,7 @@ import type { Store } from '../store/database.js';
 import type { GraphClient } from '../delivery/graph-client.js';
 import type { SourceRepository } from '../store/sources.js';
 import { NotFoundError, type TenantRepository } from '../store/tenants.js';
+import { createAuthThrottle, DEFAULT_AUTH_THROTTLE } from './auth-throttle.js';
 import { errorBody, HttpError } from './errors.js';
 import type { Metrics } from './metrics.js';
 import { registerAdminRoutes } from './routes/admin.js';
@@ -62,10 +63,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
 
+  // One per-client throttle for wrong admin tokens and wrong sign-ins alike (the admin token also signs in).
+  const authThrottle = createAuthThrottle(DEFAULT_AUTH_THROTTLE, deps.ingest.now);
   // Admin token or dashboard session, tenant scope and the audit log for every /api/v1 route (root hooks, so every route file gets them).
-  registerAdminGuard(app, deps);
+  registerAdminGuard(app, deps, authThrottle);
   await app.register(async (scope) => registerOpsRoutes(scope, deps));
-  await app.register(async (scope) => registerDashboardRoutes(scope, deps));
+  await app.register(async (scope) => registerDashboardRoutes(scope, deps, authThrottle));
   await app.register(async (scope) => registerIngestRoutes(scope, deps));
   await app.register(async (scope) => registerAdminRoutes(scope, deps), { prefix: '/api/v1' });
   await app.register(async (scope) => registerWebhookRoutes(scope, deps));
