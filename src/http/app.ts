@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../config/config.js';
+import { jsonSyntaxMessage } from '../core/input-messages.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { Store } from '../store/database.js';
 import type { GraphClient } from '../delivery/graph-client.js';
@@ -49,7 +50,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send(errorBody('body_too_large'));
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.status(415).send(errorBody('unsupported_media_type'));
     if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError) {
-      return reply.status(400).send(errorBody('invalid_json', `the body is not valid JSON: ${err.message}`));
+      // The parser's message quotes the input around the error: only where it went wrong is repeated.
+      return reply.status(400).send(errorBody('invalid_json', jsonSyntaxMessage(err)));
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.status(err.statusCode).send(errorBody('invalid_body', err.message));

@@ -306,6 +306,15 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
       await db.schema.createIndex('webhook_replay_keys_expires').on('webhook_replay_keys').column('expires_at').execute();
     },
   },
+  '0015_scrub_rejection_messages': {
+    async up(db: Kysely<unknown>) {
+      // Before this release a rejected webhook event's message repeated the rejected value (an event_time,
+      // an action_source, an unknown key), which could be an e-mail or a phone number that `forget` cannot
+      // find. Keep the code, drop the message's value (src/core/input-messages.ts has the rule).
+      await sql`update events set drop_message = drop_code || ': the input value was removed from this message'
+        where event_name = 'Unmappable' and drop_code in ('unknown_key', 'invalid_event_time', 'invalid_action_source') and drop_message like '%"%'`.execute(db);
+    },
+  },
 });
 
 function provider(adapter: DialectAdapter): MigrationProvider {
