@@ -340,6 +340,13 @@ export async function migrateToLatest(db: Kysely<unknown>, adapter: DialectAdapt
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
+/** Applies the migrations up to and including `name` only: tests write rows as an older release stored them. */
+export async function migrateUpTo(db: Kysely<unknown>, adapter: DialectAdapter, name: string): Promise<void> {
+  const migrator = new Migrator({ db, provider: provider(adapter), ...(await migrationSchema(db, adapter)) });
+  const { error } = await migrator.migrateTo(name);
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}
+
 /** True when no migration is pending (used by /readyz). */
 export async function migrationsCurrent(db: Kysely<unknown>, adapter: DialectAdapter): Promise<boolean> {
   const migrator = new Migrator({ db, provider: provider(adapter), ...(await migrationSchema(db, adapter)) });

@@ -6,9 +6,11 @@
  * canary in clear. The rule the messages follow: src/core/input-messages.ts.
  */
 import { createHmac } from 'node:crypto';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signGeneric } from '../../src/sources/index.js';
+import { openStore } from '../../src/store/database.js';
+import { migrateToLatest, migrateUpTo } from '../../src/store/migrations.js';
 import { steppedClock } from '../helpers/clock.js';
 import { dialects } from '../helpers/databases.js';
 import { ADMIN_HEADERS as admin, createTenantViaApi, startTestRelay, type ApiTenant, type TestRelay } from '../helpers/relay.js';
@@ -182,5 +184,38 @@ describe.each(dialects)('no plain customer data in messages, store or logs on $n
     const kept = await db.selectFrom('events').select(['source']).where('event_name', '=', 'Unmappable').execute();
     expect(new Set(kept.map((r) => r.source))).toEqual(new Set(['webhook:generic', 'webhook:shopify', 'webhook:woocommerce', 'webhook:commerce7', 'webhook:stripe']));
     expect(rowsScanned).toBeGreaterThan(kept.length);
+  });
+});
+
+describe.each(dialects)('rejection messages stored by earlier releases on $name', (dialect) => {
+  it('lose their values in migration 0015, keeping their code and every other message', async () => {
+    const tdb = await dialect.create();
+    const store = await openStore({ databaseUrl: tdb.databaseUrl, dataDir: tdb.dataDir, migrate: false });
+    try {
+      const db = store.db as unknown as Kysely<unknown>;
+      await migrateUpTo(db, store.adapter, '0014_webhook_replay_keys');
+      await store.db.insertInto('tenants').values({ id: 't1', name: 'Old', status: 'active', forwarding: 1, policy: '{}', created_at: 1 }).execute();
+      const row = (id: string, code: string, message: string) => ({
+        id, tenant_id: 't1', event_name: 'Unmappable', event_id: id, source: 'webhook:generic', order_id: null, event_time: 1, received_at: 1,
+        status: 'dropped', payload: '{}', client_ip_address: null, client_user_agent: null, decisions: '[]', drop_code: code, drop_message: message, simulated: 0,
+      });
+      await store.db.insertInto('events').values([
+        row('e1', 'invalid_event_time', `event_time: "${EMAIL}" is not a unix time or ISO-8601 date`),
+        row('e2', 'unknown_key', `user_data: unknown key "${PHONE}"`),
+        row('e3', 'invalid_action_source', `action_source: "${NAME}" is not one of website, app`),
+        row('e4', 'order_id_missing', 'order payload has no id'),
+      ] as never).execute();
+      await migrateToLatest(db, store.adapter);
+      const messages = await store.db.selectFrom('events').select(['id', 'drop_code', 'drop_message']).orderBy('id').execute();
+      expect(messages).toEqual([
+        { id: 'e1', drop_code: 'invalid_event_time', drop_message: 'invalid_event_time: the input value was removed from this message' },
+        { id: 'e2', drop_code: 'unknown_key', drop_message: 'unknown_key: the input value was removed from this message' },
+        { id: 'e3', drop_code: 'invalid_action_source', drop_message: 'invalid_action_source: the input value was removed from this message' },
+        { id: 'e4', drop_code: 'order_id_missing', drop_message: 'order payload has no id' },
+      ]);
+    } finally {
+      await store.close();
+      await tdb.cleanup();
+    }
   });
 });
