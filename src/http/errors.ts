@@ -32,7 +32,10 @@ export const HTTP_ERRORS = {
 
 export type HttpErrorCode = keyof typeof HTTP_ERRORS;
 
-/** An error that becomes `{ error: { code, message } }` with the code's HTTP status. */
+/**
+ * An error that becomes `{ error: { code, message } }` with the code's HTTP status. A message about input
+ * names the field and the rule, never the value (src/core/input-messages.ts; the canary test checks).
+ */
 export class HttpError extends Error {
   override name = 'HttpError';
   constructor(

@@ -23,6 +23,7 @@ export const MAX_FUTURE_SECONDS = 300;
 /** A gate failure. */
 export interface GateFailure {
   code: string;
+  /** Names the field and the rule, never the value: stored with the event (src/core/input-messages.ts). */
   message: string;
 }
 
