@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { createMetrics } from '../http/metrics.js';
 import { importCsv, type CsvRowReport } from '../ingest/csv-import.js';
 import { createIngestService } from '../ingest/ingest-service.js';
-import { parseCsvMapping, type CsvMapping } from '../sources/csv.js';
+import { csvErrorMessage, parseCsvMapping, type CsvMapping } from '../sources/csv.js';
 import { createSwitchRepository } from '../store/switches.js';
 import type { CliContext } from './program.js';
 
@@ -86,7 +86,11 @@ export function registerImportCommand(program: Command, { storeOptions, withStor
         if (r.kind === 'send') out(JSON.stringify({ line: r.line, event: r.event }));
         else process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}line ${r.line}: ${r.kind.replace('_', ' ')}: ${r.reason}\n`);
       };
-      const summary = await importCsv({ ingest, tenant, input: counter, mapping, currency: flags.currency, dryRun: flags.dryRun, onRow, onProgress: (rows) => bar.update(rows, bytes) });
+      const summary = await importCsv({ ingest, tenant, input: counter, mapping, currency: flags.currency, dryRun: flags.dryRun, onRow, onProgress: (rows) => bar.update(rows, bytes) }).catch((err: unknown) => {
+        // csv-parse's own message quotes the offending field (a customer's e-mail, perhaps): its rule and line only.
+        const why = csvErrorMessage(err);
+        throw why === null ? err : new Error(`the CSV could not be read: ${why}`);
+      });
       bar.update(summary.rows, total, true);
       bar.done();
       const human = `${flags.dryRun ? 'dry run (nothing stored): ' : ''}rows ${summary.rows}, accepted ${summary.accepted} (not sent ${summary.notSent}), duplicate ${summary.duplicate}, rejected ${summary.rejected}, too old ${summary.tooOld}`;

@@ -79,6 +79,8 @@ export const configSchema = z
     retentionDays: z.coerce.number().int().refine((n) => n === 0 || n >= MIN_RETENTION_DAYS, `must be 0 (keep everything) or at least ${MIN_RETENTION_DAYS}`).default(90),
     /** Dashboard sign-in password (the admin token also works); unset with no adminToken = dashboard off. */
     adminPassword: z.string().min(12, 'must be at least 12 characters').optional(),
+    /** Largest distance between a webhook's signed timestamp (Stripe, generic) and the relay clock. */
+    webhookToleranceSeconds: z.coerce.number().int().min(30).max(3600).default(300),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -114,6 +116,7 @@ export const ENV_NAMES: Record<keyof ConfigInput, string> = {
   collectRatePerMinute: 'CAPI_RELAY_COLLECT_RATE_PER_MINUTE',
   adminPassword: 'CAPI_RELAY_ADMIN_PASSWORD',
   retentionDays: 'CAPI_RELAY_RETENTION_DAYS',
+  webhookToleranceSeconds: 'CAPI_RELAY_WEBHOOK_TOLERANCE_SECONDS',
 };
 
 /** The settings the CLI also takes as flags (`serve --port`, `--data-dir` on every store command …); the rest are env or file only. */

@@ -170,7 +170,7 @@ const PLATFORMS = [
     'Commerce7 › Settings › Webhooks › Add webhook (one per object and action)'],
   ['stripe', 'Stripe', 'Required. The endpoint\'s Signing secret (whsec_…) on its page in Stripe › Developers › Webhooks.',
     'Stripe › Developers › Webhooks › Add endpoint, as the Endpoint URL'],
-  ['generic', 'Generic (your own code)', 'Required. A long random string of your choice; your code signs each body with X-Capi-Relay-Signature: sha256=<hex HMAC-SHA256 of the body>.',
+  ['generic', 'Generic (your own code)', 'Required. A long random string of your choice; your code signs each request with X-Capi-Relay-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "{t}.{body}"> (see docs/connect-your-store.md).',
     'your own code: POST signed events to it'],
 ];
 const platformOf = (p) => PLATFORMS.find(([v]) => v === p) || [p, p, '', 'the platform\'s webhook settings'];

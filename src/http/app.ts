@@ -1,10 +1,12 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../config/config.js';
+import { jsonSyntaxMessage } from '../core/input-messages.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { Store } from '../store/database.js';
 import type { GraphClient } from '../delivery/graph-client.js';
 import type { SourceRepository } from '../store/sources.js';
 import { NotFoundError, type TenantRepository } from '../store/tenants.js';
+import { createAuthThrottle, DEFAULT_AUTH_THROTTLE } from './auth-throttle.js';
 import { errorBody, HttpError, STORAGE_RETRY_AFTER_S } from './errors.js';
 import { registerEarlyClose, requestTimeouts } from './slow-clients.js';
 import type { Metrics } from './metrics.js';
@@ -50,7 +52,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send(errorBody('body_too_large'));
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.status(415).send(errorBody('unsupported_media_type'));
     if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError) {
-      return reply.status(400).send(errorBody('invalid_json', `the body is not valid JSON: ${err.message}`));
+      // The parser's message quotes the input around the error: only where it went wrong is repeated.
+      return reply.status(400).send(errorBody('invalid_json', jsonSyntaxMessage(err)));
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.status(err.statusCode).send(errorBody('invalid_body', err.message));
@@ -69,10 +72,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
 
+  // One per-client throttle for wrong admin tokens and wrong sign-ins alike (the admin token also signs in).
+  const authThrottle = createAuthThrottle(DEFAULT_AUTH_THROTTLE, deps.ingest.now);
   // Admin token or dashboard session, tenant scope and the audit log for every /api/v1 route (root hooks, so every route file gets them).
-  registerAdminGuard(app, deps);
+  registerAdminGuard(app, deps, authThrottle);
   await app.register(async (scope) => registerOpsRoutes(scope, deps));
-  await app.register(async (scope) => registerDashboardRoutes(scope, deps));
+  await app.register(async (scope) => registerDashboardRoutes(scope, deps, authThrottle));
   await app.register(async (scope) => registerIngestRoutes(scope, deps));
   await app.register(async (scope) => registerAdminRoutes(scope, deps), { prefix: '/api/v1' });
   await app.register(async (scope) => registerWebhookRoutes(scope, deps));

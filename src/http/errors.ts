@@ -14,13 +14,17 @@ export const HTTP_ERRORS = {
   unauthorized: { status: 401, message: 'missing or invalid credentials' },
   signature_missing: { status: 401, message: 'the webhook carries no signature (or no credentials) in the expected header' },
   signature_invalid: { status: 401, message: 'the webhook signature does not match the body and the source secret' },
-  timestamp_out_of_tolerance: { status: 401, message: 'the signed timestamp is too far from the relay clock (Stripe: 300 s)' },
+  signature_malformed: { status: 401, message: 'the webhook signature header is not in the exact format of its platform' },
+  signature_outdated: { status: 401, message: 'the generic webhook was signed with the old body-only scheme; sign "{t}.{body}" and send t=…,v1=…' },
+  timestamp_out_of_tolerance: { status: 401, message: 'the signed timestamp is too far from the relay clock (default 300 s)' },
+  delivery_id_invalid: { status: 400, message: 'X-Capi-Relay-Delivery-Id must be 1–128 characters of A–Z a–z 0–9 . _ : -' },
   not_found: { status: 404, message: 'no such resource' },
   origin_not_allowed: { status: 403, message: 'this Origin is not on the tenant allow-list' },
   rate_limited: { status: 429, message: 'too many requests; slow down' },
   csrf_token_invalid: { status: 403, message: 'missing or wrong X-CSRF-Token for this dashboard session' },
   tenant_forbidden: { status: 403, message: 'this dashboard session may only see its own store' },
   login_throttled: { status: 429, message: 'too many failed sign-ins; wait and try again' },
+  auth_throttled: { status: 429, message: 'too many wrong admin tokens from this address; wait and try again' },
   no_test_event_code: { status: 409, message: 'the pixel has no Test Event Code, so a simulated event would count as a real conversion' },
   pixel_not_active: { status: 409, message: 'the pixel is not active' },
   invalid_parameter: { status: 400, message: 'a parameter is invalid' },
@@ -35,7 +39,10 @@ export type HttpErrorCode = keyof typeof HTTP_ERRORS;
 /** Seconds a client is told to wait (Retry-After) on storage_unavailable; the store probes every second meanwhile. */
 export const STORAGE_RETRY_AFTER_S = 5;
 
-/** An error that becomes `{ error: { code, message } }` with the code's HTTP status. */
+/**
+ * An error that becomes `{ error: { code, message } }` with the code's HTTP status. A message about input
+ * names the field and the rule, never the value (src/core/input-messages.ts; the canary test checks).
+ */
 export class HttpError extends Error {
   override name = 'HttpError';
   constructor(

@@ -20,6 +20,11 @@ export interface IngestOptions {
   simulated?: boolean;
   /** Deliver only to this pixel row (Simulate events on one pixel). */
   onlyPixelRowId?: string;
+  /**
+   * The event_id of input `index` when it has none and no template gives one (default: a random UUID).
+   * A generic webhook derives it from the delivery id, so a retried delivery deduplicates.
+   */
+  eventIdFor?: (index: number) => string;
 }
 
 /**
@@ -49,7 +54,8 @@ export function createIngestService(deps: { store: Store; metrics: Metrics; cloc
       const toStore: EventToStore[] = [];
       const storeIndex: number[] = [];
       inputs.forEach((input, i) => {
-        const r: TransformResult = transformEvent(input, policy, { now });
+        const eventIdFor = opts.eventIdFor;
+        const r: TransformResult = transformEvent(input, policy, eventIdFor ? { now, newId: () => eventIdFor(i) } : { now });
         if (r.kind === 'rejected') {
           results[i] = { event_id: r.eventId, status: 'rejected', code: r.code, message: r.message };
           deps.metrics.rejected.inc({ code: r.code });

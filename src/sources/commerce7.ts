@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { CommerceEvent, CommerceItem, CommerceUser } from './commerce-event.js';
 import { eventSourceUrl } from './source-url.js';
 import type { ParseResult, SourceDefinition, SourceSettings, VerifyResult, WebhookRequest } from './types.js';
-import { arr, cleanUser, first, fromMinor, header, mapJsonBody, num, obj, safeEqual, str, toUnixSeconds, type Json } from './util.js';
+import { arr, cleanUser, decodeBase64Exact, first, fromMinor, header, mapJsonBody, num, obj, safeEqual, str, toUnixSeconds, type Json } from './util.js';
 
 function verify(req: WebhookRequest, secrets: string[]): VerifyResult {
   // No credentials configured: Commerce7 signs nothing, so there is nothing to check.
@@ -14,8 +14,10 @@ function verify(req: WebhookRequest, secrets: string[]): VerifyResult {
   const auth = header(req.headers, 'Authorization');
   const m = auth && /^Basic\s+(\S+)$/i.exec(auth.trim());
   if (!m?.[1]) return { ok: false, code: 'signature_missing', message: 'missing Basic Authorization header' };
+  const credentials = decodeBase64Exact(m[1]);
+  if (!credentials) return { ok: false, code: 'signature_malformed', message: 'Basic credentials must be canonical padded base64 of user:password' };
   // Compare digests so differing lengths take the same time as differing contents.
-  const given = createHash('sha256').update(Buffer.from(m[1], 'base64')).digest();
+  const given = createHash('sha256').update(credentials).digest();
   let match = false;
   for (const s of secrets) if (safeEqual(createHash('sha256').update(s).digest(), given)) match = true;
   return match ? { ok: true } : { ok: false, code: 'signature_invalid', message: 'Basic credentials do not match' };

@@ -85,7 +85,7 @@ describe('csvEventStream', () => {
     ].join('\n');
     const rows = await collect(text);
     expect(rows.map((r) => [r.line, r.result.ok])).toEqual([[2, true], [4, false], [5, false], [6, true]]);
-    expect(rows[1]?.result).toMatchObject({ ok: false, line: 4, reason: expect.stringContaining('not-a-date') as unknown });
+    expect(rows[1]?.result).toMatchObject({ ok: false, line: 4, reason: expect.stringContaining('neither unix seconds') as unknown });
     expect(rows[3]?.result).toMatchObject({ ok: true, event: { order_id: '4', value: 3 } });
   });
 

@@ -70,8 +70,8 @@ function eventTime(raw: string, nowMs: number): number | string {
   if (/^\d{9,10}$/.test(raw)) t = Number(raw);
   else if (/^\d{12,13}$/.test(raw)) t = Math.floor(Number(raw) / 1000); // milliseconds, as many exports write
   else if (/^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(raw)) t = toUnixSeconds(raw);
-  if (t === undefined) return `event_time "${raw}" is neither unix seconds nor an ISO / YYYY-MM-DD HH:MM date`;
-  if (t > nowMs / 1000 + 300) return `event_time "${raw}" is in the future`;
+  if (t === undefined) return 'event_time is neither unix seconds nor an ISO / YYYY-MM-DD HH:MM date';
+  if (t > nowMs / 1000 + 300) return 'event_time is in the future';
   return t;
 }
 
@@ -100,10 +100,10 @@ export function rowToEvent(record: Record<string, string>, lineNumber: number, m
   let value: number | undefined;
   if (f.value !== undefined) {
     value = amount(f.value);
-    if (value === undefined) return fail(`value "${f.value}" is not a non-negative number`);
+    if (value === undefined) return fail('value is not a non-negative number');
   }
   const currency = f.currency ?? opts.currency;
-  if (currency !== undefined && !/^[a-z]{3}$/i.test(currency)) return fail(`currency "${currency}" is not a 3-letter ISO code`);
+  if (currency !== undefined && !/^[a-z]{3}$/i.test(currency)) return fail('currency is not a 3-letter ISO code');
   if (value !== undefined && currency === undefined) return fail('value given without a currency');
   if (known === 'purchase' && value === undefined) return fail('a purchase needs a value');
 
@@ -136,6 +136,17 @@ function rowHash(record: Record<string, string>): string {
 }
 
 /**
+ * Why csv-parse stopped, without its excerpt of the input (it quotes the offending field, which may be a
+ * customer's e-mail): the rule it names and the line. Null when `err` is not a csv-parse error.
+ */
+export function csvErrorMessage(err: unknown): string | null {
+  if (!(err instanceof Error) || err.constructor.name !== 'CsvError') return null;
+  const { code, lines } = err as Error & { code?: unknown; lines?: unknown };
+  const rule = typeof code === 'string' ? code.replace(/^CSV_/, '').toLowerCase().replace(/_/g, ' ') : 'malformed CSV';
+  return typeof lines === 'number' ? `${rule} at line ${lines}` : rule;
+}
+
+/**
  * Stream a CSV (header row first) and yield each data row's result with its line number (the line where
  * the record ends). Rows with the wrong number of cells are reported, not fatal; malformed CSV (e.g. an
  * unclosed quote) throws. Breaking out of the loop stops reading the input.
@@ -158,7 +169,7 @@ export async function* csvEventStream(
   pipeline(source, parser, () => undefined);
   for await (const chunk of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number; error?: Error } }>) {
     const line = chunk.info.lines;
-    if (chunk.info.error) yield { line, result: { ok: false, line, reason: chunk.info.error.message } };
+    if (chunk.info.error) yield { line, result: { ok: false, line, reason: csvErrorMessage(chunk.info.error) ?? 'the row could not be read' } };
     else yield { line, result: rowToEvent(chunk.record, line, mapping, options) };
   }
 }

@@ -34,7 +34,7 @@ describe('stripe verify', () => {
     expect(stripe.verify({ ...req, rawBody: tampered }, [SECRET])).toMatchObject({ code: 'signature_invalid' });
     expect(stripe.verify(req, ['whsec_wrong'])).toMatchObject({ code: 'signature_invalid' });
     expect(stripe.verify({ ...req, headers: {} }, [SECRET])).toMatchObject({ code: 'signature_missing' });
-    expect(stripe.verify({ ...req, headers: { 'Stripe-Signature': 't=1' } }, [SECRET])).toMatchObject({ code: 'signature_missing' });
+    expect(stripe.verify({ ...req, headers: { 'Stripe-Signature': 't=1' } }, [SECRET])).toMatchObject({ code: 'signature_malformed' });
   });
 });
 

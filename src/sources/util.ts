@@ -25,14 +25,74 @@ export function safeEqual(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/**
+ * The bytes of a hex string of exactly `bytes` bytes (either case), or null. Buffer.from(…, 'hex') alone
+ * stops at the first bad pair and drops an odd trailing digit, so "<64 hex>0" would decode to a valid
+ * digest: signatures are accepted only in their exact format.
+ */
+export function decodeHexExact(s: string, bytes: number): Buffer | null {
+  if (s.length !== bytes * 2 || !/^[0-9a-fA-F]+$/.test(s)) return null;
+  return Buffer.from(s, 'hex');
+}
+
+/**
+ * The bytes of canonical, padded standard base64 (RFC 4648 §4), optionally of exactly `bytes` bytes, or null.
+ * Node's decoder also takes base64url, missing padding and junk characters, and several spellings decode to
+ * the same bytes; the round trip keeps only the one canonical spelling.
+ */
+export function decodeBase64Exact(s: string, bytes?: number): Buffer | null {
+  if (s.length === 0 || s.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(s)) return null;
+  const out = Buffer.from(s, 'base64');
+  if (out.toString('base64') !== s) return null;
+  return bytes === undefined || out.length === bytes ? out : null;
+}
+
+/** Bytes of an HMAC-SHA256. */
+export const SHA256_BYTES = 32;
+
 /** Verify a base64 HMAC-SHA256 header (Shopify, WooCommerce) against every secret in rotation. */
 export function verifyBase64Hmac(provided: string | undefined, rawBody: Buffer, secrets: string[], headerName: string): VerifyResult {
   if (!provided) return { ok: false, code: 'signature_missing', message: `missing ${headerName} header` };
-  const given = Buffer.from(provided.trim(), 'base64');
+  const given = decodeBase64Exact(provided, SHA256_BYTES);
+  if (!given) return { ok: false, code: 'signature_malformed', message: `${headerName} must be the base64 HMAC-SHA256 of the body (44 characters, standard alphabet, padded)` };
   // Check every secret (no early exit) so timing does not reveal which one matched.
   let match = false;
   for (const secret of secrets) if (safeEqual(hmacSha256(secret, rawBody), given)) match = true;
   return match ? { ok: true } : { ok: false, code: 'signature_invalid', message: `${headerName} does not match the body` };
+}
+
+/** At most this many `v1=` entries are tried (a sender rolling its secret sends two). */
+const MAX_V1 = 4;
+
+/**
+ * Parses a `t=<unix seconds>,v1=<hex>[,v1=<hex>]` header (Stripe's scheme, also the generic source's)
+ * strictly: one `t` of 1–12 digits, one to four `v1` of exactly 64 hex digits, no spaces. Other `key=value`
+ * entries (Stripe's test-mode `v0`) are ignored; anything else makes the header malformed.
+ */
+export function parseTimestampedSignature(
+  value: string,
+  headerName: string,
+): { ok: true; t: number; v1: Buffer[]; v1Hex: string[] } | { ok: false; code: 'signature_malformed'; message: string } {
+  const malformed = { ok: false, code: 'signature_malformed', message: `${headerName} must be t=<unix seconds>,v1=<64 hex digits>` } as const;
+  let t: number | undefined;
+  const v1: Buffer[] = [];
+  const v1Hex: string[] = [];
+  for (const part of value.split(',')) {
+    const m = /^([a-z][a-z0-9]*)=(.*)$/.exec(part);
+    if (!m) return malformed;
+    const [, k, v = ''] = m;
+    if (k === 't') {
+      if (t !== undefined || !/^\d{1,12}$/.test(v)) return malformed;
+      t = Number(v);
+    } else if (k === 'v1') {
+      const bytes = decodeHexExact(v, SHA256_BYTES);
+      if (!bytes || v1.length === MAX_V1) return malformed;
+      v1.push(bytes);
+      v1Hex.push(v.toLowerCase());
+    }
+  }
+  if (t === undefined || v1.length === 0) return malformed;
+  return { ok: true, t, v1, v1Hex };
 }
 
 /**

@@ -296,6 +296,18 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
       await db.schema.createIndex('order_browsers_tenant_created').on('order_browsers').columns(['tenant_id', 'created_at']).execute();
     },
   },
+  '0014_webhook_replay_keys': {
+    async up(db: Kysely<unknown>) {
+      // Generic webhook deliveries and signatures already seen (src/store/webhook-replay-keys.ts): SHA-256 keys
+      // only, each kept until expires_at, shared by every node on the database.
+      await db.schema
+        .createTable('webhook_replay_keys')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('webhook_replay_keys_expires').on('webhook_replay_keys').column('expires_at').execute();
+    },
+  },
   '0015_one_purchase_event_id_template': {
     async up(db: Kysely<unknown>) {
       // A store has one Purchase template (its policy); per-source templates are carried there or dropped, and audited.
@@ -306,6 +318,15 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
     async up(db: Kysely<unknown>) {
       // The domain the snippet's click cookies go on; null finds the registrable domain in the browser.
       await db.schema.alterTable('browser_settings').addColumn('cookie_domain', 'text').execute();
+    },
+  },
+  '0017_scrub_rejection_messages': {
+    async up(db: Kysely<unknown>) {
+      // Before this release a rejected webhook event's message repeated the rejected value (an event_time,
+      // an action_source, an unknown key), which could be an e-mail or a phone number that `forget` cannot
+      // find. Keep the code, drop the message's value (src/core/input-messages.ts has the rule).
+      await sql`update events set drop_message = drop_code || ': the input value was removed from this message'
+        where event_name = 'Unmappable' and drop_code in ('unknown_key', 'invalid_event_time', 'invalid_action_source') and drop_message like '%"%'`.execute(db);
     },
   },
 });
@@ -331,6 +352,13 @@ export async function migrateToLatest(db: Kysely<unknown>, adapter: DialectAdapt
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Applies the migrations up to and including `name` only: tests write rows as an older release stored them. */
+export async function migrateUpTo(db: Kysely<unknown>, adapter: DialectAdapter, name: string): Promise<void> {
+  const migrator = new Migrator({ db, provider: provider(adapter), ...(await migrationSchema(db, adapter)) });
+  const { error } = await migrator.migrateTo(name);
+  if (error) throw error instanceof Error ? error : new Error(String(error));
 }
 
 /** True when no migration is pending (used by /readyz). */

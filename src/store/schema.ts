@@ -190,7 +190,14 @@ export interface CollectRateWindowsTable {
   hits: number;
 }
 
+/** Generic webhook deliveries and signatures seen (migration 0014): `key` is a SHA-256 hex, never the id itself. */
+export interface WebhookReplayKeysTable {
+  key: string;
+  expires_at: number;
+}
+
 export interface Database {
+  webhook_replay_keys: WebhookReplayKeysTable;
   audit_log: AuditLogTable;
   dashboard_sessions: DashboardSessionsTable;
   orders: OrdersTable;

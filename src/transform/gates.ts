@@ -23,6 +23,7 @@ export const MAX_FUTURE_SECONDS = 300;
 /** A gate failure. */
 export interface GateFailure {
   code: string;
+  /** Names the field and the rule, never the value: stored with the event (src/core/input-messages.ts). */
   message: string;
 }
 
@@ -41,7 +42,7 @@ export function checkGates(
   warnings?: Decision[],
 ): GateFailure | null {
   if (!(ACTION_SOURCES as readonly string[]).includes(ev.action_source)) {
-    return { code: 'invalid_action_source', message: `action_source "${ev.action_source}" is not valid` };
+    return { code: 'invalid_action_source', message: 'action_source is not one Meta accepts' };
   }
   // 7 days (whole request rejected otherwise) [M-SE]; physical_store 62 days [M-API, M-OFF].
   const now = Math.floor(nowMs / 1000);

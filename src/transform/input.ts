@@ -2,6 +2,7 @@
  * Validates one input event and detects its shape: Meta-native (has
  * `event_name`) or commerce (has `event`). Produces a shape-independent `ParsedEvent`.
  */
+import { unknownKeyMessage } from '../core/input-messages.js';
 import { ACTION_SOURCES, type ActionSource, type Decision } from '../core/meta-event.js';
 import type { CommerceItem, CommerceProps } from './mapping.js';
 
@@ -58,6 +59,7 @@ const ITEM_KEYS = new Set(['id', 'quantity', 'price', 'name', 'category']);
 const DIGITS_RE = /^\d+$/;
 const MS_THRESHOLD = 1e12; // 13-digit timestamps are milliseconds (Meta wants seconds [M-SE])
 
+/** Messages name the field and the rule, never the value: see src/core/input-messages.ts. */
 class Invalid extends Error {
   constructor(readonly code: string, message: string) {
     super(message);
@@ -109,7 +111,7 @@ export function parseEventTime(v: unknown, now: number, decisions: Decision[]): 
   else if (typeof v === 'string' && DIGITS_RE.test(v.trim())) n = Number(v.trim());
   else if (typeof v === 'string') {
     const ms = Date.parse(v);
-    if (Number.isNaN(ms)) throw new Invalid('invalid_event_time', `event_time: "${v}" is not a unix time or ISO-8601 date`);
+    if (Number.isNaN(ms)) throw new Invalid('invalid_event_time', 'event_time: not a unix time or ISO-8601 date');
     return Math.floor(ms / 1000);
   } else throw new Invalid('invalid_event_time', 'event_time: expected a number or an ISO-8601 string');
   if (!Number.isFinite(n) || n <= 0) throw new Invalid('invalid_event_time', 'event_time: not a positive number');
@@ -124,12 +126,12 @@ function actionSource(o: Record<string, unknown>): ActionSource {
   const a = str(o, 'action_source');
   if (a === undefined) return 'website';
   const l = a.toLowerCase(); // Meta's SDK lower-cases it [SDK-N]
-  if (!(ACTION_SOURCES as readonly string[]).includes(l)) throw new Invalid('invalid_action_source', `action_source: "${a}" is not one of ${ACTION_SOURCES.join(', ')}`);
+  if (!(ACTION_SOURCES as readonly string[]).includes(l)) throw new Invalid('invalid_action_source', `action_source: not one of ${ACTION_SOURCES.join(', ')}`);
   return l as ActionSource;
 }
 
 function checkKeys(o: Record<string, unknown>, allowed: ReadonlySet<string>, where: string): void {
-  for (const k of Object.keys(o)) if (!allowed.has(k)) throw new Invalid('unknown_key', `${where}: unknown key "${k}"`);
+  for (const k of Object.keys(o)) if (!allowed.has(k)) throw new Invalid('unknown_key', unknownKeyMessage(where, k));
 }
 
 /** Validates one input event; returns the parsed event or a rejection with a stable code. */

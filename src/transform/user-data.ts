@@ -4,6 +4,7 @@
  * other "do not hash" ids passed through as given [M-CIP].
  */
 import { isIP } from 'node:net';
+import { unknownKeyMessage } from '../core/input-messages.js';
 import type { Decision, MetaUserData } from '../core/meta-event.js';
 import { sha256Hex } from './hash.js';
 import { FIELDS, type NormalizeCtx } from './normalize/index.js';
@@ -73,7 +74,7 @@ export function buildUserData(raw: Record<string, unknown>, ctx: UserDataCtx, de
     } else if (key === 'fbclid') {
       if (typeof v !== 'string') return reject(key, 'a string');
     } else {
-      return { rejected: { code: 'unknown_key', message: `user_data: unknown key "${key}"` } };
+      return { rejected: { code: 'unknown_key', message: unknownKeyMessage('user_data', key) } };
     }
   }
   const fbclid = raw.fbclid;
@@ -94,7 +95,7 @@ export function checkUserKeys(raw: Record<string, unknown>): { code: string; mes
       if (typeof v !== 'string') return { code: 'invalid_type', message: `user_data.${key}: expected a string` };
     } else if (PASS_THROUGH.has(key)) {
       if (typeof v !== 'string' && typeof v !== 'number') return { code: 'invalid_type', message: `user_data.${key}: expected a string or number` };
-    } else return { code: 'unknown_key', message: `user_data: unknown key "${key}"` };
+    } else return { code: 'unknown_key', message: unknownKeyMessage('user_data', key) };
   }
   return null;
 }

@@ -41,7 +41,7 @@ describe('CLI commands on the SQLite store of a running server', () => {
     });
     return fetch(`${server.url}/v1/webhooks/generic/${sourceId}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-capi-relay-signature': signGeneric(SECRET, body) },
+      headers: { 'content-type': 'application/json', 'x-capi-relay-signature': signGeneric(SECRET, body, Math.floor(Date.now() / 1000)) },
       body,
     });
   }

@@ -56,9 +56,10 @@ const sign = {
     const raw = JSON.stringify({ object, action, payload, user: 'ops@example.com', tenantId: 'spectra' });
     return { headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(credentials).toString('base64')}` }, body: raw };
   },
+  /** Signed at GENERIC_AT, the relay clock of the generic tests. */
   generic(body: unknown, deliveryId: string = randomUUID()): Delivery {
     const raw = JSON.stringify(body);
-    return { headers: { 'content-type': 'application/json', 'x-capi-relay-signature': signGeneric(GENERIC_SECRET, raw), 'x-capi-relay-delivery-id': deliveryId }, body: raw };
+    return { headers: { 'content-type': 'application/json', 'x-capi-relay-signature': signGeneric(GENERIC_SECRET, raw, GENERIC_AT / 1000), 'x-capi-relay-delivery-id': deliveryId }, body: raw };
   },
 };
 
@@ -290,7 +291,9 @@ describe.each(dialects)('webhooks on $name', (dialect) => {
       const before = (await events(`webhook:${c.platform}`)).length;
       const again = await to(c.delivery());
       expect(again.statusCode).toBe(200);
-      expect(again.json().results).toEqual([expect.objectContaining({ event_id: result.event_id, status: 'duplicate' })]);
+      // A generic delivery is deduplicated as a whole by its delivery id; the platforms' by event id.
+      if (c.platform === 'generic') expect(again.json()).toMatchObject({ status: 'duplicate', results: [] });
+      else expect(again.json().results).toEqual([expect.objectContaining({ event_id: result.event_id, status: 'duplicate' })]);
       expect(await events(`webhook:${c.platform}`)).toHaveLength(before);
     });
 
@@ -379,7 +382,7 @@ describe.each(dialects)('webhooks on $name', (dialect) => {
     expect(rows[0]).toMatchObject({ status: 'dropped', event_id: 'dlv-1', drop_code: 'unknown_key' });
     expect(JSON.stringify(rows[0])).not.toContain('jane@example.com');
     const notJson = 'not json at all';
-    const r2 = await post('generic', sourceIds.generic!, { headers: { 'content-type': 'text/plain', 'x-capi-relay-signature': signGeneric(GENERIC_SECRET, notJson) }, body: notJson });
+    const r2 = await post('generic', sourceIds.generic!, { headers: { 'content-type': 'text/plain', 'x-capi-relay-signature': signGeneric(GENERIC_SECRET, notJson, GENERIC_AT / 1000) }, body: notJson });
     expect(r2.statusCode).toBe(200);
     expect(r2.json().results[0]).toMatchObject({ status: 'accepted', code: 'invalid_json', event_id: `sha256:${sha256(notJson)}` });
     const log = (await t.relay.app.inject({ method: 'GET', url: `/api/v1/tenants/${tenantId}/events?event_name=Unmappable`, headers: admin })).json();

@@ -4,12 +4,14 @@
  * keeps a tenant-scoped session inside its own store, and records every successful change in the audit log.
  * The route files check nothing themselves.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createClientIpResolver, createTrustedProxyCheck } from '../../browser/client-ip.js';
 import { readCookie, SESSION_COOKIE } from '../../dashboard/sessions.js';
 import { createAuditRepository, summarizeChange } from '../../store/audit.js';
 import { createSessionRepository } from '../../store/sessions.js';
 import type { AppDeps } from '../app.js';
-import { attachSession, requireAdminToken, requireCsrf, sessionOfRequest, type AdminSession } from '../auth.js';
+import { attachSession, bearerToken, requireAdminToken, requireCsrf, sessionOfRequest, type AdminSession } from '../auth.js';
+import type { AuthThrottle } from '../auth-throttle.js';
 import { HttpError } from '../errors.js';
 
 const ADMIN_PREFIX = '/api/v1/';
@@ -41,8 +43,30 @@ async function tenantOfRoute(deps: AppDeps, route: string, params: Record<string
 // Routes a tenant-scoped session may use without naming its tenant (their handlers filter by scope).
 const SCOPED_UNNAMED = new Set([`GET ${ADMIN_PREFIX}tenants`, `GET ${ADMIN_PREFIX}relay-info`]);
 
+/**
+ * Admits the admin bearer token unless this client IP has been guessing (see auth-throttle.ts): a client
+ * that is waiting gets 429 before its token is even compared, so waiting cannot be skipped by guessing right.
+ */
+function requireThrottledAdminToken(req: FastifyRequest, reply: FastifyReply, deps: AppDeps, throttle: AuthThrottle, ip: string): void {
+  const wait = throttle.retryAfterMs(ip);
+  if (wait > 0) {
+    reply.header('retry-after', String(Math.ceil(wait / 1000)));
+    throw new HttpError('auth_throttled', `too many wrong admin tokens from this address; try again in ${Math.ceil(wait / 1000)} s`);
+  }
+  try {
+    requireAdminToken(req, deps.config.adminToken);
+  } catch (err) {
+    // Only a presented, wrong token is a guess; no token at all (an expired dashboard page) is not.
+    if (deps.config.adminToken && bearerToken(req) !== null) throttle.fail(ip);
+    throw err;
+  }
+  throttle.succeed(ip);
+}
+
 /** Adds the admin guard's hooks to the root app (call it directly, not through register, so they apply everywhere). */
-export function registerAdminGuard(app: FastifyInstance, deps: AppDeps): void {
+export function registerAdminGuard(app: FastifyInstance, deps: AppDeps, throttle: AuthThrottle): void {
+  // The same client IP as the sign-in throttle: forwarding headers count only from the configured trustedProxies.
+  const clientIp = createClientIpResolver(createTrustedProxyCheck(deps.config.trustedProxies));
   const sessions = createSessionRepository(deps.store);
   const audit = createAuditRepository(deps.store);
   // A scoped session's write needs its tenant before the handler (scope) and after it (audit): look it up once.
@@ -64,11 +88,11 @@ export function registerAdminGuard(app: FastifyInstance, deps: AppDeps): void {
     if ((await tenantOfRequest(req)) !== session.tenantId) throw new HttpError('tenant_forbidden');
   }
 
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
     if (!isAdminRequest(req)) return;
     const session = await sessions.resolve(readCookie(req.headers.cookie, SESSION_COOKIE));
     if (!session) {
-      requireAdminToken(req, deps.config.adminToken);
+      requireThrottledAdminToken(req, reply, deps, throttle, clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']) ?? '');
       return;
     }
     if (!SAFE_METHODS.has(req.method)) requireCsrf(req, session.csrfToken);

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../../config/config.js';
 import { importCsv, type CsvRowReport } from '../../ingest/csv-import.js';
-import { parseCsvMapping } from '../../sources/csv.js';
+import { csvErrorMessage, parseCsvMapping } from '../../sources/csv.js';
 import { isPlatform, pageUrl, type SourceSettings } from '../../sources/index.js';
 import { createSwitchRepository, isSwitchName, SWITCH_NAMES } from '../../store/switches.js';
 import type { AppDeps } from '../app.js';
@@ -148,7 +148,9 @@ export async function registerAdminSourceRoutes(app: FastifyInstance, deps: AppD
       });
     } catch (err) {
       // Malformed CSV (an unclosed quote …) stops the parser: say where, keep what was stored before.
-      if (String((err as { code?: unknown }).code ?? '').startsWith('CSV_')) throw new HttpError('invalid_body', `the CSV could not be read: ${(err as Error).message}`);
+      // csv-parse's own message quotes the offending field: only its rule and line are repeated.
+      const why = csvErrorMessage(err);
+      if (why !== null) throw new HttpError('invalid_body', `the CSV could not be read: ${why}`);
       throw err;
     }
     const strip = (list: CsvRowReport[]) => list.map(({ kind: _k, ...rest }) => rest);

@@ -6,6 +6,7 @@ import { browserSettingsPatch } from '../../browser/browser-settings.js';
 import { createRateLimiter, type RateLimiter } from '../../browser/rate-limit.js';
 import { renderSdk } from '../../browser/sdk-source.js';
 import { eventIdParts, purchaseEventIdTemplate } from '../../core/event-id-template.js';
+import { jsonSyntaxMessage } from '../../core/input-messages.js';
 import { createBrowserSettingsRepository } from '../../store/browser-settings.js';
 import { createClickRepository } from '../../store/clicks.js';
 import { createStoreRateLimiter } from '../../store/collect-rate-windows.js';
@@ -118,7 +119,7 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
       try {
         raw = JSON.parse(raw);
       } catch (err) {
-        throw new HttpError('invalid_json', `the body is not valid JSON: ${(err as Error).message}`);
+        throw new HttpError('invalid_json', jsonSyntaxMessage(err));
       }
     }
     const key = isObj(raw) && typeof raw.key === 'string' ? raw.key : '';

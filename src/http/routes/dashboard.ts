@@ -9,13 +9,13 @@ import { chartJsSource } from '../../dashboard/chart-asset.js';
 import { REPORTS_CSS } from '../../dashboard/reports-css.js';
 import { REPORTS_JS } from '../../dashboard/reports-js.js';
 import { DASHBOARD_HTML } from '../../dashboard/html.js';
-import { createLoginThrottle } from '../../dashboard/login-throttle.js';
 import { readCookie, SESSION_COOKIE } from '../../dashboard/sessions.js';
 import { DASHBOARD_CSS } from '../../dashboard/styles.js';
 import { createAuditRepository } from '../../store/audit.js';
 import { createSessionRepository, SESSION_TTL_MS, type Session } from '../../store/sessions.js';
 import type { AppDeps } from '../app.js';
 import { requestIsHttps, requireCsrf, safeEqual } from '../auth.js';
+import type { AuthThrottle } from '../auth-throttle.js';
 import { HttpError } from '../errors.js';
 import { actorOf } from './admin-guard.js';
 
@@ -34,10 +34,9 @@ function asset(reply: FastifyReply, type: string, body: string, extra: Record<st
 const sessionAnswer = (s: Session) => ({ csrfToken: s.csrfToken, expiresAt: s.expiresAt, tenantId: s.tenantId });
 
 /** The dashboard: its static page and assets, and the sign-in/out endpoints. */
-export async function registerDashboardRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+export async function registerDashboardRoutes(app: FastifyInstance, deps: AppDeps, throttle: AuthThrottle): Promise<void> {
   const sessions = createSessionRepository(deps.store);
   const audit = createAuditRepository(deps.store);
-  const throttle = createLoginThrottle();
   // Fastify's trustProxy stays off: forwarding headers count only from the configured trustedProxies, as on /v1/collect.
   const isTrustedProxy = createTrustedProxyCheck(deps.config.trustedProxies);
   const clientIp = createClientIpResolver(isTrustedProxy);
@@ -75,7 +74,8 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: AppDep
 
   // Anyone may post here before signing in: the body is a password, so 4 KiB is plenty (not bodyLimitBytes).
   app.post('/dashboard/login', { bodyLimit: 4096 }, async (req, reply) => {
-    // Behind a trusted proxy this is the browser's IP, so one client cannot spend everyone's budget.
+    // Behind a trusted proxy this is the browser's IP. The throttle is per client and shared with the admin
+    // bearer token (the admin token also signs in): a guesser waits, everyone else signs in.
     const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']) ?? '';
     const wait = throttle.retryAfterMs(ip);
     if (wait > 0) {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { unknownKeyMessage } from '../../core/input-messages.js';
 import { getEventHistory, listEvents } from '../../store/event-log.js';
 import type { TenantView } from '../../store/tenants.js';
 import type { AppDeps } from '../app.js';
@@ -14,7 +15,7 @@ export function eventsOfBody(body: unknown, max: number): unknown[] {
   const record = body as Record<string, unknown>;
   if (!('events' in record)) return [body];
   const extra = Object.keys(record).filter((k) => k !== 'events');
-  if (extra.length > 0) throw new HttpError('invalid_body', `unknown key(s) beside "events": ${extra.join(', ')}`);
+  if (extra.length > 0) throw new HttpError('invalid_body', unknownKeyMessage('beside "events"', extra[0] as string));
   if (!Array.isArray(record.events)) throw new HttpError('invalid_body', '"events" must be an array');
   if (record.events.length === 0) throw new HttpError('invalid_body', '"events" must hold at least one event');
   if (record.events.length > max) throw new HttpError('too_many_events', `at most ${max} events per request; got ${record.events.length}`);

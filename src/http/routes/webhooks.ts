@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPlatform, sourceDefinitions, type WebhookRequest } from '../../sources/index.js';
 import { storeEvents } from '../../store/events.js';
 import { NotFoundError, type TenantView } from '../../store/tenants.js';
+import { createReplayKeyRepository } from '../../store/webhook-replay-keys.js';
 import type { IngestResult } from '../../ingest/ingest-service.js';
 import type { AppDeps } from '../app.js';
 import { HttpError } from '../errors.js';
@@ -46,6 +47,7 @@ async function keepUnmappable(
 }
 
 export async function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const replayKeys = createReplayKeyRepository(deps.store, deps.ingest.now);
   // Encapsulated: only this scope receives raw bytes, whatever the content type (WooCommerce pings are form-encoded).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -83,7 +85,7 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps)
     const def = sourceDefinitions[platform];
     const now = deps.ingest.now();
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const wreq: WebhookRequest = { headers: headersOf(req.headers), rawBody, now };
+    const wreq: WebhookRequest = { headers: headersOf(req.headers), rawBody, now, toleranceSeconds: deps.config.webhookToleranceSeconds };
     if (def.isPing?.(wreq)) return reply.status(200).send({ status: 'ignored', reason: 'ping', results: [] });
 
     const verified = def.verify(wreq, source.secrets);
@@ -94,24 +96,50 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps)
       throw new HttpError(verified.code, verified.message);
     }
 
-    const sourceName = `webhook:${platform}`;
-    const parsed = def.parse(wreq, source.settings);
-    if (parsed.kind === 'ignore') return reply.status(200).send({ status: 'ignored', reason: parsed.reason, results: [] });
-    const fallbackId = parsed.deliveryId ?? `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
-    if (parsed.kind === 'unmappable') {
-      const r = await keepUnmappable(deps, tenant, sourceName, fallbackId, { code: parsed.code, message: parsed.message }, now);
-      return reply.status(200).send({ results: [r] });
+    // A signature is good for one request: the same signed bytes again (a capture replayed inside the
+    // tolerance window, whatever delivery id it now claims) are answered as a duplicate and not stored.
+    const replayKey = verified.replayKey;
+    if (def.deduplicatesDeliveries && replayKey !== undefined && !(await replayKeys.claimSignature(source.id, replayKey))) {
+      return reply.status(200).send({ status: 'duplicate', reason: 'this signed request was already received', results: [] });
+    }
+    try {
+      return await handleVerified();
+    } catch (err) {
+      // Nothing was stored: the sender's identical retry must not be taken for a replay.
+      if (def.deduplicatesDeliveries && replayKey !== undefined) await replayKeys.releaseSignature(source.id, replayKey).catch(() => undefined);
+      throw err;
     }
 
-    const results = await deps.ingest.ingest(tenant, parsed.events, { source: sourceName });
-    // A mapped event the transform rejects would otherwise leave no trace: keep a PII-free record of it.
-    for (let i = 0; i < results.length; i++) {
-      const r = results[i];
-      if (r?.status !== 'rejected') continue;
-      const id = results.length > 1 ? `${fallbackId}:${i}` : fallbackId;
-      const kept = await keepUnmappable(deps, tenant, sourceName, id, { code: r.code ?? 'rejected', message: r.message ?? 'rejected by the transform' }, now);
-      results[i] = { ...r, message: `${r.message ?? ''} (kept in the event log as ${UNMAPPABLE_EVENT} ${kept.event_id ?? ''})` };
+    async function handleVerified() {
+      const sourceName = `webhook:${platform}`;
+      const parsed = def.parse(wreq, source!.settings);
+      if (parsed.kind === 'ignore') return reply.status(200).send({ status: 'ignored', reason: parsed.reason, results: [] });
+      const fallbackId = parsed.deliveryId ?? `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
+      if (parsed.kind === 'unmappable') {
+        const r = await keepUnmappable(deps, tenant, sourceName, fallbackId, { code: parsed.code, message: parsed.message }, now);
+        return reply.status(200).send({ results: [r] });
+      }
+      const dedup = def.deduplicatesDeliveries === true;
+      if (dedup && (await replayKeys.deliverySeen(source!.id, fallbackId))) {
+        return reply.status(200).send({ status: 'duplicate', reason: 'this delivery id was already received', results: [] });
+      }
+
+      // An event without an id gets `{delivery id}:{position}`: a retry of the delivery deduplicates at the relay and at Meta.
+      const results = await deps.ingest.ingest(tenant, parsed.events, {
+        source: sourceName,
+        ...(dedup ? { eventIdFor: (i: number) => `${fallbackId}:${i}` } : {}),
+      });
+      // A mapped event the transform rejects would otherwise leave no trace: keep a PII-free record of it.
+      for (let i = 0; i < results.length; i++) {
+        const r = results[i];
+        if (r?.status !== 'rejected') continue;
+        const id = results.length > 1 ? `${fallbackId}:${i}` : fallbackId;
+        const kept = await keepUnmappable(deps, tenant, sourceName, id, { code: r.code ?? 'rejected', message: r.message ?? 'rejected by the transform' }, now);
+        results[i] = { ...r, message: `${r.message ?? ''} (kept in the event log as ${UNMAPPABLE_EVENT} ${kept.event_id ?? ''})` };
+      }
+      // Recorded only now, once stored: an attempt that failed halfway stays retryable (events deduplicate anyway).
+      if (dedup) await replayKeys.recordDelivery(source!.id, fallbackId);
+      return reply.status(200).send({ results });
     }
-    return reply.status(200).send({ results });
   });
 }
