@@ -1,10 +1,11 @@
 import { mkdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, sql, type SqliteDatabase, type SqliteStatement, SqliteDialect } from 'kysely';
+import { Kysely, sql, type SqliteDatabase, type SqliteStatement, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { type DialectAdapter, postgresAdapter, sqliteAdapter } from './dialect-adapter.js';
 import { migrateToLatest } from './migrations.js';
+import { CurrentSchemaPostgresDialect } from './postgres-dialect.js';
 import { cachingStatements } from './statement-cache.js';
 import type { Database } from './schema.js';
 import { createStorageHealth, type StorageHealth } from './storage-health.js';
@@ -79,7 +80,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     // by a query (the client emits it; the query itself rejects as well). The pool drops the broken client.
     pool.on('error', (err) => health.report(err));
     pool.on('connect', (client) => client.on('error', (err) => health.report(err)));
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
     adapter = postgresAdapter;
     probe = async () => {
       await sql`select 1`.execute(db);
