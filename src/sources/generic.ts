@@ -1,7 +1,7 @@
 /** Generic source: `X-Capi-Relay-Signature: sha256=<hex>` over the raw body; the body is one event or `{events: [...]}`. */
 import type { CommerceEvent } from './commerce-event.js';
 import type { ParseResult, SourceDefinition, VerifyResult, WebhookRequest } from './types.js';
-import { header, hmacSha256, isObj, mapJsonBody, safeEqual } from './util.js';
+import { header, hmacSha256, mapJsonBody, safeEqual } from './util.js';
 
 /** Signature header of the generic source. */
 export const GENERIC_SIGNATURE_HEADER = 'X-Capi-Relay-Signature';
@@ -29,10 +29,11 @@ export const generic: SourceDefinition = {
     const deliveryId = header(req.headers, 'X-Capi-Relay-Delivery-Id') ?? null;
     return mapJsonBody(req.rawBody, deliveryId, (body) => {
       if ('events' in body) {
-        if (!Array.isArray(body.events) || !body.events.every(isObj)) {
+        if (!Array.isArray(body.events)) {
           return { kind: 'unmappable', deliveryId, code: 'invalid_events', message: '"events" must be an array of objects' };
         }
         if (body.events.length === 0) return { kind: 'ignore', reason: 'empty events array' };
+        // A non-object among them is that event's own `rejected` result (the transform's), not the batch's.
         return { kind: 'events', deliveryId, events: body.events as unknown as CommerceEvent[] };
       }
       return { kind: 'events', deliveryId, events: [body as unknown as CommerceEvent] };

@@ -4,6 +4,7 @@
  */
 import { ACTION_SOURCES, type ActionSource, type Decision } from '../core/meta-event.js';
 import type { CommerceItem, CommerceProps } from './mapping.js';
+import { checkUntrusted } from './untrusted.js';
 
 /** A validated event, before mapping, privacy, hashing and gates. */
 export interface ParsedEvent {
@@ -134,11 +135,15 @@ function checkKeys(o: Record<string, unknown>, allowed: ReadonlySet<string>, whe
 
 /** Validates one input event; returns the parsed event or a rejection with a stable code. */
 export function parseInput(input: unknown, now: number): ParsedEvent | Rejection {
-  const eventId = isObj(input) && typeof input.event_id === 'string' ? input.event_id : null;
+  // Depth, unstorable text and sizes first: nothing below (nor a message) may read a value before it passed.
+  const unsafe = checkUntrusted(input);
+  const eventId = isObj(input) && typeof input.event_id === 'string' && unsafe?.path[0] !== 'event_id' ? input.event_id : null;
+  if (unsafe) return { kind: 'rejected', eventId, code: unsafe.code, message: unsafe.message };
   try {
     if (!isObj(input)) throw new Invalid('invalid_type', 'event: expected a JSON object');
-    if (input.event_name !== undefined) return parseMeta(input, now);
-    if (input.event !== undefined) return parseCommerce(input, now);
+    // null is absent, everywhere: a shape key that is null selects nothing.
+    if (input.event_name != null) return parseMeta(input, now);
+    if (input.event != null) return parseCommerce(input, now);
     throw new Invalid('missing_field', 'event: needs "event_name" (Meta-native) or "event" (commerce)');
   } catch (e) {
     if (e instanceof Invalid) return { kind: 'rejected', eventId, code: e.code, message: e.message };
@@ -149,8 +154,8 @@ export function parseInput(input: unknown, now: number): ParsedEvent | Rejection
 function common(o: Record<string, unknown>, now: number, decisions: Decision[]) {
   const id = strOrNum(o, 'event_id');
   const optOut = o.opt_out;
-  if (optOut !== undefined && typeof optOut !== 'boolean') throw new Invalid('invalid_type', 'opt_out: expected a boolean');
-  if (o.event_time !== undefined && o.timestamp !== undefined) throw new Invalid('invalid_type', 'event_time and timestamp both given');
+  if (optOut != null && typeof optOut !== 'boolean') throw new Invalid('invalid_type', 'opt_out: expected a boolean');
+  if (o.event_time != null && o.timestamp != null) throw new Invalid('invalid_type', 'event_time and timestamp both given');
   return {
     eventTime: parseEventTime(o.event_time ?? o.timestamp, now, decisions),
     eventId: id === undefined || id.trim() === '' ? undefined : id,
@@ -167,7 +172,7 @@ function parseMeta(o: Record<string, unknown>, now: number): ParsedEvent {
   if (name.trim() === '') throw new Invalid('missing_field', 'event_name: empty');
   const c = common(o, now, []);
   const extra: Record<string, unknown> = {};
-  for (const k of META_PASS) if (o[k] !== undefined) extra[k] = o[k];
+  for (const k of META_PASS) if (o[k] != null) extra[k] = o[k];
   const options = strArray(o, 'data_processing_options');
   const dpo = options === undefined ? undefined
     : { options, country: num(o, 'data_processing_options_country'), state: num(o, 'data_processing_options_state') };
