@@ -92,6 +92,12 @@ function obj(o: Record<string, unknown>, k: string): Record<string, unknown> | u
   if (!isObj(v)) throw new Invalid('invalid_type', `${k}: expected an object`);
   return v;
 }
+/** A pass-through object (custom_data) without its null fields: null is absent, and Meta is not sent `"contents": null`. */
+function present(v: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (v === undefined || !Object.values(v).includes(null)) return v;
+  // fromEntries defines own properties, so a "__proto__" key stays a key (and is refused below), not a prototype.
+  return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null));
+}
 function strArray(o: Record<string, unknown>, k: string): string[] | undefined {
   const v = o[k];
   if (v === undefined || v === null) return undefined;
@@ -129,8 +135,9 @@ function actionSource(o: Record<string, unknown>): ActionSource {
   return l as ActionSource;
 }
 
+/** Unknown keys are refused; one whose value is null is absent (as everywhere in the input), so it passes. */
 function checkKeys(o: Record<string, unknown>, allowed: ReadonlySet<string>, where: string): void {
-  for (const k of Object.keys(o)) if (!allowed.has(k)) throw new Invalid('unknown_key', `${where}: unknown key "${k}"`);
+  for (const k of Object.keys(o)) if (!allowed.has(k) && o[k] !== null) throw new Invalid('unknown_key', `${where}: unknown key "${k}"`);
 }
 
 /** Validates one input event; returns the parsed event or a rejection with a stable code. */
@@ -178,7 +185,7 @@ function parseMeta(o: Record<string, unknown>, now: number): ParsedEvent {
     : { options, country: num(o, 'data_processing_options_country'), state: num(o, 'data_processing_options_state') };
   return {
     shape: 'meta', name, ...c, eventSourceUrl: str(o, 'event_source_url'), referrerUrl: str(o, 'referrer_url'),
-    user: obj(o, 'user_data') ?? {}, customData: obj(o, 'custom_data'), dpo, extra,
+    user: obj(o, 'user_data') ?? {}, customData: present(obj(o, 'custom_data')), dpo, extra,
   };
 }
 
@@ -205,7 +212,7 @@ function parseCommerce(o: Record<string, unknown>, now: number): ParsedEvent {
       if (k === '__proto__') throw new Invalid('unknown_key', 'integrations.facebook.user_data: unknown key "__proto__"');
       user[k] = ud[k];
     }
-    customDataOverride = obj(fb, 'custom_data');
+    customDataOverride = present(obj(fb, 'custom_data'));
     if (customDataOverride && Object.hasOwn(customDataOverride, '__proto__')) {
       throw new Invalid('unknown_key', 'integrations.facebook.custom_data: unknown key "__proto__"');
     }

@@ -52,7 +52,7 @@ export type UntrustedCode = 'too_deep' | 'invalid_text' | 'too_long';
 export interface UntrustedProblem {
   code: UntrustedCode;
   message: string;
-  /** The path of the offending field, e.g. `custom_data.contents[3]`; the top-level key is `path[0]`. */
+  /** The path of the offending field (`['custom_data', 'contents', 3]`), keys that are not field names as `…`. */
   path: readonly (string | number)[];
 }
 
@@ -90,9 +90,10 @@ interface Frame {
   step: string | number | undefined;
 }
 
+/** The path down to a frame; keys that do not look like field names (they may be customer data) become `…`. */
 function pathOf(f: Frame | undefined): (string | number)[] {
   const out: (string | number)[] = [];
-  for (let at = f; at?.step !== undefined; at = at.parent) out.push(at.step);
+  for (let at = f; at?.step !== undefined; at = at.parent) out.push(typeof at.step === 'string' && !SHOWN_KEY.test(at.step) ? '…' : at.step);
   return out.reverse();
 }
 
