@@ -92,7 +92,7 @@ function obj(o: Record<string, unknown>, k: string): Record<string, unknown> | u
   if (!isObj(v)) throw new Invalid('invalid_type', `${k}: expected an object`);
   return v;
 }
-/** A pass-through object (custom_data) without its null fields: null is absent, and Meta is not sent `"contents": null`. */
+/** The object without its null fields: null is absent (and Meta is not sent `"contents": null` in custom_data). */
 function present(v: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (v === undefined || !Object.values(v).includes(null)) return v;
   // fromEntries defines own properties, so a "__proto__" key stays a key (and is refused below), not a prototype.
@@ -135,9 +135,8 @@ function actionSource(o: Record<string, unknown>): ActionSource {
   return l as ActionSource;
 }
 
-/** Unknown keys are refused; one whose value is null is absent (as everywhere in the input), so it passes. */
 function checkKeys(o: Record<string, unknown>, allowed: ReadonlySet<string>, where: string): void {
-  for (const k of Object.keys(o)) if (!allowed.has(k) && o[k] !== null) throw new Invalid('unknown_key', `${where}: unknown key "${k}"`);
+  for (const k of Object.keys(o)) if (!allowed.has(k)) throw new Invalid('unknown_key', `${where}: unknown key "${k}"`);
 }
 
 /** Validates one input event; returns the parsed event or a rejection with a stable code. */
@@ -148,9 +147,10 @@ export function parseInput(input: unknown, now: number): ParsedEvent | Rejection
   if (unsafe) return { kind: 'rejected', eventId, code: unsafe.code, message: unsafe.message };
   try {
     if (!isObj(input)) throw new Invalid('invalid_type', 'event: expected a JSON object');
-    // null is absent, everywhere: a shape key that is null selects nothing.
-    if (input.event_name != null) return parseMeta(input, now);
-    if (input.event != null) return parseCommerce(input, now);
+    // null is absent: a null key is no key (not even an unknown one), and a null shape key selects nothing.
+    const o = present(input)!;
+    if (o.event_name !== undefined) return parseMeta(o, now);
+    if (o.event !== undefined) return parseCommerce(o, now);
     throw new Invalid('missing_field', 'event: needs "event_name" (Meta-native) or "event" (commerce)');
   } catch (e) {
     if (e instanceof Invalid) return { kind: 'rejected', eventId, code: e.code, message: e.message };
@@ -161,8 +161,8 @@ export function parseInput(input: unknown, now: number): ParsedEvent | Rejection
 function common(o: Record<string, unknown>, now: number, decisions: Decision[]) {
   const id = strOrNum(o, 'event_id');
   const optOut = o.opt_out;
-  if (optOut != null && typeof optOut !== 'boolean') throw new Invalid('invalid_type', 'opt_out: expected a boolean');
-  if (o.event_time != null && o.timestamp != null) throw new Invalid('invalid_type', 'event_time and timestamp both given');
+  if (optOut !== undefined && typeof optOut !== 'boolean') throw new Invalid('invalid_type', 'opt_out: expected a boolean');
+  if (o.event_time !== undefined && o.timestamp !== undefined) throw new Invalid('invalid_type', 'event_time and timestamp both given');
   return {
     eventTime: parseEventTime(o.event_time ?? o.timestamp, now, decisions),
     eventId: id === undefined || id.trim() === '' ? undefined : id,
@@ -179,7 +179,7 @@ function parseMeta(o: Record<string, unknown>, now: number): ParsedEvent {
   if (name.trim() === '') throw new Invalid('missing_field', 'event_name: empty');
   const c = common(o, now, []);
   const extra: Record<string, unknown> = {};
-  for (const k of META_PASS) if (o[k] != null) extra[k] = o[k];
+  for (const k of META_PASS) if (o[k] !== undefined) extra[k] = o[k];
   const options = strArray(o, 'data_processing_options');
   const dpo = options === undefined ? undefined
     : { options, country: num(o, 'data_processing_options_country'), state: num(o, 'data_processing_options_state') };
@@ -205,7 +205,7 @@ function parseCommerce(o: Record<string, unknown>, now: number): ParsedEvent {
   let nameOverride: string | undefined;
   let customDataOverride: Record<string, unknown> | undefined;
   if (fb) {
-    checkKeys(fb, FB_KEYS, 'integrations.facebook');
+    checkKeys(present(fb)!, FB_KEYS, 'integrations.facebook');
     nameOverride = str(fb, 'event_name');
     const ud = obj(fb, 'user_data');
     if (ud) for (const k of Object.keys(ud)) {
@@ -248,7 +248,7 @@ function commerceProps(o: Record<string, unknown>): CommerceProps {
     if (!Array.isArray(items)) throw new Invalid('invalid_type', 'items: expected an array');
     p.items = items.map((it, i): CommerceItem => {
       if (!isObj(it)) throw new Invalid('invalid_type', `items[${i}]: expected an object`);
-      checkKeys(it, ITEM_KEYS, `items[${i}]`);
+      checkKeys(present(it)!, ITEM_KEYS, `items[${i}]`);
       return { id: strOrNum(it, 'id'), quantity: num(it, 'quantity'), price: num(it, 'price'), name: str(it, 'name'), category: str(it, 'category') };
     });
   }

@@ -19,9 +19,12 @@ describe('previewLine', () => {
     expect(JSON.parse(previewLine('{', defaultPolicy, ctx))).toMatchObject({ dropped: { code: 'invalid_json' } });
   });
   it('answers null names and deep nesting instead of crashing (issue 14)', () => {
-    expect(JSON.parse(previewLine('{"event": null}', defaultPolicy, ctx))).toMatchObject({ dropped: { code: 'missing_field' } });
-    expect(JSON.parse(previewLine('{"event_name": null}', defaultPolicy, ctx))).toMatchObject({ dropped: { code: 'missing_field' } });
-    const deep = `{"event_name":"Lead","custom_data":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`;
-    expect(JSON.parse(previewLine(deep, defaultPolicy, ctx))).toMatchObject({ dropped: { code: 'too_deep' } });
+    const codeOf = (line: string) => {
+      const out = JSON.parse(previewLine(line, defaultPolicy, ctx)) as { code?: string; dropped?: { code: string } };
+      return out.dropped?.code ?? out.code;
+    };
+    expect(codeOf('{"event": null}')).toBe('missing_field');
+    expect(codeOf('{"event_name": null}')).toBe('missing_field');
+    expect(codeOf(`{"event_name":"Lead","custom_data":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`)).toBe('too_deep');
   });
 });

@@ -177,6 +177,10 @@ describe('capi-relay preview on bad input', () => {
     const lines = ['{"event": null}', '{"event_name": null}', `{"event_name":"Lead","custom_data":${deepObject(10_000)}}`, '{"event_name":"Lead","event_id":"a\\u0000"}'];
     const preview = await runCli(process.env, ['preview'], { input: `${lines.join('\n')}\n` });
     expect(preview.code, preview.stderr).toBe(0);
-    expect(preview.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { dropped: { code: string } }).dropped.code)).toEqual(['missing_field', 'missing_field', 'too_deep', 'invalid_text']);
+    const codes = preview.stdout.trim().split('\n').map((l) => {
+      const out = JSON.parse(l) as { code?: string; dropped?: { code: string } };
+      return out.dropped?.code ?? out.code;
+    });
+    expect(codes).toEqual(['missing_field', 'missing_field', 'too_deep', 'invalid_text']);
   });
 });
