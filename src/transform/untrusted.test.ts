@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parsePolicy, transformEvent } from './transform.js';
 import { checkUntrusted, FIELD_LIMITS, formatPath, isCleanText, MAX_DEPTH, MAX_ITEMS, MAX_STRING, storableText } from './untrusted.js';
 
 /** An object nested `n` levels (the outer one is level 1), built without recursion. */
@@ -90,5 +91,17 @@ describe('formatPath and storableText', () => {
     expect(storableText('ok', 100)).toBe('ok');
     expect(storableText(`${'x'.repeat(9)}\ud83d\ude00`, 10)).toBe(`${'x'.repeat(9)}…`);
     expect(isCleanText(storableText(`${'x'.repeat(9)}\ud83d\ude00`, 10))).toBe(true);
+  });
+});
+
+describe('the event_id bound in the transform', () => {
+  it('also holds for an id built from the tenant template', () => {
+    const policy = parsePolicy({ eventIdTemplates: { Purchase: 'purchase:{order_id}:{order_id}:{order_id}' } });
+    const order = (id: string) => ({ event: 'purchase', value: 1, currency: 'EUR', order_id: id, url: 'https://shop.example/', user: { email: 'a@b.co', user_agent: 'UA' } });
+    const now = Date.UTC(2026, 0, 15);
+    expect(transformEvent(order('o'.repeat(160)), policy, { now })).toMatchObject({ kind: 'send' });
+    expect(transformEvent(order('o'.repeat(200)), policy, { now })).toEqual({
+      kind: 'rejected', eventId: null, code: 'too_long', message: `event_id: longer than ${FIELD_LIMITS.event_id} characters once built from the template`,
+    });
   });
 });
