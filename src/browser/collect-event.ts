@@ -3,6 +3,7 @@
  * browser events take the same path (mapping, consent, hashing, gates, queue) as every other channel.
  */
 import { EVENT_MAP } from '../transform/mapping.js';
+import { isCleanText, stringLimit } from '../transform/untrusted.js';
 
 /** Meta standard event names [M-PIX]: sent as the Meta name; any other name goes through the GA4 table. */
 const META_STANDARD = new Set([...Object.values(EVENT_MAP), 'Lead', 'Purchase', 'PageView']);
@@ -67,6 +68,10 @@ export function mapCollectBody(
     if (fromFbc) clicks.fbclid = fromFbc;
     else if (fbclid) clicks.fbclid = { id: fbclid, firstSeenAt: ctx.now };
     const gclid = optStr(raw.gclid);
+    // The one beacon field stored outside the event (whose fields the transform checks): same rules.
+    if (gclid && (!isCleanText(gclid) || gclid.length > stringLimit('gclid'))) {
+      throw new CollectInputError(`gclid: not valid text, or longer than ${stringLimit('gclid')} characters`);
+    }
     if (gclid) clicks.gclid = { id: gclid, firstSeenAt: sanePast(raw.gclid_at, ctx.now) };
     if (orderId) clicks.orderId = orderId;
   }

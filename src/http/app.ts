@@ -10,6 +10,7 @@ import { createAuthThrottle, DEFAULT_AUTH_THROTTLE } from './auth-throttle.js';
 import { errorBody, HttpError, STORAGE_RETRY_AFTER_S } from './errors.js';
 import { registerEarlyClose, requestTimeouts } from './slow-clients.js';
 import type { Metrics } from './metrics.js';
+import { checkRequestParameters } from './validate.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerCollectRoutes, registerOriginAdminRoutes } from './routes/collect.js';
 import { registerIngestRoutes } from './routes/ingest.js';
@@ -67,6 +68,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerEarlyClose(app);
   app.setNotFoundHandler((_req, reply) => reply.status(404).send(errorBody('not_found')));
+  // Before any route reads them: no parameter with text a database refuses (one rule for both databases).
+  app.addHook('onRequest', async (req) => checkRequestParameters(req.params, req.query));
   app.addHook('onResponse', (req, reply, done) => {
     req.log.info({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
     done();

@@ -1,8 +1,12 @@
 import type { z } from 'zod';
+import { checkUntrusted, isCleanText } from '../transform/untrusted.js';
 import { HttpError } from './errors.js';
 
-/** Validates a request body with a zod schema; the first issue becomes an `invalid_body` 400 naming the field. */
+/** Validates a request body (untrusted-JSON rules, then a zod schema); the first issue becomes an `invalid_body` 400 naming the field. */
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown, what = 'body'): T {
+  // Admin bodies end up in the database too: the same depth, text and size rules as events.
+  const unsafe = checkUntrusted(body, what);
+  if (unsafe) throw new HttpError('invalid_body', unsafe.path.length > 0 ? `${what} ${unsafe.message}` : unsafe.message);
   const r = schema.safeParse(body ?? {});
   if (!r.success) {
     const issue = r.error.issues[0];
@@ -18,4 +22,26 @@ export function parseQuery<T>(schema: z.ZodType<T>, query: unknown): T {
   const issue = r.error.issues[0];
   const name = issue?.path.join('.');
   throw new HttpError('invalid_parameter', issue ? `${name ? `${name}: ` : ''}${issue.message}` : 'invalid query');
+}
+
+/** Longest path or query parameter value: ids, names, ISO dates and cursors are all far shorter. */
+export const MAX_PARAMETER_LENGTH = 2048;
+
+/**
+ * Path and query parameters reach SQL as text: one with U+0000 (PostgreSQL refuses it, SQLite keeps it) or an
+ * unpaired surrogate is an `invalid_parameter` 400 on every route and both databases, before any handler runs.
+ * The message names the parameter, never its value.
+ */
+export function checkRequestParameters(params: unknown, query: unknown): void {
+  for (const [where, bag] of [['path', params], ['query', query]] as const) {
+    if (bag === null || typeof bag !== 'object') continue;
+    for (const [name, raw] of Object.entries(bag as Record<string, unknown>)) {
+      for (const v of Array.isArray(raw) ? raw : [raw]) {
+        if (typeof v !== 'string') continue;
+        const shown = isCleanText(name) && name.length <= 64 ? name : '(a parameter)';
+        if (!isCleanText(v) || !isCleanText(name)) throw new HttpError('invalid_parameter', `${where} parameter ${shown}: contains U+0000 or an unpaired surrogate`);
+        if (v.length > MAX_PARAMETER_LENGTH) throw new HttpError('invalid_parameter', `${where} parameter ${shown}: longer than ${MAX_PARAMETER_LENGTH} characters`);
+      }
+    }
+  }
 }

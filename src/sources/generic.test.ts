@@ -63,6 +63,8 @@ describe('generic source', () => {
     expect(generic.parse(req(event), {})).toEqual({ kind: 'events', deliveryId: 'd-1', events: [event] });
     expect(generic.parse(req({ events: [event, { ...event, event_id: 'purchase:2' }] }), {})).toMatchObject({ kind: 'events', events: [{}, { event_id: 'purchase:2' }] });
     expect(generic.parse(req({ events: 'x' }), {})).toMatchObject({ kind: 'unmappable', code: 'invalid_events' });
+    // A non-object beside good events is that event's own rejection (by the transform), not the delivery's.
+    expect(generic.parse(req({ events: [event, 0, null] }), {})).toMatchObject({ kind: 'events', events: [event, 0, null] });
     expect(generic.parse(req({ events: [] }), {}).kind).toBe('ignore');
   });
 });

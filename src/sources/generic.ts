@@ -72,10 +72,11 @@ export const generic: SourceDefinition = {
     const deliveryId = header(req.headers, GENERIC_DELIVERY_ID_HEADER) ?? null;
     return mapJsonBody(req.rawBody, deliveryId, (body) => {
       if ('events' in body) {
-        if (!Array.isArray(body.events) || !body.events.every(isObj)) {
+        if (!Array.isArray(body.events)) {
           return { kind: 'unmappable', deliveryId, code: 'invalid_events', message: '"events" must be an array of objects' };
         }
         if (body.events.length === 0) return { kind: 'ignore', reason: 'empty events array' };
+        // A non-object among them is that event's own `rejected` result (the transform's), not the batch's.
         return { kind: 'events', deliveryId, events: body.events as unknown as CommerceEvent[] };
       }
       return { kind: 'events', deliveryId, events: [body as unknown as CommerceEvent] };

@@ -46,6 +46,29 @@ describe('parseInput', () => {
     expect(parseInput(null, NOW)).toMatchObject({ code: 'invalid_type', eventId: null });
     expect(parseInput([], NOW)).toMatchObject({ code: 'invalid_type' });
   });
+  it('reads null as absent, everywhere: a null name selects no shape, a null field is left out', () => {
+    const noShape = { kind: 'rejected', code: 'missing_field', message: 'event: needs "event_name" (Meta-native) or "event" (commerce)' };
+    expect(parseInput({ event: null }, NOW)).toMatchObject(noShape);
+    expect(parseInput({ event_name: null }, NOW)).toMatchObject(noShape);
+    expect(parseInput({ event_name: null, event: null, event_id: 'n1' }, NOW)).toMatchObject({ ...noShape, eventId: 'n1' });
+    // A null key of the other shape is absent too, not an unknown key.
+    expect(parseInput({ event: 'purchase', event_name: null, opt_out: null, timestamp: null, event_time: S }, NOW)).toMatchObject({ shape: 'commerce', optOut: false, eventTime: S });
+    expect(parseInput({ event_name: 'Lead', app_data: null, custom_data: { value: 1, contents: null } }, NOW)).toMatchObject({ extra: {}, customData: { value: 1 } });
+    const r = parseInput({ event: 'x', integrations: { facebook: { custom_data: { a: null, b: 2 } } }, items: [{ id: null, quantity: null }] }, NOW);
+    expect(r).toMatchObject({ customDataOverride: { b: 2 }, commerce: { items: [{ id: undefined, quantity: undefined }] } });
+    expect(Object.keys((r as { customDataOverride: object }).customDataOverride)).toEqual(['b']);
+  });
+  it('runs the untrusted-JSON guard first: depth, U+0000, lone surrogates and sizes are per-event rejections', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 10_000; i++) deep = { a: deep };
+    expect(parseInput({ event_name: 'Lead', event_id: 'd1', custom_data: { x: deep } }, NOW)).toMatchObject({ kind: 'rejected', code: 'too_deep', eventId: 'd1' });
+    // The id itself is the bad value: not echoed back.
+    expect(parseInput({ event: 'purchase', event_id: 'n\u0000' }, NOW)).toMatchObject({ kind: 'rejected', code: 'invalid_text', eventId: null });
+    expect(parseInput({ event: 'purchase', event_id: 'u1', user: { user_agent: '\udf12' } }, NOW)).toMatchObject({ code: 'invalid_text', eventId: 'u1', message: expect.stringMatching(/^user\.user_agent: /) });
+    expect(parseInput({ event: 'purchase', order_id: 'o'.repeat(257) }, NOW)).toMatchObject({ code: 'too_long', message: 'order_id: longer than 256 characters' });
+    // Before any other rule quotes a key: an unknown key with a NUL is invalid text, not unknown_key.
+    expect(parseInput({ event: 'purchase', 'bad\u0000key': 1 }, NOW)).toMatchObject({ code: 'invalid_text' });
+  });
   it('lower-cases action_source and passes Meta extras', () => {
     const r = parseInput({ event_name: 'Purchase', action_source: 'PHYSICAL_STORE', app_data: { extinfo: [] } }, NOW);
     expect(r).toMatchObject({ actionSource: 'physical_store', extra: { app_data: { extinfo: [] } } });

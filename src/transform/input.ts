@@ -5,6 +5,7 @@
 import { unknownKeyMessage } from '../core/input-messages.js';
 import { ACTION_SOURCES, type ActionSource, type Decision } from '../core/meta-event.js';
 import type { CommerceItem, CommerceProps } from './mapping.js';
+import { checkUntrusted } from './untrusted.js';
 
 /** A validated event, before mapping, privacy, hashing and gates. */
 export interface ParsedEvent {
@@ -93,6 +94,12 @@ function obj(o: Record<string, unknown>, k: string): Record<string, unknown> | u
   if (!isObj(v)) throw new Invalid('invalid_type', `${k}: expected an object`);
   return v;
 }
+/** The object without its null fields: null is absent (and Meta is not sent `"contents": null` in custom_data). */
+function present(v: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (v === undefined || !Object.values(v).includes(null)) return v;
+  // fromEntries defines own properties, so a "__proto__" key stays a key (and is refused below), not a prototype.
+  return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null));
+}
 function strArray(o: Record<string, unknown>, k: string): string[] | undefined {
   const v = o[k];
   if (v === undefined || v === null) return undefined;
@@ -136,11 +143,16 @@ function checkKeys(o: Record<string, unknown>, allowed: ReadonlySet<string>, whe
 
 /** Validates one input event; returns the parsed event or a rejection with a stable code. */
 export function parseInput(input: unknown, now: number): ParsedEvent | Rejection {
-  const eventId = isObj(input) && typeof input.event_id === 'string' ? input.event_id : null;
+  // Depth, unstorable text and sizes first: nothing below (nor a message) may read a value before it passed.
+  const unsafe = checkUntrusted(input);
+  const eventId = isObj(input) && typeof input.event_id === 'string' && unsafe?.path[0] !== 'event_id' ? input.event_id : null;
+  if (unsafe) return { kind: 'rejected', eventId, code: unsafe.code, message: unsafe.message };
   try {
     if (!isObj(input)) throw new Invalid('invalid_type', 'event: expected a JSON object');
-    if (input.event_name !== undefined) return parseMeta(input, now);
-    if (input.event !== undefined) return parseCommerce(input, now);
+    // null is absent: a null key is no key (not even an unknown one), and a null shape key selects nothing.
+    const o = present(input)!;
+    if (o.event_name !== undefined) return parseMeta(o, now);
+    if (o.event !== undefined) return parseCommerce(o, now);
     throw new Invalid('missing_field', 'event: needs "event_name" (Meta-native) or "event" (commerce)');
   } catch (e) {
     if (e instanceof Invalid) return { kind: 'rejected', eventId, code: e.code, message: e.message };
@@ -175,7 +187,7 @@ function parseMeta(o: Record<string, unknown>, now: number): ParsedEvent {
     : { options, country: num(o, 'data_processing_options_country'), state: num(o, 'data_processing_options_state') };
   return {
     shape: 'meta', name, ...c, eventSourceUrl: str(o, 'event_source_url'), referrerUrl: str(o, 'referrer_url'),
-    user: obj(o, 'user_data') ?? {}, customData: obj(o, 'custom_data'), dpo, extra,
+    user: obj(o, 'user_data') ?? {}, customData: present(obj(o, 'custom_data')), dpo, extra,
   };
 }
 
@@ -195,14 +207,14 @@ function parseCommerce(o: Record<string, unknown>, now: number): ParsedEvent {
   let nameOverride: string | undefined;
   let customDataOverride: Record<string, unknown> | undefined;
   if (fb) {
-    checkKeys(fb, FB_KEYS, 'integrations.facebook');
+    checkKeys(present(fb)!, FB_KEYS, 'integrations.facebook');
     nameOverride = str(fb, 'event_name');
     const ud = obj(fb, 'user_data');
     if (ud) for (const k of Object.keys(ud)) {
       if (k === '__proto__') throw new Invalid('unknown_key', 'integrations.facebook.user_data: unknown key "__proto__"');
       user[k] = ud[k];
     }
-    customDataOverride = obj(fb, 'custom_data');
+    customDataOverride = present(obj(fb, 'custom_data'));
     if (customDataOverride && Object.hasOwn(customDataOverride, '__proto__')) {
       throw new Invalid('unknown_key', 'integrations.facebook.custom_data: unknown key "__proto__"');
     }
@@ -238,7 +250,7 @@ function commerceProps(o: Record<string, unknown>): CommerceProps {
     if (!Array.isArray(items)) throw new Invalid('invalid_type', 'items: expected an array');
     p.items = items.map((it, i): CommerceItem => {
       if (!isObj(it)) throw new Invalid('invalid_type', `items[${i}]: expected an object`);
-      checkKeys(it, ITEM_KEYS, `items[${i}]`);
+      checkKeys(present(it)!, ITEM_KEYS, `items[${i}]`);
       return { id: strOrNum(it, 'id'), quantity: num(it, 'quantity'), price: num(it, 'price'), name: str(it, 'name'), category: str(it, 'category') };
     });
   }

@@ -18,4 +18,13 @@ describe('previewLine', () => {
     expect(JSON.parse(previewLine('{"x":1}', defaultPolicy, ctx))).toMatchObject({ dropped: { code: 'missing_field' } });
     expect(JSON.parse(previewLine('{', defaultPolicy, ctx))).toMatchObject({ dropped: { code: 'invalid_json' } });
   });
+  it('answers null names and deep nesting instead of crashing (issue 14)', () => {
+    const codeOf = (line: string) => {
+      const out = JSON.parse(previewLine(line, defaultPolicy, ctx)) as { code?: string; dropped?: { code: string } };
+      return out.dropped?.code ?? out.code;
+    };
+    expect(codeOf('{"event": null}')).toBe('missing_field');
+    expect(codeOf('{"event_name": null}')).toBe('missing_field');
+    expect(codeOf(`{"event_name":"Lead","custom_data":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`)).toBe('too_deep');
+  });
 });

@@ -11,6 +11,7 @@ import { parseInput, type ParsedEvent } from './input.js';
 import { buildCustomData, mapEventName } from './mapping.js';
 import { defaultPolicy, parsePolicy, type TenantPolicy } from './policy.js';
 import { applyPrivacy } from './privacy.js';
+import { FIELD_LIMITS } from './untrusted.js';
 import { buildUserData, checkUserKeys } from './user-data.js';
 
 export { defaultPolicy, parsePolicy };
@@ -34,6 +35,8 @@ export function transformEvent(input: unknown, policy: TenantPolicy, ctx: Transf
   const eventName = ev.nameOverride ?? mapEventName(ev.name, policy.eventNameOverrides);
   const customData = buildCustom(ev);
   const eventId = resolveEventId(ev, eventName, customData, policy, ctx);
+  // An id built from a template can outgrow the input bound (the template repeats a long order_id).
+  if (eventId.length > FIELD_LIMITS.event_id!) return { kind: 'rejected', eventId: null, code: 'too_long', message: `event_id: longer than ${FIELD_LIMITS.event_id} characters once built from the template` };
   const decisions = ev.decisions;
 
   const priv = applyPrivacy(ev, eventName, policy);

@@ -188,7 +188,7 @@ describe.each(dialects)('no plain customer data in messages, store or logs on $n
 });
 
 describe.each(dialects)('rejection messages stored by earlier releases on $name', (dialect) => {
-  it('lose their values in migration 0015, keeping their code and every other message', async () => {
+  it('lose their values in migration 0017, keeping their code and every other message', async () => {
     const tdb = await dialect.create();
     const store = await openStore({ databaseUrl: tdb.databaseUrl, dataDir: tdb.dataDir, migrate: false });
     try {

@@ -12,6 +12,7 @@ import { createReplayKeyRepository } from '../../store/webhook-replay-keys.js';
 import type { IngestResult } from '../../ingest/ingest-service.js';
 import type { AppDeps } from '../app.js';
 import { HttpError } from '../errors.js';
+import { isCleanText, storableText } from '../../transform/untrusted.js';
 
 /** The event name of the log row kept for a delivery that could not be mapped. */
 export const UNMAPPABLE_EVENT = 'Unmappable';
@@ -20,6 +21,18 @@ function headersOf(raw: Record<string, string | string[] | undefined>): Record<s
   const out: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(raw)) out[k] = Array.isArray(v) ? v.join(', ') : v;
   return out;
+}
+
+const MAX_RECORD_ID = 200;
+const MAX_RECORD_MESSAGE = 1000;
+
+/**
+ * The delivery id as the Unmappable row's event_id when it is storable text of a sane length, else its digest:
+ * it comes from a header or the body (Stripe's `id`), and the row must be kept on both databases alike.
+ */
+function recordIdOf(deliveryId: string | null, rawBody: Buffer): string {
+  if (deliveryId !== null && deliveryId.length <= MAX_RECORD_ID && isCleanText(deliveryId)) return deliveryId;
+  return `sha256:${createHash('sha256').update(deliveryId ?? rawBody).digest('hex')}`;
 }
 
 /**
@@ -38,7 +51,7 @@ async function keepUnmappable(
   const [outcome] = await storeEvents(
     deps.store,
     { id: tenant.id, forwarding: tenant.forwarding },
-    [{ eventName: UNMAPPABLE_EVENT, eventId, source, event: null, decisions: [], drop }],
+    [{ eventName: UNMAPPABLE_EVENT, eventId, source, event: null, decisions: [], drop: { code: storableText(drop.code, MAX_RECORD_MESSAGE), message: storableText(drop.message, MAX_RECORD_MESSAGE) } }],
     now,
   );
   if (outcome?.status === 'duplicate') return { event_id: eventId, status: 'duplicate' };
@@ -114,11 +127,14 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps)
       const sourceName = `webhook:${platform}`;
       const parsed = def.parse(wreq, source!.settings);
       if (parsed.kind === 'ignore') return reply.status(200).send({ status: 'ignored', reason: parsed.reason, results: [] });
-      const fallbackId = parsed.deliveryId ?? `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
+      const fallbackId = recordIdOf(parsed.deliveryId, rawBody);
       if (parsed.kind === 'unmappable') {
         const r = await keepUnmappable(deps, tenant, sourceName, fallbackId, { code: parsed.code, message: parsed.message }, now);
         return reply.status(200).send({ results: [r] });
       }
+      // The generic source takes batches as /v1/events does, under the same bound.
+      const max = deps.config.maxEventsPerRequest;
+      if (parsed.events.length > max) throw new HttpError('too_many_events', `at most ${max} events per request; got ${parsed.events.length}`);
       const dedup = def.deduplicatesDeliveries === true;
       if (dedup && (await replayKeys.deliverySeen(source!.id, fallbackId))) {
         return reply.status(200).send({ status: 'duplicate', reason: 'this delivery id was already received', results: [] });
