@@ -6,12 +6,13 @@
  */
 import Database from 'better-sqlite3';
 import { execSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { sha256Hex } from '../src/transform/hash.js';
 import { defaultPolicy, transformEvent } from '../src/transform/transform.js';
 import { createTenantWithPixel, relayEnv, startRelayProcess, TEST_ENCRYPTION_KEY, type RelayProcess } from '../test/helpers/processes.js';
+import type { ReleaseColumn } from './doc.js';
 import { benchEvent, commerceEvent, load, percentile, PIXEL, postBatch, rssMb, sleep, startEmulatorProcess, TOKEN, until, type EmulatorProcess } from './harness.js';
 import { durableWriteRate } from './floor.js';
 import { sdkBuildAll, sdkSend, sdkServerEvent, type BenchEvent } from './sdk.js';
@@ -26,7 +27,8 @@ const CLIENTS = 4;
 /** The transform's events/s from part (d), which runs first; part (a) sets it beside the SDK's per-event budget. */
 let transformRate: number | undefined;
 
-const rows: { part: string; metric: string; value: string; target: string }[] = [];
+/** `release` names the per-release table's column a row also fills (docs/benchmarks.md, one row per Node.js major). */
+const rows: { part: string; metric: string; value: string; target: string; release?: ReleaseColumn }[] = [];
 const log = (msg: string) => process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const nowSec = () => Math.floor(Date.now() / 1000);
@@ -67,9 +69,9 @@ async function throughput(emu: EmulatorProcess): Promise<void> {
     log(`    durable write alone: ${fmt(floorRate)} events/s`);
     rows.push(
       { part: 'a', metric: 'relay: ingest answered (events/s)', value: fmt(N / (ingested / 1000)), target: '' },
-      { part: 'a', metric: 'relay: ingest → delivered to emulator (events/s)', value: fmt(relayRate), target: '' },
-      { part: 'a', metric: 'SDK: build + POST to emulator (events/s)', value: fmt(sdkRate), target: '' },
-      { part: 'a', metric: 'ratio relay / SDK', value: fmt(relayRate / sdkRate, 2), target: '≥ 1.0' },
+      { part: 'a', metric: 'relay: ingest → delivered to emulator (events/s)', value: fmt(relayRate), target: '', release: '(a) relay events/s' },
+      { part: 'a', metric: 'SDK: build + POST to emulator (events/s)', value: fmt(sdkRate), target: '', release: '(a) SDK events/s' },
+      { part: 'a', metric: 'ratio relay / SDK', value: fmt(relayRate / sdkRate, 2), target: '≥ 1.0', release: '(a) relay / SDK' },
       { part: 'a', metric: 'floor: the same events written once to a bare SQLite table, nothing else (events/s)', value: fmt(floorRate), target: '' },
       { part: 'a', metric: 'SDK: whole path, wall µs per event', value: fmt(1e6 / sdkRate, 1), target: '' },
       { part: 'a', metric: 'relay: bare write + transform alone (d), µs per event', value: transformRate ? fmt(1e6 / floorRate + 1e6 / transformRate, 1) : 'run with d', target: '' },
@@ -107,7 +109,7 @@ async function latency(emu: EmulatorProcess): Promise<void> {
     log(`    ${fmt(lat.length)} events matched; p50 ${fmt(percentile(lat, 50))} ms, p99 ${fmt(percentile(lat, 99))} ms`);
     rows.push(
       { part: 'b', metric: 'ingest answer → emulator receipt p50 (ms)', value: fmt(percentile(lat, 50)), target: '' },
-      { part: 'b', metric: 'ingest answer → emulator receipt p99 (ms)', value: fmt(percentile(lat, 99)), target: '≤ 1000' },
+      { part: 'b', metric: 'ingest answer → emulator receipt p99 (ms)', value: fmt(percentile(lat, 99)), target: '≤ 1000', release: '(b) p99 ms' },
       { part: 'b', metric: 'max (ms)', value: fmt(lat[lat.length - 1] ?? NaN), target: '' },
     );
   } finally {
@@ -165,8 +167,8 @@ async function backlog(emu: EmulatorProcess): Promise<void> {
     log(`    drain ${ok ? 'done' : 'INCOMPLETE'}: ${fmt(lastCount)} in ${fmt(drainMs / 1000, 1)} s; peak RSS ${fmt(peakAll)} MB`);
     rows.push(
       { part: 'c', metric: `backlog size (events; build time ${fmt(buildMs / 1000, 0)} s)`, value: fmt(BACKLOG), target: '1,000,000' },
-      { part: 'c', metric: 'relay peak RSS, build + drain (MB)', value: fmt(peakAll), target: '≤ 300' },
-      { part: 'c', metric: `drain rate (events/s)${ok ? '' : ' — INCOMPLETE'}`, value: fmt(lastCount / (drainMs / 1000)), target: '≥ 20,000' },
+      { part: 'c', metric: 'relay peak RSS, build + drain (MB)', value: fmt(peakAll), target: '≤ 300', release: '(c) peak RSS MB' },
+      { part: 'c', metric: `drain rate (events/s)${ok ? '' : ' — INCOMPLETE'}`, value: fmt(lastCount / (drainMs / 1000)), target: '≥ 20,000', release: '(c) drain events/s' },
     );
   } finally {
     clearInterval(sampler);
@@ -231,9 +233,9 @@ function transformVsSdk(): void {
   const floor = median(floorRates);
   log(`    transform ${fmt(ours)} events/s, SDK ${fmt(theirs)} events/s, hash + serialize alone ${fmt(floor)} events/s`);
   rows.push(
-    { part: 'd', metric: 'transform + JSON (events/s)', value: fmt(ours), target: '' },
-    { part: 'd', metric: 'SDK ServerEvent + normalize + JSON (events/s)', value: fmt(theirs), target: '' },
-    { part: 'd', metric: 'ratio transform / SDK', value: fmt(ours / theirs, 2), target: '≥ 3.0' },
+    { part: 'd', metric: 'transform + JSON (events/s)', value: fmt(ours), target: '', release: '(d) transform events/s' },
+    { part: 'd', metric: 'SDK ServerEvent + normalize + JSON (events/s)', value: fmt(theirs), target: '', release: '(d) SDK events/s' },
+    { part: 'd', metric: 'ratio transform / SDK', value: fmt(ours / theirs, 2), target: '≥ 3.0', release: '(d) transform / SDK' },
     { part: 'd', metric: 'floor: 2 SHA-256 + JSON.stringify of the built event, nothing else (events/s)', value: fmt(floor), target: '' },
     { part: 'd', metric: 'ratio floor / SDK (no validation, normalization, mapping, privacy or gates)', value: fmt(floor / theirs, 2), target: '' },
   );
@@ -250,6 +252,9 @@ function table(): string {
 }
 
 const started = Date.now();
+// The 1-minute load average, sampled through the run: the machine is shared, and the figures move with its load.
+const loads = [loadavg()[0] ?? NaN];
+const loadSampler = setInterval(() => loads.push(loadavg()[0] ?? NaN), 15_000).unref();
 const only = (process.env.BENCH_ONLY ?? 'abcd').split('');
 if (only.some((p) => 'abc'.includes(p))) {
   // The relay is measured as it ships (`npm start` runs dist/), so build the current sources first.
@@ -267,8 +272,16 @@ try {
 }
 const md = table();
 process.stdout.write(`\n${md}\n\ntotal ${fmt((Date.now() - started) / 1000, 0)} s\n`);
+clearInterval(loadSampler);
+loads.push(loadavg()[0] ?? NaN);
+const machineLoad = `${fmt(loads.reduce((a, b) => a + b, 0) / loads.length, 1)} (${fmt(Math.min(...loads), 1)}–${fmt(Math.max(...loads), 1)})`;
+log(`machine load (1 min) over the run: ${machineLoad}`);
 if (process.env.BENCH_WRITE_DOC !== '0') {
-  const { renderDoc } = await import('./doc.js');
-  writeFileSync('docs/benchmarks.md', renderDoc({ machine: machine(), table: md, date: new Date().toISOString().slice(0, 16).replace('T', ' '), sizes: { N, STEADY_S, BACKLOG, TRANSFORM_N } }));
+  const { releaseTable, renderDoc } = await import('./doc.js');
+  const DOC = 'docs/benchmarks.md';
+  const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  const cells = Object.fromEntries(rows.flatMap((r) => (r.release ? [[r.release, r.value]] : [])));
+  const releases = releaseTable(existsSync(DOC) ? readFileSync(DOC, 'utf8') : '', { node: process.version, date, load: machineLoad, cells });
+  writeFileSync(DOC, renderDoc({ machine: machine(), table: md, releases, date, sizes: { N, STEADY_S, BACKLOG, TRANSFORM_N } }));
   log('wrote docs/benchmarks.md');
 }

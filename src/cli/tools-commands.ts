@@ -9,6 +9,7 @@ import { migrationsCurrent, ping } from '../store/migrations.js';
 import { replayDead } from '../store/replay.js';
 import { parsePolicy } from '../transform/transform.js';
 import { previewLine } from '../transform/preview.js';
+import { nodeSupport } from './node-release.js';
 import type { CliContext } from './program.js';
 
 type EmulatorPixels = Record<string, { name: string; tokens: string[] }>;
@@ -89,10 +90,10 @@ export function registerToolCommands(program: Command, ctx: CliContext): void {
     );
 
   ctx
-    .storeOptions(program.command('doctor').description('check configuration, database, migrations and pixels').option('--json', 'print JSON'))
+    .storeOptions(program.command('doctor').description('check the Node.js release, configuration, database, migrations and pixels').option('--json', 'print JSON'))
     .action(async (flags: { json?: boolean }) =>
       ctx.withStore(flags, async ({ store, tenants }) => {
-        const checks: { check: string; ok: boolean; detail: string }[] = [];
+        const checks: { check: string; ok: boolean; detail: string }[] = [{ check: 'node', ...nodeSupport(process.version) }];
         await ping(store.db as unknown as Kysely<unknown>);
         checks.push({ check: 'database', ok: true, detail: store.adapter.name });
         const current = await migrationsCurrent(store.db as unknown as Kysely<unknown>, store.adapter);

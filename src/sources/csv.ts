@@ -2,7 +2,7 @@
  * CSV import of offline conversions: a column → field mapping, a pure row → commerce event mapper
  * with line-numbered errors, and a streaming reader so large files run in constant memory.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Readable, pipeline } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { CommerceEvent, CommerceUser } from './commerce-event.js';
@@ -132,7 +132,7 @@ export function rowToEvent(record: Record<string, string>, lineNumber: number, m
 
 function rowHash(record: Record<string, string>): string {
   const canonical = JSON.stringify(Object.entries(record).map(([k, v]) => [k.trim().toLowerCase(), v.trim()]).sort());
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
+  return hash('sha256', canonical, 'hex').slice(0, 32);
 }
 
 /**

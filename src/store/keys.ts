@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 export type KeyKind = 'ingest' | 'publishable';
 const PREFIX: Record<KeyKind, string> = { ingest: 'cr_ingest_', publishable: 'cr_pub_' };
@@ -11,5 +11,5 @@ export function generateKey(kind: KeyKind): { key: string; hash: string; prefix:
 
 /** Keys are high-entropy random strings, so a plain SHA-256 is enough (no password stretching needed). */
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex');
 }

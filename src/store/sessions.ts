@@ -3,7 +3,7 @@
  * one PostgreSQL accepts the same cookie. The cookie carries a random 256-bit id; only its SHA-256 is
  * stored, and the CSRF token is derived from the id, so nothing in the table can sign anyone in.
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, hash, randomBytes } from 'node:crypto';
 import type { Store } from './database.js';
 
 /** Sessions last 12 hours: a working day, so a forgotten tab does not stay signed in for long. */
@@ -19,7 +19,7 @@ export interface Session {
   expiresAt: number;
 }
 
-const hashId = (id: string) => createHash('sha256').update(id).digest('base64url');
+const hashId = (id: string) => hash('sha256', id, 'base64url');
 // Derived, not stored: a node that never saw the sign-in still answers the same token.
 const csrfOf = (id: string) => createHmac('sha256', id).update('capi-relay csrf').digest('base64url');
 const ID_SHAPE = /^[A-Za-z0-9_-]{43}$/;

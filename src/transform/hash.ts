@@ -3,18 +3,16 @@
  * lowercase SHA-256 hex [M-CIP]; Meta's SDK/Parameter Builder pass 64-hex (SHA-256) and 32-hex
  * (MD5) values through lower-cased, optionally followed by a PB appendix [PB PIIUtil.js, meta-capi.md §3, §8].
  */
-import * as crypto from 'node:crypto';
+import { hash } from 'node:crypto';
 
 // 64 or 32 hex chars, optionally `.{8 base64url chars}` (PB appendix) or a legacy 2-char token.
 const HASHED_RE = /^(?:[a-f0-9]{64}|[a-f0-9]{32})(?:\.(?:[A-Za-z0-9_-]{8}|AQ|Ag|Aw|BA|BQ|Bg))?$/i;
 const HEX_PREFIX_RE = /^[a-f0-9]+/i;
 
-/** Lowercase hex SHA-256 of the UTF-8 bytes of `s`. */
+/** Lowercase hex SHA-256 of the UTF-8 bytes of `s` (crypto.hash: one call, no Hash object per value). */
 export function sha256Hex(s: string): string {
-  return oneShot ? oneShot('sha256', s, 'hex') : crypto.createHash('sha256').update(s, 'utf8').digest('hex');
+  return hash('sha256', s, 'hex');
 }
-// crypto.hash (Node >= 20.12) is a one-shot digest about 4x faster than createHash for short strings.
-const oneShot: typeof crypto.hash | undefined = typeof crypto.hash === 'function' ? crypto.hash : undefined;
 
 /** True when `value` is already a SHA-256 (or MD5) hex digest, optionally with a Parameter Builder appendix. */
 export function isAlreadyHashed(value: string): boolean {
