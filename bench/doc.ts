@@ -88,6 +88,23 @@ ${FINDINGS}`;
 
 /** Analysis written by hand from one profiled run; kept when the figures above are regenerated. */
 const FINDINGS = `
+## Node.js 24 and 22 (2026-12-06)
+The two rows above were run back to back on a machine shared with seven other engineers' test suites (1-minute
+load 17–30 on 2 cores), so every absolute figure is several times below the last quiet-machine run, on Node.js
+20.20.2 (2026-11-24): transform 254,027 and SDK 179,907 events/s (ratio 1.41), relay 11,890 and SDK 75,737
+events/s (ratio 0.16), p99 116 ms, peak RSS 265 MB, drain 31,905 events/s. The ratios set the relay and the SDK
+side by side in one run, so they are the figures to compare across releases: transform/SDK 1.40 on 24 and
+1.23 on 22, relay/SDK 0.15 on 24 and 0.24 on 22 (the 22 run's SDK pass fell to 2,647 events/s in a load peak,
+which lifts that ratio). Nothing here shows a regression or a gain that is the release's rather than the load's;
+latency, peak RSS (347 and 320 MB) and the drain (22's did not finish inside its 420 s limit: 856,000 of
+1,000,000) measure the load. Re-run both on a quiet machine before reading more into them.
+
+\`crypto.hash\`, timed alone (CPU time per SHA-256 of a 42-character API key, median of 7 rounds of 100,000,
+same machine): \`createHash().update().digest()\` 0.83, 0.78 and 0.82 µs on Node.js 20, 22 and 24;
+\`crypto.hash\` 0.39, 0.37 and 0.27 µs: 2.1× faster on 20 and 22, 3.0× on 24. The transform already used it
+where present (it is in 20.12+), so (d) does not move with its adoption; the API-key check of every
+authenticated request, session lookups and CSV row ids now use it too.
+
 ## Findings (profiled 2026-11-24; \`BENCH_PROFILE=DIR npm run bench\` writes the relay's V8 CPU profiles)
 Targets met: (b) p99 latency; (c) peak RSS and drain rate with the full 1,000,000-event backlog. Not met:
 (a) relay/SDK ratio, (d) transform/SDK ratio — both judged unreachable here, with the floors that show it
