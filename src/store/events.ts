@@ -73,6 +73,23 @@ export async function storeEvents(
   });
 
   await store.db.transaction().execute(async (trx) => {
+    const pixels = await trx
+      .selectFrom('pixels')
+      .select('id')
+      .where('tenant_id', '=', tenant.id)
+      .where('status', '!=', 'disabled')
+      .execute();
+    const targets = (i: number) => {
+      const item = items[i] as EventToStore;
+      return item.onlyPixelRowId === undefined ? pixels : pixels.filter((p) => p.id === item.onlyPixelRowId);
+    };
+    // IP and user agent are kept only to be sent: an event that gets no delivery (dropped by a gate, skipped,
+    // forwarding off, no pixel) never will be, so it is stored without them (had_client_ip still says they came).
+    rows.forEach((row, k) => {
+      if (row.status === 'queued' && targets(rowIndex[k] as number).length > 0) return;
+      row.client_ip_address = null;
+      row.client_user_agent = null;
+    });
     const inserted = new Set<string>();
     for (const chunk of chunks(rows, EVENT_CHUNK)) {
       const res = await trx
@@ -85,12 +102,6 @@ export async function storeEvents(
     }
     await recordRepeatChannels(trx, tenant.id, rows.filter((r) => !inserted.has(r.id)));
     await recordOrders(trx, tenant.id, items, now);
-    const pixels = await trx
-      .selectFrom('pixels')
-      .select('id')
-      .where('tenant_id', '=', tenant.id)
-      .where('status', '!=', 'disabled')
-      .execute();
     // events_received is left out: it stays NULL until Meta answers.
     const deliveries: Insertable<DeliveriesTable>[] = [];
     rows.forEach((row, k) => {
@@ -101,9 +112,7 @@ export async function storeEvents(
       }
       outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: row.status };
       if (row.status !== 'queued') return;
-      const item = items[i] as EventToStore;
-      for (const pixel of pixels) {
-        if (item.onlyPixelRowId !== undefined && pixel.id !== item.onlyPixelRowId) continue;
+      for (const pixel of targets(i)) {
         deliveries.push({
           id: newRowId(),
           event_row_id: row.id,
