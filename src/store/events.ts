@@ -52,6 +52,10 @@ export async function storeEvents(
     firstIndexByKey.set(key, i);
     const status: EventsTable['status'] = item.drop ? 'dropped' : tenant.forwarding && !item.skip ? 'queued' : 'skipped';
     const skip = item.skip ?? (status === 'skipped' ? { code: 'forwarding_off', message: 'the tenant master switch is off: logged, not forwarded' } : null);
+    const clear = splitClearFields(item.event);
+    // IP and user agent are kept only to be sent: an event that never will be is stored without them
+    // (had_client_ip / had_user_agent still say they came).
+    if (status !== 'queued') Object.assign(clear, { client_ip_address: null, client_user_agent: null });
     rows.push({
       id: newRowId(),
       tenant_id: tenant.id,
@@ -62,7 +66,7 @@ export async function storeEvents(
       event_time: (item.event?.event_time ?? Math.floor(now / 1000)) * 1000,
       received_at: now,
       status,
-      ...splitClearFields(item.event),
+      ...clear,
       decisions: JSON.stringify(item.decisions),
       drop_code: item.drop?.code ?? skip?.code ?? null,
       drop_message: item.drop?.message ?? skip?.message ?? null,
@@ -73,23 +77,6 @@ export async function storeEvents(
   });
 
   await store.db.transaction().execute(async (trx) => {
-    const pixels = await trx
-      .selectFrom('pixels')
-      .select('id')
-      .where('tenant_id', '=', tenant.id)
-      .where('status', '!=', 'disabled')
-      .execute();
-    const targets = (i: number) => {
-      const item = items[i] as EventToStore;
-      return item.onlyPixelRowId === undefined ? pixels : pixels.filter((p) => p.id === item.onlyPixelRowId);
-    };
-    // IP and user agent are kept only to be sent: an event that gets no delivery (dropped by a gate, skipped,
-    // forwarding off, no pixel) never will be, so it is stored without them (had_client_ip still says they came).
-    rows.forEach((row, k) => {
-      if (row.status === 'queued' && targets(rowIndex[k] as number).length > 0) return;
-      row.client_ip_address = null;
-      row.client_user_agent = null;
-    });
     const inserted = new Set<string>();
     for (const chunk of chunks(rows, EVENT_CHUNK)) {
       const res = await trx
@@ -102,8 +89,15 @@ export async function storeEvents(
     }
     await recordRepeatChannels(trx, tenant.id, rows.filter((r) => !inserted.has(r.id)));
     await recordOrders(trx, tenant.id, items, now);
+    const pixels = await trx
+      .selectFrom('pixels')
+      .select('id')
+      .where('tenant_id', '=', tenant.id)
+      .where('status', '!=', 'disabled')
+      .execute();
     // events_received is left out: it stays NULL until Meta answers.
     const deliveries: Insertable<DeliveriesTable>[] = [];
+    const undeliverable: string[] = [];
     rows.forEach((row, k) => {
       const i = rowIndex[k] as number;
       if (!inserted.has(row.id)) {
@@ -112,7 +106,10 @@ export async function storeEvents(
       }
       outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: row.status };
       if (row.status !== 'queued') return;
-      for (const pixel of targets(i)) {
+      const item = items[i] as EventToStore;
+      const targets = item.onlyPixelRowId === undefined ? pixels : pixels.filter((p) => p.id === item.onlyPixelRowId);
+      if (targets.length === 0 && (row.client_ip_address != null || row.client_user_agent != null)) undeliverable.push(row.id);
+      for (const pixel of targets) {
         deliveries.push({
           id: newRowId(),
           event_row_id: row.id,
@@ -133,6 +130,11 @@ export async function storeEvents(
     for (const chunk of chunks(deliveries, DELIVERY_CHUNK)) {
       // No 'queued' history row: the delivery's created_at says it, and one row fewer per event is the cheapest write.
       await trx.insertInto('deliveries').values(chunk).execute();
+    }
+    // No pixel to go to: never sent either. Cleared after the insert rather than by reading the pixels first, so
+    // the transaction's first statement stays a write (on SQLite a read first cannot wait for a busy writer).
+    for (const part of chunks(undeliverable, DELIVERY_CHUNK)) {
+      await trx.updateTable('events').set({ client_ip_address: null, client_user_agent: null }).where('id', 'in', part).execute();
     }
   });
   return outcomes;
