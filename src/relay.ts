@@ -61,6 +61,7 @@ export async function createRelay(config: Config, logger: Logger, clock: () => n
           if (e.outcome.kind === 'success') metrics.sent.inc(e.deliveryIds.length);
           else metrics.failed.inc({ reason: e.outcome.kind }, e.deliveryIds.length);
         },
+        onLateAck: (e) => metrics.lateAcks.inc({ action: e.action }, e.count),
       })
     : null;
   const ingest = createIngestService({ store, metrics, clock, onQueued: () => engine?.wake(), switches: createSwitchRepository(store, clock) });

@@ -17,12 +17,22 @@ export interface EngineLogger {
   error(obj: object, msg: string): void;
 }
 
-/** Reported once per Graph request or per drop, for metrics and the dashboard. */
+/** Reported once per Graph request or per drop, for metrics and the dashboard; `deliveryIds` are the rows it settled. */
 export interface DeliveryOutcomeEvent {
   pixelRowId: string;
   deliveryIds: string[];
   simulated: boolean;
   outcome: Outcome | { kind: 'dropped'; code: string; reason: string } | { kind: 'dead'; reason: string };
+}
+
+/** Which record a late ack tried to make. */
+export type LateAckAction = 'sent' | 'retry' | 'dead' | 'dropped' | 'release';
+
+/** Deliveries this worker tried to settle after its lease lapsed and another claim took them over: left unchanged. */
+export interface LateAck {
+  pixelRowId: string;
+  action: LateAckAction;
+  count: number;
 }
 
 /** Collaborators and tuning of the delivery engine; times are milliseconds. */
@@ -42,6 +52,8 @@ export interface DeliveryEngineOptions {
   pollIntervalMs?: number;
   logger?: EngineLogger;
   onOutcome?: (e: DeliveryOutcomeEvent) => void;
+  /** Called when an ack or release comes too late to count (for a metric; the engine also logs a warning). */
+  onLateAck?: (e: LateAck) => void;
   /** Jitter source for backoff (tests inject a constant). */
   random?: () => number;
 }

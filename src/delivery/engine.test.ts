@@ -1,92 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { ActionSource, MetaServerEvent } from '../core/meta-event.js';
 import type { GraphRawResponse } from './classify.js';
-import { createDeliveryEngine, type DeliveryEngineOptions, type GraphSender } from './engine.js';
-import type { ClaimedDelivery, DeliveryQueue, PixelTarget } from './queue.js';
+import { createDeliveryEngine, type DeliveryEngineOptions, type DeliveryOutcomeEvent, type GraphSender, type LateAck } from './engine.js';
+import { MemoryQueue } from '../../test/helpers/memory-queue.js';
 
-// A minimal in-memory DeliveryQueue with the same semantics the SQL store promises (the real one has its own suite).
-interface Row {
-  deliveryId: string;
-  pixelRowId: string;
-  payload: MetaServerEvent;
-  simulated: boolean;
-  attempts: number;
-  status: 'queued' | 'failed' | 'sending' | 'sent' | 'dead' | 'dropped';
-  nextAttemptAt: number;
-  leaseUntil: number;
-  reason: string | null;
-  fbtraceId?: string | null;
-}
-
-class MemoryQueue implements DeliveryQueue {
-  rows: Row[] = [];
-  pixels = new Map<string, PixelTarget & { pauseReason?: string }>();
-  private seq = 0;
-
-  addPixel(pixelRowId: string, testEventCode: string | null = null, graphVersion: string | null = null): void {
-    this.pixels.set(pixelRowId, { pixelRowId, pixelId: `px-${pixelRowId}`, accessToken: `tok-${pixelRowId}`, testEventCode, graphVersion, paused: false });
-  }
-  enqueue(pixelRowId: string, payload: MetaServerEvent, simulated = false): string {
-    const deliveryId = `d${++this.seq}`;
-    this.rows.push({ deliveryId, pixelRowId, payload, simulated, attempts: 0, status: 'queued', nextAttemptAt: 0, leaseUntil: 0, reason: null });
-    return deliveryId;
-  }
-  byStatus(status: Row['status']): Row[] {
-    return this.rows.filter((r) => r.status === status);
-  }
-  private due(r: Row, now: number): boolean {
-    return ((r.status === 'queued' || r.status === 'failed') && r.nextAttemptAt <= now) || (r.status === 'sending' && r.leaseUntil <= now);
-  }
-  private update(ids: string[], f: (r: Row) => void): void {
-    const set = new Set(ids);
-    for (const r of this.rows) if (set.has(r.deliveryId)) f(r);
-  }
-  duePixels(now: number): Promise<PixelTarget[]> {
-    const ids = new Set(this.rows.filter((r) => this.due(r, now)).map((r) => r.pixelRowId));
-    return Promise.resolve([...this.pixels.values()].filter((p) => ids.has(p.pixelRowId) && !p.paused).map((p) => ({ ...p })));
-  }
-  claim(pixelRowId: string, limit: number, now: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-    const rows = this.rows.filter((r) => r.pixelRowId === pixelRowId && this.due(r, now)).slice(0, limit);
-    for (const r of rows) Object.assign(r, { status: 'sending', leaseUntil: now + leaseMs });
-    return Promise.resolve(
-      rows.map((r) => ({
-        deliveryId: r.deliveryId,
-        eventId: r.payload.event_id,
-        eventName: r.payload.event_name,
-        eventJson: JSON.stringify(r.payload),
-        eventTime: r.payload.event_time,
-        actionSource: r.payload.action_source,
-        attempts: r.attempts,
-        simulated: r.simulated,
-      })),
-    );
-  }
-  markSent(ids: string[], info: { fbtraceId: string | null }): Promise<void> {
-    this.update(ids, (r) => Object.assign(r, { status: 'sent', attempts: r.attempts + 1, fbtraceId: info.fbtraceId }));
-    return Promise.resolve();
-  }
-  markRetry(ids: string[], info: { reason: string; nextAttemptAt: number }): Promise<void> {
-    this.update(ids, (r) => Object.assign(r, { status: 'failed', attempts: r.attempts + 1, reason: info.reason, nextAttemptAt: info.nextAttemptAt }));
-    return Promise.resolve();
-  }
-  markDead(ids: string[], info: { reason: string }): Promise<void> {
-    this.update(ids, (r) => Object.assign(r, { status: 'dead', attempts: r.attempts + 1, reason: info.reason }));
-    return Promise.resolve();
-  }
-  markDropped(ids: string[], info: { code: string }): Promise<void> {
-    this.update(ids, (r) => Object.assign(r, { status: 'dropped', reason: info.code }));
-    return Promise.resolve();
-  }
-  release(ids: string[]): Promise<void> {
-    this.update(ids, (r) => Object.assign(r, { status: 'queued', leaseUntil: 0 }));
-    return Promise.resolve();
-  }
-  pausePixel(pixelRowId: string, reason: string): Promise<void> {
-    const p = this.pixels.get(pixelRowId);
-    if (p) Object.assign(p, { paused: true, pauseReason: reason });
-    return Promise.resolve();
-  }
-}
+// The engine runs here on an in-memory DeliveryQueue; the contract suite (test/contracts/delivery-queue.contract.ts)
+// holds it to the same promises as the SQL store on SQLite and PostgreSQL.
 
 interface Call {
   pixelId: string;
@@ -292,6 +211,36 @@ describe('delivery engine', () => {
     releaseHung({ status: 200, body: { events_received: 1 } });
     await engine.stop();
     expect(queue.rows[0]?.status).toBe('sent');
+  });
+
+  it('a late ack (the lease lapsed, another worker took the rows) is counted and logged, and changes nothing', async () => {
+    let answer: (r: GraphRawResponse) => void = () => {};
+    const slowMeta = new Promise<GraphRawResponse>((resolve) => (answer = resolve));
+    const warnings: object[] = [];
+    const late: LateAck[] = [];
+    const outcomes: DeliveryOutcomeEvent[] = [];
+    const logger = { info() {}, error() {}, warn: (o: object) => warnings.push(o) };
+    const { queue, clock, engine } = setup(() => slowMeta, { leaseMs: 1000, logger, onLateAck: (e) => late.push(e), onOutcome: (e) => outcomes.push(e) });
+    queue.addPixel('p1');
+    const [d1, d2] = [queue.enqueue('p1', ev('e1')), queue.enqueue('p1', ev('e2'))];
+    const tick = engine.tick();
+    await vi.waitFor(() => expect(queue.byStatus('sending')).toHaveLength(2));
+    // Meta is slow, the lease lapses, and another worker takes one of the two rows over.
+    clock.t += 1001;
+    const taken = await queue.claim('p1', 1, clock.t, 60_000, 'w2');
+    expect(taken.map((d) => d.deliveryId)).toEqual([d1]);
+    answer({ status: 200, body: { events_received: 2, fbtrace_id: 'AT' } });
+    expect(await tick).toBe(2);
+    expect(late).toEqual([{ pixelRowId: 'p1', action: 'sent', count: 1 }]);
+    expect(warnings).toEqual([expect.objectContaining({ pixelRowId: 'p1', action: 'sent', count: 1 })]);
+    // Counts and ids only: nothing of the event (its id, its customer) goes into the log.
+    expect(JSON.stringify(warnings)).not.toMatch(/e1|e2|a{64}/);
+    expect(outcomes.map((o) => [o.outcome.kind, o.deliveryIds])).toEqual([['success', [d2]]]);
+    expect(queue.rows.map((r) => [r.deliveryId, r.status, r.attempts])).toEqual([
+      [d1, 'sending', 0],
+      [d2, 'sent', 1],
+    ]);
+    expect(queue.rows[0]?.lease).toBe(taken[0]?.lease);
   });
 
   it('wake() sends new work without waiting for the poll interval', async () => {

@@ -4,11 +4,11 @@
  */
 import { nextRetryDelayMs } from './backoff.js';
 import { classifyGraphResponse, type Outcome } from './classify.js';
-import type { DeliveryEngine, DeliveryEngineOptions, DeliveryOutcomeEvent, EngineLogger } from './engine-types.js';
+import type { DeliveryEngine, DeliveryEngineOptions, DeliveryOutcomeEvent, EngineLogger, LateAckAction } from './engine-types.js';
 import { isTooOld } from './event-window.js';
-import type { ClaimedDelivery, PixelTarget } from './queue.js';
+import type { AckResult, ClaimedDelivery, HeldDelivery, PixelTarget } from './queue.js';
 
-export type { DeliveryEngine, DeliveryEngineOptions, DeliveryOutcomeEvent, EngineLogger, GraphSender } from './engine-types.js';
+export type { DeliveryEngine, DeliveryEngineOptions, DeliveryOutcomeEvent, EngineLogger, GraphSender, LateAck } from './engine-types.js';
 
 type GroupResult =
   | { kind: 'continue' }
@@ -17,7 +17,7 @@ type GroupResult =
 
 const silentLogger: EngineLogger = { info() {}, warn() {}, error() {} };
 
-const ids = (items: ClaimedDelivery[]): string[] => items.map((i) => i.deliveryId);
+const ids = (items: readonly HeldDelivery[]): string[] => items.map((i) => i.deliveryId);
 
 /** Creates the delivery worker loop over a DeliveryQueue and a Graph sender. */
 export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngine {
@@ -40,11 +40,31 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
   let skipLinger = false;
 
   function report(e: DeliveryOutcomeEvent): void {
+    if (e.deliveryIds.length === 0) return;
     try {
       opts.onOutcome?.(e);
     } catch (err) {
       log.error({ err }, 'onOutcome callback threw');
     }
+  }
+
+  /**
+   * Records an ack or release and answers the ids it settled. Rows this worker no longer holds (its lease lapsed
+   * and another claim took them over) were left as they were: counted and logged, never retried from here.
+   */
+  async function settle(pixel: PixelTarget, action: LateAckAction, items: readonly HeldDelivery[], run: (held: readonly HeldDelivery[]) => Promise<AckResult>): Promise<string[]> {
+    if (items.length === 0) return [];
+    const result = await run(items);
+    if (result.late.length === 0) return ids(items);
+    // Counts and ids only: a late ack says nothing about the customer.
+    log.warn({ pixelRowId: pixel.pixelRowId, action, count: result.late.length, workerId }, 'late ack: the lease lapsed and another claim holds these deliveries; left unchanged');
+    try {
+      opts.onLateAck?.({ pixelRowId: pixel.pixelRowId, action, count: result.late.length });
+    } catch (err) {
+      log.error({ err }, 'onLateAck callback threw');
+    }
+    const late = new Set(result.late);
+    return ids(items).filter((id) => !late.has(id));
   }
 
   /** Records a retry (or death at the attempt cap) for items that were just sent and failed transiently. */
@@ -53,8 +73,8 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
     const dead = items.filter((i) => i.attempts + 1 >= maxAttempts);
     if (dead.length > 0) {
       const reason = `max_attempts: ${outcome.reason}`;
-      await queue.markDead(ids(dead), { reason }, now);
-      report({ pixelRowId: pixel.pixelRowId, deliveryIds: ids(dead), simulated, outcome: { kind: 'dead', reason } });
+      const settled = await settle(pixel, 'dead', dead, (held) => queue.markDead(held, { reason }, now));
+      report({ pixelRowId: pixel.pixelRowId, deliveryIds: settled, simulated, outcome: { kind: 'dead', reason } });
     }
     // Items in one batch can have different attempt counts, so group by the delay they get.
     const byAttempt = new Map<number, ClaimedDelivery[]>();
@@ -64,14 +84,14 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
       group.push(i);
       byAttempt.set(i.attempts, group);
     }
+    const retried: string[] = [];
     for (const [attempts, group] of byAttempt) {
       const backoff = nextRetryDelayMs(attempts + 1, outcome.kind, random);
       // Meta's Retry-After (if any) is a floor: retrying sooner only burns another attempt.
       const delay = Math.max(backoff, outcome.retryAfterMs ?? 0);
-      await queue.markRetry(ids(group), { reason: outcome.reason, nextAttemptAt: now + delay }, now);
+      retried.push(...(await settle(pixel, 'retry', group, (held) => queue.markRetry(held, { reason: outcome.reason, nextAttemptAt: now + delay }, now))));
     }
-    const retried = items.filter((i) => i.attempts + 1 < maxAttempts);
-    if (retried.length > 0) report({ pixelRowId: pixel.pixelRowId, deliveryIds: ids(retried), simulated, outcome });
+    report({ pixelRowId: pixel.pixelRowId, deliveryIds: retried, simulated, outcome });
   }
 
   /**
@@ -83,10 +103,12 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
     const raw = await graph.sendEvents(pixel.pixelId, pixel.accessToken, items.map((i) => i.eventJson), testEventCode, pixel.graphVersion);
     const outcome = classifyGraphResponse(raw, items.length);
     switch (outcome.kind) {
-      case 'success':
-        await queue.markSent(ids(items), { fbtraceId: outcome.fbtraceId, eventsReceived: outcome.eventsReceived }, clock.now());
-        report({ pixelRowId: pixel.pixelRowId, deliveryIds: ids(items), simulated, outcome });
+      case 'success': {
+        const info = { fbtraceId: outcome.fbtraceId, eventsReceived: outcome.eventsReceived };
+        const settled = await settle(pixel, 'sent', items, (held) => queue.markSent(held, info, clock.now()));
+        report({ pixelRowId: pixel.pixelRowId, deliveryIds: settled, simulated, outcome });
         return { kind: 'continue' };
+      }
       case 'retryable':
         log.warn({ pixelRowId: pixel.pixelRowId, count: items.length, reason: outcome.reason }, 'graph send failed, will retry');
         await retry(pixel, items, outcome, simulated);
@@ -101,14 +123,14 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
         const now = clock.now();
         log.error({ pixelRowId: pixel.pixelRowId, code: outcome.code, subcode: outcome.subcode, reason: outcome.reason }, 'pixel credentials rejected, pausing pixel');
         await queue.pausePixel(pixel.pixelRowId, outcome.reason, now);
-        await queue.release(ids(items), now);
-        report({ pixelRowId: pixel.pixelRowId, deliveryIds: ids(items), simulated, outcome });
+        const released = await settle(pixel, 'release', items, (held) => queue.release(held, now));
+        report({ pixelRowId: pixel.pixelRowId, deliveryIds: released, simulated, outcome });
         return { kind: 'paused' };
       }
       case 'invalid': {
         if (items.length === 1) {
-          await queue.markDead(ids(items), { reason: outcome.reason }, clock.now());
-          report({ pixelRowId: pixel.pixelRowId, deliveryIds: ids(items), simulated, outcome });
+          const settled = await settle(pixel, 'dead', items, (held) => queue.markDead(held, { reason: outcome.reason }, clock.now()));
+          report({ pixelRowId: pixel.pixelRowId, deliveryIds: settled, simulated, outcome });
           return { kind: 'continue' };
         }
         const mid = Math.ceil(items.length / 2);
@@ -125,7 +147,7 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
   /** Records rows that were claimed but not sent because the pixel got paused or throttled meanwhile. */
   async function settleUnsent(pixel: PixelTarget, items: ClaimedDelivery[], why: Exclude<GroupResult, { kind: 'continue' }>, simulated: boolean): Promise<void> {
     if (items.length === 0) return;
-    if (why.kind === 'paused') await queue.release(ids(items), clock.now());
+    if (why.kind === 'paused') await settle(pixel, 'release', items, (held) => queue.release(held, clock.now()));
     else await retry(pixel, items, why.outcome, simulated);
   }
 
@@ -139,8 +161,8 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
     const stale = claimed.filter((c) => isTooOld(c.eventTime, c.actionSource, now));
     if (stale.length > 0) {
       const reason = "event_time is older than Meta's window (7 days; 62 for physical_store)";
-      await queue.markDropped(ids(stale), { code: 'event_too_old', reason }, now);
-      report({ pixelRowId: pixel.pixelRowId, deliveryIds: ids(stale), simulated: false, outcome: { kind: 'dropped', code: 'event_too_old', reason } });
+      const dropped = await settle(pixel, 'dropped', stale, (held) => queue.markDropped(held, { code: 'event_too_old', reason }, now));
+      report({ pixelRowId: pixel.pixelRowId, deliveryIds: dropped, simulated: false, outcome: { kind: 'dropped', code: 'event_too_old', reason } });
     }
     const staleSet = new Set(stale);
     const fresh = claimed.filter((c) => !staleSet.has(c));
@@ -150,8 +172,8 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
     // conversions into the live dataset (Meta: test events "are not dropped"), so drop them instead.
     if (simulated.length > 0 && pixel.testEventCode === null) {
       const reason = 'simulated event but the pixel has no test_event_code';
-      await queue.markDropped(ids(simulated), { code: 'no_test_event_code', reason }, now);
-      report({ pixelRowId: pixel.pixelRowId, deliveryIds: ids(simulated), simulated: true, outcome: { kind: 'dropped', code: 'no_test_event_code', reason } });
+      const dropped = await settle(pixel, 'dropped', simulated, (held) => queue.markDropped(held, { code: 'no_test_event_code', reason }, now));
+      report({ pixelRowId: pixel.pixelRowId, deliveryIds: dropped, simulated: true, outcome: { kind: 'dropped', code: 'no_test_event_code', reason } });
       simulated = [];
     }
     const first: GroupResult = live.length > 0 ? await sendGroup(pixel, live, undefined) : { kind: 'continue' };

@@ -12,6 +12,12 @@ export function createMetrics() {
     dropped: new Counter({ name: 'capi_relay_events_dropped_total', help: 'Events stored but not sent, by code', labelNames: ['code'], registers: [registry] }),
     sent: new Counter({ name: 'capi_relay_deliveries_sent_total', help: 'Deliveries accepted by Meta', registers: [registry] }),
     failed: new Counter({ name: 'capi_relay_deliveries_failed_total', help: 'Delivery failures, by reason', labelNames: ['reason'], registers: [registry] }),
+    lateAcks: new Counter({
+      name: 'capi_relay_late_acks_total',
+      help: 'Acks and releases refused because the lease had lapsed and another worker had taken the deliveries over, by action',
+      labelNames: ['action'],
+      registers: [registry],
+    }),
     purged: new Counter({ name: 'capi_relay_purged_total', help: 'Rows deleted by the retention purge, by kind', labelNames: ['kind'], registers: [registry] }),
     queued: new Gauge({ name: 'capi_relay_deliveries_queued', help: 'Deliveries waiting to be sent', registers: [registry] }),
   };

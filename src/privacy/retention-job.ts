@@ -1,35 +1,40 @@
 /**
  * Runs the retention purge in the server: a minute after start, then every hour. Every node may run it; the
- * deletes are idempotent, so two nodes purging at once only repeat a little work.
+ * deletes are idempotent, so two nodes purging at once only repeat a little work. Each run also erases the IP
+ * and user agent kept for replaying dead deliveries once that window has closed, with any retention (0 too).
  */
 import type { Logger } from 'pino';
 import type { Store } from '../store/database.js';
-import { purgeOlderThan, type RemovedCounts } from '../store/retention.js';
+import { eraseExpiredClearFields, purgeOlderThan, type RemovedCounts } from '../store/retention.js';
 
 const FIRST_RUN_AFTER_MS = 60_000;
 const EVERY_MS = 60 * 60_000;
 
 export interface RetentionJob {
-  /** Schedules the purges (nothing when retention is 0). */
+  /** Schedules the runs (with retention 0 they only erase expired IPs and user agents). */
   start(): void;
-  /** One purge now (its counts are logged); a purge already running is joined, not doubled. */
+  /** One run now (its counts are logged); a run already going is joined, not doubled. */
   runOnce(): Promise<void>;
   /** Cancels the schedule and waits for a running purge. */
   stop(): Promise<void>;
 }
 
-/** The purge of data older than `days`; 0 keeps everything. */
+/** The purge of data older than `days`; 0 keeps every event (IP and user agent still go when their time is up). */
 export function createRetentionJob(deps: { store: Store; days: number; clock: () => number; logger: Logger; onPurged?: (removed: RemovedCounts) => void }): RetentionJob {
   let running: Promise<void> | null = null;
   let first: NodeJS.Timeout | null = null;
   let every: NodeJS.Timeout | null = null;
   const runOnce = (): Promise<void> => {
-    if (deps.days === 0) return Promise.resolve();
     running ??= (async () => {
       const now = deps.clock();
       try {
+        const erasedClientIpUa = await eraseExpiredClearFields(deps.store, now);
+        if (deps.days === 0) {
+          if (erasedClientIpUa > 0) deps.logger.info({ erasedClientIpUa, retentionDays: 0 }, 'retention: replay window closed');
+          return;
+        }
         const removed = await purgeOlderThan(deps.store, deps.days, now);
-        deps.logger.info({ removed, retentionDays: deps.days }, 'retention purge');
+        deps.logger.info({ removed, erasedClientIpUa, retentionDays: deps.days }, 'retention purge');
         deps.onPurged?.(removed);
       } catch (err) {
         // A failed purge is tried again at the next run; it must never take the server down.
@@ -42,7 +47,7 @@ export function createRetentionJob(deps: { store: Store; days: number; clock: ()
   };
   return {
     start() {
-      if (deps.days === 0 || every) return;
+      if (every) return;
       first = setTimeout(() => void runOnce(), FIRST_RUN_AFTER_MS).unref();
       every = setInterval(() => void runOnce(), EVERY_MS).unref();
     },

@@ -1,11 +1,11 @@
 import { mkdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import SQLite from 'better-sqlite3';
 import { Kysely, sql, type SqliteDatabase, type SqliteStatement, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { type DialectAdapter, postgresAdapter, sqliteAdapter } from './dialect-adapter.js';
 import { migrateToLatest } from './migrations.js';
 import { CurrentSchemaPostgresDialect } from './postgres-dialect.js';
+import { openPrivateSqlite } from './sqlite-file.js';
 import { cachingStatements } from './statement-cache.js';
 import type { Database } from './schema.js';
 import { createStorageHealth, type StorageHealth } from './storage-health.js';
@@ -87,8 +87,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     };
   } else {
     mkdirSync(opts.dataDir, { recursive: true });
-    const sqlite = new SQLite(join(opts.dataDir, 'capi-relay.sqlite'));
-    sqlite.pragma('journal_mode = WAL');
+    const sqlite = openPrivateSqlite(join(opts.dataDir, 'capi-relay.sqlite'));
     sqlite.pragma('synchronous = NORMAL');
     // CLI commands and the server may touch the file at once: wait instead of failing.
     sqlite.pragma('busy_timeout = 5000');

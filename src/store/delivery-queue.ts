@@ -1,8 +1,9 @@
-import { sql } from 'kysely';
-import type { ClaimedDelivery, DeliveryQueue, PixelTarget } from '../delivery/queue.js';
+import { randomUUID } from 'node:crypto';
+import { type ExpressionBuilder, sql, type Transaction } from 'kysely';
+import type { AckResult, ClaimedDelivery, DeliveryQueue, HeldDelivery, PixelTarget } from '../delivery/queue.js';
 import { chunks } from './chunks.js';
 import type { Store } from './database.js';
-import { type DeliveryStatus, UNSETTLED_DELIVERY_STATUSES } from './schema.js';
+import { type Database, type DeliveryStatus, UNSETTLED_DELIVERY_STATUSES } from './schema.js';
 import type { SecretBox } from './secret-box.js';
 import { toWireEvent } from './stored-payload.js';
 
@@ -13,6 +14,7 @@ import { toWireEvent } from './stored-payload.js';
  */
 const CLAIMABLE = [sql.lit<DeliveryStatus>('queued'), sql.lit<DeliveryStatus>('failed')];
 const LEASED = sql.lit<DeliveryStatus>('sending');
+const DEAD = sql.lit<DeliveryStatus>('dead');
 
 // Bound parameters per statement stay far below both databases' limits.
 const ID_CHUNK = 1000;
@@ -27,48 +29,68 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
   const { db, adapter } = store;
 
   /**
-   * Moves rows to `status`. `detail` null writes no history row: the row itself then says everything (a send
-   * is status, updated_at and fbtrace_id), and the history table keeps only what the row cannot (each failure,
-   * drops, releases, reclaims, replays).
+   * Moves held rows to `status`: only rows still `sending` under the lease the caller names, so a worker whose
+   * lease lapsed and was taken over changes nothing (its ack comes back `late`). `detail` null writes no history
+   * row: the row itself then says everything (a send is status, updated_at and fbtrace_id), and the history table
+   * keeps only what the row cannot (each failure, drops, releases, reclaims, replays).
    */
-  async function transition(ids: string[], status: DeliveryStatus, now: number, set: Record<string, unknown>, detail: string | null) {
-    for (const part of chunks(ids, ID_CHUNK)) {
-      await db.transaction().execute(async (trx) => {
-        const rows = await trx
-          .updateTable('deliveries')
-          .set({ status, lease_until: null, lease_owner: null, updated_at: now, ...set })
-          .where('id', 'in', part)
-          .returning(['id', 'event_row_id'])
-          .execute();
-        if (rows.length === 0) return;
-        if (detail !== null) {
-          await trx
-            .insertInto('delivery_history')
-            .values(rows.map((r) => ({ delivery_id: r.id, event_row_id: r.event_row_id, status, at: now, detail })))
-            .execute();
-        }
-        if (status === 'sent' || status === 'dead' || status === 'dropped') {
-          // Meta's rules send IP and user agent in clear; we keep them only until every pixel is settled.
-          const eventIds = [...new Set(rows.map((r) => r.event_row_id))];
-          await trx
-            .updateTable('events')
-            .set({ client_ip_address: null, client_user_agent: null, status: 'done' })
-            .where('id', 'in', eventIds)
-            .where((eb) =>
-              eb.not(
-                eb.exists(
-                  eb
-                    .selectFrom('deliveries as d')
-                    .select('d.id')
-                    .whereRef('d.event_row_id', '=', 'events.id')
-                    .where('d.status', 'in', UNSETTLED_DELIVERY_STATUSES),
-                ),
-              ),
-            )
-            .execute();
-        }
-      });
+  async function transition(held: readonly HeldDelivery[], status: DeliveryStatus, now: number, set: Record<string, unknown>, detail: string | null): Promise<AckResult> {
+    const byLease = new Map<string, string[]>();
+    for (const h of held) {
+      const ids = byLease.get(h.lease);
+      if (ids) ids.push(h.deliveryId);
+      else byLease.set(h.lease, [h.deliveryId]);
     }
+    const settled = new Set<string>();
+    for (const [lease, ids] of byLease) {
+      for (const part of chunks(ids, ID_CHUNK)) {
+        await db.transaction().execute(async (trx) => {
+          const rows = await trx
+            .updateTable('deliveries')
+            .set({ status, lease_until: null, lease_owner: null, updated_at: now, ...set })
+            .where('id', 'in', part)
+            .where('status', '=', LEASED)
+            .where('lease_owner', '=', lease)
+            .returning(['id', 'event_row_id'])
+            .execute();
+          if (rows.length === 0) return;
+          for (const r of rows) settled.add(r.id);
+          if (detail !== null) {
+            await trx
+              .insertInto('delivery_history')
+              .values(rows.map((r) => ({ delivery_id: r.id, event_row_id: r.event_row_id, status, at: now, detail })))
+              .execute();
+          }
+          if (status === 'sent' || status === 'dead' || status === 'dropped') await settleEvents(trx, [...new Set(rows.map((r) => r.event_row_id))], status);
+        });
+      }
+    }
+    return { settled: settled.size, late: held.filter((h) => !settled.has(h.deliveryId)).map((h) => h.deliveryId) };
+  }
+
+  /**
+   * Marks `done` the events none of whose deliveries is left to send. Meta's rules send IP and user agent in
+   * clear, so they go at once, unless a delivery is dead: Retry / `capi-relay replay` would then send the event
+   * without them, so they stay until the replay window closes (the retention job's eraseExpiredClearFields).
+   */
+  async function settleEvents(trx: Transaction<Database>, eventIds: string[], status: DeliveryStatus) {
+    const unsettled = (eb: ExpressionBuilder<Database, 'events'>) =>
+      eb.exists(eb.selectFrom('deliveries as d').select('d.id').whereRef('d.event_row_id', '=', 'events.id').where('d.status', 'in', UNSETTLED_DELIVERY_STATUSES));
+    const q = trx.updateTable('events').where('id', 'in', eventIds).where((eb) => eb.not(unsettled(eb)));
+    if (status === 'dead') {
+      await q.set({ status: 'done' }).execute();
+      return;
+    }
+    await q
+      .set((eb) => {
+        const dead = eb.exists(eb.selectFrom('deliveries as d').select('d.id').whereRef('d.event_row_id', '=', 'events.id').where('d.status', '=', DEAD));
+        return {
+          status: 'done',
+          client_ip_address: eb.case().when(dead).then(eb.ref('client_ip_address')).end(),
+          client_user_agent: eb.case().when(dead).then(eb.ref('client_user_agent')).end(),
+        };
+      })
+      .execute();
   }
 
   return {
@@ -115,12 +137,17 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
           .limit(n);
         return adapter.supportsSkipLocked ? q.forUpdate().skipLocked() : q;
       };
+      // A new lease per claim, not per worker: a worker running several batches of one pixel, or taking back its
+      // own lapsed rows, must not settle one claim's rows with another's ack.
+      const lease = `${workerId}/${randomUUID()}`;
       const claimed = await db.transaction().execute(async (trx) => {
         const take = (ids: ReturnType<typeof due>) =>
           trx
             .updateTable('deliveries')
-            .set({ status: 'sending', lease_until: now + leaseMs, lease_owner: workerId, updated_at: now })
-            .where('id', 'in', ids)
+            .set({ status: 'sending', lease_until: now + leaseMs, lease_owner: lease, updated_at: now })
+            // PostgreSQL may run an IN (…) subquery again for every row it updates (a semi join), and each run
+            // skips the rows the last one locked, so a claim of n took more than n rows. An ARRAY(…) is run once.
+            .where((eb) => (adapter.supportsSkipLocked ? eb('id', '=', eb.fn<string>('any', [sql`array${ids}`])) : eb('id', 'in', ids)))
             .returning(['id', 'event_row_id', 'attempts'])
             .execute();
         const reclaimed = await take(expired(limit));
@@ -151,6 +178,7 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
         const wire = toWireEvent(e.payload, e.client_ip_address || null, e.client_user_agent || null);
         out.push({
           deliveryId: c.id,
+          lease,
           eventId: e.event_id,
           eventName: e.event_name,
           eventJson: wire.json,
@@ -163,12 +191,12 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
       return out;
     },
 
-    markSent: (ids, info, now) => transition(ids, 'sent', now, { attempts: sql`attempts + 1`, fbtrace_id: info.fbtraceId, events_received: info.eventsReceived, last_error: null }, null),
-    markRetry: (ids, info, now) =>
-      transition(ids, 'failed', now, { attempts: sql`attempts + 1`, next_attempt_at: info.nextAttemptAt, last_error: info.reason }, info.reason),
-    markDead: (ids, info, now) => transition(ids, 'dead', now, { attempts: sql`attempts + 1`, last_error: info.reason }, info.reason),
-    markDropped: (ids, info, now) => transition(ids, 'dropped', now, { last_error: `${info.code}: ${info.reason}` }, `${info.code}: ${info.reason}`),
-    release: (ids, now) => transition(ids, 'queued', now, {}, 'released'),
+    markSent: (held, info, now) => transition(held, 'sent', now, { attempts: sql`attempts + 1`, fbtrace_id: info.fbtraceId, events_received: info.eventsReceived, last_error: null }, null),
+    markRetry: (held, info, now) =>
+      transition(held, 'failed', now, { attempts: sql`attempts + 1`, next_attempt_at: info.nextAttemptAt, last_error: info.reason }, info.reason),
+    markDead: (held, info, now) => transition(held, 'dead', now, { attempts: sql`attempts + 1`, last_error: info.reason }, info.reason),
+    markDropped: (held, info, now) => transition(held, 'dropped', now, { last_error: `${info.code}: ${info.reason}` }, `${info.code}: ${info.reason}`),
+    release: (held, now) => transition(held, 'queued', now, {}, 'released'),
 
     async pausePixel(pixelRowId, reason, now) {
       await db.updateTable('pixels').set({ status: 'paused', pause_reason: reason, updated_at: now }).where('id', '=', pixelRowId).where('status', '=', 'active').execute();

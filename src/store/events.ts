@@ -52,6 +52,10 @@ export async function storeEvents(
     firstIndexByKey.set(key, i);
     const status: EventsTable['status'] = item.drop ? 'dropped' : tenant.forwarding && !item.skip ? 'queued' : 'skipped';
     const skip = item.skip ?? (status === 'skipped' ? { code: 'forwarding_off', message: 'the tenant master switch is off: logged, not forwarded' } : null);
+    const clear = splitClearFields(item.event);
+    // IP and user agent are kept only to be sent: an event that never will be is stored without them
+    // (had_client_ip / had_user_agent still say they came).
+    if (status !== 'queued') Object.assign(clear, { client_ip_address: null, client_user_agent: null });
     rows.push({
       id: newRowId(),
       tenant_id: tenant.id,
@@ -62,7 +66,7 @@ export async function storeEvents(
       event_time: (item.event?.event_time ?? Math.floor(now / 1000)) * 1000,
       received_at: now,
       status,
-      ...splitClearFields(item.event),
+      ...clear,
       decisions: JSON.stringify(item.decisions),
       drop_code: item.drop?.code ?? skip?.code ?? null,
       drop_message: item.drop?.message ?? skip?.message ?? null,
@@ -93,6 +97,7 @@ export async function storeEvents(
       .execute();
     // events_received is left out: it stays NULL until Meta answers.
     const deliveries: Insertable<DeliveriesTable>[] = [];
+    const undeliverable: string[] = [];
     rows.forEach((row, k) => {
       const i = rowIndex[k] as number;
       if (!inserted.has(row.id)) {
@@ -102,8 +107,9 @@ export async function storeEvents(
       outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: row.status };
       if (row.status !== 'queued') return;
       const item = items[i] as EventToStore;
-      for (const pixel of pixels) {
-        if (item.onlyPixelRowId !== undefined && pixel.id !== item.onlyPixelRowId) continue;
+      const targets = item.onlyPixelRowId === undefined ? pixels : pixels.filter((p) => p.id === item.onlyPixelRowId);
+      if (targets.length === 0 && (row.client_ip_address != null || row.client_user_agent != null)) undeliverable.push(row.id);
+      for (const pixel of targets) {
         deliveries.push({
           id: newRowId(),
           event_row_id: row.id,
@@ -124,6 +130,11 @@ export async function storeEvents(
     for (const chunk of chunks(deliveries, DELIVERY_CHUNK)) {
       // No 'queued' history row: the delivery's created_at says it, and one row fewer per event is the cheapest write.
       await trx.insertInto('deliveries').values(chunk).execute();
+    }
+    // No pixel to go to: never sent either. Cleared after the insert rather than by reading the pixels first, so
+    // the transaction's first statement stays a write (on SQLite a read first cannot wait for a busy writer).
+    for (const part of chunks(undeliverable, DELIVERY_CHUNK)) {
+      await trx.updateTable('events').set({ client_ip_address: null, client_user_agent: null }).where('id', 'in', part).execute();
     }
   });
   return outcomes;

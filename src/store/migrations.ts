@@ -329,6 +329,15 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
         where event_name = 'Unmappable' and drop_code in ('unknown_key', 'invalid_event_time', 'invalid_action_source') and drop_message like '%"%'`.execute(db);
     },
   },
+  '0018_unsent_events_without_ip': {
+    async up(db: Kysely<unknown>) {
+      // IP and user agent are kept only to be sent. Events that never will be (dropped, skipped, or queued with no
+      // delivery at all) used to keep both until the retention purge; ingest now stores them without.
+      await sql`update events set client_ip_address = null, client_user_agent = null
+        where (client_ip_address is not null or client_user_agent is not null)
+          and (status in ('dropped', 'skipped') or not exists (select 1 from deliveries d where d.event_row_id = events.id))`.execute(db);
+    },
+  },
 });
 
 function provider(adapter: DialectAdapter): MigrationProvider {

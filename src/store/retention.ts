@@ -5,7 +5,7 @@
  * Meta already received; it removes the relay's own copy.
  */
 import { type Kysely, sql } from 'kysely';
-import { PHYSICAL_STORE_WINDOW_MS } from '../delivery/event-window.js';
+import { PHYSICAL_STORE_WINDOW_MS, WEB_WINDOW_MS } from '../delivery/event-window.js';
 import type { Store } from './database.js';
 import { chunks } from './chunks.js';
 import { type Database, UNSETTLED_DELIVERY_STATUSES } from './schema.js';
@@ -69,6 +69,37 @@ export async function purgeBefore(store: Store, cutoff: number, now: number): Pr
     removed.orders += await deleteInChunks(db, 'orders', tenantId, 'created_at', cutoff);
   }
   return removed;
+}
+
+/**
+ * How long a settled event keeps IP and user agent for a replay of its dead delivery: Meta's window for website
+ * events (the shorter of Meta's two windows), counted from event_time. Past it, a replayed website event is
+ * dropped as too old anyway; a physical_store one is sent without them.
+ */
+export const REPLAYABLE_CLEAR_FIELDS_MS = WEB_WINDOW_MS;
+
+/**
+ * Erases IP and user agent of settled events (every delivery sent, dropped or dead) kept for a replay of a dead
+ * delivery, once REPLAYABLE_CLEAR_FIELDS_MS has passed since their event_time. An event with a delivery still to
+ * send, a replayed one included, keeps them until it is settled. Found through the dead deliveries (per pixel, on
+ * the deliveries_due index): few, where the events table is large. Answers how many events it erased.
+ */
+export async function eraseExpiredClearFields(store: Store, now: number): Promise<number> {
+  const { db } = store;
+  const pixels = await db.selectFrom('pixels').select('id').execute();
+  let erased = 0;
+  for (const { id } of pixels) {
+    const res = await db
+      .updateTable('events')
+      .set({ client_ip_address: null, client_user_agent: null })
+      .where('id', 'in', (eb) => eb.selectFrom('deliveries').select('event_row_id').where('pixel_row_id', '=', id).where('status', '=', sql.lit('dead')))
+      .where('status', '=', 'done')
+      .where('event_time', '<', now - REPLAYABLE_CLEAR_FIELDS_MS)
+      .where((eb) => eb.or([eb('client_ip_address', 'is not', null), eb('client_user_agent', 'is not', null)]))
+      .executeTakeFirst();
+    erased += Number(res.numUpdatedRows);
+  }
+  return erased;
 }
 
 /** The purge for a retention of `days` days, as of `now` (the server's hourly job and `capi-relay purge`). */

@@ -53,7 +53,11 @@ export interface EventsTable {
   status: 'queued' | 'dropped' | 'skipped' | 'done';
   /** The Meta server event as it will be sent, hashed customer data, without IP and user agent. */
   payload: string;
-  /** Sent in clear by Meta's rules, so kept apart and erased once every delivery is settled. */
+  /**
+   * Sent in clear by Meta's rules, so kept apart, and only while the event may be sent: never stored for an event
+   * with no delivery, erased once every delivery is sent or dropped, kept for a replay of a dead one until 7 days
+   * after event_time (docs/data-handling.md).
+   */
   client_ip_address: string | null;
   client_user_agent: string | null;
   /** 1 when the event was stored with an IP / user agent, 0 without, null when not recorded: survives their erasure. */

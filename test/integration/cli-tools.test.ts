@@ -49,8 +49,9 @@ describe.each(dialects)('test-connection and replay on $name', (dialect) => {
     const now = Date.now();
     const event = { event_name: 'Lead', event_time: Math.floor(now / 1000), event_id: 'l1', action_source: 'website' as const, user_data: { em: ['a'.repeat(64)] } };
     await storeEvents(ctx.store, { id: tenantId, forwarding: true }, [{ eventName: 'Lead', eventId: 'l1', source: 'api', event, decisions: [] }], now);
-    const ids = (await ctx.store.db.selectFrom('deliveries').select('id').execute()).map((r) => r.id);
-    await createDeliveryQueue(ctx.store, ctx.box).markDead(ids, { reason: 'Meta said no' }, now);
+    // Dead the way the engine makes them: claimed, then settled under that claim's lease.
+    const queue = createDeliveryQueue(ctx.store, ctx.box);
+    for (const pixel of [good, bad]) await queue.markDead(await queue.claim(pixel, 10, now, 60_000, 'test'), { reason: 'Meta said no' }, now);
     await ctx.store.close();
   });
   afterAll(async () => {
