@@ -22,16 +22,25 @@ export interface EventToStore {
   skip?: { code: string; message: string } | undefined;
 }
 
-export type StoreOutcome = { status: 'accepted'; rowId: string; eventStatus: EventsTable['status'] } | { status: 'duplicate' };
+/** A stored event: `queued` for at least one pixel, or kept with the reason it will not be sent. */
+export type StoreOutcome =
+  | { status: 'accepted'; rowId: string; eventStatus: EventsTable['status']; notSent?: { code: string; message: string } }
+  | { status: 'duplicate' };
+
+const NO_ACTIVE_PIXEL = {
+  code: 'no_active_pixel',
+  message: 'the store has no enabled pixel: logged, not forwarded (a pixel added later does not resend it)',
+};
 
 // Row counts per multi-row INSERT: keeps bound parameters under SQLite's and PostgreSQL's limits.
 const EVENT_CHUNK = 500;
 const DELIVERY_CHUNK = 1000;
 
 /**
- * Stores events and their per-pixel deliveries in one transaction: once this resolves, every
- * `accepted` event is durable and queued. Unique on (tenant, event_name, event_id): a repeat
- * answers `duplicate` and creates nothing.
+ * Stores events and their per-pixel deliveries in one transaction: once this resolves, every event
+ * with `eventStatus: 'queued'` is durable and queued for at least one pixel. An event that would go to no
+ * pixel (none enabled, or its one pixel disabled) is stored `skipped`, not queued forever. Unique on
+ * (tenant, event_name, event_id): a repeat answers `duplicate` and creates nothing.
  */
 export async function storeEvents(
   store: Store,
@@ -73,6 +82,21 @@ export async function storeEvents(
   });
 
   await store.db.transaction().execute(async (trx) => {
+    // Read first, in the transaction: an event is queued only if a pixel will take it.
+    const pixels = await trx
+      .selectFrom('pixels')
+      .select('id')
+      .where('tenant_id', '=', tenant.id)
+      .where('status', '!=', 'disabled')
+      .execute();
+    rows.forEach((row, k) => {
+      if (row.status !== 'queued') return;
+      const only = (items[rowIndex[k] as number] as EventToStore).onlyPixelRowId;
+      if (only === undefined ? pixels.length > 0 : pixels.some((p) => p.id === only)) return;
+      row.status = 'skipped';
+      row.drop_code = NO_ACTIVE_PIXEL.code;
+      row.drop_message = NO_ACTIVE_PIXEL.message;
+    });
     const inserted = new Set<string>();
     for (const chunk of chunks(rows, EVENT_CHUNK)) {
       const res = await trx
@@ -85,12 +109,6 @@ export async function storeEvents(
     }
     await recordRepeatChannels(trx, tenant.id, rows.filter((r) => !inserted.has(r.id)));
     await recordOrders(trx, tenant.id, items, now);
-    const pixels = await trx
-      .selectFrom('pixels')
-      .select('id')
-      .where('tenant_id', '=', tenant.id)
-      .where('status', '!=', 'disabled')
-      .execute();
     // events_received is left out: it stays NULL until Meta answers.
     const deliveries: Insertable<DeliveriesTable>[] = [];
     rows.forEach((row, k) => {
@@ -99,8 +117,11 @@ export async function storeEvents(
         outcomes[i] = { status: 'duplicate' };
         return;
       }
+      if (row.status !== 'queued') {
+        outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: row.status, notSent: { code: row.drop_code ?? 'not_sent', message: row.drop_message ?? 'not sent' } };
+        return;
+      }
       outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: row.status };
-      if (row.status !== 'queued') return;
       const item = items[i] as EventToStore;
       for (const pixel of pixels) {
         if (item.onlyPixelRowId !== undefined && pixel.id !== item.onlyPixelRowId) continue;
