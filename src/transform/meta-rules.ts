@@ -48,6 +48,12 @@ const EVENT_KEYS = new Set([
 const DAY = 86_400;
 /** Largest accepted clock skew into the future (Meta documents no rule; unverified [meta-capi.md §2]). */
 export const MAX_FUTURE_SECONDS = 300;
+/**
+ * An event accepted a moment before it leaves Meta's window would be too old by the time it is sent (the
+ * delivery engine drops what is within a minute of the edge): `accepted` promises at least this long to
+ * deliver it, so an event closer than this to the edge is answered `event_time_too_old` at once.
+ */
+export const DELIVERY_MARGIN_SECONDS = 3600;
 
 // user_data (rules 20–25): SHA-256 lowercase hex (MD5 passes with a warning at Meta), optional Parameter Builder appendix.
 const APPENDIX = String.raw`(?:\.(?:[A-Za-z0-9_-]{8}|AQ|Ag|Aw|BA|BQ|Bg))?`;
@@ -111,7 +117,9 @@ function checkEventTime(ev: MetaServerEvent, nowMs: number): MetaRuleProblem | n
   // 7 days (whole request rejected otherwise) [M-SE]; physical_store 62 days [M-API, M-OFF].
   const now = Math.floor(nowMs / 1000);
   const maxAge = (ev.action_source === 'physical_store' ? 62 : 7) * DAY;
-  if (now - ev.event_time > maxAge) return problem('event_time_too_old', 'event_time', `event_time is more than ${maxAge / DAY} days old: Meta rejects it`);
+  if (now - ev.event_time > maxAge - DELIVERY_MARGIN_SECONDS) {
+    return problem('event_time_too_old', 'event_time', `event_time is more than ${maxAge / DAY} days old (less an hour to deliver it): Meta rejects it`);
+  }
   if (ev.event_time - now > MAX_FUTURE_SECONDS) {
     return problem('event_time_in_future', 'event_time', `event_time is more than ${MAX_FUTURE_SECONDS}s in the future`);
   }
