@@ -82,21 +82,8 @@ export async function storeEvents(
   });
 
   await store.db.transaction().execute(async (trx) => {
-    // Read first, in the transaction: an event is queued only if a pixel will take it.
-    const pixels = await trx
-      .selectFrom('pixels')
-      .select('id')
-      .where('tenant_id', '=', tenant.id)
-      .where('status', '!=', 'disabled')
-      .execute();
-    rows.forEach((row, k) => {
-      if (row.status !== 'queued') return;
-      const only = (items[rowIndex[k] as number] as EventToStore).onlyPixelRowId;
-      if (only === undefined ? pixels.length > 0 : pixels.some((p) => p.id === only)) return;
-      row.status = 'skipped';
-      row.drop_code = NO_ACTIVE_PIXEL.code;
-      row.drop_message = NO_ACTIVE_PIXEL.message;
-    });
+    // The INSERT comes first: on SQLite a transaction that reads before it writes cannot wait for another
+    // process's write lock (SQLITE_BUSY at once), so the pixel check below corrects statuses afterwards.
     const inserted = new Set<string>();
     for (const chunk of chunks(rows, EVENT_CHUNK)) {
       const res = await trx
@@ -109,6 +96,26 @@ export async function storeEvents(
     }
     await recordRepeatChannels(trx, tenant.id, rows.filter((r) => !inserted.has(r.id)));
     await recordOrders(trx, tenant.id, items, now);
+    const pixels = await trx
+      .selectFrom('pixels')
+      .select('id')
+      .where('tenant_id', '=', tenant.id)
+      .where('status', '!=', 'disabled')
+      .execute();
+    // An event is queued only if a pixel will take it; one that would go to none is skipped, with the reason.
+    const orphans: string[] = [];
+    rows.forEach((row, k) => {
+      if (row.status !== 'queued' || !inserted.has(row.id)) return;
+      const only = (items[rowIndex[k] as number] as EventToStore).onlyPixelRowId;
+      if (only === undefined ? pixels.length > 0 : pixels.some((p) => p.id === only)) return;
+      row.status = 'skipped';
+      row.drop_code = NO_ACTIVE_PIXEL.code;
+      row.drop_message = NO_ACTIVE_PIXEL.message;
+      orphans.push(row.id);
+    });
+    for (const chunk of chunks(orphans, DELIVERY_CHUNK)) {
+      await trx.updateTable('events').set({ status: 'skipped', drop_code: NO_ACTIVE_PIXEL.code, drop_message: NO_ACTIVE_PIXEL.message }).where('id', 'in', chunk).execute();
+    }
     // events_received is left out: it stays NULL until Meta answers.
     const deliveries: Insertable<DeliveriesTable>[] = [];
     rows.forEach((row, k) => {

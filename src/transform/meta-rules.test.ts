@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { MetaServerEvent } from '../core/meta-event.js';
 import { checkMetaEvent, isCurrency } from './meta-rules.js';
@@ -88,5 +89,23 @@ describe('checkMetaEvent', () => {
     expect(isCurrency('EURO')).toBe(false);
     expect(isCurrency('XAU')).toBe(false);
     expect(isCurrency('USN')).toBe(false);
+  });
+});
+
+describe('per-event codes', () => {
+  it('every skipped and rejected code the transform, gates and store give is in docs/errors.md', () => {
+    const read = (rel: string) => readFileSync(new URL(rel, import.meta.url), 'utf8');
+    const doc = read('../../docs/errors.md');
+    const codes = new Set<string>();
+    for (const m of read('./meta-rules.ts').matchAll(/problem\('([a-z_]+)'/g)) codes.add(m[1]!);
+    const sources: [string, RegExp][] = [
+      ['./gates.ts', /code: '([a-z_]+)'/g],
+      ['./privacy.ts', /drop = \{ code: '([a-z_]+)'/g],
+      ['../store/events.ts', /code: '([a-z_]+)'/g],
+      ['../ingest/ingest-service.ts', /skip = \{ code: '([a-z_]+)'/g],
+    ];
+    for (const [file, re] of sources) for (const m of read(file).matchAll(re)) codes.add(m[1]!);
+    expect(codes.size).toBeGreaterThan(15);
+    expect([...codes].filter((c) => !doc.includes(`\`${c}\``))).toEqual([]);
   });
 });

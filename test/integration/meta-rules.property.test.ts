@@ -209,6 +209,8 @@ describe.each(dialects)('accepted means Meta takes it, on $name', (dialect) => {
   }
 
   it('every event answered accepted is received by the strict emulator; the rest are skipped or rejected with a code', async () => {
+    // Bounded to a few seconds: each run is an ingest request and a delivery round trip to the emulator.
+    const numRuns = dialect.name === 'sqlite' ? 100 : 40;
     const tally: Record<string, number> = {};
     let run = 0;
     await fc.assert(
@@ -236,11 +238,11 @@ describe.each(dialects)('accepted means Meta takes it, on $name', (dialect) => {
           expect.fail(`accepted, never received: ${JSON.stringify(rows)} now=${clock.now()}`);
         }
       }),
-      { numRuns: dialect.name === 'sqlite' ? 150 : 60 },
+      { numRuns },
     );
     process.stdout.write(`[meta-rules property ${dialect.name}] ${JSON.stringify(tally)}\n`);
     // Not vacuous: a good share of the generated events is sent, and each other answer occurs.
-    expect(tally.accepted ?? 0).toBeGreaterThan(50);
+    expect(tally.accepted ?? 0).toBeGreaterThan(numRuns / 2);
     expect(tally.skipped ?? 0).toBeGreaterThan(0);
     expect(tally.rejected ?? 0).toBeGreaterThan(0);
   }, 120_000);
