@@ -9,9 +9,10 @@
  * is what proves the two agree (any event the relay accepts, the strict emulator accepts). Pure: no I/O.
  */
 import { isIP } from 'node:net';
+import { PLAUSIBLE_KEY, unknownKeyMessage } from '../core/input-messages.js';
 import { ACTION_SOURCES, type MetaServerEvent } from '../core/meta-event.js';
 
-/** A broken rule: a stable code, the offending field (dotted path, as in the input) and a message. */
+/** A broken rule: a stable code, the offending field (dotted path) and a message naming the rule, never the value. */
 export interface MetaRuleProblem {
   code: string;
   field: string;
@@ -102,11 +103,11 @@ export function isThinUserData(present: readonly string[]): boolean {
  */
 export function checkMetaEvent(ev: MetaServerEvent, nowMs: number, opts: { userData?: boolean } = {}): MetaRuleProblem | null {
   for (const k of Object.keys(ev)) {
-    if (!EVENT_KEYS.has(k)) return problem('unknown_key', k, `Meta takes no event key "${k}"`);
+    if (!EVENT_KEYS.has(k)) return problem('unknown_key', PLAUSIBLE_KEY.test(k) ? k : 'event', unknownKeyMessage('event', k));
   }
   if (typeof ev.event_name !== 'string' || ev.event_name.trim() === '') return problem('missing_field', 'event_name', 'event_name is required');
   if (!(ACTION_SOURCES as readonly string[]).includes(ev.action_source)) {
-    return problem('invalid_action_source', 'action_source', `action_source "${String(ev.action_source)}" is not one of ${ACTION_SOURCES.join(', ')}`);
+    return problem('invalid_action_source', 'action_source', `action_source must be one of ${ACTION_SOURCES.join(', ')}`);
   }
   return checkEventTime(ev, nowMs) ?? checkUrls(ev) ?? checkLdu(ev) ?? checkCustomData(ev.event_name, ev.custom_data)
     ?? (opts.userData === false ? null : checkUserData(ev.user_data));
@@ -197,7 +198,7 @@ export function checkCustomData(eventName: string, cd: unknown): MetaRuleProblem
     if (c.currency === undefined) return problem('invalid_currency', 'custom_data.currency', 'Purchase needs an ISO 4217 currency');
   }
   if (c.currency !== undefined && !(typeof c.currency === 'string' && isCurrency(c.currency))) {
-    return problem('invalid_currency', 'custom_data.currency', `currency ${JSON.stringify(c.currency)} is not an ISO 4217 code`);
+    return problem('invalid_currency', 'custom_data.currency', 'currency must be an ISO 4217 code');
   }
   for (const k of ['value', 'predicted_ltv', 'net_revenue'] as const) {
     if (c[k] !== undefined && !isNum(c[k])) return problem('invalid_value', `custom_data.${k}`, `${k} must be a finite number`);
