@@ -93,7 +93,7 @@ export function registerImportCommand(program: Command, { storeOptions, withStor
       });
       bar.update(summary.rows, total, true);
       bar.done();
-      const human = `${flags.dryRun ? 'dry run (nothing stored): ' : ''}rows ${summary.rows}, accepted ${summary.accepted} (not sent ${summary.notSent}), duplicate ${summary.duplicate}, rejected ${summary.rejected}, too old ${summary.tooOld}`;
+      const human = `${flags.dryRun ? 'dry run (nothing stored): ' : ''}rows ${summary.rows}, accepted ${summary.accepted}, skipped ${summary.skipped}, duplicate ${summary.duplicate}, rejected ${summary.rejected}, too old ${summary.tooOld}`;
       out(flags.json ? JSON.stringify(summary) : human);
     });
   });

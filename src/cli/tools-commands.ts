@@ -53,7 +53,7 @@ export function registerToolCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('preview')
-    .description('read events as JSON lines on stdin; print the exact Meta event or why it would be dropped')
+    .description('read events as JSON lines on stdin; print the exact Meta event, or why it would be skipped or rejected')
     .option('--config <file>', 'tenant policy JSON (consent, ldu, sendConditions, defaultCountry …)')
     .action(async (flags: { config?: string }) => {
       const policy = parsePolicy(flags.config ? (JSON.parse(readFileSync(flags.config, 'utf8')) as unknown) : {});

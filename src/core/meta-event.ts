@@ -46,7 +46,7 @@ export interface Decision {
 /** What the transform concluded for one input event. */
 export type TransformResult =
   | { kind: 'send'; event: MetaServerEvent; decisions: Decision[] }
-  /** Valid input the tenant's policy or Meta's rules say must not be sent; stored, never delivered. */
+  /** Valid input the tenant's policy keeps back (consent, gates); stored, never delivered, answered `skipped`. */
   | { kind: 'dropped'; event: MetaServerEvent | null; eventName: string; eventId: string; code: string; message: string; decisions: Decision[] }
-  /** Input that is malformed: answered `rejected` at ingest and not stored. */
-  | { kind: 'rejected'; eventId: string | null; code: string; message: string };
+  /** Malformed input, or an event Meta's rules refuse: answered `rejected` at ingest (with the field when known), not stored. */
+  | { kind: 'rejected'; eventId: string | null; code: string; message: string; field?: string };

@@ -15,6 +15,10 @@ const PAGE = 50;
 const GAP_PAGES = 10;
 // What a person reads for each delivery status ("failed" is a retry that is already scheduled).
 const LABEL = { queued: 'queued', sending: 'sending', sent: 'sent', failed: 'error, retrying', dropped: 'dropped', dead: 'dead', skipped: 'skipped', paused: 'paused', done: 'done' };
+// An event kept back (stored dropped by consent or a gate, or skipped by a switch or for want of a pixel) was
+// answered "skipped" with its code: the log says the same. A delivery's "dropped" (too old when due) stays.
+const EVENT_LABEL = Object.assign({}, LABEL, { dropped: 'skipped (policy)', skipped: 'skipped' });
+const FILTER_LABEL = { dropped: 'skipped: consent or gate, or dropped too old', skipped: 'skipped: switch, forwarding or no pixel' };
 
 async function simulateView() {
   if (needTenant()) return;
@@ -33,7 +37,7 @@ async function simulateView() {
       const r = await api('POST', '/api/v1/pixels/' + pick.value + '/simulate', { eventName: name });
       const ok = r.status === 'sent';
       result.replaceChildren(h('section', { class: 'card ' + (ok ? 'answer-ok' : 'answer-bad'), 'aria-label': 'Meta\'s answer' },
-        h('h2', {}, name + ': ', statusChip(r.status, LABEL[r.status] || r.status)),
+        h('h2', {}, name + ': ', statusChip(r.status, EVENT_LABEL[r.status] || r.status)),
         h('dl', {},
           h('dt', {}, 'Meta\'s answer'), h('dd', { 'data-testid': 'sim-message' }, r.message || r.code || '—'),
           h('dt', {}, 'fbtrace_id'), h('dd', {}, h('code', {}, r.fbtraceId || '—')),
@@ -65,7 +69,7 @@ async function eventsView() {
   const pixels = (await api('GET', '/api/v1/tenants/' + t.id + '/pixels')).pixels;
   const pixelName = (rowId) => pixelNameIn(pixels, rowId);
   const f = { name: h('input', { id: 'f-name', name: 'event_name', placeholder: 'Purchase' }),
-    status: h('select', { id: 'f-status', name: 'status' }, ['', 'queued', 'sending', 'sent', 'failed', 'dead', 'dropped', 'skipped'].map((s) => h('option', { value: s }, s ? LABEL[s] : 'any'))),
+    status: h('select', { id: 'f-status', name: 'status' }, ['', 'queued', 'sending', 'sent', 'failed', 'dead', 'dropped', 'skipped'].map((s) => h('option', { value: s }, s ? FILTER_LABEL[s] || LABEL[s] : 'any'))),
     source: h('input', { id: 'f-source', name: 'source', list: 'sources', placeholder: 'api' }),
     since: h('input', { id: 'f-since', name: 'since', type: 'datetime-local' }),
     until: h('input', { id: 'f-until', name: 'until', type: 'datetime-local' }) };
@@ -86,7 +90,7 @@ async function eventsView() {
     cell.replaceChildren(h('dl', {}, h('dt', {}, 'Event ID'), h('dd', {}, h('code', {}, d.eventId)), h('dt', {}, 'Received'), h('dd', {}, time(d.receivedAt)),
       h('dt', {}, 'Channels'), h('dd', {}, d.channels.join(', ')),
       d.simulated ? [h('dt', {}, 'Simulated'), h('dd', {}, 'yes: sent only to Test Events')] : null,
-      d.dropCode ? [h('dt', {}, 'Drop reason'), h('dd', {}, d.dropCode + ': ' + (d.dropMessage || ''))] : null,
+      d.dropCode ? [h('dt', {}, 'Not sent because'), h('dd', {}, d.dropCode + ': ' + (d.dropMessage || ''))] : null,
       ev.deliveries.filter((x) => x.shown === 'paused').map((x) => [h('dt', {}, 'Paused'), h('dd', {}, 'pixel ' + pixelName(x.pixelRowId) + ': ' + (x.pauseReason || 'paused'))])),
       h('h3', {}, 'Delivery history (Meta\'s answers)'),
       d.history.length ? h('ol', {}, d.history.map((x) => h('li', {}, time(x.at) + ' — pixel ' + pixelName(x.pixelRowId) + ': ', statusChip(x.status, LABEL[x.status] || x.status), x.detail ? h('code', {}, x.detail) : null)))
@@ -194,7 +198,7 @@ async function eventsView() {
         onclick: () => { if (open) state.expanded.delete(ev.id); else state.expanded.add(ev.id); void render(); } }, open ? 'Hide' : 'Details');
       const statuses = ev.deliveries.length
         ? ev.deliveries.map((d) => statusChip(d.shown, pixelName(d.pixelRowId) + ': ' + (LABEL[d.shown] || d.shown) + (d.shown === 'paused' && d.pauseReason ? ' (' + d.pauseReason + ')' : '')))
-        : [statusChip(ev.status, LABEL[ev.status] || ev.status)];
+        : [statusChip(ev.status, EVENT_LABEL[ev.status] || ev.status)];
       rows.push(h('tr', { 'data-event': ev.id }, h('td', { class: 'opt' }, time(ev.receivedAt)),
         h('td', {}, ev.eventName, ev.simulated ? h('span', { class: 'hint' }, ' (simulated)') : null), h('td', {}, ev.orderId || '—'),
         h('td', {}, channelChips(ev.channels)), h('td', {}, statuses, ev.dropCode ? h('span', { class: 'hint' }, ' ' + ev.dropCode) : null), h('td', {}, toggle)));

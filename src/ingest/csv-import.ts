@@ -15,14 +15,16 @@ import type { IngestService } from './ingest-service.js';
 export const CSV_CHUNK = 1000;
 const DAY_S = 86_400;
 
+/** Every row is counted once, under the per-event status ingest answered (plus `tooOld`, checked first). */
 export interface CsvImportSummary {
   rows: number;
+  /** Stored and queued for at least one pixel: will be sent (a dry run: would be, policy permitting). */
   accepted: number;
   duplicate: number;
+  /** Stored and logged, not sent: consent, a gate, a switch, forwarding off or no enabled pixel said no. */
+  skipped: number;
   rejected: number;
   tooOld: number;
-  /** Accepted (stored) but not sent: a gate, consent or a switch said no. Included in `accepted`. */
-  notSent: number;
 }
 
 /** One row worth telling the operator about. */
@@ -30,7 +32,7 @@ export type CsvRowReport =
   | { kind: 'send'; line: number; event: MetaServerEvent }
   | { kind: 'rejected'; line: number; reason: string }
   | { kind: 'too_old'; line: number; reason: string }
-  | { kind: 'not_sent'; line: number; reason: string };
+  | { kind: 'skipped'; line: number; reason: string };
 
 export interface CsvImportOptions {
   ingest: IngestService;
@@ -53,7 +55,7 @@ function tooOld(e: CommerceEvent, nowMs: number): string | null {
 
 /** Imports a CSV stream for a tenant; resolves with the summary once every chunk is stored. */
 export async function importCsv(opts: CsvImportOptions): Promise<CsvImportSummary> {
-  const summary: CsvImportSummary = { rows: 0, accepted: 0, duplicate: 0, rejected: 0, tooOld: 0, notSent: 0 };
+  const summary: CsvImportSummary = { rows: 0, accepted: 0, duplicate: 0, skipped: 0, rejected: 0, tooOld: 0 };
   const report = opts.onRow ?? (() => undefined);
   const policy = parsePolicy(opts.tenant.policy);
   let chunk: { line: number; event: CommerceEvent }[] = [];
@@ -70,9 +72,8 @@ export async function importCsv(opts: CsvImportOptions): Promise<CsvImportSummar
           summary.accepted++;
           report({ kind: 'send', line, event: r.event });
         } else if (r.kind === 'dropped') {
-          summary.accepted++;
-          summary.notSent++;
-          report({ kind: 'not_sent', line, reason: `${r.code}: ${r.message}` });
+          summary.skipped++;
+          report({ kind: 'skipped', line, reason: `${r.code}: ${r.message}` });
         } else {
           summary.rejected++;
           report({ kind: 'rejected', line, reason: `${r.code}: ${r.message}` });
@@ -86,13 +87,10 @@ export async function importCsv(opts: CsvImportOptions): Promise<CsvImportSummar
         else if (r.status === 'rejected') {
           summary.rejected++;
           report({ kind: 'rejected', line, reason: `${r.code ?? 'rejected'}: ${r.message ?? ''}` });
-        } else {
-          summary.accepted++;
-          if (r.code) {
-            summary.notSent++;
-            report({ kind: 'not_sent', line, reason: `${r.code}: ${r.message ?? ''}` });
-          }
-        }
+        } else if (r.status === 'skipped') {
+          summary.skipped++;
+          report({ kind: 'skipped', line, reason: `${r.code ?? 'skipped'}: ${r.message ?? ''}` });
+        } else summary.accepted++;
       });
     }
     opts.onProgress?.(summary.rows);

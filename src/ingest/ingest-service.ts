@@ -6,14 +6,24 @@ import { switchOf, type SwitchRepository } from '../store/switches.js';
 import type { TenantView } from '../store/tenants.js';
 import { parsePolicy, type TenantPolicy, transformEvent } from '../transform/transform.js';
 
+/**
+ * What will happen to one event, answered per event by every channel:
+ * - `accepted`: stored and queued for at least one pixel; it will be sent.
+ * - `duplicate`: the same (event_name, event_id) was already stored for this tenant; nothing new.
+ * - `skipped`: valid, stored and logged, but the store's policy keeps it back (consent, a gate, a switch,
+ *   forwarding off, no enabled pixel); `code` and `message` say which.
+ * - `rejected`: invalid (malformed, or Meta would refuse it); not stored; `code`, `message` and, when one
+ *   field is at fault, `field`.
+ */
+export type IngestStatus = 'accepted' | 'duplicate' | 'skipped' | 'rejected';
+
 export interface IngestResult {
   event_id: string | null;
-  status: 'accepted' | 'duplicate' | 'rejected';
+  status: IngestStatus;
   code?: string;
   message?: string;
+  field?: string;
 }
-
-const FORWARDING_OFF = { code: 'forwarding_off', message: 'the tenant master switch is off' };
 
 export interface IngestOptions {
   source: string;
@@ -57,7 +67,7 @@ export function createIngestService(deps: { store: Store; metrics: Metrics; cloc
         const eventIdFor = opts.eventIdFor;
         const r: TransformResult = transformEvent(input, policy, eventIdFor ? { now, newId: () => eventIdFor(i) } : { now });
         if (r.kind === 'rejected') {
-          results[i] = { event_id: r.eventId, status: 'rejected', code: r.code, message: r.message };
+          results[i] = { event_id: r.eventId, status: 'rejected', code: r.code, message: r.message, ...(r.field === undefined ? {} : { field: r.field }) };
           deps.metrics.rejected.inc({ code: r.code });
           return;
         }
@@ -94,9 +104,9 @@ export function createIngestService(deps: { store: Store; metrics: Metrics; cloc
             results[i] = { event_id: item.eventId, status: 'accepted' };
             return;
           }
-          const notSent = item.drop ?? item.skip ?? FORWARDING_OFF;
-          if (item.drop) deps.metrics.dropped.inc({ code: item.drop.code });
-          results[i] = { event_id: item.eventId, status: 'accepted', code: notSent.code, message: `stored, not sent: ${notSent.message}` };
+          const notSent = o.notSent ?? item.drop ?? item.skip ?? { code: 'not_sent', message: 'not sent' };
+          deps.metrics.dropped.inc({ code: notSent.code });
+          results[i] = { event_id: item.eventId, status: 'skipped', code: notSent.code, message: `stored, not sent: ${notSent.message}` };
         });
         if (queued) deps.onQueued?.();
       }

@@ -22,16 +22,25 @@ export interface EventToStore {
   skip?: { code: string; message: string } | undefined;
 }
 
-export type StoreOutcome = { status: 'accepted'; rowId: string; eventStatus: EventsTable['status'] } | { status: 'duplicate' };
+/** A stored event: `queued` for at least one pixel, or kept with the reason it will not be sent. */
+export type StoreOutcome =
+  | { status: 'accepted'; rowId: string; eventStatus: EventsTable['status']; notSent?: { code: string; message: string } }
+  | { status: 'duplicate' };
+
+const NO_ACTIVE_PIXEL = {
+  code: 'no_active_pixel',
+  message: 'the store has no enabled pixel: logged, not forwarded (a pixel added later does not resend it)',
+};
 
 // Row counts per multi-row INSERT: keeps bound parameters under SQLite's and PostgreSQL's limits.
 const EVENT_CHUNK = 500;
 const DELIVERY_CHUNK = 1000;
 
 /**
- * Stores events and their per-pixel deliveries in one transaction: once this resolves, every
- * `accepted` event is durable and queued. Unique on (tenant, event_name, event_id): a repeat
- * answers `duplicate` and creates nothing.
+ * Stores events and their per-pixel deliveries in one transaction: once this resolves, every event
+ * with `eventStatus: 'queued'` is durable and queued for at least one pixel. An event that would go to no
+ * pixel (none enabled, or its one pixel disabled) is stored `skipped`, not queued forever. Unique on
+ * (tenant, event_name, event_id): a repeat answers `duplicate` and creates nothing.
  */
 export async function storeEvents(
   store: Store,
@@ -77,6 +86,8 @@ export async function storeEvents(
   });
 
   await store.db.transaction().execute(async (trx) => {
+    // The INSERT comes first: on SQLite a transaction that reads before it writes cannot wait for another
+    // process's write lock (SQLITE_BUSY at once), so the pixel check below corrects statuses afterwards.
     const inserted = new Set<string>();
     for (const chunk of chunks(rows, EVENT_CHUNK)) {
       const res = await trx
@@ -95,20 +106,41 @@ export async function storeEvents(
       .where('tenant_id', '=', tenant.id)
       .where('status', '!=', 'disabled')
       .execute();
+    // An event is queued only if a pixel will take it; one that would go to none is skipped, with the reason,
+    // and keeps no IP or user agent (it will never be sent). Corrected after the INSERT rather than by reading
+    // the pixels first, so the transaction's first statement stays a write.
+    const orphans: string[] = [];
+    rows.forEach((row, k) => {
+      if (row.status !== 'queued' || !inserted.has(row.id)) return;
+      const only = (items[rowIndex[k] as number] as EventToStore).onlyPixelRowId;
+      if (only === undefined ? pixels.length > 0 : pixels.some((p) => p.id === only)) return;
+      row.status = 'skipped';
+      row.drop_code = NO_ACTIVE_PIXEL.code;
+      row.drop_message = NO_ACTIVE_PIXEL.message;
+      orphans.push(row.id);
+    });
+    for (const chunk of chunks(orphans, DELIVERY_CHUNK)) {
+      await trx
+        .updateTable('events')
+        .set({ status: 'skipped', drop_code: NO_ACTIVE_PIXEL.code, drop_message: NO_ACTIVE_PIXEL.message, client_ip_address: null, client_user_agent: null })
+        .where('id', 'in', chunk)
+        .execute();
+    }
     // events_received is left out: it stays NULL until Meta answers.
     const deliveries: Insertable<DeliveriesTable>[] = [];
-    const undeliverable: string[] = [];
     rows.forEach((row, k) => {
       const i = rowIndex[k] as number;
       if (!inserted.has(row.id)) {
         outcomes[i] = { status: 'duplicate' };
         return;
       }
+      if (row.status !== 'queued') {
+        outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: row.status, notSent: { code: row.drop_code ?? 'not_sent', message: row.drop_message ?? 'not sent' } };
+        return;
+      }
       outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: row.status };
-      if (row.status !== 'queued') return;
       const item = items[i] as EventToStore;
       const targets = item.onlyPixelRowId === undefined ? pixels : pixels.filter((p) => p.id === item.onlyPixelRowId);
-      if (targets.length === 0 && (row.client_ip_address != null || row.client_user_agent != null)) undeliverable.push(row.id);
       for (const pixel of targets) {
         deliveries.push({
           id: newRowId(),
@@ -130,11 +162,6 @@ export async function storeEvents(
     for (const chunk of chunks(deliveries, DELIVERY_CHUNK)) {
       // No 'queued' history row: the delivery's created_at says it, and one row fewer per event is the cheapest write.
       await trx.insertInto('deliveries').values(chunk).execute();
-    }
-    // No pixel to go to: never sent either. Cleared after the insert rather than by reading the pixels first, so
-    // the transaction's first statement stays a write (on SQLite a read first cannot wait for a busy writer).
-    for (const part of chunks(undeliverable, DELIVERY_CHUNK)) {
-      await trx.updateTable('events').set({ client_ip_address: null, client_user_agent: null }).where('id', 'in', part).execute();
     }
   });
   return outcomes;

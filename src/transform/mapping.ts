@@ -2,7 +2,7 @@
  * Commerce (GA4 / Commanders Act style) event names → Meta standard events [M-PIX], and commerce
  * properties → Meta `custom_data` [M-STD].
  */
-import type { MetaCustomData } from '../core/meta-event.js';
+import type { Decision, MetaCustomData } from '../core/meta-event.js';
 
 /** Commerce event name → Meta standard event name. Unlisted names are sent as custom events. */
 export const EVENT_MAP: Readonly<Record<string, string>> = Object.freeze({
@@ -58,8 +58,13 @@ export interface CommerceProps {
   search_string?: string;
 }
 
-/** Builds Meta `custom_data` from commerce properties (items → contents, content_ids, num_items). */
-export function buildCustomData(p: CommerceProps): MetaCustomData {
+/**
+ * Builds Meta `custom_data` from commerce properties (items → contents, content_ids, num_items). Meta
+ * refuses a `contents` item without an id [M-PIX], so such an item is left out of `contents` (recorded in
+ * `decisions`) but still counted in `num_items`; `num_items` is set only when the quantities add up to an
+ * integer (Meta's type for it [M-STD]).
+ */
+export function buildCustomData(p: CommerceProps, decisions: Decision[] = []): MetaCustomData {
   const cd: MetaCustomData = {};
   const value = p.value ?? p.amount;
   if (value !== undefined) cd.value = value;
@@ -70,22 +75,25 @@ export function buildCustomData(p: CommerceProps): MetaCustomData {
     const contents: Record<string, unknown>[] = [];
     const ids: string[] = [];
     let count = 0;
+    let withoutId = 0;
     for (const it of items) {
-      const c: Record<string, unknown> = {};
-      if (it.id !== undefined) {
-        c.id = String(it.id);
-        ids.push(c.id as string);
-      }
       // "id and quantity are the required fields" [M-PIX]: default quantity 1.
       const q = it.quantity ?? 1;
-      c.quantity = q;
       count += q;
+      const id = it.id === undefined ? '' : String(it.id).trim();
+      if (id === '') {
+        withoutId++;
+        continue;
+      }
+      const c: Record<string, unknown> = { id, quantity: q };
+      ids.push(id);
       if (it.price !== undefined) c.item_price = it.price;
       contents.push(c);
     }
-    cd.contents = contents;
+    if (withoutId > 0) decisions.push({ code: 'item_without_id', message: `${withoutId} item(s) without an id left out of contents (Meta requires one)`, field: 'items' });
+    if (contents.length > 0) cd.contents = contents;
     if (ids.length > 0) cd.content_ids = ids;
-    cd.num_items = count;
+    if (Number.isInteger(count)) cd.num_items = count;
     cd.content_type = p.content_type ?? 'product';
     const first = items[0]!;
     if (p.content_name === undefined && items.length === 1 && first.name !== undefined) cd.content_name = first.name;

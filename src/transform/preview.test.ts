@@ -12,11 +12,15 @@ describe('previewLine', () => {
     expect(out.event.event_name).toBe('Lead');
     expect(out.event.event_time).toBe(NOW / 1000);
   });
-  it('reports drops, rejections and bad JSON as dropped', () => {
-    const dropped = JSON.stringify({ event: 'purchase', action_source: 'email', user: { email: 'a@b.co' } });
-    expect(JSON.parse(previewLine(dropped, defaultPolicy, ctx))).toEqual({ dropped: { code: 'missing_value', message: expect.any(String) as string } });
-    expect(JSON.parse(previewLine('{"x":1}', defaultPolicy, ctx))).toMatchObject({ dropped: { code: 'missing_field' } });
-    expect(JSON.parse(previewLine('{', defaultPolicy, ctx))).toMatchObject({ dropped: { code: 'invalid_json' } });
+  it('answers with the per-event statuses of ingest: accepted, skipped, rejected (with the field)', () => {
+    const line = JSON.stringify({ event: 'generate_lead', action_source: 'email', timestamp: NOW, user: { email: 'A@b.co' } });
+    expect(JSON.parse(previewLine(line, defaultPolicy, ctx))).toMatchObject({ status: 'accepted', event: { event_name: 'Lead' } });
+    const noValue = JSON.stringify({ event: 'purchase', action_source: 'email', user: { email: 'a@b.co' } });
+    expect(JSON.parse(previewLine(noValue, defaultPolicy, ctx))).toEqual({ status: 'rejected', code: 'missing_value', field: 'custom_data.value', message: expect.any(String) as string });
+    const thin = JSON.stringify({ event: 'generate_lead', action_source: 'email', user: { city: 'Paris' } });
+    expect(JSON.parse(previewLine(thin, defaultPolicy, ctx))).toMatchObject({ status: 'skipped', code: 'thin_user_data' });
+    expect(JSON.parse(previewLine('{"x":1}', defaultPolicy, ctx))).toMatchObject({ status: 'rejected', code: 'missing_field' });
+    expect(JSON.parse(previewLine('{', defaultPolicy, ctx))).toMatchObject({ status: 'rejected', code: 'invalid_json' });
   });
   it('answers null names and deep nesting instead of crashing (issue 14)', () => {
     const codeOf = (line: string) => {

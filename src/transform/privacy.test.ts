@@ -25,11 +25,12 @@ describe('consent', () => {
     expect(transformEvent({ ...base, consent_categories: ['advertising'] }, p, ctx).kind).toBe('send');
     expect(transformEvent(base, p, ctx).kind).toBe('send');
   });
-  it('strip_user_data keeps only the user agent', () => {
+  it('strip_user_data keeps only the user agent, which Meta refuses alone: kept back as no_consent', () => {
     const ps = parsePolicy({ consent: { advertisingCategory: 'advertising', withoutConsent: 'strip_user_data' } });
     const r = transformEvent({ ...base, consent_categories: [] }, ps, ctx);
-    expect(r.kind === 'send' && r.event.user_data).toEqual({ client_user_agent: 'UA' });
-    expect(r.kind === 'send' && r.decisions.map((d) => d.code)).toContain('consent_stripped');
+    expect(r).toMatchObject({ kind: 'dropped', code: 'no_consent' });
+    expect(r.kind === 'dropped' && r.event?.user_data).toEqual({ client_user_agent: 'UA' });
+    expect(r.kind === 'dropped' && r.decisions.map((d) => d.code)).toContain('consent_stripped');
   });
 });
 
@@ -41,10 +42,10 @@ describe('consent when the event carries none (whenMissing)', () => {
     expect(r.kind === 'dropped' && r.message).toContain('no consent_categories');
     expect(transformEvent({ ...base, consent_categories: ['advertising'] }, p, ctx).kind).toBe('send');
   });
-  it('denied with strip_user_data sends the event without customer data', () => {
+  it('denied with strip_user_data strips the customer data, and so keeps the event back', () => {
     const p = parsePolicy({ consent: { advertisingCategory: 'advertising', whenMissing: 'denied', withoutConsent: 'strip_user_data' } });
     const r = transformEvent(base, p, ctx);
-    expect(r.kind === 'send' && r.event.user_data).toEqual({ client_user_agent: 'UA' });
+    expect(r).toMatchObject({ kind: 'dropped', code: 'no_consent', event: { user_data: { client_user_agent: 'UA' } } });
   });
   it('is refused without a category to look for', () => {
     expect(() => parsePolicy({ consent: { whenMissing: 'denied' } })).toThrow(/advertisingCategory/);

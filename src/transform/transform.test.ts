@@ -83,10 +83,29 @@ describe('transformEvent: commerce shape', () => {
     expect(r2.kind === 'send' && r2.event.event_id).toBe('generated-id');
   });
 
-  it('drops a Purchase without currency (valid input, must not be sent)', () => {
+  it('rejects a Purchase without currency, naming the field (Meta refuses it, so it is never answered accepted)', () => {
     const { currency: _c, ...noCurrency } = purchase;
     const r = transformEvent(noCurrency, defaultPolicy, ctx);
-    expect(r).toMatchObject({ kind: 'dropped', code: 'invalid_currency', eventName: 'Purchase', eventId: 'ord-1001' });
+    expect(r).toMatchObject({ kind: 'rejected', code: 'invalid_currency', field: 'custom_data.currency', eventId: 'ord-1001' });
+    // Invalid wins over a policy that would keep the event back: the sender learns what to fix.
+    const noConsent = transformEvent({ ...noCurrency, consent_categories: [] }, parsePolicy({ consent: { advertisingCategory: 'ads' } }), ctx);
+    expect(noConsent).toMatchObject({ kind: 'rejected', code: 'invalid_currency' });
+  });
+
+  it('rejects what Meta refuses on any event: a bad currency, a non-numeric value, contents without id', () => {
+    expect(transformEvent({ ...purchase, event: 'add_to_cart', currency: 'XX' }, defaultPolicy, ctx)).toMatchObject({ kind: 'rejected', code: 'invalid_currency', field: 'custom_data.currency' });
+    const override = { integrations: { facebook: { custom_data: { contents: [{ quantity: 1 }] } } } };
+    expect(transformEvent({ ...purchase, ...override }, defaultPolicy, ctx)).toMatchObject({ kind: 'rejected', code: 'invalid_contents', field: 'custom_data.contents[0].id' });
+  });
+
+  it('leaves items without an id out of contents and sends the order', () => {
+    const r = transformEvent({ ...purchase, items: [{ id: 'A', quantity: 2 }, { quantity: 1, price: 3 }] }, defaultPolicy, ctx);
+    expect(r.kind).toBe('send');
+    if (r.kind !== 'send') return;
+    expect(r.event.custom_data).toMatchObject({ contents: [{ id: 'A', quantity: 2 }], content_ids: ['A'], num_items: 3 });
+    expect(r.decisions.map((d) => d.code)).toContain('item_without_id');
+    const half = transformEvent({ ...purchase, items: [{ id: 'A', quantity: 0.5 }] }, defaultPolicy, ctx);
+    expect(half.kind === 'send' && half.event.custom_data?.num_items).toBeUndefined();
   });
 
   it('rejects malformed input with stable codes', () => {
@@ -134,9 +153,9 @@ describe('transformEvent: Meta-native shape', () => {
     expect(r.event.custom_data).toEqual({ lead_type: 'form' });
   });
 
-  it('drops events outside the time window and website events without a user agent', () => {
+  it('rejects events outside the time window, drops website events without a user agent when strict', () => {
     const old = transformEvent({ ...native, event_time: T - 8 * 86400 }, defaultPolicy, ctx);
-    expect(old).toMatchObject({ kind: 'dropped', code: 'event_time_too_old' });
+    expect(old).toMatchObject({ kind: 'rejected', code: 'event_time_too_old', field: 'event_time' });
     const store = transformEvent({ ...native, action_source: 'physical_store', event_time: T - 30 * 86400 }, defaultPolicy, ctx);
     expect(store.kind).toBe('send');
     const noUa = transformEvent({ ...native, user_data: { em: 'a@b.co' } }, parsePolicy({ strictWebsiteFields: true }), ctx);

@@ -1,14 +1,16 @@
 /**
  * The transform: one input event (Meta-native or commerce shape) + a tenant policy → a Meta server
- * event to send, a dropped event (valid, must not be sent) or a rejected input (malformed).
- * Order: validate input → map → privacy → normalize+hash → gates. Pure: no I/O.
+ * event to send, a dropped event (valid, but the policy keeps it back) or a rejected input (malformed, or
+ * an event Meta would refuse). Order: validate input → map → Meta's rules on the event's own fields →
+ * privacy → normalize+hash → gates → Meta's rules on the whole event. Pure: no I/O.
  */
 import { randomUUID } from 'node:crypto';
 import { eventIdTemplateFor, orderEventId } from '../core/event-id-template.js';
-import type { MetaCustomData, MetaServerEvent, MetaUserData, TransformResult } from '../core/meta-event.js';
+import type { Decision, MetaCustomData, MetaServerEvent, MetaUserData, TransformResult } from '../core/meta-event.js';
 import { checkGates } from './gates.js';
 import { parseInput, type ParsedEvent } from './input.js';
 import { buildCustomData, mapEventName } from './mapping.js';
+import { checkMetaEvent, type MetaRuleProblem } from './meta-rules.js';
 import { defaultPolicy, parsePolicy, type TenantPolicy } from './policy.js';
 import { applyPrivacy } from './privacy.js';
 import { FIELD_LIMITS } from './untrusted.js';
@@ -28,16 +30,20 @@ export interface TransformCtx {
 /** Transforms one input event under a tenant policy into a send / dropped / rejected result. */
 export function transformEvent(input: unknown, policy: TenantPolicy, ctx: TransformCtx): TransformResult {
   const ev = parseInput(input, ctx.now);
-  if ('kind' in ev) return ev;
+  if ('kind' in ev) return withField(ev);
   const bad = checkUserKeys(ev.user);
-  if (bad) return { kind: 'rejected', eventId: ev.eventId ?? null, ...bad };
+  if (bad) return withField({ kind: 'rejected', eventId: ev.eventId ?? null, ...bad });
 
   const eventName = ev.nameOverride ?? mapEventName(ev.name, policy.eventNameOverrides);
-  const customData = buildCustom(ev);
+  const customData = buildCustom(ev, ev.decisions);
   const eventId = resolveEventId(ev, eventName, customData, policy, ctx);
   // An id built from a template can outgrow the input bound (the template repeats a long order_id).
   if (eventId.length > FIELD_LIMITS.event_id!) return { kind: 'rejected', eventId: null, code: 'too_long', message: `event_id: longer than ${FIELD_LIMITS.event_id} characters once built from the template` };
   const decisions = ev.decisions;
+  // An event Meta would refuse whatever the policy says is answered `rejected` first, not kept back by a
+  // policy rule: invalid input says so even when consent was refused.
+  const early = checkMetaEvent(skeleton(ev, eventName, eventId, customData), ctx.now, { userData: false });
+  if (early) return metaRejection(eventId, early);
 
   const priv = applyPrivacy(ev, eventName, policy);
   if (priv.drop) return { kind: 'dropped', event: null, eventName, eventId, ...priv.drop, decisions };
@@ -52,10 +58,27 @@ export function transformEvent(input: unknown, policy: TenantPolicy, ctx: Transf
       { eventTimeMs: ev.eventTime * 1000, now: ctx.now, defaultCountry: policy.defaultCountry?.toLowerCase() },
       decisions,
     );
-    if ('rejected' in ud) return { kind: 'rejected', eventId, ...ud.rejected };
+    if ('rejected' in ud) return withField({ kind: 'rejected', eventId, ...ud.rejected });
     userData = ud.userData;
   }
 
+  const event = skeleton(ev, eventName, eventId, customData, userData);
+  if (priv.dpo) {
+    event.data_processing_options = priv.dpo.options;
+    if (priv.dpo.country !== undefined) event.data_processing_options_country = priv.dpo.country;
+    if (priv.dpo.state !== undefined) event.data_processing_options_state = priv.dpo.state;
+  }
+
+  const fail = checkGates(event, policy, { userDataStripped: priv.stripUserData }, decisions);
+  if (fail) return { kind: 'dropped', event, eventName, eventId, ...fail, decisions };
+  // Last, the event exactly as it will be sent: whatever is answered `accepted`, Meta takes.
+  const broken = checkMetaEvent(event, ctx.now);
+  if (broken) return metaRejection(eventId, broken);
+  return { kind: 'send', event, decisions };
+}
+
+/** The server event without data_processing_options (set by privacy); user_data empty until it is built. */
+function skeleton(ev: ParsedEvent, eventName: string, eventId: string, customData: MetaCustomData | undefined, userData: MetaUserData = {}): MetaServerEvent {
   const event: MetaServerEvent = {
     event_name: eventName,
     event_time: ev.eventTime,
@@ -67,22 +90,28 @@ export function transformEvent(input: unknown, policy: TenantPolicy, ctx: Transf
   if (ev.referrerUrl !== undefined) event.referrer_url = ev.referrerUrl;
   if (ev.optOut) event.opt_out = true;
   if (customData) event.custom_data = customData;
-  if (priv.dpo) {
-    event.data_processing_options = priv.dpo.options;
-    if (priv.dpo.country !== undefined) event.data_processing_options_country = priv.dpo.country;
-    if (priv.dpo.state !== undefined) event.data_processing_options_state = priv.dpo.state;
-  }
   for (const k of Object.keys(ev.extra)) event[k] = ev.extra[k];
-
-  const fail = checkGates(event, policy, ctx.now, { skipSendConditions: priv.stripUserData }, decisions);
-  if (fail) return { kind: 'dropped', event, eventName, eventId, ...fail, decisions };
-  return { kind: 'send', event, decisions };
+  return event;
 }
 
-function buildCustom(ev: ParsedEvent): MetaCustomData | undefined {
+function metaRejection(eventId: string, p: MetaRuleProblem): TransformResult {
+  return { kind: 'rejected', eventId, code: p.code, field: p.field, message: `${p.field}: ${p.message}` };
+}
+
+// Input messages open with the offending key ("items[2]: expected an object", "user_data.fbp: expected a string").
+const FIELD_PREFIX_RE = /^([A-Za-z_][\w.[\]]*): /;
+
+/** A rejection with its `field`, taken from the message when the validator named one. */
+function withField<T extends Extract<TransformResult, { kind: 'rejected' }>>(r: T): T {
+  if (r.field !== undefined) return r;
+  const m = FIELD_PREFIX_RE.exec(r.message);
+  return m && m[1] !== 'event' ? { ...r, field: m[1] } : r;
+}
+
+function buildCustom(ev: ParsedEvent, decisions: Decision[]): MetaCustomData | undefined {
   let cd: MetaCustomData | undefined;
   if (ev.commerce) {
-    cd = buildCustomData(ev.commerce);
+    cd = buildCustomData(ev.commerce, decisions);
     if (ev.customDataOverride) Object.assign(cd, ev.customDataOverride);
   } else if (ev.customData) {
     cd = { ...ev.customData };

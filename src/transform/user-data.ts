@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { unknownKeyMessage } from '../core/input-messages.js';
 import type { Decision, MetaUserData } from '../core/meta-event.js';
 import { sha256Hex } from './hash.js';
+import { INTEGER_USER_KEYS, LOOKS_HASHED } from './meta-rules.js';
 import { FIELDS, type NormalizeCtx } from './normalize/index.js';
 
 /** Keys Meta says must not be hashed and that capi-relay passes through unchanged [M-CIP]. */
@@ -67,10 +68,24 @@ export function buildUserData(raw: Record<string, unknown>, ctx: UserDataCtx, de
         decisions.push({ code: 'invalid_ip', message: 'client_ip_address: not an IPv4/IPv6 address', field: key });
         continue;
       }
+      if ((key === 'fbc' || key === 'fbp') && LOOKS_HASHED.test(s)) {
+        // A hashed cookie matches nothing and Meta refuses the event for it (rule 24): leave it out.
+        decisions.push({ code: 'hashed_cookie', message: `${key}: looks hashed; the cookie value is sent as set, so it was left out`, field: key });
+        continue;
+      }
       out[key] = s; // never hashed, never case-changed ("ClickID value is case sensitive" [M-FBC])
     } else if (PASS_THROUGH.has(key)) {
       if (typeof v !== 'string' && typeof v !== 'number') return reject(key, 'a string or number');
-      out[key] = v;
+      // Meta types these ids (rule 25): fb_login_id and lead_id integers, the others strings.
+      if (INTEGER_USER_KEYS.has(key)) {
+        if (!(Number.isSafeInteger(v) || (typeof v === 'string' && /^\d+$/.test(v.trim())))) {
+          decisions.push({ code: 'invalid_id', message: `${key}: not an integer id, left out`, field: key });
+          continue;
+        }
+        out[key] = typeof v === 'string' ? v.trim() : v;
+      } else if (typeof v === 'number' && !Number.isFinite(v)) {
+        decisions.push({ code: 'invalid_id', message: `${key}: not a finite number, left out`, field: key });
+      } else out[key] = String(v);
     } else if (key === 'fbclid') {
       if (typeof v !== 'string') return reject(key, 'a string');
     } else {

@@ -277,6 +277,8 @@ describe.skipIf(!hasChromium)('the snippet in a real Chromium', () => {
 
   it('sends nothing before consent when the tenant requires it, then everything held once granted', async () => {
     const strict = await t.relay.tenants.createTenant('Consent Store', { consent: { advertisingCategory: 'marketing' } });
+    // A pixel, so the consented events are queued rather than skipped for want of one.
+    await t.relay.tenants.addPixel({ tenantId: strict.id, pixelId: PIXEL, accessToken: 'tok-browser-0123' });
     await createOriginRepository(t.relay.store).add(strict.id, store.origin);
     store.setSdkUrl(`${relayUrl}/sdk.js?key=${encodeURIComponent(strict.publishableKey)}`);
     const { page, errors } = await openPage('/', async (p) => {

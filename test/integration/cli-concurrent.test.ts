@@ -26,7 +26,7 @@ describe('CLI commands on the SQLite store of a running server', () => {
 
   beforeAll(async () => {
     db = await sqlite.create();
-    env = relayEnv({ dataDir: db.dataDir, encryptionKey: TEST_ENCRYPTION_KEY, extra: { CAPI_RELAY_ADMIN_TOKEN: ADMIN_TOKEN } });
+    env = relayEnv({ dataDir: db.dataDir, encryptionKey: TEST_ENCRYPTION_KEY, extra: { CAPI_RELAY_ADMIN_TOKEN: ADMIN_TOKEN, CAPI_RELAY_DELIVERY_ENABLED: 'false' } });
     server = await startRelayProcess(env);
   });
   afterAll(async () => {
@@ -63,6 +63,8 @@ describe('CLI commands on the SQLite store of a running server', () => {
 
   it('adds a source from the CLI that the server then lists, verifies and ingests', async () => {
     tenantId = (JSON.parse(await cli(env, 'tenants', 'create', '--name', 'Shared Store', '--json')) as { id: string }).id;
+    // A pixel, so events are queued (accepted); nothing is delivered here (delivery is off on this server).
+    await cli(env, 'pixels', 'add', '--tenant', tenantId, '--pixel-id', '123456789012345', '--token', 'EAAB-concurrent-token-0123', '--json');
     const added = JSON.parse(await cli(env, 'sources', 'add', '--tenant', tenantId, '--platform', 'generic', '--secret', SECRET, '--json')) as { id: string; webhookUrl: string };
     expect(added.webhookUrl).toMatch(new RegExp(`/v1/webhooks/generic/${added.id}$`));
 

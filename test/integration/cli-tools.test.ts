@@ -10,7 +10,7 @@ import { cli, runCli } from '../helpers/processes.js';
 import { cliEnv, ENCRYPTION_KEY } from '../helpers/relay.js';
 
 describe('capi-relay preview', () => {
-  it('prints the exact Meta event, or why it is dropped, per line', async () => {
+  it('prints the exact Meta event, or why it would be skipped or rejected, per line', async () => {
     const lines = [
       JSON.stringify({ event: 'purchase', event_id: 'p1', value: 42.5, currency: 'EUR', url: 'https://shop.example/t', user: { email: ' Jane@Example.com', user_agent: 'UA', ip: '203.0.113.7' } }),
       JSON.stringify({ event_name: 'Purchase', event_time: 1, action_source: 'website', user_data: {} }),
@@ -20,11 +20,12 @@ describe('capi-relay preview', () => {
     expect(preview.code, preview.stderr).toBe(0);
     const out = preview.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(out).toHaveLength(3);
+    expect(out[0].status).toBe('accepted');
     expect(out[0].event.event_name).toBe('Purchase');
     expect(out[0].event.user_data.em).toEqual(['8c87b489ce35cf2e2f39f80e282cb2e804932a56a213983eeeb428407d43b52d']);
     expect(out[0].event.user_data.client_ip_address).toBe('203.0.113.7');
-    expect(out[1].dropped.code).toEqual(expect.any(String));
-    expect(out[2].dropped.code).toBe('invalid_json');
+    expect(out[1]).toMatchObject({ status: 'rejected', code: 'event_time_too_old', field: 'event_time' });
+    expect(out[2]).toMatchObject({ status: 'rejected', code: 'invalid_json' });
   });
 });
 

@@ -265,10 +265,10 @@ describe.each(dialects)('POST /v1/collect on $name', (dialect) => {
     expect((await sdk('203.0.113.5')).body).toContain('"endpoint":"http://relay.example"');
   });
 
-  it('drops events without consent when the tenant requires it, and keeps no click ids', async () => {
+  it('skips events without consent when the tenant requires it, and keeps no click ids', async () => {
     await setup({}, { consent: { advertisingCategory: 'marketing' } });
     const res = await collect(view({ event_id: 'c-1', consent: false }));
-    expect(res.json().results[0]).toMatchObject({ status: 'accepted', code: 'no_consent' });
+    expect(res.json().results[0]).toMatchObject({ status: 'skipped', code: 'no_consent' });
     expect(await t.relay.store.db.selectFrom('click_ids').selectAll().execute()).toEqual([]);
   });
 });

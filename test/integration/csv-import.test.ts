@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/databases.js';
 import { cli } from '../helpers/processes.js';
-import { ADMIN_HEADERS as admin, cliEnv, createTenantViaApi, startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { ADMIN_HEADERS as admin, addPixelViaApi, cliEnv, createTenantViaApi, startTestRelay, type TestRelay } from '../helpers/relay.js';
 
 const run = promisify(execFile);
 const ROWS = Number(process.env.CAPI_RELAY_CSV_TEST_ROWS ?? 100_000);
@@ -55,6 +55,7 @@ describe.each(dialects)('CSV import on $name', (dialect) => {
   beforeAll(async () => {
     t = await startTestRelay(dialect, { deliveryEnabled: false });
     tenantId = (await createTenantViaApi(t, 'Offline')).id;
+    await addPixelViaApi(t, tenantId, { pixelId: '123456789012345', accessToken: 'EAAB-offline-token-0123' });
     dir = mkdtempSync(join(tmpdir(), 'capi-relay-csv-'));
   });
   afterAll(async () => {
@@ -86,7 +87,7 @@ describe.each(dialects)('CSV import on $name', (dialect) => {
     const baseline = await importInChild(files.baseline, 10);
     const tenth = await importInChild(files.tenth, rowsHere / 10);
     const full = await importInChild(files.full, rowsHere);
-    for (const r of [baseline, tenth, full]) expect(r.summary).toMatchObject({ rows: r.rows, accepted: r.rows, duplicate: 0, rejected: 0, tooOld: 0 });
+    for (const r of [baseline, tenth, full]) expect(r.summary).toMatchObject({ rows: r.rows, accepted: r.rows, duplicate: 0, skipped: 0, rejected: 0, tooOld: 0 });
     const growth = (r: RssRun) => r.peak - baseline.peak;
     process.stdout.write(
       [baseline, tenth, full]
@@ -127,7 +128,16 @@ describe.each(dialects)('CSV import on $name', (dialect) => {
     const stored = await t.relay.store.db.selectFrom('events').select('id').where('event_id', 'like', 'purchase:D-%').execute();
     expect(stored).toHaveLength(0);
     const real = await upload(csv, '?map=E-Mail=email');
-    expect(real.json().summary).toMatchObject({ rows: 4, accepted: 1, rejected: 2, tooOld: 1 });
+    expect(real.json().summary).toMatchObject({ rows: 4, accepted: 1, skipped: 0, rejected: 2, tooOld: 1 });
+  });
+
+  it('counts rows the policy keeps back as skipped, with their line and reason, apart from accepted', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    // A last name alone is customer information Meta treats as too thin to match: valid, but not sent.
+    const csv = ['email,last_name,event_time,value,currency,order_id', `k@example.com,,${now - 60},10,EUR,K-1`, `,Doe,${now - 60},10,EUR,K-2`].join('\n');
+    const res = await upload(csv);
+    expect(res.json().summary).toMatchObject({ rows: 2, accepted: 1, skipped: 1, rejected: 0 });
+    expect(res.json().skipped).toEqual([expect.objectContaining({ line: 3, reason: expect.stringMatching(/^thin_user_data: /) as unknown })]);
   });
 
   it('runs from the CLI: dry run, import, summary as JSON', async () => {

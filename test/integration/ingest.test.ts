@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/databases.js';
-import { addPixelViaApi, createTenantViaApi, startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { ADMIN_HEADERS, addPixelViaApi, createTenantViaApi, startTestRelay, type TestRelay } from '../helpers/relay.js';
 
 const ACCESS_TOKEN = 'EAAB-secret-access-token-never-in-plain-text';
 
@@ -120,7 +120,8 @@ describe.each(dialects)('ingest API on $name', (dialect) => {
   it('isolates tenants: B can neither read nor be written as A', async () => {
     await post(tenantA.ingestKey, purchase({ event_id: 'iso-a' }));
     const resB = await post(tenantB.ingestKey, purchase({ event_id: 'iso-a' }));
-    expect(resB.json().results[0].status).toBe('accepted');
+    // Stored for B (not a duplicate of A's), and skipped: B has no pixel.
+    expect(resB.json().results[0]).toMatchObject({ event_id: 'iso-a', status: 'skipped', code: 'no_active_pixel' });
     const listB = (await t.relay.app.inject({ method: 'GET', url: '/v1/events?limit=500', headers: { authorization: `Bearer ${tenantB.ingestKey}` } })).json();
     expect(listB.items).toHaveLength(1);
     expect(listB.items[0].deliveries).toEqual([]);
@@ -131,6 +132,35 @@ describe.each(dialects)('ingest API on $name', (dialect) => {
     const own = await t.relay.app.inject({ method: 'GET', url: `/v1/events/${aEvent.id}`, headers: { authorization: `Bearer ${tenantA.ingestKey}` } });
     expect(own.statusCode).toBe(200);
     expect(own.json().history[0].status).toBe('queued');
+  });
+
+  it('skips, with a reason, an event for a store with no enabled pixel; a pixel added later sends only new traffic', async () => {
+    const c = await createTenantViaApi(t, 'Store C');
+    const before = await post(c.ingestKey, { events: [purchase({ event_id: 'c-1' }), { nonsense: true }] });
+    expect(before.statusCode).toBe(202);
+    const [skipped, rejected] = before.json().results;
+    expect(skipped).toMatchObject({ event_id: 'c-1', status: 'skipped', code: 'no_active_pixel' });
+    expect(skipped.message).toMatch(/no enabled pixel/);
+    expect(rejected.status).toBe('rejected');
+    const pixel = await addPixelViaApi(t, c.id, { pixelId: '223344556677', accessToken: 'EAAB-store-c-token-0123' });
+    const after = (await post(c.ingestKey, purchase({ event_id: 'c-2' }))).json().results[0];
+    expect(after).toEqual({ event_id: 'c-2', status: 'accepted' });
+    const rows = await t.relay.store.db
+      .selectFrom('events')
+      .leftJoin('deliveries', 'deliveries.event_row_id', 'events.id')
+      .select(['events.event_id', 'events.status', 'events.drop_code', 'deliveries.pixel_row_id'])
+      .where('events.tenant_id', '=', c.id)
+      .orderBy('events.event_id')
+      .execute();
+    // The old event stays skipped with its reason in the event log; only the new one has a delivery.
+    expect(rows).toEqual([
+      { event_id: 'c-1', status: 'skipped', drop_code: 'no_active_pixel', pixel_row_id: null },
+      { event_id: 'c-2', status: 'queued', drop_code: null, pixel_row_id: pixel },
+    ]);
+    // A disabled pixel takes nothing either.
+    const off = await t.relay.app.inject({ method: 'POST', url: `/api/v1/pixels/${pixel}/status`, headers: ADMIN_HEADERS, payload: { status: 'disabled' } });
+    expect(off.statusCode).toBe(200);
+    expect((await post(c.ingestKey, purchase({ event_id: 'c-3' }))).json().results[0]).toMatchObject({ status: 'skipped', code: 'no_active_pixel' });
   });
 
   it('filters and paginates the event log, newest first', async () => {

@@ -59,9 +59,10 @@ describe.each(dialects)('report API on $name', (dialect) => {
     await serverPurchase(shop.ingestKey, '1004', 20);
     await collect(k, { event: 'Purchase', order_id: '1005', event_id: 'random-1005', value: 30, currency: 'EUR', fbp: 'fb.1.1700000000000.5555' });
     await serverPurchase(shop.ingestKey, '1005', 30);
-    // The idle tenant has no pixel: its events stay queued, with IP and user agent still on the row.
-    await collect(idle.publishableKey, { event: 'ViewContent', fbp });
-    await collect(idle.publishableKey, { event: 'AddToCart', fbp, value: 1, currency: 'EUR' });
+    // The idle tenant has no pixel: its events are skipped (no_active_pixel), not queued forever.
+    for (const r of [await collect(idle.publishableKey, { event: 'ViewContent', fbp }), await collect(idle.publishableKey, { event: 'AddToCart', fbp, value: 1, currency: 'EUR' })]) {
+      expect(r.json().results[0]).toMatchObject({ status: 'skipped', code: 'no_active_pixel' });
+    }
 
     // Wait until every shop event reached the emulator (9 rows: 4 funnel + 1002..1005 Purchases, 1005 twice)
     // and the relay has recorded Meta's answer: the emulator receives a batch before the relay marks it sent.
@@ -164,8 +165,17 @@ describe.each(dialects)('report API on $name', (dialect) => {
     const idleBody = (await report(idle.id, 'match-quality')).json();
     expect(idleBody.meta).toMatchObject({ status: 'unavailable', datasetId: '555555555555' });
     expect(idleBody.meta.reason).toMatch(/^the access token is invalid or expired/);
+    // With a pixel, new events are queued (the pixel's token is refused, so they wait, paused, and keep IP and user agent).
+    await collect(idle.publishableKey, { event: 'ViewContent', fbp });
+    await collect(idle.publishableKey, { event: 'AddToCart', fbp, value: 1, currency: 'EUR' });
+    await waitUntil(async () => {
+      const busy = await t.relay.store.db.selectFrom('deliveries').select('id').where('tenant_id', '=', idle.id).where('status', '!=', 'queued').execute();
+      const pixel = await t.relay.store.db.selectFrom('pixels').select('status').where('tenant_id', '=', idle.id).executeTakeFirstOrThrow();
+      return busy.length === 0 && pixel.status === 'paused';
+    }, 15_000, async () => 'the idle pixel was not paused with its deliveries queued', 50);
+    const queued = (await report(idle.id, 'match-quality')).json();
     // Events still queued keep IP and user agent, so their coverage is known.
-    const view = idleBody.eventTypes.find((e: { eventName: string }) => e.eventName === 'ViewContent');
+    const view = queued.eventTypes.find((e: { eventName: string }) => e.eventName === 'ViewContent');
     expect(view.coverage.find((c: { identifier: string }) => c.identifier === 'client_ip_address')).toMatchObject({ share: 1, known: 1 });
     expect(view.coverage.find((c: { identifier: string }) => c.identifier === 'client_user_agent')).toMatchObject({ share: 1, known: 1 });
   });
@@ -176,6 +186,8 @@ describe.each(dialects)('report API on $name', (dialect) => {
     // 24 h from now: the first and last hours are partial, so 24 or 25 slots.
     expect([24, 25]).toContain(hours.length);
     const total = (s: string) => hours.reduce((n: number, h: Record<string, number>) => n + (h[s] ?? 0), 0);
+    // Two skipped before the pixel was added (not resent), two queued after it.
+    expect(total('skipped')).toBe(2);
     expect(total('queued')).toBe(2);
     expect(total('sent')).toBe(0);
     const shopHours = (await report(shop.id, 'events-per-hour')).json().hours;

@@ -33,7 +33,7 @@ export async function registerAdminSimulateRoutes(app: FastifyInstance, deps: Ap
     if (!result || result.status === 'rejected') return { ...base, status: 'rejected', code: result?.code ?? null, message: result?.message ?? 'rejected' };
     const row = await deps.store.db.selectFrom('events').select('id').where('tenant_id', '=', tenant.id).where('event_id', '=', eventId).executeTakeFirst();
     // Stored but not queued: the policy dropped it, or a switch is off. Say why, as the event log will.
-    if (result.code) return { ...base, eventRowId: row?.id ?? null, status: 'not_sent', code: result.code, message: result.message ?? null };
+    if (result.status === 'skipped') return { ...base, eventRowId: row?.id ?? null, status: 'not_sent', code: result.code, message: result.message ?? null };
 
     const deadline = Date.now() + ANSWER_WAIT_MS;
     for (;;) {

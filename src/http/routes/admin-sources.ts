@@ -132,7 +132,7 @@ export async function registerAdminSourceRoutes(app: FastifyInstance, deps: AppD
     }
     const currency = typeof q.currency === 'string' ? q.currency : undefined;
     const dryRun = q.dry_run === '1' || q.dry_run === 'true';
-    const listed: { rejected: CsvRowReport[]; tooOld: CsvRowReport[]; notSent: CsvRowReport[]; events: CsvRowReport[] } = { rejected: [], tooOld: [], notSent: [], events: [] };
+    const listed: { rejected: CsvRowReport[]; tooOld: CsvRowReport[]; skipped: CsvRowReport[]; events: CsvRowReport[] } = { rejected: [], tooOld: [], skipped: [], events: [] };
     let truncated = false;
     const keep = (list: CsvRowReport[], r: CsvRowReport) => (list.length < MAX_LISTED ? list.push(r) : (truncated = true));
     let summary;
@@ -144,7 +144,7 @@ export async function registerAdminSourceRoutes(app: FastifyInstance, deps: AppD
         mapping,
         currency,
         dryRun,
-        onRow: (r) => keep(r.kind === 'send' ? listed.events : r.kind === 'too_old' ? listed.tooOld : r.kind === 'not_sent' ? listed.notSent : listed.rejected, r),
+        onRow: (r) => keep(r.kind === 'send' ? listed.events : r.kind === 'too_old' ? listed.tooOld : r.kind === 'skipped' ? listed.skipped : listed.rejected, r),
       });
     } catch (err) {
       // Malformed CSV (an unclosed quote …) stops the parser: say where, keep what was stored before.
@@ -159,7 +159,7 @@ export async function registerAdminSourceRoutes(app: FastifyInstance, deps: AppD
       summary,
       rejected: strip(listed.rejected),
       tooOld: strip(listed.tooOld),
-      notSent: strip(listed.notSent),
+      skipped: strip(listed.skipped),
       ...(dryRun ? { events: strip(listed.events) } : {}),
       truncated,
     };

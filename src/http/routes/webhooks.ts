@@ -37,8 +37,9 @@ function recordIdOf(deliveryId: string | null, rawBody: Buffer): string {
 
 /**
  * Keeps a record of a delivery the relay could not turn into a sendable event, without any customer
- * data: only the delivery id (or a digest of the body), the code and the message. The platform gets a
- * 2xx so it does not retry a payload that will never map.
+ * data: only the delivery id (or a digest of the body), the code and the message. The event is answered
+ * `rejected` (it will never be sent), yet the platform gets a 2xx so it does not retry a payload that will
+ * never map.
  */
 async function keepUnmappable(
   deps: AppDeps,
@@ -56,7 +57,7 @@ async function keepUnmappable(
   );
   if (outcome?.status === 'duplicate') return { event_id: eventId, status: 'duplicate' };
   deps.metrics.dropped.inc({ code: drop.code });
-  return { event_id: eventId, status: 'accepted', code: drop.code, message: `stored, not sent: ${drop.message}` };
+  return { event_id: eventId, status: 'rejected', code: drop.code, message: `${drop.message} (kept in the event log as ${UNMAPPABLE_EVENT} ${eventId})` };
 }
 
 export async function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
@@ -150,8 +151,8 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps)
         const r = results[i];
         if (r?.status !== 'rejected') continue;
         const id = results.length > 1 ? `${fallbackId}:${i}` : fallbackId;
-        const kept = await keepUnmappable(deps, tenant, sourceName, id, { code: r.code ?? 'rejected', message: r.message ?? 'rejected by the transform' }, now);
-        results[i] = { ...r, message: `${r.message ?? ''} (kept in the event log as ${UNMAPPABLE_EVENT} ${kept.event_id ?? ''})` };
+        await keepUnmappable(deps, tenant, sourceName, id, { code: r.code ?? 'rejected', message: r.message ?? 'rejected by the transform' }, now);
+        results[i] = { ...r, message: `${r.message ?? ''} (kept in the event log as ${UNMAPPABLE_EVENT} ${id})` };
       }
       // Recorded only now, once stored: an attempt that failed halfway stays retryable (events deduplicate anyway).
       if (dedup) await replayKeys.recordDelivery(source!.id, fallbackId);
