@@ -104,7 +104,7 @@ describe.each(dialects)('client IP and user agent on $name', (dialect) => {
     await t.relay.tenants.addPixel({ tenantId: tenant.id, pixelId: PIXEL, accessToken: 'tok' });
     // No identifier but IP and user agent: the send conditions (em, ph, external_id, fbp or fbc) drop it.
     const dropped = await ingest([lead('gate-dropped', {})]);
-    expect(dropped[0]).toMatchObject({ status: 'accepted', code: expect.any(String) as unknown });
+    expect(dropped[0]).toMatchObject({ status: 'skipped', code: expect.any(String) as unknown });
 
     const off = await t.relay.app.inject({ method: 'PUT', url: `/api/v1/tenants/${tenant.id}/switches`, headers: ADMIN_HEADERS, payload: { Lead: false } });
     expect(off.statusCode).toBe(200);

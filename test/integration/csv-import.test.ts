@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/databases.js';
-import { cli } from '../helpers/processes.js';
+import { cli, SERVE_NODE_FLAGS } from '../helpers/processes.js';
 import { ADMIN_HEADERS as admin, addPixelViaApi, cliEnv, createTenantViaApi, startTestRelay, type TestRelay } from '../helpers/relay.js';
 
 const run = promisify(execFile);
@@ -70,7 +70,9 @@ describe.each(dialects)('CSV import on $name', (dialect) => {
   /** Runs `capi-relay import-csv --json` in a heap-capped child and returns its summary and peak RSS. */
   async function importInChild(file: string, rows: number): Promise<RssRun> {
     const started = Date.now();
-    const args = [`--max-old-space-size=${HEAP_CAP_MIB}`, '--import', REPORT_PEAK_RSS, '--import', 'tsx', 'src/cli/main.ts', 'import-csv', '--tenant', tenantId, file, '--json'];
+    // The V8 flags the installed CLI runs with (its shebang): without a bounded young generation, Node 22+ sizes
+    // it from the machine's memory and RSS grows with the import before the heap cap matters.
+    const args = [`--max-old-space-size=${HEAP_CAP_MIB}`, ...SERVE_NODE_FLAGS, '--import', REPORT_PEAK_RSS, '--import', 'tsx', 'src/cli/main.ts', 'import-csv', '--tenant', tenantId, file, '--json'];
     const { stdout, stderr } = await run(process.execPath, args, { env: cliEnv(t.db) });
     const peak = /peak_rss_kib=(\d+)/.exec(stderr)?.[1];
     if (!peak) throw new Error(`no peak RSS reported: ${stderr}`);
