@@ -99,7 +99,9 @@ export async function startRelayProcess(
   env: NodeJS.ProcessEnv,
   opts: { timeoutMs?: number; nodeArgs?: string[]; /** Run the built dist/ (as `npm start` does) rather than the sources through tsx. */ built?: boolean } = {},
 ): Promise<RelayProcess> {
-  const entry = opts.built ? [...SERVE_NODE_FLAGS, 'dist/cli/main.js'] : CLI;
+  // The V8 flags the relay ships with (npm start, the bin's shebang), from the sources too: memory figures
+  // measured on a child are those of the relay as it runs.
+  const entry = [...SERVE_NODE_FLAGS, ...(opts.built ? ['dist/cli/main.js'] : CLI)];
   // Info level is needed for the "listening" line that carries the URL.
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...entry, 'serve', '--port', '0', '--host', '127.0.0.1'], {
     env: { ...env, CAPI_RELAY_LOG_LEVEL: 'info' },

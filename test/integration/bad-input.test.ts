@@ -146,7 +146,7 @@ describe.each(dialects)('bad input on $name', (dialect) => {
       });
     const res = await beacon({ event_id: 'c\u0000' });
     expect(res.statusCode).toBe(202);
-    expect(res.json<{ results: Result[] }>().results).toEqual([{ event_id: null, status: 'rejected', code: 'invalid_text', message: expect.any(String) }]);
+    expect(res.json<{ results: Result[] }>().results).toEqual([{ event_id: null, status: 'rejected', code: 'invalid_text', field: 'event_id', message: expect.any(String) }]);
     const gclid = await beacon({ event_id: 'c-gclid', gclid: 'Cj0\u0000' });
     expect(gclid.statusCode).toBe(400);
     expect(gclid.json()).toMatchObject({ error: { code: 'invalid_body' } });

@@ -9,7 +9,7 @@ import type { Relay } from '../../src/relay.js';
 import { REPLAY_KEY_TTL_MS } from '../../src/store/webhook-replay-keys.js';
 import { steppedClock } from '../helpers/clock.js';
 import { dialects } from '../helpers/databases.js';
-import { ADMIN_HEADERS as admin, createTenantViaApi, startRelayNode, startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { ADMIN_HEADERS as admin, addPixelViaApi, createTenantViaApi, startRelayNode, startTestRelay, type TestRelay } from '../helpers/relay.js';
 
 // The worked example of docs/connect-your-store.md#generic-your-own-code, value for value.
 const DOC_SECRET = 'example-secret-3b9f2c7e1d';
@@ -46,6 +46,8 @@ describe.each(dialects)('generic webhook replays on $name', (dialect) => {
     t = await startTestRelay(dialect, {}, clock.now);
     node2 = await startRelayNode(t.db, {}, clock.now);
     tenantId = (await createTenantViaApi(t, 'Replay')).id;
+    // A pixel to send to: without one every event is answered skipped (no_active_pixel).
+    await addPixelViaApi(t, tenantId, { pixelId: '123456789012345', accessToken: 'EAAB-replay-token-0123' });
     const res = await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenantId}/sources`, headers: admin, payload: { platform: 'generic', secret: DOC_SECRET } });
     sourceId = res.json().id;
   });

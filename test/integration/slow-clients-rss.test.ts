@@ -46,17 +46,28 @@ describe('RSS under 100 unauthenticated 5 MiB bodies', () => {
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 20);
     const head = requestHead('POST', '/v1/events', { 'content-type': 'application/json', 'content-length': BODY.length });
-    const exchanges = await Promise.all(Array.from({ length: CONNECTIONS }, () => rawExchange(relay?.url ?? '', head, { body: [BODY], timeoutMs: 20_000 })));
-    clearInterval(sampler);
+    const flood = () => Promise.all(Array.from({ length: CONNECTIONS }, () => rawExchange(relay?.url ?? '', head, { body: [BODY], timeoutMs: 20_000 })));
+    const exchanges = await flood();
     await new Promise((r) => setTimeout(r, 2000));
     const after = rssMiB(pid);
+    // The same flood again: memory the first one left is reused, not added to (a leak would grow by another flood).
+    const again = await flood();
+    await new Promise((r) => setTimeout(r, 2000));
+    const afterAgain = rssMiB(pid);
+    clearInterval(sampler);
 
-    process.stdout.write(`[slow-clients-rss] RSS before ${before.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB, 2 s after ${after.toFixed(0)} MiB (${CONNECTIONS} × ${BODY.length / MiB} MiB unauthenticated)\n`);
-    expect(exchanges.map((e) => e.status)).toEqual(Array.from({ length: CONNECTIONS }, () => 401));
-    expect(Math.max(...exchanges.map((e) => e.closedAfterMs))).toBeLessThan(10_000);
-    // 100 buffered bodies would be 500 MiB; answered on the headers, the flood costs little.
+    process.stdout.write(`[slow-clients-rss] RSS before ${before.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB, 2 s after ${after.toFixed(0)} MiB, 2 s after a second flood ${afterAgain.toFixed(0)} MiB (${CONNECTIONS} × ${BODY.length / MiB} MiB unauthenticated)\n`);
+    for (const round of [exchanges, again]) {
+      expect(round.map((e) => e.status)).toEqual(Array.from({ length: CONNECTIONS }, () => 401));
+      expect(Math.max(...round.map((e) => e.closedAfterMs))).toBeLessThan(10_000);
+    }
+    // 100 buffered bodies would be 500 MiB; answered on the headers, the flood costs little. What the runtime
+    // keeps afterwards is below the peak (Node 20 gives most of it back within 2 s; Node 24's allocator keeps
+    // up to ~90 MiB of pages for reuse), and a second flood adds nothing lasting to it.
     expect(peak - before).toBeLessThan(120);
-    expect(after - before).toBeLessThan(50);
+    expect(after).toBeLessThanOrEqual(peak);
+    expect(after - before).toBeLessThan(120);
+    expect(afterAgain - after).toBeLessThan(40);
     expect(relay.child.exitCode).toBeNull();
   });
 });

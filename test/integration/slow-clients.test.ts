@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/databases.js';
 import { rawExchange, requestHead } from '../helpers/raw-http.js';
-import { ADMIN_HEADERS, createTenantViaApi, startTestRelay, type ApiTenant, type TestRelay } from '../helpers/relay.js';
+import { ADMIN_HEADERS, addPixelViaApi, createTenantViaApi, startTestRelay, type ApiTenant, type TestRelay } from '../helpers/relay.js';
 
 // Long enough that an early answer on a loaded machine is still clearly before the deadline.
 const REQUEST_TIMEOUT_MS = 2500;
@@ -25,6 +25,8 @@ describe.each(dialects)('slow and unauthenticated clients on $name', (dialect) =
     t = await startTestRelay(dialect, { requestTimeoutMs: REQUEST_TIMEOUT_MS });
     url = await t.relay.listen();
     tenant = await createTenantViaApi(t, 'Slow');
+    // A pixel to send to: without one the well-behaved client's event is answered skipped (no_active_pixel).
+    await addPixelViaApi(t, tenant.id, { pixelId: '123456789012345', accessToken: 'EAAB-slow-token-0123' });
     sourceId = (await t.relay.sources.addSource({ tenantId: tenant.id, platform: 'generic', secret: 'generic-secret-0123456789' })).id;
     const added = await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/origins`, headers: ADMIN_HEADERS, payload: { origin: ORIGIN } });
     expect(added.statusCode).toBe(201);
