@@ -167,20 +167,27 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
     const staleSet = new Set(stale);
     const fresh = claimed.filter((c) => !staleSet.has(c));
     const live = fresh.filter((c) => !c.simulated);
-    let simulated = fresh.filter((c) => c.simulated);
+    // A simulated event goes with its own Test Event Code (a Graph-API-compatible request's) or the pixel's,
+    // one request per code.
+    const codeOf = (c: ClaimedDelivery): string | null => c.testEventCode ?? pixel.testEventCode;
+    const simulated = fresh.filter((c) => c.simulated);
     // test_event_code goes only on simulated events; without one, sending them would feed made-up
     // conversions into the live dataset (Meta: test events "are not dropped"), so drop them instead.
-    if (simulated.length > 0 && pixel.testEventCode === null) {
+    const noCode = simulated.filter((c) => codeOf(c) === null);
+    if (noCode.length > 0) {
       const reason = 'simulated event but the pixel has no test_event_code';
-      const dropped = await settle(pixel, 'dropped', simulated, (held) => queue.markDropped(held, { code: 'no_test_event_code', reason }, now));
+      const dropped = await settle(pixel, 'dropped', noCode, (held) => queue.markDropped(held, { code: 'no_test_event_code', reason }, now));
       report({ pixelRowId: pixel.pixelRowId, deliveryIds: dropped, simulated: true, outcome: { kind: 'dropped', code: 'no_test_event_code', reason } });
-      simulated = [];
     }
-    const first: GroupResult = live.length > 0 ? await sendGroup(pixel, live, undefined) : { kind: 'continue' };
-    if (first.kind === 'continue') {
-      if (simulated.length > 0) await sendGroup(pixel, simulated, pixel.testEventCode ?? undefined);
-    } else {
-      await settleUnsent(pixel, simulated, first, true);
+    const byCode = new Map<string, ClaimedDelivery[]>();
+    for (const c of simulated) {
+      const code = codeOf(c);
+      if (code !== null) byCode.set(code, [...(byCode.get(code) ?? []), c]);
+    }
+    let last: GroupResult = live.length > 0 ? await sendGroup(pixel, live, undefined) : { kind: 'continue' };
+    for (const [code, group] of byCode) {
+      if (last.kind === 'continue') last = await sendGroup(pixel, group, code);
+      else await settleUnsent(pixel, group, last, true);
     }
     return claimed.length;
   }

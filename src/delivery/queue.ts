@@ -19,6 +19,8 @@ export interface ClaimedDelivery {
   actionSource: string | undefined;
   attempts: number;
   simulated: boolean;
+  /** A simulated event's own Test Event Code (from a Graph-API-compatible request); unset: the pixel's. */
+  testEventCode?: string | null;
 }
 
 /** A destination pixel with its decrypted credentials. */

@@ -21,6 +21,8 @@ import { registerAdminGuard } from './routes/admin-guard.js';
 import { registerAdminSimulateRoutes } from './routes/admin-simulate.js';
 import { registerWebhookRoutes } from './routes/webhooks.js';
 import { registerAdminReportRoutes } from './routes/admin-reports.js';
+import { registerGraphCompatRoutes } from './routes/graph-compat.js';
+import { registerSegmentRoutes } from './routes/segment.js';
 
 export interface AppDeps {
   config: Config;
@@ -89,5 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (scope) => registerCollectRoutes(scope, deps));
   await app.register(async (scope) => registerOriginAdminRoutes(scope, deps), { prefix: '/api/v1' });
   await app.register(async (scope) => registerAdminReportRoutes(scope, deps), { prefix: '/api/v1' });
+  await app.register(async (scope) => registerGraphCompatRoutes(scope, deps));
+  await app.register(async (scope) => registerSegmentRoutes(scope, deps));
   return app;
 }

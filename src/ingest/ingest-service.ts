@@ -35,6 +35,8 @@ export interface IngestOptions {
    * A generic webhook derives it from the delivery id, so a retried delivery deduplicates.
    */
   eventIdFor?: (index: number) => string;
+  /** With `simulated`: the Test Event Code to send with instead of the pixel's (a Graph-API-compatible request's). */
+  testEventCode?: string;
 }
 
 /**
@@ -71,7 +73,7 @@ export function createIngestService(deps: { store: Store; metrics: Metrics; cloc
           deps.metrics.rejected.inc({ code: r.code });
           return;
         }
-        const common = { source: opts.source, simulated: opts.simulated ?? false, onlyPixelRowId: opts.onlyPixelRowId, event: r.event, decisions: r.decisions };
+        const common = { source: opts.source, simulated: opts.simulated ?? false, onlyPixelRowId: opts.onlyPixelRowId, testEventCode: opts.testEventCode, event: r.event, decisions: r.decisions };
         const item: EventToStore =
           r.kind === 'send'
             ? { ...common, eventName: r.event.event_name, eventId: r.event.event_id }

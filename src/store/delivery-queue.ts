@@ -162,11 +162,11 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
         return rows;
       });
       if (claimed.length === 0) return [];
-      const events = new Map<string, { event_name: string; event_id: string; event_time: number; payload: string; simulated: number; client_ip_address: string | null; client_user_agent: string | null }>();
+      const events = new Map<string, { event_name: string; event_id: string; event_time: number; payload: string; simulated: number; test_event_code?: string | null; client_ip_address: string | null; client_user_agent: string | null }>();
       for (const part of chunks([...new Set(claimed.map((c) => c.event_row_id))], ID_CHUNK)) {
         const rows = await db
           .selectFrom('events')
-          .select(['id', 'event_name', 'event_id', 'event_time', 'payload', 'simulated', 'client_ip_address', 'client_user_agent'])
+          .select(['id', 'event_name', 'event_id', 'event_time', 'payload', 'simulated', 'test_event_code', 'client_ip_address', 'client_user_agent'])
           .where('id', 'in', part)
           .execute();
         for (const r of rows) events.set(r.id, r);
@@ -186,6 +186,7 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
           actionSource: wire.actionSource,
           attempts: c.attempts,
           simulated: e.simulated === 1,
+          testEventCode: e.test_event_code ?? null,
         });
       }
       return out;

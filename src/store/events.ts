@@ -13,6 +13,8 @@ export interface EventToStore {
   eventId: string;
   source: string;
   simulated?: boolean;
+  /** With `simulated`: send with this Test Event Code (a Graph-API-compatible request's) instead of the pixel's. */
+  testEventCode?: string | undefined;
   /** Deliver to this pixel only (a simulation from one pixel's page); unset: every active pixel of the tenant. */
   onlyPixelRowId?: string | undefined;
   event: MetaServerEvent | null;
@@ -80,6 +82,7 @@ export async function storeEvents(
       drop_code: item.drop?.code ?? skip?.code ?? null,
       drop_message: item.drop?.message ?? skip?.message ?? null,
       simulated: item.simulated ? 1 : 0,
+      ...(item.simulated && item.testEventCode ? { test_event_code: item.testEventCode } : {}),
       fbp: fbpOf(item.event),
     });
     rowIndex.push(i);

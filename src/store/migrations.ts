@@ -338,6 +338,25 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
           and (status in ('dropped', 'skipped') or not exists (select 1 from deliveries d where d.event_row_id = events.id))`.execute(db);
     },
   },
+  '0019_protocols': {
+    async up(db: Kysely<unknown>) {
+      // The Test Event Code a Graph-API-compatible request carried (POST /{version}/{pixel_id}/events): such an
+      // event is stored as simulated and sent with this code instead of the pixel's own. Null: the pixel's.
+      await db.schema.alterTable('events').addColumn('test_event_code', 'text').execute();
+      // Segment/RudderStack `identify` traits, remembered per user for their later events: user_data already
+      // normalized and hashed as Meta receives it (no plain text), keyed by a SHA-256 of the user id. The
+      // retention purge deletes rows not updated within retentionDays.
+      await db.schema
+        .createTable('user_traits')
+        .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('user_key', 'text', (c) => c.notNull())
+        .addColumn('user_data', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('user_traits_pk', ['tenant_id', 'user_key'])
+        .execute();
+      await db.schema.createIndex('user_traits_tenant_updated').on('user_traits').columns(['tenant_id', 'updated_at']).execute();
+    },
+  },
 });
 
 function provider(adapter: DialectAdapter): MigrationProvider {

@@ -67,6 +67,8 @@ export async function purgeBefore(store: Store, cutoff: number, now: number): Pr
     removed.clickIds += await deleteInChunks(db, 'click_ids', tenantId, 'first_seen_at', cutoff);
     removed.orderBrowsers += await deleteInChunks(db, 'order_browsers', tenantId, 'created_at', cutoff);
     removed.orders += await deleteInChunks(db, 'orders', tenantId, 'created_at', cutoff);
+    // Remembered identify traits (hashed) of users not seen since the cutoff.
+    await db.deleteFrom('user_traits').where('tenant_id', '=', tenantId).where('updated_at', '<', cutoff).execute();
   }
   return removed;
 }
@@ -143,6 +145,8 @@ export async function forgetCustomer(store: Store, tenantId: string, keys: Custo
     for (const r of rows) matched.add(r.id);
   }
   for (const part of chunks([...matched], ID_CHUNK)) removed.events += await deleteEvents(db, part);
+  // Remembered identify traits that hold one of the customer's hashes (a hash cannot match anything else).
+  if (hashes.length > 0) await db.deleteFrom('user_traits').where('tenant_id', '=', tenantId).where((eb) => eb.or(hashes.map((h) => eb('user_data', 'like', `%${h}%`)))).execute();
   for (const part of chunks([...fbps], ID_CHUNK)) {
     const clicks = await db.deleteFrom('click_ids').where('tenant_id', '=', tenantId).where('fbp', 'in', part).executeTakeFirst();
     removed.clickIds += Number(clicks.numDeletedRows);

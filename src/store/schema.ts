@@ -67,6 +67,8 @@ export interface EventsTable {
   drop_code: string | null;
   drop_message: string | null;
   simulated: number;
+  /** The Test Event Code a Graph-API-compatible request carried (a simulated event sent with it); null: the pixel's. */
+  test_event_code?: string | null;
   /**
    * JSON array of the distinct sources that reported this event, first reporter first; '[]' (the default, as
    * ingest leaves it) means the event's own source alone. Read it with parseChannels.
@@ -200,8 +202,18 @@ export interface WebhookReplayKeysTable {
   expires_at: number;
 }
 
+  webhook_replay_keys: WebhookReplayKeysTable;
+/** Segment/RudderStack identify traits per user: hashed user_data JSON, keyed by a SHA-256 of the user id. */
+export interface UserTraitsTable {
+  tenant_id: string;
+  user_key: string;
+  user_data: string;
+  updated_at: number;
+}
+
 export interface Database {
   webhook_replay_keys: WebhookReplayKeysTable;
+  user_traits: UserTraitsTable;
   audit_log: AuditLogTable;
   dashboard_sessions: DashboardSessionsTable;
   orders: OrdersTable;

@@ -7,19 +7,27 @@ import { bearerToken } from '../auth.js';
 import { parseEventLogQuery } from '../event-log-query.js';
 import { HttpError } from '../errors.js';
 
-/** Splits a body into events: one event object, or `{ "events": [...] }`. */
+/** Splits a body into events: one event object, `{ "events": [...] }`, or Meta's `{ "data": [...] }`. */
 export function eventsOfBody(body: unknown, max: number): unknown[] {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new HttpError('invalid_body', 'the body must be one event object or {"events": [...]}');
   }
   const record = body as Record<string, unknown>;
-  if (!('events' in record)) return [body];
-  const extra = Object.keys(record).filter((k) => k !== 'events');
-  if (extra.length > 0) throw new HttpError('invalid_body', unknownKeyMessage('beside "events"', extra[0] as string));
-  if (!Array.isArray(record.events)) throw new HttpError('invalid_body', '"events" must be an array');
-  if (record.events.length === 0) throw new HttpError('invalid_body', '"events" must hold at least one event');
-  if (record.events.length > max) throw new HttpError('too_many_events', `at most ${max} events per request; got ${record.events.length}`);
-  return record.events;
+  // `{"data": [...]}` is Meta's Graph request body: taken as a batch of Meta-native events, as `events` is.
+  const key = 'events' in record ? 'events' : 'data' in record && !('event_name' in record) && !('event' in record) ? 'data' : null;
+  if (key === null) return [body];
+  const extra = Object.keys(record).filter((k) => k !== key);
+  if (extra.length > 0) {
+    const graph = key === 'data' && extra.some((k) => k === 'test_event_code' || k === 'access_token');
+    throw new HttpError('invalid_body', graph
+      ? "test_event_code and access_token belong to Meta's Graph request: post it to /{version}/{pixel_id}/events (e.g. /v24.0/<pixel id>/events), which takes them"
+      : unknownKeyMessage(`beside "${key}"`, extra[0] as string));
+  }
+  const list = record[key];
+  if (!Array.isArray(list)) throw new HttpError('invalid_body', `"${key}" must be an array`);
+  if (list.length === 0) throw new HttpError('invalid_body', `"${key}" must hold at least one event`);
+  if (list.length > max) throw new HttpError('too_many_events', `at most ${max} events per request; got ${list.length}`);
+  return list;
 }
 
 export async function registerIngestRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {

@@ -1,0 +1,107 @@
+/**
+ * Segment / RudderStack HTTP Tracking API: POST /v1/track, /v1/page, /v1/identify, /v1/batch. The write key is
+ * the store's ingest key, sent as the Basic-auth user (password empty), as analytics-node and RudderStack's
+ * server SDKs send it: both are server-side secrets, so one key kind serves both, and a browser library
+ * (analytics.js) must not be pointed here with it (the snippet's /v1/collect takes the publishable key).
+ * Calls take the one ingest path; `identify` traits are remembered hashed for the user's later calls.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { mapSegmentCall, type SegmentMapped, segmentCalls } from '../../protocols/segment.js';
+import type { TenantView } from '../../store/tenants.js';
+import { createUserTraitsRepository } from '../../store/user-traits.js';
+import { buildUserData } from '../../transform/user-data.js';
+import { parsePolicy } from '../../transform/transform.js';
+import type { AppDeps } from '../app.js';
+import { HttpError } from '../errors.js';
+
+/** The write key of `Authorization: Basic base64(writeKey:)`, or null. */
+export function basicUser(req: FastifyRequest): string | null {
+  const m = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (!m?.[1]) return null;
+  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+  const user = decoded.split(':')[0] ?? '';
+  return user === '' ? null : user;
+}
+
+/** One call's answer, in input order (Segment's own API answers only `{"success": true}`; these explain). */
+interface CallResult {
+  messageId: string | null;
+  status: string;
+  event_id?: string | null;
+  code?: string;
+  message?: string;
+}
+
+const tenantOfRequest = new WeakMap<FastifyRequest, TenantView>();
+
+export async function registerSegmentRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const traits = createUserTraitsRepository(deps.store);
+  // Some clients post JSON as text/plain (no CORS preflight); this scope only.
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, JSON.parse(body as string) as unknown);
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+
+  // The write key is checked before the body is read.
+  app.addHook('onRequest', async (req) => {
+    const key = basicUser(req);
+    if (!key) throw new HttpError('unauthorized', 'send the store ingest key as the write key: Authorization: Basic base64("<ingest key>:")');
+    const tenant = await deps.tenants.authenticate(key, 'ingest');
+    if (!tenant) throw new HttpError('unauthorized', 'invalid or revoked write key (the store ingest key)');
+    tenantOfRequest.set(req, tenant);
+  });
+
+  for (const path of ['track', 'page', 'identify', 'batch'] as const) {
+    app.post(`/v1/${path}`, async (req, reply) => {
+      const tenant = tenantOfRequest.get(req) as TenantView;
+      const split = segmentCalls(path, req.body, deps.config.maxEventsPerRequest);
+      if ('error' in split) throw new HttpError(split.tooMany ? 'too_many_events' : 'invalid_body', split.error);
+      const mapped = split.calls.map(({ type, call }) => mapSegmentCall(type, call));
+      const results = await handleCalls(tenant, mapped);
+      return reply.status(200).send({ success: true, results });
+    });
+  }
+
+  async function handleCalls(tenant: TenantView, mapped: SegmentMapped[]): Promise<CallResult[]> {
+    const now = deps.ingest.now();
+    const results: CallResult[] = new Array(mapped.length);
+    let defaultCountry: string | undefined;
+    try {
+      defaultCountry = parsePolicy(tenant.policy).defaultCountry;
+    } catch {
+      defaultCountry = undefined; // a broken policy is ingest's to reject
+    }
+    // identify first, in order: a batch's later track calls of the same user already carry its traits.
+    for (const [i, m] of mapped.entries()) {
+      if (m.kind === 'invalid') results[i] = { messageId: m.messageId, status: 'rejected', code: 'invalid_call', message: m.message };
+      else if (m.kind === 'ignored') results[i] = { messageId: m.messageId, status: 'ignored', message: m.reason };
+      else if (m.kind === 'identify') {
+        const decisions: { code: string; message: string }[] = [];
+        const built = buildUserData(m.traits, { eventTimeMs: now, now, ...(defaultCountry ? { defaultCountry } : {}) }, decisions);
+        if ('rejected' in built) {
+          results[i] = { messageId: m.messageId, status: 'rejected', ...built.rejected };
+          continue;
+        }
+        await traits.remember(tenant.id, m.userKey, built.userData as Record<string, unknown>, now);
+        results[i] = { messageId: m.messageId, status: 'remembered' };
+      }
+    }
+    const events = mapped.flatMap((m, i) => (m.kind === 'event' ? [{ m, i }] : []));
+    if (events.length === 0) return results;
+    const remembered = await traits.get(tenant.id, events.flatMap(({ m }) => (m.userKey ? [m.userKey] : [])));
+    const inputs = events.map(({ m }) => {
+      const known = m.userKey ? remembered.get(m.userKey) : undefined;
+      // What the call itself says wins over what an earlier identify said.
+      return known ? { ...m.input, user: { ...known, ...(m.input.user as Record<string, unknown>) } } : m.input;
+    });
+    const outcomes = await deps.ingest.ingest(tenant, inputs, { source: 'api:segment' });
+    events.forEach(({ m, i }, k) => {
+      const o = outcomes[k];
+      results[i] = { messageId: m.messageId, ...(o ?? { status: 'rejected', event_id: null }) };
+    });
+    return results;
+  }
+}
