@@ -174,8 +174,9 @@ export function mapSegmentCall(type: string, call: Record<string, unknown>): Seg
   return { kind: 'event', messageId, userKey, input };
 }
 
+/** Meta's external_id: userId, else anonymousId (as Segment's own Facebook Conversions API destination maps it). */
 function externalId(call: Record<string, unknown>): Record<string, unknown> {
-  const id = str(call.userId);
+  const id = str(call.userId) ?? str(call.anonymousId);
   return id ? { external_id: id } : {};
 }
 
