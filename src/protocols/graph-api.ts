@@ -103,7 +103,7 @@ export function graphMessages(inputs: readonly unknown[], outcomes: readonly Out
     const id = o.event_id === null ? '' : ` (event_id ${o.event_id})`;
     if (o.status === 'rejected') out.push(`${where}${id}: not accepted: ${o.code ?? 'invalid'}: ${o.message ?? ''}`.trimEnd());
     else if (o.status === 'duplicate') out.push(`${where}${id}: already received with this event_name and event_id: not sent again`);
-    else if (o.code) out.push(`${where}${id}: stored, not forwarded: ${o.code}${o.message ? `: ${o.message}` : ''}`);
+    else if (o.status !== 'accepted' || o.code) out.push(`${where}${id}: stored, not forwarded: ${o.code ?? o.status}${o.message ? `: ${o.message}` : ''}`);
   });
   return out;
 }

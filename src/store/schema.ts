@@ -202,7 +202,6 @@ export interface WebhookReplayKeysTable {
   expires_at: number;
 }
 
-  webhook_replay_keys: WebhookReplayKeysTable;
 /** Segment/RudderStack identify traits per user: hashed user_data JSON, keyed by a SHA-256 of the user id. */
 export interface UserTraitsTable {
   tenant_id: string;

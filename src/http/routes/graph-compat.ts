@@ -7,11 +7,12 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { registerFormParsers } from '../../emulator/body-parsers.js';
-import { fbtraceId, type GraphError, graphError, invalidParameter, invalidToken, unknownObject } from '../../emulator/errors.js';
+import { fbtraceId, type GraphError, graphError, invalidParameter, invalidToken, serverError, unknownObject } from '../../emulator/errors.js';
 import { eventsReceived, GRAPH_VERSION_RE, graphMessages, readGraphRequest } from '../../protocols/graph-api.js';
 import type { TenantView } from '../../store/tenants.js';
 import type { AppDeps } from '../app.js';
 import { bearerToken } from '../auth.js';
+import { STORAGE_RETRY_AFTER_S } from '../errors.js';
 
 /** Thrown inside the route to answer a Graph error envelope. */
 class GraphAnswer extends Error {
@@ -34,9 +35,12 @@ export async function registerGraphCompatRoutes(app: FastifyInstance, deps: AppD
     if (err instanceof GraphAnswer) return send(reply, err.answer);
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, graphError(413, { message: 'Request body too large', type: 'OAuthException', code: 100, error_user_msg: `the body is larger than ${deps.config.bodyLimitBytes} bytes` }));
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return send(reply, invalidParameter('send application/json, application/x-www-form-urlencoded or multipart/form-data'));
+    // The parser's message quotes the input: it is not repeated (no values in messages).
     if (err instanceof SyntaxError || (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)) {
-      return send(reply, invalidParameter(`the body could not be read: ${err.message}`));
+      return send(reply, invalidParameter('the body is not valid JSON or form data'));
     }
+    // Database unreachable or disk full: Meta's transient service error, so the client retries.
+    if (deps.store.health.report(err)) return send(reply.header('retry-after', String(STORAGE_RETRY_AFTER_S)), serverError(503));
     req.log.error({ err: { message: err.message, stack: err.stack } }, 'unhandled error on the Graph-compatible endpoint');
     return send(reply, graphError(500, { message: 'An unknown error occurred', type: 'OAuthException', code: 1, is_transient: true }));
   });
