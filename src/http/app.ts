@@ -23,6 +23,7 @@ import { registerWebhookRoutes } from './routes/webhooks.js';
 import { registerAdminReportRoutes } from './routes/admin-reports.js';
 import { registerGraphCompatRoutes } from './routes/graph-compat.js';
 import { registerSegmentRoutes } from './routes/segment.js';
+import { registerGa4Routes } from './routes/ga4-mp.js';
 
 export interface AppDeps {
   config: Config;
@@ -93,5 +94,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (scope) => registerAdminReportRoutes(scope, deps), { prefix: '/api/v1' });
   await app.register(async (scope) => registerGraphCompatRoutes(scope, deps));
   await app.register(async (scope) => registerSegmentRoutes(scope, deps));
+  await app.register(async (scope) => registerGa4Routes(scope, deps));
   return app;
 }

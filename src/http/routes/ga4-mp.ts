@@ -1,0 +1,65 @@
+/**
+ * GA4 Measurement Protocol: POST /mp/collect?measurement_id=…&api_secret=… and its /debug/mp/collect twin.
+ * The api_secret is the store's ingest key (Google's api_secret is a server-side secret too, so one key kind
+ * serves both; never put it in a page). measurement_id is required as Google requires it, and not used.
+ * /mp/collect answers 204 once the events are stored and queued, through the one ingest path; the debug twin
+ * stores nothing and answers Google's `{"validationMessages": [...]}`, including what the relay's transform
+ * would refuse or not send.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { mapMpRequest, validateMpRequest, type ValidationMessage } from '../../protocols/ga4-mp.js';
+import type { TenantView } from '../../store/tenants.js';
+import { parsePolicy, transformEvent } from '../../transform/transform.js';
+import type { AppDeps } from '../app.js';
+import { HttpError } from '../errors.js';
+
+const tenantOfRequest = new WeakMap<FastifyRequest, TenantView>();
+
+export async function registerGa4Routes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  // gtag and server-side GTM may post JSON as text/plain; this scope only.
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, JSON.parse(body as string) as unknown);
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  // The api_secret is checked before the body is read.
+  app.addHook('onRequest', async (req) => {
+    const q = (req.query ?? {}) as Record<string, unknown>;
+    if (typeof q.measurement_id !== 'string' || q.measurement_id === '') throw new HttpError('invalid_parameter', 'measurement_id: required (any value; the relay does not use it)');
+    const secret = typeof q.api_secret === 'string' ? q.api_secret : '';
+    if (!secret) throw new HttpError('unauthorized', 'send the store ingest key as api_secret');
+    const tenant = await deps.tenants.authenticate(secret, 'ingest');
+    if (!tenant) throw new HttpError('unauthorized', 'invalid or revoked api_secret (the store ingest key)');
+    tenantOfRequest.set(req, tenant);
+  });
+
+  app.post('/mp/collect', async (req, reply) => {
+    const tenant = tenantOfRequest.get(req) as TenantView;
+    const problems = validateMpRequest(req.body);
+    const firstProblem = problems[0];
+    if (firstProblem) throw new HttpError(firstProblem.validationCode === 'EXCEEDED_MAX_ENTITIES' ? 'too_many_events' : 'invalid_body', `${firstProblem.fieldPath}: ${firstProblem.description} (POST /debug/mp/collect lists every problem)`);
+    await deps.ingest.ingest(tenant, mapMpRequest(req.body as Record<string, unknown>), { source: 'api:ga4' });
+    return reply.status(204).send();
+  });
+
+  app.post('/debug/mp/collect', async (req) => {
+    const tenant = tenantOfRequest.get(req) as TenantView;
+    const validationMessages: ValidationMessage[] = validateMpRequest(req.body);
+    if (validationMessages.length > 0) return { validationMessages };
+    let policy;
+    try {
+      policy = parsePolicy(tenant.policy);
+    } catch {
+      return { validationMessages: [{ fieldPath: '', description: "the store's policy is invalid: fix it in the dashboard", validationCode: 'VALUE_INVALID' }] };
+    }
+    const now = deps.ingest.now();
+    mapMpRequest(req.body as Record<string, unknown>).forEach((input, i) => {
+      const r = transformEvent(input, policy, { now });
+      if (r.kind === 'rejected') validationMessages.push({ fieldPath: `events[${i}]`, description: `${r.code}: ${r.message}`, validationCode: 'VALUE_INVALID' });
+      else if (r.kind === 'dropped') validationMessages.push({ fieldPath: `events[${i}]`, description: `would be stored, not sent to Meta: ${r.code}: ${r.message}`, validationCode: 'VALUE_INVALID' });
+    });
+    return { validationMessages };
+  });
+}
