@@ -25,6 +25,7 @@ export const GRAPH_MAX_EVENTS = 1000;
 /** Graph's path version (`v24.0`). */
 export const GRAPH_VERSION_RE = /^v\d{1,2}\.\d{1,2}$/;
 
+const FIELD_NAME_RE = /^[a-z0-9_.]{1,64}$/i;
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function firstString(v: unknown): string | undefined {
@@ -41,7 +42,8 @@ export function readGraphRequest(body: unknown, query: Record<string, unknown>, 
   if (body !== undefined && body !== null && body !== '' && !isObj(body)) return { detail: 'the body must be a JSON object or a form with a data field' };
   const b: Record<string, unknown> = isObj(body) ? body : {};
   for (const k of Object.keys(b)) {
-    if (!REQUEST_KEYS.has(k)) return { detail: `(#100) Param ${k} is not a valid parameter of this endpoint`, blame: k };
+    // A key is named only when it looks like a field name (never repeat what may be a value: docs/errors.md).
+    if (!REQUEST_KEYS.has(k)) return FIELD_NAME_RE.test(k) ? { detail: `(#100) Param ${k} is not a valid parameter of this endpoint`, blame: k } : { detail: '(#100) the body holds a parameter this endpoint does not take (not shown: it is not a plain field name)' };
   }
   const token = firstString(b.access_token) ?? firstString(query.access_token) ?? bearer ?? null;
   let data = b.data ?? query.data;

@@ -41,7 +41,7 @@ const num = (v: unknown): number | undefined => {
 export function segmentCalls(path: 'track' | 'page' | 'identify' | 'batch', body: unknown, max: number): { calls: { type: string; call: Record<string, unknown> }[] } | { error: string; tooMany?: boolean } {
   if (!isObj(body)) return { error: 'the body must be a JSON object' };
   if (path !== 'batch') {
-    if (body.type !== undefined && body.type !== path) return { error: `type "${String(body.type)}" posted to /v1/${path}` };
+    if (body.type !== undefined && body.type !== path) return { error: `type: a different call type posted to /v1/${path} (post it to its own path, or to /v1/batch)` };
     return { calls: [{ type: path, call: body }] };
   }
   if (!Array.isArray(body.batch)) return { error: '"batch" must be an array of calls' };
@@ -128,7 +128,7 @@ export function mapSegmentCall(type: string, call: Record<string, unknown>): Seg
   const context = isObj(call.context) ? call.context : {};
   if (type === 'identify') return { kind: 'identify', messageId, userKey, traits: { ...userFieldsOfTraits(call.traits ?? context.traits), ...externalId(call) } };
   if (type === 'group' || type === 'alias' || type === 'screen') return { kind: 'ignored', messageId, reason: `${type} calls have no Meta web event` };
-  if (type !== 'track' && type !== 'page') return { kind: 'invalid', messageId, message: `unknown call type "${type}"` };
+  if (type !== 'track' && type !== 'page') return { kind: 'invalid', messageId, message: 'type: not one of track, page, identify, screen, group, alias' };
 
   const properties = isObj(call.properties) ? call.properties : {};
   let event: string;

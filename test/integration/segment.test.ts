@@ -5,7 +5,7 @@ import type { Emulator } from '../../src/emulator/index.js';
 import { steppedClock } from '../helpers/clock.js';
 import { dialects } from '../helpers/databases.js';
 import { startEmulator } from '../helpers/emulator.js';
-import { startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { ADMIN_HEADERS, startTestRelay, type TestRelay } from '../helpers/relay.js';
 
 /**
  * Segment / RudderStack HTTP Tracking API: the real @segment/analytics-node client, pointed at the relay
@@ -91,6 +91,10 @@ describe.each(dialects)('Segment HTTP API on $name', (dialect) => {
     const rows = await t.relay.store.db.selectFrom('user_traits').selectAll().execute();
     expect(rows).toHaveLength(1);
     expect(JSON.stringify(rows)).not.toMatch(/jane|cust-42|Menlo/i);
+    // An erasure request for the customer's e-mail deletes the remembered traits too.
+    const forget = await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/forget`, headers: ADMIN_HEADERS, payload: { email: 'jane.doe@example.com' } });
+    expect(forget.statusCode).toBe(200);
+    expect(await t.relay.store.db.selectFrom('user_traits').selectAll().execute()).toHaveLength(0);
   });
 
   it('analytics-node: a batch of 100 mixed calls in one request, each sent once', async () => {
