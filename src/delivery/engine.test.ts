@@ -166,6 +166,19 @@ describe('delivery engine', () => {
     expect(queue.rows.find((r) => r.payload.event_id === 'sim-no-code')).toMatchObject({ status: 'dropped', reason: 'no_test_event_code' });
   });
 
+  it("sends a simulated event with its own Test Event Code (a Graph-compatible request's), one request per code", async () => {
+    const { queue, graph, engine } = setup(ok);
+    queue.addPixel('p1', 'PIXEL1');
+    queue.addPixel('p2', null);
+    queue.enqueue('p1', ev('own-a'), true, 0, 'REQ1');
+    queue.enqueue('p1', ev('pixel-code'), true);
+    queue.enqueue('p1', ev('own-b'), true, 0, 'REQ1');
+    queue.enqueue('p2', ev('own-on-codeless-pixel'), true, 0, 'REQ2');
+    await engine.tick();
+    const byCode = graph.calls.map((c) => [c.testEventCode, c.events.map((e) => e.event_id)]).sort();
+    expect(byCode).toEqual([['PIXEL1', ['pixel-code']], ['REQ1', ['own-a', 'own-b']], ['REQ2', ['own-on-codeless-pixel']]]);
+  });
+
   it("sends with the pixel's own Graph API version, bisection included, and the default for the others", async () => {
     const { queue, graph, engine } = setup((c) =>
       c.events.some((e) => e.event_id === 'poison') ? { status: 400, body: { error: { message: 'Invalid parameter', type: 'OAuthException', code: 100, fbtrace_id: 'X' } } } : ok(c),

@@ -7,6 +7,8 @@ export interface MemoryRow {
   pixelRowId: string;
   payload: MetaServerEvent;
   simulated: boolean;
+  /** A simulated event's own Test Event Code (a Graph-compatible request's); null: the pixel's. */
+  testEventCode?: string | null;
   attempts: number;
   status: 'queued' | 'failed' | 'sending' | 'sent' | 'dead' | 'dropped';
   nextAttemptAt: number;
@@ -29,9 +31,9 @@ export class MemoryQueue implements DeliveryQueue {
   addPixel(pixelRowId: string, testEventCode: string | null = null, graphVersion: string | null = null): void {
     this.pixels.set(pixelRowId, { pixelRowId, pixelId: `px-${pixelRowId}`, accessToken: `tok-${pixelRowId}`, testEventCode, graphVersion, paused: false });
   }
-  enqueue(pixelRowId: string, payload: MetaServerEvent, simulated = false, now = 0): string {
+  enqueue(pixelRowId: string, payload: MetaServerEvent, simulated = false, now = 0, testEventCode: string | null = null): string {
     const deliveryId = `d${++this.seq}`;
-    this.rows.push({ deliveryId, pixelRowId, payload, simulated, attempts: 0, status: 'queued', nextAttemptAt: now, leaseUntil: 0, lease: null, reason: null });
+    this.rows.push({ deliveryId, pixelRowId, payload, simulated, testEventCode, attempts: 0, status: 'queued', nextAttemptAt: now, leaseUntil: 0, lease: null, reason: null });
     return deliveryId;
   }
   byStatus(status: MemoryRow['status']): MemoryRow[] {
@@ -82,6 +84,7 @@ export class MemoryQueue implements DeliveryQueue {
         actionSource: r.payload.action_source,
         attempts: r.attempts,
         simulated: r.simulated,
+        testEventCode: r.testEventCode ?? null,
       })),
     );
   }
