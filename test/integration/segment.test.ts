@@ -147,6 +147,11 @@ describe.each(dialects)('Segment HTTP API on $name', (dialect) => {
     const res = await t.relay.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: basic(tenant.ingestKey), 'content-type': 'application/json' }, payload: { batch: [{ type: 'track', event: 'X' }, { type: 'group', userId: 'u', groupId: 'g' }, { type: 'launch', userId: 'u' }, 'junk'] } });
     expect(res.statusCode).toBe(200);
     expect(res.json().results.map((r: { status: string }) => r.status)).toEqual(['rejected', 'ignored', 'rejected', 'rejected']);
+    const deep = await t.relay.app.inject({ method: 'POST', url: '/v1/track', headers: { authorization: basic(tenant.ingestKey), 'content-type': 'application/json' }, payload: { userId: 'u', event: 'X', properties: { a: { b: { c: { d: { e: { f: { g: { h: { i: { j: { k: 1 } } } } } } } } } } } } });
+    expect(deep.statusCode).toBe(200);
+    expect(deep.json().results[0]).toMatchObject({ status: 'rejected', code: 'invalid_call' });
+    const nul = await t.relay.app.inject({ method: 'POST', url: '/v1/track', headers: { authorization: basic(tenant.ingestKey), 'content-type': 'application/json' }, payload: { userId: 'u\u0000', event: 'X' } });
+    expect(nul.json().results[0].status).toBe('rejected');
     const wrongType = await t.relay.app.inject({ method: 'POST', url: '/v1/track', headers: { authorization: basic(tenant.ingestKey), 'content-type': 'application/json' }, payload: { type: 'page', userId: 'u' } });
     expect(wrongType.statusCode).toBe(400);
     expect(wrongType.json().error.code).toBe('invalid_body');

@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { mapMpRequest, validateMpRequest, type ValidationMessage } from '../../protocols/ga4-mp.js';
 import type { TenantView } from '../../store/tenants.js';
 import { parsePolicy, transformEvent } from '../../transform/transform.js';
+import { checkUntrusted } from '../../transform/untrusted.js';
 import type { AppDeps } from '../app.js';
 import { HttpError } from '../errors.js';
 
@@ -37,6 +38,8 @@ export async function registerGa4Routes(app: FastifyInstance, deps: AppDeps): Pr
 
   app.post('/mp/collect', async (req, reply) => {
     const tenant = tenantOfRequest.get(req) as TenantView;
+    const unsafe = checkUntrusted(req.body, 'body');
+    if (unsafe) throw new HttpError('invalid_body', unsafe.message);
     const problems = validateMpRequest(req.body);
     const firstProblem = problems[0];
     if (firstProblem) throw new HttpError(firstProblem.validationCode === 'EXCEEDED_MAX_ENTITIES' ? 'too_many_events' : 'invalid_body', `${firstProblem.fieldPath}: ${firstProblem.description} (POST /debug/mp/collect lists every problem)`);
@@ -46,6 +49,8 @@ export async function registerGa4Routes(app: FastifyInstance, deps: AppDeps): Pr
 
   app.post('/debug/mp/collect', async (req) => {
     const tenant = tenantOfRequest.get(req) as TenantView;
+    const unsafe = checkUntrusted(req.body, 'body');
+    if (unsafe) return { validationMessages: [{ fieldPath: unsafe.path.join('.'), description: unsafe.message, validationCode: 'VALUE_INVALID' }] };
     const validationMessages: ValidationMessage[] = validateMpRequest(req.body);
     if (validationMessages.length > 0) return { validationMessages };
     let policy;

@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { mapSegmentCall, type SegmentMapped, segmentCalls } from '../../protocols/segment.js';
 import type { TenantView } from '../../store/tenants.js';
 import { createUserTraitsRepository } from '../../store/user-traits.js';
+import { checkUntrusted } from '../../transform/untrusted.js';
 import { buildUserData } from '../../transform/user-data.js';
 import { parsePolicy } from '../../transform/transform.js';
 import type { AppDeps } from '../app.js';
@@ -59,7 +60,11 @@ export async function registerSegmentRoutes(app: FastifyInstance, deps: AppDeps)
       const tenant = tenantOfRequest.get(req) as TenantView;
       const split = segmentCalls(path, req.body, deps.config.maxEventsPerRequest);
       if ('error' in split) throw new HttpError(split.tooMany ? 'too_many_events' : 'invalid_body', split.error);
-      const mapped = split.calls.map(({ type, call }) => mapSegmentCall(type, call));
+      // The untrusted-input rules (depth, text, lengths) apply to a whole call before it is mapped, as to an event.
+      const mapped = split.calls.map(({ type, call }): SegmentMapped => {
+        const unsafe = checkUntrusted(call, 'call');
+        return unsafe ? { kind: 'invalid', messageId: null, message: unsafe.message } : mapSegmentCall(type, call);
+      });
       const results = await handleCalls(tenant, mapped);
       return reply.status(200).send({ success: true, results });
     });
