@@ -228,7 +228,7 @@ async function eventsView() {
     h('div', { class: 'row' },
       h('div', { class: 'field' }, h('label', { for: 'f-name' }, 'Event name'), f.name),
       h('div', { class: 'field' }, h('label', { for: 'f-status' }, 'Status'), f.status),
-      h('div', { class: 'field' }, h('label', { for: 'f-source' }, 'Source'), f.source, h('datalist', { id: 'sources' }, ['api', 'browser', 'csv', 'simulate', 'webhook:shopify', 'webhook:woocommerce', 'webhook:stripe'].map((s) => h('option', { value: s })))),
+      h('div', { class: 'field' }, h('label', { for: 'f-source' }, 'Source'), f.source, h('datalist', { id: 'sources' }, ['api', 'browser', 'csv', 'simulate', 'webhook:shopify', 'webhook:woocommerce', 'webhook:stripe', 'api:graph', 'api:segment', 'api:ga4'].map((s) => h('option', { value: s })))),
       h('div', { class: 'field' }, h('label', { for: 'f-since' }, 'Received from'), f.since),
       h('div', { class: 'field' }, h('label', { for: 'f-until' }, 'until'), f.until),
       h('button', { type: 'submit' }, 'Filter')),
