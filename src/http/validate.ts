@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import { checkUntrusted, isCleanText } from '../transform/untrusted.js';
 import { HttpError } from './errors.js';
@@ -44,4 +45,15 @@ export function checkRequestParameters(params: unknown, query: unknown): void {
       }
     }
   }
+}
+
+/** Parses `text/plain` bodies as JSON in this Fastify scope only: some senders post JSON that way to skip a CORS preflight. */
+export function parseTextPlainAsJson(app: FastifyInstance): void {
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, JSON.parse(body as string) as unknown);
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
 }

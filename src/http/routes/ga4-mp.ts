@@ -13,18 +13,13 @@ import { parsePolicy, transformEvent } from '../../transform/transform.js';
 import { checkUntrusted } from '../../transform/untrusted.js';
 import type { AppDeps } from '../app.js';
 import { HttpError } from '../errors.js';
+import { parseTextPlainAsJson } from '../validate.js';
 
 const tenantOfRequest = new WeakMap<FastifyRequest, TenantView>();
 
 export async function registerGa4Routes(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  // gtag and server-side GTM may post JSON as text/plain; this scope only.
-  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, JSON.parse(body as string) as unknown);
-    } catch (err) {
-      done(err as Error, undefined);
-    }
-  });
+  // gtag and server-side GTM may post JSON as text/plain.
+  parseTextPlainAsJson(app);
   // The api_secret is checked before the body is read.
   app.addHook('onRequest', async (req) => {
     const q = (req.query ?? {}) as Record<string, unknown>;

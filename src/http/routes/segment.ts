@@ -14,6 +14,7 @@ import { buildUserData } from '../../transform/user-data.js';
 import { parsePolicy } from '../../transform/transform.js';
 import type { AppDeps } from '../app.js';
 import { HttpError } from '../errors.js';
+import { parseTextPlainAsJson } from '../validate.js';
 
 /** The write key of `Authorization: Basic base64(writeKey:)`, or null. */
 export function basicUser(req: FastifyRequest): string | null {
@@ -37,14 +38,8 @@ const tenantOfRequest = new WeakMap<FastifyRequest, TenantView>();
 
 export async function registerSegmentRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const traits = createUserTraitsRepository(deps.store);
-  // Some clients post JSON as text/plain (no CORS preflight); this scope only.
-  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, JSON.parse(body as string) as unknown);
-    } catch (err) {
-      done(err as Error, undefined);
-    }
-  });
+  // Some clients post JSON as text/plain (no CORS preflight).
+  parseTextPlainAsJson(app);
 
   // The write key is checked before the body is read.
   app.addHook('onRequest', async (req) => {
