@@ -1,9 +1,11 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { loadConfig, type ConfigInput } from '../../src/config/config.js';
 import type { Emulator, EmulatorOptions } from '../../src/emulator/index.js';
 import { createLogger } from '../../src/logger.js';
 import { createRelay, type Relay } from '../../src/relay.js';
+import type { steppedClock } from './clock.js';
 import type { Dialect, TestDatabase } from './databases.js';
 import { startEmulator } from './emulator.js';
 import { TEST_ENCRYPTION_KEY } from './processes.js';
@@ -118,3 +120,38 @@ export async function addPixelViaApi(t: Pick<TestRelay, 'relay'>, tenantId: stri
 
 /** The CLI's environment on a test database's store; defined in helpers/processes.ts, which process tests import alone. */
 export { cliEnv } from './processes.js';
+
+/** What each test of a `useEmulatedStore` suite gets: the shared emulator, its own relay and its store. */
+export interface EmulatedStore {
+  emulator: Emulator;
+  t: TestRelay;
+  tenant: Awaited<ReturnType<Relay['tenants']['createTenant']>>;
+}
+
+/**
+ * Registers the hooks of a suite in which one emulator (on `clock`) knows `pixels`, and every test gets a fresh
+ * relay on `dialect` with one store holding all of them; `use` receives each test's set before it runs.
+ */
+export function useEmulatedStore(
+  dialect: Dialect,
+  clock: ReturnType<typeof steppedClock>,
+  pixels: Record<string, { name: string; tokens: string[] }>,
+  use: (store: EmulatedStore) => void,
+): void {
+  let emulator: Emulator;
+  let graphUrl: string;
+  let t: TestRelay | undefined;
+  beforeAll(async () => {
+    ({ emulator, graphUrl } = await startEmulator({ now: clock.now, pixels }));
+  });
+  afterAll(async () => emulator?.close());
+  beforeEach(async () => {
+    clock.set(Date.now());
+    emulator.state.resetEvents();
+    t = await startTestRelay(dialect, { graphUrl, graphVersion: 'v24.0' }, clock.now);
+    const tenant = await t.relay.tenants.createTenant('Store');
+    for (const [pixelId, { tokens }] of Object.entries(pixels)) await t.relay.tenants.addPixel({ tenantId: tenant.id, pixelId, accessToken: tokens[0] as string });
+    use({ emulator, t, tenant });
+  });
+  afterEach(async () => t?.close());
+}

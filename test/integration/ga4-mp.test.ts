@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { steppedClock } from '../helpers/clock.js';
 import { dialects } from '../helpers/databases.js';
-import { startEmulator } from '../helpers/emulator.js';
-import { startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { type EmulatedStore, type TestRelay, useEmulatedStore } from '../helpers/relay.js';
 
 /** GA4 Measurement Protocol bodies, as Google documents them, become Meta events at the emulator. */
 const PIXEL = '111111111111';
@@ -13,22 +12,10 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 describe.each(dialects)('GA4 Measurement Protocol on $name', (dialect) => {
   const clock = steppedClock();
   let emulator: Emulator;
-  let graphUrl: string;
   let t: TestRelay;
-  let tenant: { id: string; ingestKey: string };
+  let tenant: EmulatedStore['tenant'];
 
-  beforeAll(async () => {
-    ({ emulator, graphUrl } = await startEmulator({ now: clock.now, pixels: { [PIXEL]: { name: 'A', tokens: ['tok-A'] } } }));
-  });
-  afterAll(async () => emulator?.close());
-  beforeEach(async () => {
-    clock.set(Date.now());
-    emulator.state.resetEvents();
-    t = await startTestRelay(dialect, { graphUrl, graphVersion: 'v24.0' }, clock.now);
-    tenant = await t.relay.tenants.createTenant('Store');
-    await t.relay.tenants.addPixel({ tenantId: tenant.id, pixelId: PIXEL, accessToken: 'tok-A' });
-  });
-  afterEach(async () => t?.close());
+  useEmulatedStore(dialect, clock, { [PIXEL]: { name: 'A', tokens: ['tok-A'] } }, (store) => ({ emulator, t, tenant } = store));
 
   const url = (path: string, secret = tenant.ingestKey) => `${path}?measurement_id=G-TEST123&api_secret=${encodeURIComponent(secret)}`;
   const post = (path: string, body: unknown, secret?: string) => t.relay.app.inject({ method: 'POST', url: url(path, secret), headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { steppedClock } from '../helpers/clock.js';
 import { dialects } from '../helpers/databases.js';
-import { startEmulator } from '../helpers/emulator.js';
 import { metaSdk as sdk, type SdkHttpService } from '../helpers/meta-sdk.js';
-import { startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { type EmulatedStore, type TestRelay, useEmulatedStore } from '../helpers/relay.js';
 
 /**
  * POST /{version}/{pixel_id}/events at the relay's root: Meta's own Node SDK, pointed at the relay instead of
@@ -18,23 +17,10 @@ const SHA_EM = createHash('sha256').update('jane.doe@example.com').digest('hex')
 describe.each(dialects)('Graph-API-compatible ingest on $name', (dialect) => {
   const clock = steppedClock();
   let emulator: Emulator;
-  let graphUrl: string;
   let t: TestRelay;
-  let tenant: { id: string; ingestKey: string };
+  let tenant: EmulatedStore['tenant'];
 
-  beforeAll(async () => {
-    ({ emulator, graphUrl } = await startEmulator({ now: clock.now, pixels: { [PIXEL_A]: { name: 'A', tokens: ['tok-A'] }, [PIXEL_B]: { name: 'B', tokens: ['tok-B'] } } }));
-  });
-  afterAll(async () => emulator?.close());
-  beforeEach(async () => {
-    clock.set(Date.now());
-    emulator.state.resetEvents();
-    t = await startTestRelay(dialect, { graphUrl, graphVersion: 'v24.0' }, clock.now);
-    tenant = await t.relay.tenants.createTenant('Store');
-    await t.relay.tenants.addPixel({ tenantId: tenant.id, pixelId: PIXEL_A, accessToken: 'tok-A' });
-    await t.relay.tenants.addPixel({ tenantId: tenant.id, pixelId: PIXEL_B, accessToken: 'tok-B' });
-  });
-  afterEach(async () => t?.close());
+  useEmulatedStore(dialect, clock, { [PIXEL_A]: { name: 'A', tokens: ['tok-A'] }, [PIXEL_B]: { name: 'B', tokens: ['tok-B'] } }, (store) => ({ emulator, t, tenant } = store));
 
   /** The SDK's transport seam, answered by the relay in-process: only the host changes. */
   function relayHttpService(): SdkHttpService {

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Analytics } from '@segment/analytics-node';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { steppedClock } from '../helpers/clock.js';
 import { dialects } from '../helpers/databases.js';
-import { startEmulator } from '../helpers/emulator.js';
-import { ADMIN_HEADERS, startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { ADMIN_HEADERS, type EmulatedStore, type TestRelay, useEmulatedStore } from '../helpers/relay.js';
 
 /**
  * Segment / RudderStack HTTP Tracking API: the real @segment/analytics-node client, pointed at the relay
@@ -19,22 +18,10 @@ const UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (K
 describe.each(dialects)('Segment HTTP API on $name', (dialect) => {
   const clock = steppedClock();
   let emulator: Emulator;
-  let graphUrl: string;
   let t: TestRelay;
-  let tenant: { id: string; ingestKey: string };
+  let tenant: EmulatedStore['tenant'];
 
-  beforeAll(async () => {
-    ({ emulator, graphUrl } = await startEmulator({ now: clock.now, pixels: { [PIXEL]: { name: 'A', tokens: ['tok-A'] } } }));
-  });
-  afterAll(async () => emulator?.close());
-  beforeEach(async () => {
-    clock.set(Date.now());
-    emulator.state.resetEvents();
-    t = await startTestRelay(dialect, { graphUrl, graphVersion: 'v24.0' }, clock.now);
-    tenant = await t.relay.tenants.createTenant('Store');
-    await t.relay.tenants.addPixel({ tenantId: tenant.id, pixelId: PIXEL, accessToken: 'tok-A' });
-  });
-  afterEach(async () => t?.close());
+  useEmulatedStore(dialect, clock, { [PIXEL]: { name: 'A', tokens: ['tok-A'] } }, (store) => ({ emulator, t, tenant } = store));
 
   const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
   const seen: { url: string; status: number; body: string }[] = [];
