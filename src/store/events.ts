@@ -50,6 +50,20 @@ export async function storeEvents(
   items: EventToStore[],
   now: number,
 ): Promise<StoreOutcome[]> {
+  return store.db.transaction().execute((trx) => writeEvents(trx, tenant, items, now));
+}
+
+/**
+ * The writes of storeEvents inside a transaction the caller owns, so several ingest calls can share one commit
+ * (group commit). Everything it does is keyed by the tenant and safe to run after another call's writes in the
+ * same transaction: a repeat of an event written earlier in it answers `duplicate`.
+ */
+export async function writeEvents(
+  trx: Transaction<Database>,
+  tenant: { id: string; forwarding: boolean },
+  items: EventToStore[],
+  now: number,
+): Promise<StoreOutcome[]> {
   const outcomes: StoreOutcome[] = new Array(items.length);
   const firstIndexByKey = new Map<string, number>();
   const rows: Insertable<EventsTable>[] = [];
@@ -88,85 +102,83 @@ export async function storeEvents(
     rowIndex.push(i);
   });
 
-  await store.db.transaction().execute(async (trx) => {
-    // The INSERT comes first: on SQLite a transaction that reads before it writes cannot wait for another
-    // process's write lock (SQLITE_BUSY at once), so the pixel check below corrects statuses afterwards.
-    const inserted = new Set<string>();
-    for (const chunk of chunks(rows, EVENT_CHUNK)) {
-      const res = await trx
-        .insertInto('events')
-        .values(chunk)
-        .onConflict((oc) => oc.columns(['tenant_id', 'event_name', 'event_id']).doNothing())
-        .returning('id')
-        .execute();
-      for (const r of res) inserted.add(r.id);
-    }
-    await recordRepeatChannels(trx, tenant.id, rows.filter((r) => !inserted.has(r.id)));
-    await recordOrders(trx, tenant.id, items, now);
-    const pixels = await trx
-      .selectFrom('pixels')
-      .select('id')
-      .where('tenant_id', '=', tenant.id)
-      .where('status', '!=', 'disabled')
+  // The INSERT comes first: on SQLite a transaction that reads before it writes cannot wait for another
+  // process's write lock (SQLITE_BUSY at once), so the pixel check below corrects statuses afterwards.
+  const inserted = new Set<string>();
+  for (const chunk of chunks(rows, EVENT_CHUNK)) {
+    const res = await trx
+      .insertInto('events')
+      .values(chunk)
+      .onConflict((oc) => oc.columns(['tenant_id', 'event_name', 'event_id']).doNothing())
+      .returning('id')
       .execute();
-    // An event is queued only if a pixel will take it; one that would go to none is skipped, with the reason,
-    // and keeps no IP or user agent (it will never be sent). Corrected after the INSERT rather than by reading
-    // the pixels first, so the transaction's first statement stays a write.
-    const orphans: string[] = [];
-    rows.forEach((row, k) => {
-      if (row.status !== 'queued' || !inserted.has(row.id)) return;
-      const only = (items[rowIndex[k] as number] as EventToStore).onlyPixelRowId;
-      if (only === undefined ? pixels.length > 0 : pixels.some((p) => p.id === only)) return;
-      row.status = 'skipped';
-      row.drop_code = NO_ACTIVE_PIXEL.code;
-      row.drop_message = NO_ACTIVE_PIXEL.message;
-      orphans.push(row.id);
-    });
-    for (const chunk of chunks(orphans, DELIVERY_CHUNK)) {
-      await trx
-        .updateTable('events')
-        .set({ status: 'skipped', drop_code: NO_ACTIVE_PIXEL.code, drop_message: NO_ACTIVE_PIXEL.message, client_ip_address: null, client_user_agent: null })
-        .where('id', 'in', chunk)
-        .execute();
+    for (const r of res) inserted.add(r.id);
+  }
+  await recordRepeatChannels(trx, tenant.id, rows.filter((r) => !inserted.has(r.id)));
+  await recordOrders(trx, tenant.id, items, now);
+  const pixels = await trx
+    .selectFrom('pixels')
+    .select('id')
+    .where('tenant_id', '=', tenant.id)
+    .where('status', '!=', 'disabled')
+    .execute();
+  // An event is queued only if a pixel will take it; one that would go to none is skipped, with the reason,
+  // and keeps no IP or user agent (it will never be sent). Corrected after the INSERT rather than by reading
+  // the pixels first, so the transaction's first statement stays a write.
+  const orphans: string[] = [];
+  rows.forEach((row, k) => {
+    if (row.status !== 'queued' || !inserted.has(row.id)) return;
+    const only = (items[rowIndex[k] as number] as EventToStore).onlyPixelRowId;
+    if (only === undefined ? pixels.length > 0 : pixels.some((p) => p.id === only)) return;
+    row.status = 'skipped';
+    row.drop_code = NO_ACTIVE_PIXEL.code;
+    row.drop_message = NO_ACTIVE_PIXEL.message;
+    orphans.push(row.id);
+  });
+  for (const chunk of chunks(orphans, DELIVERY_CHUNK)) {
+    await trx
+      .updateTable('events')
+      .set({ status: 'skipped', drop_code: NO_ACTIVE_PIXEL.code, drop_message: NO_ACTIVE_PIXEL.message, client_ip_address: null, client_user_agent: null })
+      .where('id', 'in', chunk)
+      .execute();
+  }
+  // events_received is left out: it stays NULL until Meta answers.
+  const deliveries: Insertable<DeliveriesTable>[] = [];
+  rows.forEach((row, k) => {
+    const i = rowIndex[k] as number;
+    if (!inserted.has(row.id)) {
+      outcomes[i] = { status: 'duplicate' };
+      return;
     }
-    // events_received is left out: it stays NULL until Meta answers.
-    const deliveries: Insertable<DeliveriesTable>[] = [];
-    rows.forEach((row, k) => {
-      const i = rowIndex[k] as number;
-      if (!inserted.has(row.id)) {
-        outcomes[i] = { status: 'duplicate' };
-        return;
-      }
-      if (row.status !== 'queued') {
-        outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: row.status, notSent: { code: row.drop_code ?? 'not_sent', message: row.drop_message ?? 'not sent' } };
-        return;
-      }
-      outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: row.status };
-      const item = items[i] as EventToStore;
-      const targets = item.onlyPixelRowId === undefined ? pixels : pixels.filter((p) => p.id === item.onlyPixelRowId);
-      for (const pixel of targets) {
-        deliveries.push({
-          id: newRowId(),
-          event_row_id: row.id,
-          tenant_id: tenant.id,
-          pixel_row_id: pixel.id,
-          status: 'queued',
-          attempts: 0,
-          next_attempt_at: now,
-          lease_until: null,
-          lease_owner: null,
-          last_error: null,
-          fbtrace_id: null,
-          created_at: now,
-          updated_at: now,
-        });
-      }
-    });
-    for (const chunk of chunks(deliveries, DELIVERY_CHUNK)) {
-      // No 'queued' history row: the delivery's created_at says it, and one row fewer per event is the cheapest write.
-      await trx.insertInto('deliveries').values(chunk).execute();
+    if (row.status !== 'queued') {
+      outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: row.status, notSent: { code: row.drop_code ?? 'not_sent', message: row.drop_message ?? 'not sent' } };
+      return;
+    }
+    outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: row.status };
+    const item = items[i] as EventToStore;
+    const targets = item.onlyPixelRowId === undefined ? pixels : pixels.filter((p) => p.id === item.onlyPixelRowId);
+    for (const pixel of targets) {
+      deliveries.push({
+        id: newRowId(),
+        event_row_id: row.id,
+        tenant_id: tenant.id,
+        pixel_row_id: pixel.id,
+        status: 'queued',
+        attempts: 0,
+        next_attempt_at: now,
+        lease_until: null,
+        lease_owner: null,
+        last_error: null,
+        fbtrace_id: null,
+        created_at: now,
+        updated_at: now,
+      });
     }
   });
+  for (const chunk of chunks(deliveries, DELIVERY_CHUNK)) {
+    // No 'queued' history row: the delivery's created_at says it, and one row fewer per event is the cheapest write.
+    await trx.insertInto('deliveries').values(chunk).execute();
+  }
   return outcomes;
 }
 
