@@ -2,14 +2,14 @@
  * Maps a snippet beacon (POST /v1/collect) to the commerce event shape the transform accepts, so
  * browser events take the same path (mapping, consent, hashing, gates, queue) as every other channel.
  */
-import { EVENT_MAP } from '../transform/mapping.js';
+import { META_STANDARD_EVENTS } from '../transform/event-map.js';
 import { isCleanText, stringLimit } from '../transform/untrusted.js';
+import { BEACON_COMMERCE_KEYS, BEACON_USER_KEYS } from './collect-fields.js';
 
 /** Meta standard event names [M-PIX]: sent as the Meta name; any other name goes through the GA4 table. */
-const META_STANDARD = new Set([...Object.values(EVENT_MAP), 'Lead', 'Purchase', 'PageView']);
-const COMMERCE_KEYS = ['value', 'currency', 'order_id', 'items', 'content_name', 'content_category', 'content_type', 'search_string', 'status', 'referrer'] as const;
-/** Contact fields a page may pass (hashed by the transform); the browser never sets ip/user_agent itself. */
-const USER_KEYS = new Set(['email', 'phone', 'first_name', 'last_name', 'city', 'state', 'zip', 'country', 'external_id']);
+const META_STANDARD = new Set(META_STANDARD_EVENTS);
+const COMMERCE_KEYS = [...BEACON_COMMERCE_KEYS, 'referrer'];
+const USER_KEYS = new Set(BEACON_USER_KEYS);
 
 export interface CollectBody {
   key: string;

@@ -19,13 +19,16 @@ export const EVENT_ID_PLACEHOLDERS = ['order_id', 'event_name'] as const;
  * one (the default when the policy leaves it out): a webhook retried with a random id would be counted twice.
  */
 export function eventIdTemplateFor(templates: Readonly<Record<string, string>>, eventName: string): string | undefined {
-  return eventName === 'Purchase' ? purchaseEventIdTemplate(templates) : Object.hasOwn(templates, eventName) ? templates[eventName] : undefined;
+  return eventName === 'Purchase' ? purchaseEventIdTemplate(templates) : own(templates, eventName) ? templates[eventName] : undefined;
 }
 
 /** The store's Purchase template: its own, else the default. */
 export function purchaseEventIdTemplate(templates: Readonly<Record<string, string>>): string {
-  return (Object.hasOwn(templates, 'Purchase') ? templates.Purchase : undefined) ?? DEFAULT_PURCHASE_EVENT_ID_TEMPLATE;
+  return (own(templates, 'Purchase') ? templates.Purchase : undefined) ?? DEFAULT_PURCHASE_EVENT_ID_TEMPLATE;
 }
+
+// Not Object.hasOwn (ES2022): the browser programs compile this module for ES2017 browsers.
+const own = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
 
 /**
  * The template with `{event_name}` filled in, split at `{order_id}`: the id of an order is these parts joined by
@@ -35,7 +38,15 @@ export function eventIdParts(template: string, eventName: string): string[] {
   return template.split('{event_name}').join(eventName).split('{order_id}');
 }
 
-/** The event_id of an order: the order id as a string (as the snippet's `String(order_id)`), placed by the template. */
+/**
+ * The event_id of an order from the resolved rule (`eventIdParts`): the parts joined by the order id as a string.
+ * The browser programs (snippet, Shopify custom pixel) call this with the parts their config carries.
+ */
+export function orderEventIdFromParts(parts: readonly string[], orderId: string | number): string {
+  return parts.join(String(orderId));
+}
+
+/** The event_id of an order: the order id as a string, placed by the template. */
 export function orderEventId(template: string, eventName: string, orderId: string | number): string {
-  return eventIdParts(template, eventName).join(String(orderId));
+  return orderEventIdFromParts(eventIdParts(template, eventName), orderId);
 }

@@ -3,30 +3,9 @@
  * properties → Meta `custom_data` [M-STD].
  */
 import type { Decision, MetaCustomData } from '../core/meta-event.js';
+import { EVENT_MAP } from './event-map.js';
 
-/** Commerce event name → Meta standard event name. Unlisted names are sent as custom events. */
-export const EVENT_MAP: Readonly<Record<string, string>> = Object.freeze({
-  view_item: 'ViewContent',
-  view_item_list: 'ViewContent',
-  add_to_cart: 'AddToCart',
-  begin_checkout: 'InitiateCheckout',
-  add_payment_info: 'AddPaymentInfo',
-  purchase: 'Purchase',
-  search: 'Search',
-  add_to_wishlist: 'AddToWishlist',
-  generate_lead: 'Lead',
-  sign_up: 'CompleteRegistration',
-  complete_registration: 'CompleteRegistration',
-  contact: 'Contact',
-  customize_product: 'CustomizeProduct',
-  donate: 'Donate',
-  find_location: 'FindLocation',
-  schedule: 'Schedule',
-  start_trial: 'StartTrial',
-  submit_application: 'SubmitApplication',
-  subscribe: 'Subscribe',
-  page_view: 'PageView',
-});
+export { EVENT_MAP };
 
 /** Maps a commerce event name to a Meta event name: tenant overrides first, then the table, else the name itself. */
 export function mapEventName(name: string, overrides: Readonly<Record<string, string>>): string {
