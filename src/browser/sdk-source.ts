@@ -7,6 +7,11 @@ import type { SdkConfig } from './snippet/config.js';
 
 export type { SdkConfig };
 
+/** Bundles the snippet now (it is kept for the process), so no request waits for it. */
+export function prepareSdk(): void {
+  browserProgram('snippet', 'all');
+}
+
 /** The script for one tenant. */
 export function renderSdk(cfg: SdkConfig): string {
   return withConfig(browserProgram('snippet', 'all'), cfg);

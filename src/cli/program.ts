@@ -10,6 +10,7 @@ import { registerToolCommands } from './tools-commands.js';
 import { registerOriginCommands } from './origins-commands.js';
 import { registerSourceCommands } from './sources-commands.js';
 import { registerPrivacyCommands } from './privacy-commands.js';
+import { registerShopifyPixelCommand } from './shopify-pixel-command.js';
 
 interface StoreFlags {
   dataDir?: string;
@@ -225,5 +226,6 @@ export function runCli(): Command {
   registerOriginCommands(program, ctx);
   registerSourceCommands(program, ctx);
   registerPrivacyCommands(program, ctx);
+  registerShopifyPixelCommand(program, ctx);
   return program;
 }

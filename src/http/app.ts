@@ -13,6 +13,7 @@ import type { Metrics } from './metrics.js';
 import { checkRequestParameters } from './validate.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerCollectRoutes, registerOriginAdminRoutes } from './routes/collect.js';
+import { registerShopifyPixelRoute } from './routes/admin-shopify-pixel.js';
 import { registerIngestRoutes } from './routes/ingest.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { registerDashboardRoutes } from './routes/dashboard.js';
@@ -91,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (scope) => registerAdminSimulateRoutes(scope, deps), { prefix: '/api/v1' });
   await app.register(async (scope) => registerCollectRoutes(scope, deps));
   await app.register(async (scope) => registerOriginAdminRoutes(scope, deps), { prefix: '/api/v1' });
+  await app.register(async (scope) => registerShopifyPixelRoute(scope, deps), { prefix: '/api/v1' });
   await app.register(async (scope) => registerAdminReportRoutes(scope, deps), { prefix: '/api/v1' });
   await app.register(async (scope) => registerGraphCompatRoutes(scope, deps));
   await app.register(async (scope) => registerSegmentRoutes(scope, deps));

@@ -4,13 +4,13 @@ import { createClientIpResolver, createTrustedProxyCheck } from '../../browser/c
 import { CollectInputError, mapCollectBody } from '../../browser/collect-event.js';
 import { browserSettingsPatch } from '../../browser/browser-settings.js';
 import { createRateLimiter, type RateLimiter } from '../../browser/rate-limit.js';
-import { renderSdk } from '../../browser/sdk-source.js';
+import { prepareSdk, renderSdk } from '../../browser/sdk-source.js';
 import { eventIdParts, purchaseEventIdTemplate } from '../../core/event-id-template.js';
 import { jsonSyntaxMessage } from '../../core/input-messages.js';
 import { createBrowserSettingsRepository } from '../../store/browser-settings.js';
 import { createClickRepository } from '../../store/clicks.js';
 import { createStoreRateLimiter } from '../../store/collect-rate-windows.js';
-import { createOriginRepository, InvalidOriginError } from '../../store/origins.js';
+import { createOriginRepository, InvalidOriginError, normalizeOrigin } from '../../store/origins.js';
 import type { TenantView } from '../../store/tenants.js';
 import { parsePolicy } from '../../transform/transform.js';
 import type { AppDeps } from '../app.js';
@@ -50,6 +50,23 @@ function collectRateLimiter(deps: AppDeps): RateLimiter {
   return createStoreRateLimiter(deps.store, { perMinute, secret: deps.config.encryptionKey, clock: deps.ingest.now });
 }
 
+/**
+ * The Origin a browser sends from an opaque origin: a sandboxed frame, such as the sandbox Shopify runs custom
+ * pixels in (docs/switch-from.md). Such a beacon is judged by the page it reports instead (its `url`).
+ */
+const OPAQUE_ORIGIN = 'null';
+
+/** The origin of the page a beacon reports (its `url`), for a beacon sent from an opaque origin. */
+function reportedPageOrigin(raw: unknown): string | undefined {
+  const url = isObj(raw) && typeof raw.url === 'string' ? raw.url : undefined;
+  if (!url) return undefined;
+  try {
+    return normalizeOrigin(url);
+  } catch {
+    return undefined;
+  }
+}
+
 function allowOrigin(reply: FastifyReply, origin: string): void {
   reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
 }
@@ -62,6 +79,8 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
   const clientIp = createClientIpResolver(isTrustedProxy);
   const settings = createBrowserSettingsRepository(deps.store);
   const limiter = collectRateLimiter(deps);
+  // Bundled at start, not on a store page's first request: a build failure stops the relay where it shows.
+  prepareSdk();
 
   app.get('/sdk.js', async (req, reply) => {
     const q = (req.query ?? {}) as Record<string, string | undefined>;
@@ -109,6 +128,8 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
   // one that no tenant allows is refused on the headers, before the body is read.
   const refuseUnknownOrigin = async (req: FastifyRequest) => {
     const origin = req.headers.origin;
+    // An opaque origin names no site: the page the body reports is checked once the body is read.
+    if (origin === OPAQUE_ORIGIN) return;
     if (!origin || !(await origins.isKnown(origin))) throw new HttpError('origin_not_allowed', `Origin ${origin ?? '(none)'} is not on any tenant's allow-list`);
   };
 
@@ -127,10 +148,13 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
     const tenant = await deps.tenants.authenticate(key, 'publishable');
     if (!tenant) throw new HttpError('unauthorized', 'invalid or revoked publishable key');
     const origin = req.headers.origin;
-    if (!origin || !(await origins.isAllowed(tenant.id, origin))) {
-      throw new HttpError('origin_not_allowed', `Origin ${origin ?? '(none)'} is not on this tenant's allow-list`);
+    const pageOrigin = origin === OPAQUE_ORIGIN ? reportedPageOrigin(raw) : origin;
+    if (!pageOrigin || !(await origins.isAllowed(tenant.id, pageOrigin))) {
+      const what = origin === OPAQUE_ORIGIN ? `The page ${pageOrigin ?? '(no url in the body)'} of this sandboxed-frame beacon` : `Origin ${origin ?? '(none)'}`;
+      throw new HttpError('origin_not_allowed', `${what} is not on this tenant's allow-list`);
     }
-    allowOrigin(reply, origin);
+    // A sandboxed frame sends its beacons no-cors and reads no answer.
+    if (origin !== OPAQUE_ORIGIN) allowOrigin(reply, pageOrigin);
     const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']);
     if (!(await limiter.take(`${tenant.id}|${ip ?? ''}`))) {
       reply.header('retry-after', '1');

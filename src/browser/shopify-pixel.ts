@@ -1,0 +1,52 @@
+/**
+ * The code a store pastes into Shopify Admin → Settings → Customer events → Add custom pixel: the typed program in
+ * ./shopify-pixel/ (bundled for ES2017 with its names kept, so a merchant can still tell what they paste) with the
+ * store's publishable key, the relay's URL and its Purchase event_id rule in place.
+ */
+import { eventIdParts, purchaseEventIdTemplate } from '../core/event-id-template.js';
+import { browserProgram, withConfig } from './bundle.js';
+import { SUBSCRIBED_EVENTS } from './shopify-pixel/beacons.js';
+import type { ShopifyPixelConfig } from './shopify-pixel/config.js';
+
+/** Stands in for the publishable key when the caller does not have it (keys are stored hashed, shown once). */
+export const PUBLISHABLE_KEY_PLACEHOLDER = 'YOUR_PUBLISHABLE_KEY';
+
+export interface ShopifyPixelInput {
+  /** The store's publishable key (cr_pub_…); omitted: the placeholder, for the merchant to replace. */
+  publishableKey?: string;
+  /** The relay's public base URL, e.g. https://relay.example.com (no trailing slash needed). */
+  relayUrl: string;
+  /** The store's event_id templates (its policy's `eventIdTemplates`): the Purchase one names orders. */
+  eventIdTemplates: Readonly<Record<string, string>>;
+}
+
+export interface ShopifyPixel {
+  code: string;
+  /** The settings in the code (the key shown only as whether it is in). */
+  relayUrl: string;
+  keyIncluded: boolean;
+  purchaseEventIdTemplate: string;
+  /** Shopify's standard events it subscribes to, and the Meta event each becomes. */
+  events: Record<string, string>;
+}
+
+/** The custom pixel's code for one store. Pure but for the one-time bundle (kept for the process). */
+export function generateShopifyPixel(input: ShopifyPixelInput): ShopifyPixel {
+  const template = purchaseEventIdTemplate(input.eventIdTemplates);
+  const relayUrl = input.relayUrl.replace(/\/+$/, '');
+  const config: ShopifyPixelConfig = { key: input.publishableKey ?? PUBLISHABLE_KEY_PLACEHOLDER, endpoint: relayUrl, purchaseIdParts: eventIdParts(template, 'Purchase') };
+  const header = [
+    '// capi-relay: Shopify customer events → Meta Conversions API.',
+    '// Paste into Shopify Admin → Settings → Customer events → Add custom pixel; set its Customer privacy permission to',
+    '// "Marketing" and "Analytics" (it also checks them itself). Orders are named by this store\'s Purchase rule',
+    `// ${template.replace(/[\r\n\u2028\u2029]/g, ' ')}, as the orders/create webhook names them, so Meta counts each order once.`,
+    ...(input.publishableKey ? [] : [`// Replace ${PUBLISHABLE_KEY_PLACEHOLDER} with the store's publishable key (cr_pub_…).`]),
+  ].join('\n');
+  return {
+    code: `${header}\n${withConfig(browserProgram('shopify-pixel', 'keep-names'), config)}\n`,
+    relayUrl,
+    keyIncluded: input.publishableKey !== undefined,
+    purchaseEventIdTemplate: template,
+    events: { ...SUBSCRIBED_EVENTS },
+  };
+}

@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { createTrustedProxyCheck } from '../../browser/client-ip.js';
+import { generateShopifyPixel } from '../../browser/shopify-pixel.js';
+import { parsePolicy } from '../../transform/transform.js';
+import type { AppDeps } from '../app.js';
+import { requestIsHttps } from '../auth.js';
+import { HttpError } from '../errors.js';
+import { parseQuery } from '../validate.js';
+
+const httpUrl = z
+  .string()
+  .max(500)
+  .refine((s) => /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/i.test(s), { message: 'an http(s) URL such as https://relay.example.com' });
+const pixelQuery = z.object({ key: z.string().min(1).max(200).optional(), relay_url: httpUrl.optional() }).strict();
+
+/**
+ * GET /api/v1/tenants/{id}/shopify-pixel[?key=cr_pub_…][&relay_url=…]: the Shopify custom pixel for the store
+ * (src/browser/shopify-pixel.ts). Keys are stored hashed, so the code carries the publishable key only when the
+ * caller passes it (checked against the tenant), else a placeholder to replace.
+ */
+export async function registerShopifyPixelRoute(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const isTrustedProxy = createTrustedProxyCheck(deps.config.trustedProxies);
+  app.get('/tenants/:id/shopify-pixel', async (req) => {
+    const tenant = await deps.tenants.getTenant((req.params as { id: string }).id);
+    const q = parseQuery(pixelQuery, req.query);
+    if (q.key !== undefined && (await deps.tenants.authenticate(q.key, 'publishable'))?.id !== tenant.id) {
+      throw new HttpError('invalid_parameter', "key: not this store's publishable key (cr_pub_…)");
+    }
+    let templates: Readonly<Record<string, string>>;
+    try {
+      templates = parsePolicy(tenant.policy).eventIdTemplates;
+    } catch {
+      // A broken policy is ingest's to reject; the webhook then uses the default rule too.
+      templates = {};
+    }
+    // As /sdk.js: the configured public URL, else the address this request reached.
+    const relayUrl = q.relay_url ?? deps.config.publicUrl ?? `${requestIsHttps(req, isTrustedProxy) ? 'https' : 'http'}://${req.host}`;
+    return generateShopifyPixel({ publishableKey: q.key, relayUrl, eventIdTemplates: templates });
+  });
+}
