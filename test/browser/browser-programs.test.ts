@@ -34,7 +34,7 @@ const CONFIG: SdkConfig = {
 const SDK_GZIP_BOUND = 3000;
 
 /** Each program as it is served or generated. */
-const PROGRAMS: [BrowserProgram, Minify][] = [['snippet', 'all']];
+const PROGRAMS: [BrowserProgram, Minify][] = [['snippet', 'all'], ['shopify-pixel', 'keep-names']];
 
 /** The program's syntax tree without positions and with every name the same: equal for two renamings of one program. */
 const shape = (code: string) => JSON.stringify(parse2017(code), (k, v: unknown) => (k === 'start' || k === 'end' ? undefined : k === 'name' ? '_' : v));
