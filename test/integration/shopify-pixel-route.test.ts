@@ -1,0 +1,96 @@
+/**
+ * Issue 17: GET /api/v1/tenants/{id}/shopify-pixel and `capi-relay shopify-pixel` give a store the Shopify custom
+ * pixel with its publishable key (checked), the relay's URL and its Purchase rule, on SQLite and PostgreSQL.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialects, type TestDatabase } from '../helpers/databases.js';
+import { cli, runCli } from '../helpers/processes.js';
+import { ADMIN_HEADERS, cliEnv, startTestRelay, type TestRelay } from '../helpers/relay.js';
+
+const PUBLIC_URL = 'https://relay.example.com';
+
+interface Pixel {
+  code: string;
+  relayUrl: string;
+  keyIncluded: boolean;
+  purchaseEventIdTemplate: string;
+  events: Record<string, string>;
+}
+
+describe.each(dialects)('the Shopify custom pixel route on $name', (dialect) => {
+  let t: TestRelay;
+  beforeAll(async () => {
+    t = await startTestRelay(dialect, { publicUrl: PUBLIC_URL });
+  });
+  afterAll(async () => t?.close());
+
+  const get = async (url: string, headers: Record<string, string> = ADMIN_HEADERS) => {
+    const res = await t.relay.app.inject({ method: 'GET', url: `/api/v1${url}`, headers });
+    return { status: res.statusCode, json: <T>() => res.json<T>() };
+  };
+  const tenant = async (name: string, policy?: object) => {
+    const res = await t.relay.app.inject({ method: 'POST', url: '/api/v1/tenants', headers: ADMIN_HEADERS, payload: { name, ...(policy ? { policy } : {}) } });
+    expect(res.statusCode).toBe(201);
+    return res.json<{ id: string; publishableKey: string; ingestKey: string }>();
+  };
+
+  it('gives the code with the store\'s key, the public URL and its Purchase rule', async () => {
+    const store = await tenant('Snowdevil', { eventIdTemplates: { Purchase: 'sd-{order_id}' } });
+    const res = await get(`/tenants/${store.id}/shopify-pixel?key=${encodeURIComponent(store.publishableKey)}`);
+    expect(res.status).toBe(200);
+    const pixel = res.json<Pixel>();
+    expect(pixel).toMatchObject({ relayUrl: PUBLIC_URL, keyIncluded: true, purchaseEventIdTemplate: 'sd-{order_id}' });
+    expect(pixel.events).toEqual({ page_viewed: 'PageView', product_viewed: 'ViewContent', product_added_to_cart: 'AddToCart', checkout_started: 'InitiateCheckout', checkout_completed: 'Purchase' });
+    expect(pixel.code).toContain(JSON.stringify({ key: store.publishableKey, endpoint: PUBLIC_URL, purchaseIdParts: ['sd-', ''] }));
+    // A relay URL given by the caller wins over publicUrl.
+    const other = (await get(`/tenants/${store.id}/shopify-pixel?relay_url=${encodeURIComponent('https://capi.shop.example/')}`)).json<Pixel>();
+    expect(other).toMatchObject({ relayUrl: 'https://capi.shop.example', keyIncluded: false });
+    expect(other.code).toContain('"key":"YOUR_PUBLISHABLE_KEY"');
+  });
+
+  it('refuses another store\'s key, the ingest key, a bad URL, an unknown parameter and an unknown store', async () => {
+    const store = await tenant('Mine');
+    const stranger = await tenant('Theirs');
+    for (const key of [stranger.publishableKey, store.ingestKey, 'cr_pub_nonsense']) {
+      const res = await get(`/tenants/${store.id}/shopify-pixel?key=${encodeURIComponent(key)}`);
+      expect(res.status).toBe(400);
+      expect(res.json<{ error: { code: string; message: string } }>().error).toEqual({ code: 'invalid_parameter', message: "key: not this store's publishable key (cr_pub_…)" });
+    }
+    const badUrl = await get(`/tenants/${store.id}/shopify-pixel?relay_url=${encodeURIComponent('javascript:alert(1)')}`);
+    expect(badUrl.status).toBe(400);
+    expect(badUrl.json<{ error: { code: string } }>().error.code).toBe('invalid_parameter');
+    expect((await get(`/tenants/${store.id}/shopify-pixel?kee=x`)).status).toBe(400);
+    const missing = await get('/tenants/00000000-0000-7000-8000-000000000000/shopify-pixel');
+    expect(missing.status).toBe(404);
+  });
+
+  it('is an admin route: no admin token, no code', async () => {
+    const store = await tenant('Guarded');
+    const res = await get(`/tenants/${store.id}/shopify-pixel`, {});
+    expect(res.status).toBe(401);
+  });
+});
+
+describe.each(dialects)('capi-relay shopify-pixel on $name', (dialect) => {
+  let db: TestDatabase;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    db = await dialect.create();
+    env = cliEnv(db);
+    await cli(env, 'migrate');
+  });
+  afterAll(async () => db?.cleanup());
+
+  it('prints the code for a store, with its key checked', async () => {
+    const store = JSON.parse(await cli(env, 'tenants', 'create', '--name', 'CLI Shop', '--json')) as { id: string; publishableKey: string; ingestKey: string };
+    const pixel = JSON.parse(await cli(env, 'shopify-pixel', '--tenant', store.id, '--relay-url', 'https://relay.example.com', '--key', store.publishableKey, '--json')) as Pixel;
+    expect(pixel).toMatchObject({ relayUrl: 'https://relay.example.com', keyIncluded: true, purchaseEventIdTemplate: 'purchase:{order_id}' });
+    expect(pixel.code).toContain(`"key":"${store.publishableKey}"`);
+    const wrongKey = await runCli(env, ['shopify-pixel', '--tenant', store.id, '--relay-url', 'https://relay.example.com', '--key', store.ingestKey]);
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.stderr).toContain("--key: not this store's publishable key");
+    const noUrl = await runCli(env, ['shopify-pixel', '--tenant', store.id]);
+    expect(noUrl.code).toBe(1);
+    expect(noUrl.stderr).toContain('--relay-url');
+  });
+});
