@@ -29,7 +29,7 @@ const CONFIG: SdkConfig = {
 };
 /**
  * What the served /sdk.js weighed gzipped: 3268 bytes as a hand-written string (comments and indentation stripped),
- * 2708 bundled and minified. The bound leaves room to grow, not to double.
+ * about 2710 bundled and minified. The bound leaves room to grow, not to double.
  */
 const SDK_GZIP_BOUND = 3000;
 

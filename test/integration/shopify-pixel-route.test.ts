@@ -64,6 +64,27 @@ describe.each(dialects)('the Shopify custom pixel route on $name', (dialect) => 
     expect(missing.status).toBe(404);
   });
 
+  it('takes a beacon from a sandboxed frame (Origin: null, as Shopify\'s pixel sandbox sends) only for a page on the allow-list', async () => {
+    const store = await tenant('Sandboxed');
+    const add = await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${store.id}/origins`, headers: ADMIN_HEADERS, payload: { origin: 'https://shop.example' } });
+    expect(add.statusCode).toBe(201);
+    const collect = (body: object) =>
+      t.relay.app.inject({ method: 'POST', url: '/v1/collect', headers: { origin: 'null', 'content-type': 'text/plain;charset=UTF-8' }, payload: JSON.stringify({ key: store.publishableKey, consent: true, ...body }) });
+    const ok = await collect({ event: 'PageView', event_id: 'sh-sandboxed-1', url: 'https://shop.example/checkouts/cn/x/thank-you', user: { email: 'jon@example.com' } });
+    expect(ok.statusCode).toBe(202);
+    // Past the origin check and stored (this store has no pixel, so not sent).
+    expect(ok.json<{ results: unknown[] }>().results).toMatchObject([{ event_id: 'sh-sandboxed-1', status: 'skipped', code: 'no_active_pixel' }]);
+    // No CORS grant for an opaque origin: the sandbox sends no-cors and reads nothing.
+    expect(ok.headers['access-control-allow-origin']).toBeUndefined();
+    for (const url of ['https://elsewhere.example/', undefined, 'not a url']) {
+      const refused = await collect({ event: 'PageView', event_id: 'sh-sandboxed-2', ...(url === undefined ? {} : { url }) });
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json<{ error: { code: string } }>().error.code).toBe('origin_not_allowed');
+    }
+    const stored = await t.relay.store.db.selectFrom('events').select('event_id').where('tenant_id', '=', store.id).execute();
+    expect(stored).toEqual([{ event_id: 'sh-sandboxed-1' }]);
+  });
+
   it('is an admin route: no admin token, no code', async () => {
     const store = await tenant('Guarded');
     const res = await get(`/tenants/${store.id}/shopify-pixel`, {});
