@@ -8,11 +8,11 @@ import type { SdkConfig } from './snippet/config.js';
 export type { SdkConfig };
 
 /** Bundles the snippet now (it is kept for the process), so no request waits for it. */
-export function prepareSdk(): void {
-  browserProgram('snippet', 'all');
+export async function prepareSdk(): Promise<void> {
+  await browserProgram('snippet', 'all');
 }
 
 /** The script for one tenant. */
-export function renderSdk(cfg: SdkConfig): string {
-  return withConfig(browserProgram('snippet', 'all'), cfg);
+export async function renderSdk(cfg: SdkConfig): Promise<string> {
+  return withConfig(await browserProgram('snippet', 'all'), cfg);
 }

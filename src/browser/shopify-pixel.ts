@@ -31,7 +31,7 @@ export interface ShopifyPixel {
 }
 
 /** The custom pixel's code for one store. Pure but for the one-time bundle (kept for the process). */
-export function generateShopifyPixel(input: ShopifyPixelInput): ShopifyPixel {
+export async function generateShopifyPixel(input: ShopifyPixelInput): Promise<ShopifyPixel> {
   const template = purchaseEventIdTemplate(input.eventIdTemplates);
   const relayUrl = input.relayUrl.replace(/\/+$/, '');
   const config: ShopifyPixelConfig = { key: input.publishableKey ?? PUBLISHABLE_KEY_PLACEHOLDER, endpoint: relayUrl, purchaseIdParts: eventIdParts(template, 'Purchase') };
@@ -43,7 +43,7 @@ export function generateShopifyPixel(input: ShopifyPixelInput): ShopifyPixel {
     ...(input.publishableKey ? [] : [`// Replace ${PUBLISHABLE_KEY_PLACEHOLDER} with the store's publishable key (cr_pub_…).`]),
   ].join('\n');
   return {
-    code: `${header}\n${withConfig(browserProgram('shopify-pixel', 'keep-names'), config)}\n`,
+    code: `${header}\n${withConfig(await browserProgram('shopify-pixel', 'keep-names'), config)}\n`,
     relayUrl,
     keyIncluded: input.publishableKey !== undefined,
     purchaseEventIdTemplate: template,

@@ -33,7 +33,7 @@ export function registerShopifyPixelCommand(program: Command, ctx: CliContext): 
         } catch {
           // a broken policy: the default rule, as the webhook then uses
         }
-        const pixel = generateShopifyPixel({ publishableKey: flags.key, relayUrl, eventIdTemplates: templates });
+        const pixel = await generateShopifyPixel({ publishableKey: flags.key, relayUrl, eventIdTemplates: templates });
         ctx.print(flags, pixel, pixel.code.trimEnd());
       }),
     );

@@ -50,14 +50,14 @@ describe('the browser programs', () => {
     expect(() => parse2017('async function f() { await g(); }')).not.toThrow();
   });
 
-  it.each(PROGRAMS)('%s is one script of ES2017 syntax, with no module syntax', (name, minify) => {
-    const code = browserProgram(name, minify);
+  it.each(PROGRAMS)('%s is one script of ES2017 syntax, with no module syntax', async (name, minify) => {
+    const code = await browserProgram(name, minify);
     // A script, not a module: an import or export left in the output would not parse.
     expect(() => parse2017(code)).not.toThrow();
     expect(code.startsWith('"use strict";')).toBe(true);
   });
 
-  it.each(PROGRAMS)('%s bundled from tsc\'s output (dist) is the program bundled from the TypeScript sources', (name, minify) => {
+  it.each(PROGRAMS)('%s bundled from tsc\'s output (dist) is the program bundled from the TypeScript sources', async (name, minify) => {
     const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.build.json'), { outDir: join(temp, name) }, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(String(d.messageText)); } })!;
     // Emit only: no libraries to load, no type check (npm run typecheck does that).
     const program = ts.createProgram([join(ROOT, `src/browser/${name}/main.ts`)], { ...config.options, noLib: true, types: [] });
@@ -67,15 +67,15 @@ describe('the browser programs', () => {
     const fromSource = join(ROOT, `src/browser/${name}/main.ts`);
     // Byte for byte with the names kept; the minifier may then pick other short names (it counts the TypeScript
     // declarations too), so the served code is the same program under other names, of the same length.
-    expect(bundleEntry(fromDist, 'keep-names')).toBe(bundleEntry(fromSource, 'keep-names'));
-    const served = browserProgram(name, minify);
-    const dist = bundleEntry(fromDist, minify);
+    expect(await bundleEntry(fromDist, 'keep-names')).toBe(await bundleEntry(fromSource, 'keep-names'));
+    const served = await browserProgram(name, minify);
+    const dist = await bundleEntry(fromDist, minify);
     expect(dist.length).toBe(served.length);
     expect(shape(dist)).toBe(shape(served));
   });
 
-  it(`/sdk.js stays under ${SDK_GZIP_BOUND} bytes gzipped`, () => {
-    const js = renderSdk(CONFIG);
+  it(`/sdk.js stays under ${SDK_GZIP_BOUND} bytes gzipped`, async () => {
+    const js = await renderSdk(CONFIG);
     expect(gzipSync(js, { level: 9 }).length).toBeLessThan(SDK_GZIP_BOUND);
   });
 
@@ -91,7 +91,7 @@ describe('the browser programs', () => {
       crypto: { randomUUID: () => '00000000-0000-4000-8000-000000000000' },
     } as Record<string, unknown>;
     page.window = page;
-    runInNewContext(renderSdk(CONFIG), page);
+    runInNewContext(await renderSdk(CONFIG), page);
     const api = page.capiRelay as { track(name: string, data?: object): string };
     // Every entry of the one table, including those the hand-written copy had lost (view_item_list, contact, …).
     for (const [ga4, meta] of Object.entries(EVENT_MAP)) api.track(ga4, ga4 === 'purchase' ? { order_id: 5150, value: 1, currency: 'EUR' } : {});

@@ -54,8 +54,8 @@ describe('Shopify custom pixel: event mapping', () => {
 });
 
 describe('Shopify custom pixel: generator', () => {
-  it('fills in the key, the relay URL and the store\'s rule, as one ES2017 script', () => {
-    const pixel = generateShopifyPixel({ publishableKey: 'cr_pub_abc', relayUrl: 'https://relay.example.com/', eventIdTemplates: { Purchase: TEMPLATE } });
+  it('fills in the key, the relay URL and the store\'s rule, as one ES2017 script', async () => {
+    const pixel = await generateShopifyPixel({ publishableKey: 'cr_pub_abc', relayUrl: 'https://relay.example.com/', eventIdTemplates: { Purchase: TEMPLATE } });
     expect(pixel).toMatchObject({ relayUrl: 'https://relay.example.com', keyIncluded: true, purchaseEventIdTemplate: TEMPLATE });
     expect(Object.keys(pixel.events)).toEqual(['page_viewed', 'product_viewed', 'product_added_to_cart', 'checkout_started', 'checkout_completed']);
     expect(pixel.code).toContain('{"key":"cr_pub_abc","endpoint":"https://relay.example.com","purchaseIdParts":["order-","-Purchase"]}');
@@ -64,8 +64,8 @@ describe('Shopify custom pixel: generator', () => {
     expect(() => parse(pixel.code, { ecmaVersion: 2017, sourceType: 'script' })).not.toThrow();
   });
 
-  it('without the key (stored hashed, shown once) leaves a placeholder and says so; the default rule by default', () => {
-    const pixel = generateShopifyPixel({ relayUrl: 'https://relay.example.com', eventIdTemplates: {} });
+  it('without the key (stored hashed, shown once) leaves a placeholder and says so; the default rule by default', async () => {
+    const pixel = await generateShopifyPixel({ relayUrl: 'https://relay.example.com', eventIdTemplates: {} });
     expect(pixel.keyIncluded).toBe(false);
     expect(pixel.purchaseEventIdTemplate).toBe('purchase:{order_id}');
     expect(pixel.code).toContain(`"key":"${PUBLISHABLE_KEY_PLACEHOLDER}"`);

@@ -42,8 +42,8 @@ describe('collect body mapping', () => {
 });
 
 describe('sdk rendering and origins', () => {
-  it('embeds the config safely and normalizes origins', () => {
-    const js = renderSdk({ key: '</script>', endpoint: 'http://x', pixelIds: [], loadPixel: false, requireConsent: false, autoPageView: true, purchaseIdParts: ['purchase:', ''], cookieDomain: null });
+  it('embeds the config safely and normalizes origins', async () => {
+    const js = await renderSdk({ key: '</script>', endpoint: 'http://x', pixelIds: [], loadPixel: false, requireConsent: false, autoPageView: true, purchaseIdParts: ['purchase:', ''], cookieDomain: null });
     expect(js).not.toContain('</script>');
     expect(() => new Function(js)).not.toThrow();
     expect(normalizeOrigin('https://Shop.Example:443/a?b')).toBe('https://shop.example');

@@ -80,7 +80,7 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
   const settings = createBrowserSettingsRepository(deps.store);
   const limiter = collectRateLimiter(deps);
   // Bundled at start, not on a store page's first request: a build failure stops the relay where it shows.
-  prepareSdk();
+  await prepareSdk();
 
   app.get('/sdk.js', async (req, reply) => {
     const q = (req.query ?? {}) as Record<string, string | undefined>;
@@ -90,7 +90,7 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
     // A pixel paused by a CAPI token failure still takes browser events: only a disabled one is left out.
     const pixelIds = loadPixel ? [...new Set((await deps.tenants.listPixels(tenant.id)).filter((p) => p.status !== 'disabled').map((p) => p.pixelId))] : [];
     const snippetPolicy = snippetPolicyOf(tenant);
-    const body = renderSdk({
+    const body = await renderSdk({
       key: q.key as string,
       // Without publicUrl, the address the page reached us at; behind a TLS proxy its scheme is the proxy's
       // (an http endpoint on an https shop would be blocked as mixed content).
