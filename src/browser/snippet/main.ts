@@ -1,5 +1,5 @@
 /**
- * The browser snippet served at GET /sdk.js, bundled for ES2017 browsers by src/browser/sdk-source.ts.
+ * The browser snippet served at GET /sdk.js, bundled for ES2017 browsers by src/browser/bundle.ts.
  * `__CONFIG__` is replaced by the tenant's settings (JSON) when served. Every entry point is wrapped in
  * try/catch: a broken relay must never break the store's page.
  */
