@@ -14,6 +14,8 @@ import { createSwitchRepository } from './store/switches.js';
 import { openStore, type Store } from './store/database.js';
 import { createSecretBox, resolveEncryptionKey } from './store/secret-box.js';
 import { createTenantRepository, type TenantRepository } from './store/tenants.js';
+import { createRefusedRequestRepository } from './store/refused-requests.js';
+import { createRefusedTraffic } from './services/overview-refused.js';
 
 export interface Relay {
   app: FastifyInstance;
@@ -65,7 +67,16 @@ export async function createRelay(config: Config, logger: Logger, clock: () => n
       })
     : null;
   const ingest = createIngestService({ store, metrics, clock, onQueued: () => engine?.wake(), switches: createSwitchRepository(store, clock) });
-  const app = await buildApp({ config, store, tenants, sources, ingest, metrics, logger, graph, onQueued: () => engine?.wake() });
+  const refused = createRefusedTraffic({
+    repository: createRefusedRequestRepository(store),
+    counter: metrics.refused,
+    clock,
+    // A storage fault is logged once by the store's health; the counts stay in memory for the next flush.
+    onFlushError: (err) => {
+      if (!store.health.report(err)) logger.warn({ err: { message: (err as Error).message } }, 'refused-request counts not written');
+    },
+  });
+  const app = await buildApp({ config, store, tenants, sources, ingest, metrics, logger, graph, refused, onQueued: () => engine?.wake() });
   const retention = createRetentionJob({
     store,
     days: config.retentionDays,
@@ -93,6 +104,8 @@ export async function createRelay(config: Config, logger: Logger, clock: () => n
     async close() {
       // Stop intake first, then let in-flight batches record their outcome, then close the store.
       await app.close();
+      // With the store down at shutdown, the last few seconds of refusal counts are lost (the metric kept them).
+      await refused.close().catch(() => undefined);
       await retention.stop();
       await engine?.stop();
       await graph.close();

@@ -25,6 +25,8 @@ import { registerAdminReportRoutes } from './routes/admin-reports.js';
 import { registerGraphCompatRoutes } from './routes/graph-compat.js';
 import { registerSegmentRoutes } from './routes/segment.js';
 import { registerGa4Routes } from './routes/ga4-mp.js';
+import { registerAdminOverviewRoutes } from './routes/admin-overview.js';
+import type { RefusedTraffic } from '../services/overview-refused.js';
 
 export interface AppDeps {
   config: Config;
@@ -37,6 +39,8 @@ export interface AppDeps {
   ingest: IngestService;
   metrics: Metrics;
   logger: FastifyBaseLogger;
+  /** Counts requests refused before anything was stored (Origin, webhook signature, rate limit) per store and hour. */
+  refused: RefusedTraffic;
 }
 
 /** Builds the HTTP app from its dependencies; it never reads the environment and never listens. */
@@ -75,7 +79,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Before any route reads them: no parameter with text a database refuses (one rule for both databases).
   app.addHook('onRequest', async (req) => checkRequestParameters(req.params, req.query));
   app.addHook('onResponse', (req, reply, done) => {
-    req.log.info({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    const route = req.routeOptions.url ?? 'unmatched';
+    req.log.info({ method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    // By matched route and status class: a label per raw URL or exact status would grow without bound.
+    deps.metrics.requestDuration.observe({ method: req.method, route, status: `${Math.floor(reply.statusCode / 100)}xx` }, reply.elapsedTime / 1000);
     done();
   });
 
@@ -97,5 +104,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (scope) => registerGraphCompatRoutes(scope, deps));
   await app.register(async (scope) => registerSegmentRoutes(scope, deps));
   await app.register(async (scope) => registerGa4Routes(scope, deps));
+  await app.register(async (scope) => registerAdminOverviewRoutes(scope, deps), { prefix: '/api/v1' });
   return app;
 }

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The relay's Prometheus metrics, on a registry of its own (several apps may live in one test process). */
 export function createMetrics() {
@@ -20,6 +20,26 @@ export function createMetrics() {
     }),
     purged: new Counter({ name: 'capi_relay_purged_total', help: 'Rows deleted by the retention purge, by kind', labelNames: ['kind'], registers: [registry] }),
     queued: new Gauge({ name: 'capi_relay_deliveries_queued', help: 'Deliveries waiting to be sent', registers: [registry] }),
+    refused: new Counter({
+      name: 'capi_relay_refused_requests_total',
+      help: 'Requests refused before anything was stored, by reason (origin_not_allowed, signature_refused, rate_limited)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    pausedPixels: new Gauge({ name: 'capi_relay_pixels_paused', help: 'Pixels paused by Meta refusing their access token (their events wait)', registers: [registry] }),
+    deadDeliveries: new Gauge({ name: 'capi_relay_deliveries_dead', help: 'Deliveries that died and wait for a retry (Retry all / capi-relay replay)', registers: [registry] }),
+    oldestQueuedAge: new Gauge({
+      name: 'capi_relay_oldest_queued_age_seconds',
+      help: 'Age of the oldest delivery still to be sent (queued, retrying or sending); 0 when none is',
+      registers: [registry],
+    }),
+    requestDuration: new Histogram({
+      name: 'capi_relay_http_request_duration_seconds',
+      help: 'HTTP request latency by method, matched route and status class',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
   };
 }
 

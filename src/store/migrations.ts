@@ -357,6 +357,37 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
       await db.schema.createIndex('user_traits_tenant_updated').on('user_traits').columns(['tenant_id', 'updated_at']).execute();
     },
   },
+  '0020_dashboard_signals': {
+    async up(db: Kysely<unknown>) {
+      // Requests refused before anything was stored (an Origin not on the list, a webhook signature that does not
+      // verify, a rate-limited beacon), counted per store, UTC hour and reason: one row per hour and reason, added
+      // to from in-memory counts every few seconds, never a row per request. tenant_id '' when no store was named.
+      await db.schema
+        .createTable('refused_requests')
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('hour', 'bigint', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('count', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('refused_requests_pk', ['tenant_id', 'hour', 'reason'])
+        .execute();
+      await db.schema.createIndex('refused_requests_hour').on('refused_requests').column('hour').execute();
+      // The pixel's name as Meta gave it at the last Test Connection, and that check's outcome (null problem: verified).
+      await db.schema.alterTable('pixels').addColumn('meta_name', 'text').execute();
+      await db.schema.alterTable('pixels').addColumn('connection_checked_at', 'bigint').execute();
+      await db.schema.alterTable('pixels').addColumn('connection_problem', 'text').execute();
+      // The publishable key itself (it is public: it sits in every page of the store), so the dashboard can show
+      // the snippet tag. Only keys issued from now on have it; an older store gets it at its next rotation.
+      await db.schema.alterTable('api_keys').addColumn('public_key', 'text').execute();
+      // Dead deliveries are few and read by store (the overview, alerts, /metrics, Retry all): a partial index keeps
+      // those reads off the whole table.
+      await db.schema
+        .createIndex('deliveries_dead')
+        .on('deliveries')
+        .columns(['tenant_id', 'pixel_row_id'])
+        .where(sql.ref('status'), '=', sql.lit('dead'))
+        .execute();
+    },
+  },
 });
 
 function provider(adapter: DialectAdapter): MigrationProvider {

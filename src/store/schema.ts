@@ -28,6 +28,11 @@ export interface PixelsTable {
   role: Generated<string>;
   /** The pixel's Graph API version (e.g. v23.0); null: the relay's configured default (migration 0011). */
   graph_version: Generated<string | null>;
+  /** The pixel's name as Meta answered the last successful Test Connection (migration 0020); null until one ran. */
+  meta_name: Generated<string | null>;
+  /** When Test Connection last ran for this pixel, and what was wrong (null: verified). */
+  connection_checked_at: Generated<number | null>;
+  connection_problem: Generated<string | null>;
 }
 
 export interface ApiKeysTable {
@@ -37,6 +42,8 @@ export interface ApiKeysTable {
   /** SHA-256 of the key: the key itself is shown once and never stored. */
   key_hash: string;
   prefix: string;
+  /** The publishable key itself (public: it sits in the store's pages; migration 0020); null for ingest keys and older keys. */
+  public_key: Generated<string | null>;
   status: 'active' | 'revoked';
   created_at: number;
 }
@@ -210,7 +217,16 @@ export interface UserTraitsTable {
   updated_at: number;
 }
 
+/** Requests refused before anything was stored, per store, UTC hour and reason (migration 0020); tenant_id '' when none was named. */
+export interface RefusedRequestsTable {
+  tenant_id: string;
+  hour: number;
+  reason: string;
+  count: number;
+}
+
 export interface Database {
+  refused_requests: RefusedRequestsTable;
   webhook_replay_keys: WebhookReplayKeysTable;
   user_traits: UserTraitsTable;
   audit_log: AuditLogTable;

@@ -38,7 +38,8 @@ export function createTenantRepository(store: Store, box: SecretBox, clock: () =
     const { key, hash, prefix } = generateKey(kind);
     await db
       .insertInto('api_keys')
-      .values({ id: randomUUID(), tenant_id: tenantId, kind, key_hash: hash, prefix, status: 'active', created_at: clock() })
+      // The publishable key is public (it sits in the store's pages): kept so the dashboard can show the snippet tag.
+      .values({ id: randomUUID(), tenant_id: tenantId, kind, key_hash: hash, prefix, public_key: kind === 'publishable' ? key : null, status: 'active', created_at: clock() })
       .execute();
     return key;
   }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { graphVersionSchema } from '../../core/graph-version.js';
 import { testConnection } from '../../delivery/test-connection.js';
 import { eraseCustomer } from '../../privacy/customer-erasure.js';
+import { createOverviewService } from '../../services/overview.js';
 import { createAuditRepository } from '../../store/audit.js';
 import { listEvents } from '../../store/event-log.js';
 import { replayDead } from '../../store/replay.js';
@@ -51,6 +52,7 @@ function validPolicy(raw: unknown): Record<string, unknown> {
 export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const { tenants } = deps;
   const audit = createAuditRepository(deps.store);
+  const overview = createOverviewService({ store: deps.store, tenants, refused: deps.refused, clock: deps.ingest.now });
 
   app.get('/tenants', async (req) => {
     // A tenant-scoped session sees only its own store.
@@ -124,7 +126,10 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
 
   app.post('/pixels/:id/test-connection', async (req) => {
     const pixel = await tenants.getPixel((req.params as { id: string }).id);
-    return testConnection(deps.graph, pixel.pixelId, pixel.accessToken, pixel.graphVersion);
+    const report = await testConnection(deps.graph, pixel.pixelId, pixel.accessToken, pixel.graphVersion);
+    // The overview names pixels as Meta does, and the setup checklist shows this step's outcome.
+    await overview.recordConnectionCheck(pixel.id, report);
+    return report;
   });
   app.post('/tenants/:id/replay', async (req) => {
     const { id } = req.params as { id: string };

@@ -114,7 +114,10 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
   app.options('/v1/collect', { bodyLimit: 1024 }, async (req, reply) => {
     const origin = req.headers.origin;
     // A preflight carries no key, so the question is only whether some tenant allows the origin.
-    if (!origin || !(await origins.isKnown(origin))) throw new HttpError('origin_not_allowed');
+    if (!origin || !(await origins.isKnown(origin))) {
+      deps.refused.record(null, 'origin_not_allowed');
+      throw new HttpError('origin_not_allowed');
+    }
     allowOrigin(reply, origin);
     return reply
       .header('access-control-allow-methods', 'POST, OPTIONS')
@@ -130,7 +133,11 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
     const origin = req.headers.origin;
     // An opaque origin names no site: the page the body reports is checked once the body is read.
     if (origin === OPAQUE_ORIGIN) return;
-    if (!origin || !(await origins.isKnown(origin))) throw new HttpError('origin_not_allowed', `Origin ${origin ?? '(none)'} is not on any tenant's allow-list`);
+    if (!origin || !(await origins.isKnown(origin))) {
+      // The key is in the body, not read yet: no store can be named (counted under none).
+      deps.refused.record(null, 'origin_not_allowed');
+      throw new HttpError('origin_not_allowed', `Origin ${origin ?? '(none)'} is not on any tenant's allow-list`);
+    }
   };
 
   app.post('/v1/collect', { bodyLimit: COLLECT_BODY_LIMIT, onRequest: refuseUnknownOrigin }, async (req, reply) => {
@@ -150,6 +157,7 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
     const origin = req.headers.origin;
     const pageOrigin = origin === OPAQUE_ORIGIN ? reportedPageOrigin(raw) : origin;
     if (!pageOrigin || !(await origins.isAllowed(tenant.id, pageOrigin))) {
+      deps.refused.record(tenant.id, 'origin_not_allowed');
       const what = origin === OPAQUE_ORIGIN ? `The page ${pageOrigin ?? '(no url in the body)'} of this sandboxed-frame beacon` : `Origin ${origin ?? '(none)'}`;
       throw new HttpError('origin_not_allowed', `${what} is not on this tenant's allow-list`);
     }
@@ -157,6 +165,7 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
     if (origin !== OPAQUE_ORIGIN) allowOrigin(reply, pageOrigin);
     const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']);
     if (!(await limiter.take(`${tenant.id}|${ip ?? ''}`))) {
+      deps.refused.record(tenant.id, 'rate_limited');
       reply.header('retry-after', '1');
       throw new HttpError('rate_limited');
     }

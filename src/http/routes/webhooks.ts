@@ -107,6 +107,7 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps)
       // Log the code only: never the secret, the signature or the body. The codes are registry codes
       // (HttpError only takes those), so docs/errors.md lists every answer a platform can get.
       req.log.warn({ platform, sourceId, code: verified.code }, 'webhook verification failed');
+      deps.refused.record(tenant.id, 'signature_refused');
       throw new HttpError(verified.code, verified.message);
     }
 
