@@ -30,6 +30,8 @@ export interface OverviewDeps {
   clock: () => number;
 }
 
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? ' was' : 's were'}`;
+
 /** Sums refused counts by reason (unknown reasons are left out). */
 export function refusedTotals(rows: readonly RefusedCount[]): RefusedCounts {
   const out: RefusedCounts = { origin_not_allowed: 0, signature_refused: 0, rate_limited: 0 };
@@ -159,14 +161,14 @@ export function createOverviewService(deps: OverviewDeps) {
       const snippetTitle = 'Add the snippet to your pages';
       if (facts.firstBrowserEventAt !== null) steps.push({ id: 'snippet', state: 'done', title: snippetTitle, detail: `first browser event received ${new Date(facts.firstBrowserEventAt).toISOString()}`, fix: null });
       else if (facts.origins.length === 0) steps.push({ id: 'snippet', state: 'todo', title: snippetTitle, detail: "list your shop's origin (https://shop.example) first: beacons from an origin not on the list are refused", fix: { label: 'Add an origin', method: 'POST', path: `/api/v1/tenants/${tenantId}/origins`, fields: ['origin'] } });
-      else if (refused.origin_not_allowed > 0) steps.push({ id: 'snippet', state: 'problem', title: snippetTitle, detail: `${refused.origin_not_allowed} beacons in the last 24 hours came from an origin not on the list (${facts.origins.join(', ')}): add the origin the shop is served from, exactly (scheme, host and port)`, fix: { label: 'Add an origin', method: 'POST', path: `/api/v1/tenants/${tenantId}/origins`, fields: ['origin'] } });
+      else if (refused.origin_not_allowed > 0) steps.push({ id: 'snippet', state: 'problem', title: snippetTitle, detail: `${plural(refused.origin_not_allowed, 'beacon')} refused in the last 24 hours, sent from an origin not on the list (${facts.origins.join(', ')}): add the origin the shop is served from, exactly (scheme, host and port)`, fix: { label: 'Add an origin', method: 'POST', path: `/api/v1/tenants/${tenantId}/origins`, fields: ['origin'] } });
       else steps.push({ id: 'snippet', state: 'todo', title: snippetTitle, detail: `paste the tag into <head> on ${facts.origins.join(', ')}; no browser event has arrived yet`, fix: null });
 
       const activeSources = facts.sources.filter((s) => s.active);
       const sourceTitle = 'Connect a webhook source';
       if (facts.firstWebhookEventAt !== null) steps.push({ id: 'webhook_source', state: 'done', title: sourceTitle, detail: `first webhook received ${new Date(facts.firstWebhookEventAt).toISOString()} (${activeSources.map((s) => s.platform).join(', ') || 'no active source now'})`, fix: null });
       else if (activeSources.length === 0) steps.push({ id: 'webhook_source', state: 'todo', title: sourceTitle, detail: 'add a source for your platform (Shopify, WooCommerce, Stripe …) and register its URL there', fix: { label: 'Add a source', method: 'POST', path: `/api/v1/tenants/${tenantId}/sources`, fields: ['platform', 'secret'] } });
-      else if (refused.signature_refused > 0) steps.push({ id: 'webhook_source', state: 'problem', title: sourceTitle, detail: `${refused.signature_refused} webhook requests in the last 24 hours were refused for their signature: the secret in the relay must be the one the platform signs with`, fix: { label: 'Check the webhook sources', method: 'GET', path: `/api/v1/tenants/${tenantId}/sources` } });
+      else if (refused.signature_refused > 0) steps.push({ id: 'webhook_source', state: 'problem', title: sourceTitle, detail: `${plural(refused.signature_refused, 'webhook request')} in the last 24 hours refused for their signature: the secret in the relay must be the one the platform signs with`, fix: { label: 'Check the webhook sources', method: 'GET', path: `/api/v1/tenants/${tenantId}/sources` } });
       else steps.push({ id: 'webhook_source', state: 'todo', title: sourceTitle, detail: `${activeSources.map((s) => s.platform).join(', ')} source added; no webhook has arrived yet (register its URL on the platform, then place a test order)`, fix: null });
 
       steps.push(
