@@ -10,6 +10,9 @@ import { hourOf, type RefusedCount, type RefusedRequestRepository } from '../sto
 
 /** How long counts wait in memory before they are written. */
 export const REFUSED_FLUSH_DELAY_MS = 5_000;
+/** How long hourly counts are kept: the overview reads a day, alerts an hour; a month leaves room to look back. */
+export const REFUSED_KEEP_MS = 30 * 24 * 3_600_000;
+const PURGE_EVERY_MS = 3_600_000;
 /** Keys (store × hour × reason) kept in memory while the database cannot take them; beyond, the oldest are dropped. */
 const MAX_PENDING_KEYS = 10_000;
 
@@ -33,6 +36,7 @@ export function createRefusedTraffic(opts: {
   let timer: NodeJS.Timeout | null = null;
   let flushing: Promise<void> = Promise.resolve();
   let closed = false;
+  let purgedAt = -Infinity;
 
   function schedule(): void {
     if (timer !== null || closed) return;
@@ -64,6 +68,12 @@ export function createRefusedTraffic(opts: {
     pending.clear();
     try {
       await opts.repository.add(batch);
+      // Old hours go with the writes (at most hourly): with no refusals nothing is written, and nothing grows.
+      const now = opts.clock();
+      if (now - purgedAt >= PURGE_EVERY_MS) {
+        purgedAt = now;
+        await opts.repository.purgeBefore(now - REFUSED_KEEP_MS);
+      }
     } catch (err) {
       // Kept for the next flush (storage faults pass); counted again on top of what arrived meanwhile.
       for (const c of batch) add(c);

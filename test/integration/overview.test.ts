@@ -328,6 +328,9 @@ describe.each(dialects)('overview, alerts and setup on $name', (dialect) => {
   it('refused traffic: a flood becomes one row per store, hour and reason; /metrics reports it with the new gauges', async () => {
     await addPixel(PIXEL, 'tok-A-0123456789');
     await allowOrigin();
+    // Counts older than 30 days go with the next write.
+    const monthAgo = Math.floor((clock.now() - 31 * 24 * HOUR) / HOUR) * HOUR;
+    await t.relay.store.db.insertInto('refused_requests').values({ tenant_id: tenant.id, hour: monthAgo, reason: 'rate_limited', count: 9 }).execute();
     // collectRatePerMinute is 3: 3 pass, 47 are rate-limited.
     for (let i = 0; i < 50; i++) await collect({ event: 'PageView', event_id: `pv-${i}` });
     for (let i = 0; i < 5; i++) await collect({ event: 'PageView', event_id: `x-${i}` }, 'https://evil.example');
