@@ -16,6 +16,8 @@ import { createSecretBox, resolveEncryptionKey } from './store/secret-box.js';
 import { createTenantRepository, type TenantRepository } from './store/tenants.js';
 import { createRefusedRequestRepository } from './store/refused-requests.js';
 import { createRefusedTraffic } from './services/overview-refused.js';
+import { createOverviewService } from './services/overview.js';
+import { createAlertsService } from './services/alerts.js';
 
 export interface Relay {
   app: FastifyInstance;
@@ -76,7 +78,9 @@ export async function createRelay(config: Config, logger: Logger, clock: () => n
       if (!store.health.report(err)) logger.warn({ err: { message: (err as Error).message } }, 'refused-request counts not written');
     },
   });
-  const app = await buildApp({ config, store, tenants, sources, ingest, metrics, logger, graph, refused, onQueued: () => engine?.wake() });
+  const overview = createOverviewService({ store, tenants, refused, clock });
+  const alerts = createAlertsService({ store, tenants, refused, clock });
+  const app = await buildApp({ config, store, tenants, sources, ingest, metrics, logger, graph, refused, overview, alerts, onQueued: () => engine?.wake() });
   const retention = createRetentionJob({
     store,
     days: config.retentionDays,

@@ -26,6 +26,8 @@ import { registerGraphCompatRoutes } from './routes/graph-compat.js';
 import { registerSegmentRoutes } from './routes/segment.js';
 import { registerGa4Routes } from './routes/ga4-mp.js';
 import { registerAdminOverviewRoutes } from './routes/admin-overview.js';
+import type { AlertsService } from '../services/alerts.js';
+import type { OverviewService } from '../services/overview.js';
 import type { RefusedTraffic } from '../services/overview-refused.js';
 
 export interface AppDeps {
@@ -41,6 +43,9 @@ export interface AppDeps {
   logger: FastifyBaseLogger;
   /** Counts requests refused before anything was stored (Origin, webhook signature, rate limit) per store and hour. */
   refused: RefusedTraffic;
+  /** The store owner's overview, setup checklist, publishable key and event details; and the alerts. */
+  overview: OverviewService;
+  alerts: AlertsService;
 }
 
 /** Builds the HTTP app from its dependencies; it never reads the environment and never listens. */

@@ -3,7 +3,6 @@
  * store for the operator, and the gauges /metrics reports so operators can alert from Prometheus too.
  */
 import type { Alert, AlertsAnswer } from '../core/overview-api.js';
-import type { Metrics } from '../http/metrics.js';
 import type { Store } from '../store/database.js';
 import { createDashboardSignalsRepository } from '../store/dashboard-signals.js';
 import { deadCounts, oldestDeadAt, pendingDeliveries } from '../store/overview-queries.js';
@@ -11,6 +10,13 @@ import { createRefusedRequestRepository } from '../store/refused-requests.js';
 import type { TenantRepository, TenantView } from '../store/tenants.js';
 import { BASELINE_DAYS, HOUR_MS, QUIET_HOURS, storeAlerts } from './alerts-rules.js';
 import type { RefusedTraffic } from './overview-refused.js';
+
+/** The /metrics gauges refreshGauges sets (prom-client Gauges in src/http/metrics.ts). */
+export interface SignalGauges {
+  pausedPixels: { set(value: number): void };
+  deadDeliveries: { set(value: number): void };
+  oldestQueuedAge: { set(value: number): void };
+}
 
 export interface AlertsDeps {
   store: Store;
@@ -67,7 +73,7 @@ export function createAlertsService(deps: AlertsDeps) {
     },
 
     /** Sets the gauges /metrics reports: paused pixels, dead deliveries, the age of the oldest delivery still to be sent. */
-    async refreshGauges(metrics: Pick<Metrics, 'pausedPixels' | 'deadDeliveries' | 'oldestQueuedAge'>): Promise<void> {
+    async refreshGauges(metrics: SignalGauges): Promise<void> {
       const now = deps.clock();
       const pixels = await signals.pixels(null);
       metrics.pausedPixels.set(pixels.filter((p) => p.status === 'paused').length);

@@ -4,7 +4,6 @@
  * request: each refusal adds 1 in memory (and to the Prometheus counter), and the sums reach the database at most
  * every few seconds as one upsert per (store, hour, reason). What a crash loses is those few seconds of counts.
  */
-import type { Counter } from 'prom-client';
 import type { RefusedReason } from '../core/overview-api.js';
 import { hourOf, type RefusedCount, type RefusedRequestRepository } from '../store/refused-requests.js';
 
@@ -27,7 +26,8 @@ export interface RefusedTraffic {
 
 export function createRefusedTraffic(opts: {
   repository: RefusedRequestRepository;
-  counter: Counter<'reason'>;
+  /** The Prometheus counter capi_relay_refused_requests_total. */
+  counter: { inc(labels: { reason: RefusedReason }): void };
   clock: () => number;
   onFlushError?: (err: unknown) => void;
   flushDelayMs?: number;

@@ -6,8 +6,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { createTrustedProxyCheck } from '../../browser/client-ip.js';
-import { createAlertsService } from '../../services/alerts.js';
-import { createOverviewService } from '../../services/overview.js';
 import type { AppDeps } from '../app.js';
 import { requestIsHttps } from '../auth.js';
 import { HttpError } from '../errors.js';
@@ -17,9 +15,7 @@ const DAY_MS = 86_400_000;
 const overviewQuery = z.object({ todayFrom: z.coerce.number().int().min(0).optional() }).strict();
 
 export async function registerAdminOverviewRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  const services = { store: deps.store, tenants: deps.tenants, refused: deps.refused, clock: deps.ingest.now };
-  const overview = createOverviewService(services);
-  const alerts = createAlertsService(services);
+  const { overview, alerts } = deps;
   const isTrustedProxy = createTrustedProxyCheck(deps.config.trustedProxies);
 
   app.get('/tenants/:id/overview', async (req) => {

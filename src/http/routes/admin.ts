@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { graphVersionSchema } from '../../core/graph-version.js';
 import { testConnection } from '../../delivery/test-connection.js';
 import { eraseCustomer } from '../../privacy/customer-erasure.js';
-import { createOverviewService } from '../../services/overview.js';
 import { createAuditRepository } from '../../store/audit.js';
 import { listEvents } from '../../store/event-log.js';
 import { replayDead } from '../../store/replay.js';
@@ -52,7 +51,6 @@ function validPolicy(raw: unknown): Record<string, unknown> {
 export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const { tenants } = deps;
   const audit = createAuditRepository(deps.store);
-  const overview = createOverviewService({ store: deps.store, tenants, refused: deps.refused, clock: deps.ingest.now });
 
   app.get('/tenants', async (req) => {
     // A tenant-scoped session sees only its own store.
@@ -128,7 +126,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
     const pixel = await tenants.getPixel((req.params as { id: string }).id);
     const report = await testConnection(deps.graph, pixel.pixelId, pixel.accessToken, pixel.graphVersion);
     // The overview names pixels as Meta does, and the setup checklist shows this step's outcome.
-    await overview.recordConnectionCheck(pixel.id, report);
+    await deps.overview.recordConnectionCheck(pixel.id, report);
     return report;
   });
   app.post('/tenants/:id/replay', async (req) => {

@@ -2,12 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { migrationsCurrent, ping } from '../../store/migrations.js';
 import { UNSETTLED_DELIVERY_STATUSES } from '../../store/schema.js';
-import { createAlertsService } from '../../services/alerts.js';
 import type { AppDeps } from '../app.js';
 import { errorBody, STORAGE_RETRY_AFTER_S } from '../errors.js';
 
 export async function registerOpsRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  const alerts = createAlertsService({ store: deps.store, tenants: deps.tenants, refused: deps.refused, clock: deps.ingest.now });
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_req, reply) => {
@@ -38,7 +36,7 @@ export async function registerOpsRoutes(app: FastifyInstance, deps: AppDeps): Pr
       .where('status', 'in', UNSETTLED_DELIVERY_STATUSES)
       .executeTakeFirstOrThrow();
     deps.metrics.queued.set(Number(queued.n));
-    await alerts.refreshGauges(deps.metrics);
+    await deps.alerts.refreshGauges(deps.metrics);
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 }
