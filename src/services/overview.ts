@@ -80,7 +80,7 @@ export function createOverviewService(deps: OverviewDeps) {
       const parsed = channelRows.map((r) => ({ channels: parseChannels(r.channels, r.source), total: r.total, today: r.today }));
       const pixels = await signals.pixels(tenantId);
       const counts = await deliveryCountsSince(deps.store, tenantId, from7);
-      const lasts = await lastSendAndErrorSince(deps.store, tenantId, from7);
+      const lasts = await lastSendAndErrorSince(deps.store, tenantId, pixels.map((p) => p.id), from7);
       const dead = await deadCounts(deps.store, tenantId);
       const pending = await pendingDeliveries(deps.store, tenantId);
       await deps.refused.flush();

@@ -32,32 +32,26 @@ export async function deliveryCountsSince(store: Store, tenantId: string, since:
 }
 
 /** Per pixel of a store: the newest send (updated_at of a sent delivery) and the newest error, among events received since `since`. */
-export async function lastSendAndErrorSince(store: Store, tenantId: string, since: number): Promise<Map<string, { lastSentAt: number | null; lastError: string | null }>> {
-  const sent = await store.db
-    .selectFrom('events')
-    .innerJoin('deliveries', 'deliveries.event_row_id', 'events.id')
+export async function lastSendAndErrorSince(store: Store, tenantId: string, pixelRowIds: readonly string[], since: number): Promise<Map<string, { lastSentAt: number | null; lastError: string | null }>> {
+  const recent = () => store.db.selectFrom('events').innerJoin('deliveries', 'deliveries.event_row_id', 'events.id').where('events.tenant_id', '=', tenantId).where('events.received_at', '>=', since);
+  const sent = await recent()
     .select(['deliveries.pixel_row_id', (eb) => eb.fn.max<number>('deliveries.updated_at').as('at')])
-    .where('events.tenant_id', '=', tenantId)
-    .where('events.received_at', '>=', since)
     .where('deliveries.status', '=', 'sent')
     .groupBy('deliveries.pixel_row_id')
     .execute();
-  const errors = await store.db
-    .selectFrom('events')
-    .innerJoin('deliveries', 'deliveries.event_row_id', 'events.id')
-    .select(['deliveries.pixel_row_id', 'deliveries.last_error', 'deliveries.updated_at'])
-    .where('events.tenant_id', '=', tenantId)
-    .where('events.received_at', '>=', since)
-    .where('deliveries.last_error', 'is not', null)
-    .orderBy('deliveries.updated_at', 'desc')
-    .limit(200)
-    .execute();
   const out = new Map<string, { lastSentAt: number | null; lastError: string | null }>();
   for (const r of sent) out.set(r.pixel_row_id, { lastSentAt: r.at === null ? null : Number(r.at), lastError: null });
-  for (const r of errors) {
-    const entry = out.get(r.pixel_row_id) ?? { lastSentAt: null, lastError: null };
-    if (entry.lastError === null) entry.lastError = r.last_error;
-    out.set(r.pixel_row_id, entry);
+  // One lookup per pixel (a store has a few), so a pixel with many errors cannot hide another's.
+  for (const pixelRowId of pixelRowIds) {
+    const row = await recent()
+      .select('deliveries.last_error')
+      .where('deliveries.pixel_row_id', '=', pixelRowId)
+      .where('deliveries.last_error', 'is not', null)
+      .orderBy('deliveries.updated_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!row) continue;
+    out.set(pixelRowId, { lastSentAt: out.get(pixelRowId)?.lastSentAt ?? null, lastError: row.last_error });
   }
   return out;
 }

@@ -323,6 +323,7 @@ describe.each(dialects)('overview, alerts and setup on $name', (dialect) => {
 
     const other = await createTenantViaApi(t, 'Other');
     expect((await api('GET', `/api/v1/tenants/${other.id}/events/${row.id}/details`)).json().error.code).toBe('not_found');
+    expect((await api('GET', `/api/v1/tenants/${tenant.id}/events/not-an-event/details`)).statusCode).toBe(404);
   });
 
   it('refused traffic: a flood becomes one row per store, hour and reason; /metrics reports it with the new gauges', async () => {
