@@ -59,7 +59,7 @@ export interface PixelHealth {
   last7Days: PixelDeliveryCounts;
   /** When Meta last accepted a delivery for this pixel (Unix ms), or null. */
   lastSentAt: number | null;
-  /** The last error a delivery of this pixel recorded in the last 7 days, or null. */
+  /** The newest error among this pixel's deliveries still to be sent or dead (what can still be acted on), or null. */
   lastError: string | null;
   /** Dead deliveries now (all time), which *Retry all* queues again. */
   dead: number;

@@ -11,7 +11,7 @@ import type { ConnectionReport } from '../delivery/test-connection.js';
 import { parseChannels } from '../store/channels.js';
 import type { Store } from '../store/database.js';
 import { createDashboardSignalsRepository } from '../store/dashboard-signals.js';
-import { deadCounts, deliveriesOfEvent, deliveryCountsSince, lastSendAndErrorSince, pendingDeliveries } from '../store/overview-queries.js';
+import { deadCounts, deliveriesOfEvent, deliveryCountsSince, lastErrors, pendingDeliveries } from '../store/overview-queries.js';
 import { createRefusedRequestRepository, type RefusedCount } from '../store/refused-requests.js';
 import { toWireEvent } from '../store/stored-payload.js';
 import type { TenantRepository } from '../store/tenants.js';
@@ -80,7 +80,7 @@ export function createOverviewService(deps: OverviewDeps) {
       const parsed = channelRows.map((r) => ({ channels: parseChannels(r.channels, r.source), total: r.total, today: r.today }));
       const pixels = await signals.pixels(tenantId);
       const counts = await deliveryCountsSince(deps.store, tenantId, from7);
-      const lasts = await lastSendAndErrorSince(deps.store, tenantId, pixels.map((p) => p.id), from7);
+      const errors = await lastErrors(deps.store, tenantId, pixels.map((p) => p.id));
       const dead = await deadCounts(deps.store, tenantId);
       const pending = await pendingDeliveries(deps.store, tenantId);
       await deps.refused.flush();
@@ -89,8 +89,9 @@ export function createOverviewService(deps: OverviewDeps) {
       for (const r of refused) byHour.set(r.hour, [...(byHour.get(r.hour) ?? []), r]);
 
       const pixelHealthRows: PixelHealth[] = pixels.map((p) => {
-        const c = deliveryCounts(counts.filter((x) => x.pixelRowId === p.id));
-        const last = lasts.get(p.id) ?? { lastSentAt: null, lastError: null };
+        const own = counts.filter((x) => x.pixelRowId === p.id);
+        const c = deliveryCounts(own);
+        const last = { lastSentAt: own.find((x) => x.status === 'sent')?.lastAt ?? null, lastError: errors.get(p.id) ?? null };
         return {
           id: p.id,
           pixelId: p.pixelId,

@@ -8,50 +8,61 @@ import type { Store } from './database.js';
 import type { DeliveryStatus } from './schema.js';
 
 const DEAD = sql.lit<DeliveryStatus>('dead');
+const CLAIMABLE = [sql.lit<DeliveryStatus>('queued'), sql.lit<DeliveryStatus>('failed')];
 const PENDING = [sql.lit<DeliveryStatus>('queued'), sql.lit<DeliveryStatus>('failed'), sql.lit<DeliveryStatus>('sending')];
 
-/** Deliveries of one pixel in one status, counted over the events a store received since a time. */
+/** Deliveries of one pixel in one status, counted over the events a store received since a time, with the newest change. */
 export interface PixelStatusCount {
   pixelRowId: string;
   status: DeliveryStatus;
   count: number;
+  /** The newest updated_at among them: for `sent`, when Meta last accepted one. */
+  lastAt: number | null;
 }
 
 /** Per pixel and status, the deliveries of the events the store received since `since` (by events.received_at). */
 export async function deliveryCountsSince(store: Store, tenantId: string, since: number): Promise<PixelStatusCount[]> {
-  // Through events (tenant_id, received_at) and deliveries_event: deliveries has no time index of its own.
+  // Through events (tenant_id, received_at) and deliveries_event: deliveries has no time index of its own. One scan
+  // gives the counts and the last send alike.
   const rows = await store.db
     .selectFrom('events')
     .innerJoin('deliveries', 'deliveries.event_row_id', 'events.id')
-    .select(['deliveries.pixel_row_id', 'deliveries.status', (eb) => eb.fn.countAll<number>().as('n')])
+    .select(['deliveries.pixel_row_id', 'deliveries.status', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.max<number>('deliveries.updated_at').as('last_at')])
     .where('events.tenant_id', '=', tenantId)
     .where('events.received_at', '>=', since)
     .groupBy(['deliveries.pixel_row_id', 'deliveries.status'])
     .execute();
-  return rows.map((r) => ({ pixelRowId: r.pixel_row_id, status: r.status, count: Number(r.n) }));
+  return rows.map((r) => ({ pixelRowId: r.pixel_row_id, status: r.status, count: Number(r.n), lastAt: r.last_at === null ? null : Number(r.last_at) }));
 }
 
-/** Per pixel of a store: the newest send (updated_at of a sent delivery) and the newest error, among events received since `since`. */
-export async function lastSendAndErrorSince(store: Store, tenantId: string, pixelRowIds: readonly string[], since: number): Promise<Map<string, { lastSentAt: number | null; lastError: string | null }>> {
-  const recent = () => store.db.selectFrom('events').innerJoin('deliveries', 'deliveries.event_row_id', 'events.id').where('events.tenant_id', '=', tenantId).where('events.received_at', '>=', since);
-  const sent = await recent()
-    .select(['deliveries.pixel_row_id', (eb) => eb.fn.max<number>('deliveries.updated_at').as('at')])
-    .where('deliveries.status', '=', 'sent')
-    .groupBy('deliveries.pixel_row_id')
-    .execute();
-  const out = new Map<string, { lastSentAt: number | null; lastError: string | null }>();
-  for (const r of sent) out.set(r.pixel_row_id, { lastSentAt: r.at === null ? null : Number(r.at), lastError: null });
-  // One lookup per pixel (a store has a few), so a pixel with many errors cannot hide another's.
+/**
+ * Each pixel's newest delivery error among what is still to be sent or dead: the rows a store owner can still act
+ * on. Read through the partial indexes deliveries_claimable (queued/failed, per pixel) and deliveries_dead, never
+ * the whole table.
+ */
+export async function lastErrors(store: Store, tenantId: string, pixelRowIds: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
   for (const pixelRowId of pixelRowIds) {
-    const row = await recent()
-      .select('deliveries.last_error')
-      .where('deliveries.pixel_row_id', '=', pixelRowId)
-      .where('deliveries.last_error', 'is not', null)
-      .orderBy('deliveries.updated_at', 'desc')
+    const pending = await store.db
+      .selectFrom('deliveries')
+      .select(['last_error', 'updated_at'])
+      .where('pixel_row_id', '=', pixelRowId)
+      .where('status', 'in', CLAIMABLE)
+      .where('last_error', 'is not', null)
+      .orderBy('updated_at', 'desc')
       .limit(1)
       .executeTakeFirst();
-    if (!row) continue;
-    out.set(pixelRowId, { lastSentAt: out.get(pixelRowId)?.lastSentAt ?? null, lastError: row.last_error });
+    const dead = await store.db
+      .selectFrom('deliveries')
+      .select(['last_error', 'updated_at'])
+      .where('tenant_id', '=', tenantId)
+      .where('pixel_row_id', '=', pixelRowId)
+      .where('status', '=', DEAD)
+      .orderBy('updated_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const newest = [pending, dead].filter((r) => r?.last_error != null).sort((a, b) => Number(b?.updated_at) - Number(a?.updated_at))[0];
+    if (newest?.last_error) out.set(pixelRowId, newest.last_error);
   }
   return out;
 }
