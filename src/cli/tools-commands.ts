@@ -4,6 +4,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import type { Kysely } from 'kysely';
 import { createGraphClient } from '../delivery/graph-client.js';
 import { testConnection } from '../delivery/test-connection.js';
+import { recordConnectionCheck } from '../services/overview.js';
 import { createEmulator } from '../emulator/index.js';
 import { migrationsCurrent, ping } from '../store/migrations.js';
 import { replayDead } from '../store/replay.js';
@@ -76,11 +77,13 @@ export function registerToolCommands(program: Command, ctx: CliContext): void {
   ctx
     .storeOptions(program.command('test-connection').description('ask Meta whether a pixel and its token work').requiredOption('--pixel <id>', 'pixel row id').option('--graph-url <url>', 'Graph API base URL').option('--json', 'print JSON'))
     .action(async (flags: { pixel: string; graphUrl?: string; json?: boolean }) =>
-      ctx.withStore(flags, async ({ tenants, config }) => {
+      ctx.withStore(flags, async ({ store, tenants, config }) => {
         const pixel = await tenants.getPixel(flags.pixel);
         const graph = createGraphClient({ baseUrl: config.graphUrl, version: config.graphVersion });
         try {
           const report = await testConnection(graph, pixel.pixelId, pixel.accessToken, pixel.graphVersion);
+          // As from the dashboard: the overview names the pixel as Meta does, the setup checklist shows the outcome.
+          await recordConnectionCheck(store, pixel.id, report, Date.now());
           ctx.print(flags, report, report.message);
           if (!report.ok) process.exitCode = 1;
         } finally {

@@ -54,6 +54,11 @@ export function snippetTag(endpoint: string, key: string): string {
   ].join('\n');
 }
 
+/** Keeps what Test Connection found (the API's and the CLI's): Meta's name for the pixel, or the problem. */
+export function recordConnectionCheck(store: Store, pixelRowId: string, report: ConnectionReport, at: number): Promise<void> {
+  return createDashboardSignalsRepository(store).recordConnectionCheck(pixelRowId, report.ok ? { name: report.name } : { problem: `${report.problem}: ${report.message}` }, at);
+}
+
 export function createOverviewService(deps: OverviewDeps) {
   const signals = createDashboardSignalsRepository(deps.store);
   const refusedRows = createRefusedRequestRepository(deps.store);
@@ -224,9 +229,7 @@ export function createOverviewService(deps: OverviewDeps) {
     },
 
     /** Keeps Test Connection's outcome: Meta's name for the pixel, or the problem, for the overview and the checklist. */
-    async recordConnectionCheck(pixelRowId: string, report: ConnectionReport): Promise<void> {
-      await signals.recordConnectionCheck(pixelRowId, report.ok ? { name: report.name } : { problem: `${report.problem}: ${report.message}` }, deps.clock());
-    },
+    recordConnectionCheck: (pixelRowId: string, report: ConnectionReport): Promise<void> => recordConnectionCheck(deps.store, pixelRowId, report, deps.clock()),
   };
 }
 

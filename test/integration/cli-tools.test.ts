@@ -66,6 +66,15 @@ describe.each(dialects)('test-connection and replay on $name', (dialect) => {
     const res = await runCli(env, ['test-connection', '--pixel', bad, '--json']);
     expect(res.code).toBe(1);
     expect(JSON.parse(res.stdout)).toMatchObject({ ok: false, problem: 'token' });
+    // Kept for the overview (Meta's name) and the setup checklist (the problem).
+    const ctx = await openRelayStore(loadConfig({ flags: { dataDir: db.dataDir, databaseUrl: db.databaseUrl, encryptionKey: ENCRYPTION_KEY } }), { migrate: false });
+    try {
+      const rows = await ctx.store.db.selectFrom('pixels').select(['id', 'meta_name', 'connection_problem']).execute();
+      expect(rows.find((r) => r.id === good)).toMatchObject({ meta_name: 'Shop pixel', connection_problem: null });
+      expect(rows.find((r) => r.id === bad)?.connection_problem).toMatch(/^token: /);
+    } finally {
+      await ctx.store.close();
+    }
   });
 
   it('re-queues dead deliveries once', async () => {
