@@ -11,7 +11,7 @@ const DEAD = sql.lit<DeliveryStatus>('dead');
 const CLAIMABLE = [sql.lit<DeliveryStatus>('queued'), sql.lit<DeliveryStatus>('failed')];
 const PENDING = [sql.lit<DeliveryStatus>('queued'), sql.lit<DeliveryStatus>('failed'), sql.lit<DeliveryStatus>('sending')];
 
-/** Deliveries of one pixel in one status, counted over the events a store received since a time, with the newest change. */
+/** Deliveries of one pixel in one status created since a time, with the newest change. */
 export interface PixelStatusCount {
   pixelRowId: string;
   status: DeliveryStatus;
@@ -20,17 +20,27 @@ export interface PixelStatusCount {
   lastAt: number | null;
 }
 
-/** Per pixel and status, the deliveries of the events the store received since `since` (by events.received_at). */
+/**
+ * The smallest row id (UUIDv7, src/store/ids.ts) a row created at `at` or later can have: its first 48 bits are
+ * the creation time in hex, so a range on the primary key selects recent rows without a time index.
+ */
+export function rowIdLowerBound(at: number): string {
+  const time = Math.max(0, Math.floor(at)).toString(16).padStart(12, '0');
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-0000-0000-000000000000`;
+}
+
+/** Per pixel and status, the store's deliveries created since `since` (with their event, at ingest). */
 export async function deliveryCountsSince(store: Store, tenantId: string, since: number): Promise<PixelStatusCount[]> {
-  // Through events (tenant_id, received_at) and deliveries_event: deliveries has no time index of its own. One scan
-  // gives the counts and the last send alike.
+  // A range on the time-ordered primary key reads only the period's rows, however long retention keeps the rest.
+  // Rows with random (v4) ids, written by releases before ids were UUIDv7 (2026-11-24), sort anywhere: created_at
+  // keeps those the range takes honest; those it misses can only be counted short for a week after such an upgrade.
   const rows = await store.db
-    .selectFrom('events')
-    .innerJoin('deliveries', 'deliveries.event_row_id', 'events.id')
-    .select(['deliveries.pixel_row_id', 'deliveries.status', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.max<number>('deliveries.updated_at').as('last_at')])
-    .where('events.tenant_id', '=', tenantId)
-    .where('events.received_at', '>=', since)
-    .groupBy(['deliveries.pixel_row_id', 'deliveries.status'])
+    .selectFrom('deliveries')
+    .select(['pixel_row_id', 'status', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.max<number>('updated_at').as('last_at')])
+    .where('id', '>=', rowIdLowerBound(since))
+    .where('tenant_id', '=', tenantId)
+    .where('created_at', '>=', since)
+    .groupBy(['pixel_row_id', 'status'])
     .execute();
   return rows.map((r) => ({ pixelRowId: r.pixel_row_id, status: r.status, count: Number(r.n), lastAt: r.last_at === null ? null : Number(r.last_at) }));
 }
