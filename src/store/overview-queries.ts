@@ -9,7 +9,7 @@ import type { DeliveryStatus } from './schema.js';
 
 const DEAD = sql.lit<DeliveryStatus>('dead');
 const CLAIMABLE = [sql.lit<DeliveryStatus>('queued'), sql.lit<DeliveryStatus>('failed')];
-const PENDING = [sql.lit<DeliveryStatus>('queued'), sql.lit<DeliveryStatus>('failed'), sql.lit<DeliveryStatus>('sending')];
+const LEASED = sql.lit<DeliveryStatus>('sending');
 
 /** Deliveries of one pixel in one status created since a time, with the newest change. */
 export interface PixelStatusCount {
@@ -96,13 +96,20 @@ export async function oldestDeadAt(store: Store, tenantId: string): Promise<numb
 
 /** Deliveries still to be sent (queued, retrying, sending) and the creation time of the oldest; of one store or of all (null). */
 export async function pendingDeliveries(store: Store, tenantId: string | null): Promise<{ count: number; oldestCreatedAt: number | null }> {
-  let q = store.db
-    .selectFrom('deliveries')
-    .select([(eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.min<number>('created_at').as('oldest')])
-    .where('status', 'in', PENDING);
-  if (tenantId !== null) q = q.where('tenant_id', '=', tenantId);
-  const row = await q.executeTakeFirst();
-  return { count: Number(row?.n ?? 0), oldestCreatedAt: row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest) };
+  // Two reads shaped like the partial indexes (deliveries_claimable, deliveries_leased), so only the backlog is
+  // read, never the settled rows: one IN list of all three statuses matches neither index.
+  const read = async (leased: boolean) => {
+    let q = store.db
+      .selectFrom('deliveries')
+      .select([(eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.min<number>('created_at').as('oldest')])
+      .where((eb) => (leased ? eb('status', '=', LEASED) : eb('status', 'in', CLAIMABLE)));
+    if (tenantId !== null) q = q.where('tenant_id', '=', tenantId);
+    const row = await q.executeTakeFirst();
+    return { count: Number(row?.n ?? 0), oldest: row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest) };
+  };
+  const parts = [await read(false), await read(true)];
+  const oldest = parts.map((p) => p.oldest).filter((o): o is number => o !== null);
+  return { count: parts[0]!.count + parts[1]!.count, oldestCreatedAt: oldest.length > 0 ? Math.min(...oldest) : null };
 }
 
 /** One event's deliveries with their pixel, as the event details show Meta's answer per pixel. */
