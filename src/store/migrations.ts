@@ -1,5 +1,6 @@
 import type { DialectAdapter } from './dialect-adapter.js';
 import { migrateSourceTemplates } from './event-id-template-migration.js';
+import { migrateToStoreLog } from './store-log-migration.js';
 import type { Database } from './schema.js';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 
@@ -355,6 +356,11 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
         .addPrimaryKeyConstraint('user_traits_pk', ['tenant_id', 'user_key'])
         .execute();
       await db.schema.createIndex('user_traits_tenant_updated').on('user_traits').columns(['tenant_id', 'updated_at']).execute();
+    },
+  },
+  '0021_store_log': {
+    async up(db: Kysely<unknown>) {
+      await migrateToStoreLog(db, adapter, Date.now());
     },
   },
 });
