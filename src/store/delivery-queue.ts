@@ -314,7 +314,7 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
           if (whole) {
             await trx
               .updateTable('delivery_batches')
-              .set({ status: 'sent', attempts: sql`attempts + 1`, lease_owner: null, lease_until: null, last_error: null, fbtrace_id: outcome.fbtraceId, events_received: outcome.eventsReceived, updated_at: now })
+              .set({ status: 'sent', event_count: members.length, attempts: sql`attempts + 1`, lease_owner: null, lease_until: null, last_error: null, fbtrace_id: outcome.fbtraceId, events_received: outcome.eventsReceived, updated_at: now })
               .where('id', '=', batch.id)
               .execute();
           } else await splitSent(trx, batch, members, new Set(held), outcome, now);
@@ -323,7 +323,7 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
           await trx
             .updateTable('delivery_batches')
             .set({
-              status: outcome.kind === 'retry' ? 'failed' : 'queued', lease_owner: null, lease_until: null, updated_at: now,
+              status: outcome.kind === 'retry' ? 'failed' : 'queued', event_count: members.length, lease_owner: null, lease_until: null, updated_at: now,
               ...(outcome.kind === 'retry' ? { attempts: sql`attempts + 1`, next_attempt_at: outcome.nextAttemptAt, last_error: outcome.reason } : { next_attempt_at: now }),
             })
             .where('id', '=', batch.id)

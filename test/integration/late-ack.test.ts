@@ -53,8 +53,9 @@ describe.each(dialects)('late acks on $name', (dialect) => {
     await closeEmulator(); // releases the held request: 503, a retry the relay may no longer record
     expect(await tick).toBe(1);
 
-    const row = await relay.store.db.selectFrom('deliveries').select(['status', 'attempts', 'lease_owner']).executeTakeFirstOrThrow();
+    const row = await relay.store.db.selectFrom('delivery_batches').select(['status', 'attempts', 'lease_owner']).executeTakeFirstOrThrow();
     expect(row).toEqual({ status: 'sending', attempts: 0, lease_owner: taken[0]?.lease });
+    expect(await relay.store.db.selectFrom('delivery_exceptions').select('seq').execute()).toEqual([]);
     const metrics = await relay.app.inject({ url: '/metrics' });
     expect(metrics.body).toMatch(/capi_relay_late_acks_total\{action="retry"\} 1\b/);
     const warnings = t.logs.filter((l) => l.includes('late ack'));
