@@ -440,6 +440,16 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
     markDropped: (held, info, now) => transition(held, { kind: 'dropped', detail: `${info.code}: ${info.reason}` }, now),
     release: (held, now) => transition(held, { kind: 'release' }, now),
 
+    async renewLease(pixelRowId, lease, leaseUntil) {
+      // No cursor lock: a takeover changes lease_owner, so a renewal after one matches no row.
+      const renewed = await Promise.all(
+        (['delivery_batches', 'delivery_exceptions'] as const).map((table) =>
+          db.updateTable(table).set({ lease_until: leaseUntil }).where('pixel_row_id', '=', pixelRowId).where('status', '=', SENDING).where('lease_owner', '=', lease).executeTakeFirst(),
+        ),
+      );
+      return renewed.some((r) => Number(r.numUpdatedRows) > 0);
+    },
+
     async pausePixel(pixelRowId, reason, now) {
       await db.updateTable('pixels').set({ status: 'paused', pause_reason: reason, updated_at: now }).where('id', '=', pixelRowId).where('status', '=', 'active').execute();
     },

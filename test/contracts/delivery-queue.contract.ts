@@ -168,6 +168,22 @@ export function deliveryQueueContract(name: string, open: () => Promise<Delivery
         expect([...b1, ...b2].some((d) => aLeases.has(d.lease))).toBe(false);
       });
 
+      it('a renewed lease holds past the first one; a renewal after a takeover or a settlement takes nothing back', async () => {
+        await f.enqueue(pixel, names('e', 2), T0);
+        const a = await f.queue.claim(pixel, 10, T0, LEASE, 'A');
+        expect(await f.queue.renewLease(pixel, a[0]!.lease, T0 + 2 * LEASE)).toBe(true);
+        expect(await f.otherNode.claim(pixel, 10, lapsedAfter(T0), LEASE, 'B')).toEqual([]);
+        const t = T0 + 2 * LEASE + 1;
+        const b = await f.otherNode.claim(pixel, 10, t, LEASE, 'B');
+        expect(deliveryIds(b)).toEqual(deliveryIds(a));
+        expect(await f.queue.renewLease(pixel, a[0]!.lease, t + 10 * LEASE)).toBe(false);
+        // B's lease is as B took it: lapsed one LEASE after t, whatever A renewed.
+        expect(deliveryIds(await f.queue.claim(pixel, 10, lapsedAfter(t), LEASE, 'C'))).toEqual(deliveryIds(a));
+        const c = await f.queue.claim(pixel, 10, lapsedAfter(lapsedAfter(t)), LEASE, 'D');
+        await f.queue.markSent(c, { fbtraceId: 'AbC', eventsReceived: 2 }, lapsedAfter(lapsedAfter(t)));
+        expect(await f.queue.renewLease(pixel, c[0]!.lease, lapsedAfter(lapsedAfter(t)) + LEASE)).toBe(false);
+      });
+
       it('a late ack from the old owner changes nothing: the new owner settles the rows', async () => {
         await f.enqueue(pixel, names('e', 3), T0);
         const a = await f.queue.claim(pixel, 10, T0, LEASE, 'A');
