@@ -15,7 +15,8 @@ export interface DeliveryState {
 
 /**
  * Every delivery of a tenant's events, derived from cursors, batches and exceptions by the rule readers follow:
- * the exception row if there is one, else the batch whose range holds the seq, else `queued` above the cursor.
+ * the exception row if there is one, else the batch whose range holds the seq, else `queued` above the cursor's
+ * start_seq (at or below it, no delivery: the event predates the pixel).
  * It reads the tenant's whole log: for tests, tools and small stores, not for a request path.
  */
 export async function deliveryStates(db: Kysely<Database>, tenantId: string): Promise<DeliveryState[]> {
@@ -31,7 +32,7 @@ export async function deliveryStates(db: Kysely<Database>, tenantId: string): Pr
     const mine = batches.filter((b) => b.pixel_row_id === cursor.pixel_row_id);
     for (const e of events) {
       const seq = Number(e.seq);
-      if (seq <= Number(cursor.start_seq) || (e.only_pixel_row_id !== null && e.only_pixel_row_id !== cursor.pixel_row_id)) continue;
+      if (e.only_pixel_row_id !== null && e.only_pixel_row_id !== cursor.pixel_row_id) continue;
       const base = { eventRowId: e.id, seq, pixelRowId: cursor.pixel_row_id };
       const x = exceptionOf.get(`${cursor.pixel_row_id}:${seq}`);
       if (x) {
@@ -40,7 +41,9 @@ export async function deliveryStates(db: Kysely<Database>, tenantId: string): Pr
       }
       const b = mine.find((r) => Number(r.from_seq) <= seq && seq <= Number(r.to_seq));
       if (b) out.push({ ...base, status: b.status, attempts: b.attempts, lastError: b.last_error, fbtraceId: b.fbtrace_id, eventsReceived: b.events_received });
-      else out.push({ ...base, status: 'queued', attempts: 0, lastError: null, fbtraceId: null, eventsReceived: null });
+      // At or below start_seq without a row of its own: stored before the pixel was (or before migration 0021
+      // and never meant for this pixel).
+      else if (seq > Number(cursor.start_seq)) out.push({ ...base, status: 'queued', attempts: 0, lastError: null, fbtraceId: null, eventsReceived: null });
     }
   }
   return out;
