@@ -69,6 +69,18 @@ describe.each(dialects)('the delivery log on $name', (dialect) => {
     ]);
   });
 
+  it('a pixel disabled and enabled again starts at the end of the log: nothing stored before it came back is sent to it', async () => {
+    const a = await addPixel('111');
+    const b = await addPixel('222');
+    await storeEvents(node.store, tenant, [item('both')], T0);
+    await node.tenants.setPixelStatus(b, 'disabled');
+    await storeEvents(node.store, tenant, [item('while-off')], T0);
+    await node.tenants.setPixelStatus(b, 'active');
+    await storeEvents(node.store, tenant, [item('back')], T0);
+    expect(await drain(a)).toEqual(['both', 'while-off', 'back']);
+    expect(await drain(b)).toEqual(['back']);
+  });
+
   it('keeps IP and user agent until every pixel still sending is past the event, then deletes them by range', async () => {
     const a = await addPixel('111');
     const b = await addPixel('222');
