@@ -130,7 +130,7 @@ describe.each(dialects)('work carried over by migration 0021 on $name', (dialect
     const config = loadConfig({ flags: { dataDir: tdb.dataDir, databaseUrl: tdb.databaseUrl, encryptionKey: ENCRYPTION_KEY } });
     const old = await openRelayStore(config, { migrate: false });
     try {
-      const db = old.store.db as unknown as Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const db = old.store.db as unknown as Kysely<any>;
       await migrateUpTo(db, old.store.adapter, '0019_protocols');
       const tenant = await old.tenants.createTenant('Old');
       const pixel = (await old.tenants.addPixel({ tenantId: tenant.id, pixelId: '111', accessToken: 'tok' })).id;

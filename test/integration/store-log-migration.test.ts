@@ -14,7 +14,7 @@ describe.each(dialects)('migration 0021_store_log on $name', (dialect) => {
     const tdb = await dialect.create();
     const store = await openStore({ databaseUrl: tdb.databaseUrl, dataDir: tdb.dataDir, migrate: false });
     try {
-      const db = store.db as unknown as Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const db = store.db as unknown as Kysely<any>;
       await migrateUpTo(db, store.adapter, '0019_protocols');
       await db.insertInto('tenants').values({ id: 't1', name: 'Old', status: 'active', forwarding: 1, policy: '{}', created_at: 1 }).execute();
       for (const id of ['pA', 'pB']) {
