@@ -239,6 +239,8 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
       .selectFrom('delivery_batches')
       .select((eb) => eb.fn.min('from_seq').as('first'))
       .where('pixel_row_id', '=', pixelRowId)
+      // Every range at or below sent_through is settled: the search starts above it, not at the pixel's first batch.
+      .where('from_seq', '>', Number(cursor.sent_through))
       .where('status', '!=', sql.lit('sent'))
       .executeTakeFirst();
     const first = open?.first === null || open?.first === undefined ? null : Number(open.first);
