@@ -57,7 +57,7 @@ export const configSchema = z
       .default(true),
     /** Public base URL of the relay, used to print webhook URLs (default http://localhost:<port>). */
     publicUrl: httpUrl.optional(),
-    deliveryLeaseMs: z.coerce.number().int().min(1000).default(60_000),
+    deliveryLeaseMs: z.coerce.number().int().min(1000).default(15_000),
     /** Batches in flight per pixel: 2 lets the store prepare the next batch while Meta answers the last. */
     deliveryConcurrency: z.coerce.number().int().min(1).max(16).default(2),
     /** Sends of one event before it is marked dead (replayable with `capi-relay replay`). */

@@ -46,6 +46,8 @@ export interface DeliveryEngineOptions {
   /** After a wake(), wait this long so events ingested together leave in one request. */
   lingerMs?: number;
   leaseMs?: number;
+  /** How often a batch in flight renews its lease (default a third of leaseMs): a live worker keeps its claim. */
+  heartbeatMs?: number;
   /** Sends per delivery before it is marked dead. */
   maxAttempts?: number;
   concurrencyPerPixel?: number;

@@ -256,6 +256,24 @@ describe('delivery engine', () => {
     expect(queue.rows[0]?.lease).toBe(taken[0]?.lease);
   });
 
+  it('renews the lease of a batch in flight: a live worker keeps it past its first lease, and it is sent once', async () => {
+    let answer: (r: GraphRawResponse) => void = () => {};
+    const slowMeta = new Promise<GraphRawResponse>((resolve) => (answer = resolve));
+    const { queue, clock, engine } = setup(() => slowMeta, { leaseMs: 1000, heartbeatMs: 5 });
+    queue.addPixel('p1');
+    queue.enqueue('p1', ev('e1'), false, T0);
+    const tick = engine.tick();
+    await vi.waitFor(() => expect(queue.byStatus('sending')).toHaveLength(1));
+    clock.t += 900;
+    await vi.waitFor(() => expect(queue.rows[0]?.leaseUntil).toBe(clock.t + 1000));
+    // Past the lease the claim was made with, inside the renewed one: nobody else may take the row.
+    clock.t += 200;
+    expect(await queue.claim('p1', 10, clock.t, 60_000, 'w2')).toEqual([]);
+    answer({ status: 200, body: { events_received: 1, fbtrace_id: 'AT' } });
+    expect(await tick).toBe(1);
+    expect(queue.rows.map((r) => [r.status, r.attempts])).toEqual([['sent', 1]]);
+  });
+
   it('wake() sends new work without waiting for the poll interval', async () => {
     const { queue, engine } = setup(ok, { pollIntervalMs: 60_000, lingerMs: 1 });
     queue.addPixel('p1');

@@ -24,7 +24,8 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
   const { queue, graph, clock, workerId } = opts;
   const maxBatch = Math.min(opts.maxBatch ?? 1000, 1000);
   const lingerMs = opts.lingerMs ?? 50;
-  const leaseMs = opts.leaseMs ?? 60_000;
+  const leaseMs = opts.leaseMs ?? 15_000;
+  const heartbeatMs = opts.heartbeatMs ?? Math.max(100, Math.floor(leaseMs / 3));
   const maxAttempts = opts.maxAttempts ?? 10;
   const concurrency = Math.max(1, opts.concurrencyPerPixel ?? 1);
   const pollIntervalMs = opts.pollIntervalMs ?? 250;
@@ -151,10 +152,27 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
     else await retry(pixel, items, why.outcome, simulated);
   }
 
-  /** Claims one batch for a pixel and records an outcome for every claimed row. */
+  /**
+   * Claims one batch for a pixel and records an outcome for every claimed row. While it runs, the claim's lease
+   * is renewed every heartbeatMs: the lease can stay short, so after a crash only what was in flight waits, and
+   * only for about one lease, before another worker sends it.
+   */
   async function runBatch(pixel: PixelTarget): Promise<number> {
     const claimed = await queue.claim(pixel.pixelRowId, maxBatch, clock.now(), leaseMs, workerId);
     if (claimed.length === 0) return 0;
+    const lease = (claimed[0] as ClaimedDelivery).lease;
+    const heartbeat = setInterval(() => {
+      queue.renewLease(pixel.pixelRowId, lease, clock.now() + leaseMs).catch((err: unknown) => log.warn({ err: String(err), pixelRowId: pixel.pixelRowId }, 'renewing a lease failed'));
+    }, heartbeatMs);
+    heartbeat.unref();
+    try {
+      return await sendClaimed(pixel, claimed);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  async function sendClaimed(pixel: PixelTarget, claimed: ClaimedDelivery[]): Promise<number> {
     const now = clock.now();
     // Checked at send time, not ingest time: a row may have waited in retries past Meta's window, and one
     // stale event would make Meta reject the entire request (M-SE).

@@ -69,6 +69,12 @@ export interface DeliveryQueue {
   markRetry(held: readonly HeldDelivery[], info: { reason: string; nextAttemptAt: number }, now: number): Promise<AckResult>;
   markDead(held: readonly HeldDelivery[], info: { reason: string }, now: number): Promise<AckResult>;
   markDropped(held: readonly HeldDelivery[], info: { code: string; reason: string }, now: number): Promise<AckResult>;
+  /**
+   * Extends a live claim's lease to `leaseUntil` (the engine's heartbeat while it sends), so the lease itself can
+   * be short and a crashed worker's claim is taken over within seconds. Answers false once the claim holds
+   * nothing any more (settled, or taken over after it lapsed): a heartbeat never takes anything back.
+   */
+  renewLease(pixelRowId: string, lease: string, leaseUntil: number): Promise<boolean>;
   /** Release claimed rows back to queued without counting an attempt (e.g. pixel paused mid-flight). */
   release(held: readonly HeldDelivery[], now: number): Promise<AckResult>;
   pausePixel(pixelRowId: string, reason: string, now: number): Promise<void>;

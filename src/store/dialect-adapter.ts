@@ -1,4 +1,4 @@
-import type { CreateTableBuilder } from 'kysely';
+import { type CreateTableBuilder, sql } from 'kysely';
 
 /**
  * Everything that differs between SQLite and PostgreSQL, named once and read in one place
@@ -26,3 +26,11 @@ export const postgresAdapter: DialectAdapter = {
   supportsMultipleNodes: true,
   autoIncrementPrimaryKey: (t, column) => t.addColumn(column, 'bigserial', (c) => c.primaryKey()),
 };
+
+/**
+ * The adapter of a Kysely instance or transaction, for code handed only a transaction (writeEvents): read from
+ * how it writes a bound parameter, `$1` on PostgreSQL and `?` on SQLite (Kysely keeps its own adapter internal).
+ */
+export function adapterOf(db: Parameters<ReturnType<typeof sql>['compile']>[0]): DialectAdapter {
+  return sql`${0}`.compile(db).sql === '$1' ? postgresAdapter : sqliteAdapter;
+}

@@ -4,8 +4,10 @@ import { dedupKey, parseChannels } from './channels.js';
 import { chunks } from './chunks.js';
 import { newRowId } from './ids.js';
 import { toStoredPayload } from './stored-payload.js';
-import type { Insertable, Transaction } from 'kysely';
-import type { Database, DeliveriesTable, EventsTable, OrdersTable } from './schema.js';
+import { sql, type Insertable, type Transaction } from 'kysely';
+import { adapterOf } from './dialect-adapter.js';
+import { allocateSeqs } from './log-sequence.js';
+import type { Database, EventClearFieldsTable, EventsTable, OrdersTable } from './schema.js';
 
 /** One transformed event ready to be stored: sent to every active pixel, or kept as dropped. */
 export interface EventToStore {
@@ -34,9 +36,10 @@ const NO_ACTIVE_PIXEL = {
   message: 'the store has no enabled pixel: logged, not forwarded (a pixel added later does not resend it)',
 };
 
-// Row counts per multi-row INSERT: keeps bound parameters under SQLite's and PostgreSQL's limits.
+// Row counts per multi-row INSERT on SQLite: keeps bound parameters under its limit. PostgreSQL takes one JSON
+// parameter per statement instead (json_to_recordset), whatever the count.
 const EVENT_CHUNK = 500;
-const DELIVERY_CHUNK = 1000;
+const ID_CHUNK = 1000;
 
 /**
  * Stores events and their per-pixel deliveries in one transaction: once this resolves, every event
@@ -67,6 +70,7 @@ export async function writeEvents(
   const outcomes: StoreOutcome[] = new Array(items.length);
   const firstIndexByKey = new Map<string, number>();
   const rows: Insertable<EventsTable>[] = [];
+  const clearFields: (StoredClear | null)[] = [];
   const rowIndex: number[] = [];
   items.forEach((item, i) => {
     const key = dedupKey(item.eventName, item.eventId);
@@ -77,13 +81,11 @@ export async function writeEvents(
     firstIndexByKey.set(key, i);
     const status: EventsTable['status'] = item.drop ? 'dropped' : tenant.forwarding && !item.skip ? 'queued' : 'skipped';
     const skip = item.skip ?? (status === 'skipped' ? { code: 'forwarding_off', message: 'the tenant master switch is off: logged, not forwarded' } : null);
-    const clear = splitClearFields(item.event);
-    // IP and user agent are kept only to be sent: an event that never will be is stored without them
-    // (had_client_ip / had_user_agent still say they came).
-    if (status !== 'queued') Object.assign(clear, { client_ip_address: null, client_user_agent: null });
+    const { clear, ...stored } = splitClearFields(item.event);
     rows.push({
       id: newRowId(),
       tenant_id: tenant.id,
+      seq: 0,
       event_name: item.eventName,
       event_id: item.eventId,
       source: item.source,
@@ -91,36 +93,35 @@ export async function writeEvents(
       event_time: (item.event?.event_time ?? Math.floor(now / 1000)) * 1000,
       received_at: now,
       status,
-      ...clear,
+      ...stored,
       decisions: JSON.stringify(item.decisions),
       drop_code: item.drop?.code ?? skip?.code ?? null,
       drop_message: item.drop?.message ?? skip?.message ?? null,
       simulated: item.simulated ? 1 : 0,
-      ...(item.simulated && item.testEventCode ? { test_event_code: item.testEventCode } : {}),
+      test_event_code: item.simulated && item.testEventCode ? item.testEventCode : null,
+      only_pixel_row_id: item.onlyPixelRowId ?? null,
       fbp: fbpOf(item.event),
     });
+    // IP and user agent are kept only to be sent: an event that never will be is stored without them
+    // (had_client_ip / had_user_agent still say they came).
+    clearFields.push(status === 'queued' ? clear : null);
     rowIndex.push(i);
   });
+  if (rows.length === 0) return outcomes;
 
-  // The INSERT comes first: on SQLite a transaction that reads before it writes cannot wait for another
-  // process's write lock (SQLITE_BUSY at once), so the pixel check below corrects statuses afterwards.
-  const inserted = new Set<string>();
-  for (const chunk of chunks(rows, EVENT_CHUNK)) {
-    const res = await trx
-      .insertInto('events')
-      .values(chunk)
-      .onConflict((oc) => oc.columns(['tenant_id', 'event_name', 'event_id']).doNothing())
-      .returning('id')
-      .execute();
-    for (const r of res) inserted.add(r.id);
-  }
+  // The seqs first: the transaction's first statement is a write, and its lock orders the tenant's commits.
+  const firstSeq = await allocateSeqs(trx, tenant.id, rows.length);
+  rows.forEach((row, k) => (row.seq = firstSeq + k));
+  const lastSeq = firstSeq + rows.length - 1;
+  const inserted = await insertEvents(trx, rows);
   await recordRepeatChannels(trx, tenant.id, rows.filter((r) => !inserted.has(r.id)));
   await recordOrders(trx, tenant.id, items, now);
   const pixels = await trx
     .selectFrom('pixels')
-    .select('id')
-    .where('tenant_id', '=', tenant.id)
-    .where('status', '!=', 'disabled')
+    .leftJoin('pixel_cursors', 'pixel_cursors.pixel_row_id', 'pixels.id')
+    .select(['pixels.id', 'pixel_cursors.claimed_through', 'pixel_cursors.sent_through'])
+    .where('pixels.tenant_id', '=', tenant.id)
+    .where('pixels.status', '!=', 'disabled')
     .execute();
   // An event is queued only if a pixel will take it; one that would go to none is skipped, with the reason,
   // and keeps no IP or user agent (it will never be sent). Corrected after the INSERT rather than by reading
@@ -133,53 +134,102 @@ export async function writeEvents(
     row.status = 'skipped';
     row.drop_code = NO_ACTIVE_PIXEL.code;
     row.drop_message = NO_ACTIVE_PIXEL.message;
+    clearFields[k] = null;
     orphans.push(row.id);
   });
-  for (const chunk of chunks(orphans, DELIVERY_CHUNK)) {
-    await trx
-      .updateTable('events')
-      .set({ status: 'skipped', drop_code: NO_ACTIVE_PIXEL.code, drop_message: NO_ACTIVE_PIXEL.message, client_ip_address: null, client_user_agent: null })
-      .where('id', 'in', chunk)
-      .execute();
+  for (const chunk of chunks(orphans, ID_CHUNK)) {
+    await trx.updateTable('events').set({ status: 'skipped', drop_code: NO_ACTIVE_PIXEL.code, drop_message: NO_ACTIVE_PIXEL.message }).where('id', 'in', chunk).execute();
   }
-  // events_received is left out: it stays NULL until Meta answers.
-  const deliveries: Insertable<DeliveriesTable>[] = [];
+  const clearRows: EventClearFieldsTable[] = [];
+  rows.forEach((row, k) => {
+    const clear = clearFields[k];
+    if (clear && inserted.has(row.id)) clearRows.push({ tenant_id: tenant.id, seq: row.seq as number, ...clear });
+  });
+  for (const chunk of chunks(clearRows, EVENT_CHUNK)) await trx.insertInto('event_clear_fields').values(chunk).execute();
+  await keepCursorsAtHead(trx, tenant.id, pixels, rows, inserted, firstSeq, lastSeq, now);
+
   rows.forEach((row, k) => {
     const i = rowIndex[k] as number;
-    if (!inserted.has(row.id)) {
-      outcomes[i] = { status: 'duplicate' };
-      return;
-    }
-    if (row.status !== 'queued') {
+    if (!inserted.has(row.id)) outcomes[i] = { status: 'duplicate' };
+    else if (row.status !== 'queued') {
       outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: row.status, notSent: { code: row.drop_code ?? 'not_sent', message: row.drop_message ?? 'not sent' } };
-      return;
-    }
-    outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: row.status };
-    const item = items[i] as EventToStore;
-    const targets = item.onlyPixelRowId === undefined ? pixels : pixels.filter((p) => p.id === item.onlyPixelRowId);
-    for (const pixel of targets) {
-      deliveries.push({
-        id: newRowId(),
-        event_row_id: row.id,
-        tenant_id: tenant.id,
-        pixel_row_id: pixel.id,
-        status: 'queued',
-        attempts: 0,
-        next_attempt_at: now,
-        lease_until: null,
-        lease_owner: null,
-        last_error: null,
-        fbtrace_id: null,
-        created_at: now,
-        updated_at: now,
-      });
-    }
+    } else outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: row.status };
   });
-  for (const chunk of chunks(deliveries, DELIVERY_CHUNK)) {
-    // No 'queued' history row: the delivery's created_at says it, and one row fewer per event is the cheapest write.
-    await trx.insertInto('deliveries').values(chunk).execute();
-  }
   return outcomes;
+}
+
+/**
+ * A pixel that has no cursor yet gets one at the end of the log before this write: events stored before it was
+ * added are not sent to it. A cursor that had caught up and whose pixel gets nothing of this write (all skipped,
+ * dropped, duplicates, or meant for another pixel) moves past it, so it never scans those events again.
+ */
+async function keepCursorsAtHead(
+  trx: Transaction<Database>,
+  tenantId: string,
+  pixels: { id: string; claimed_through: number | null; sent_through: number | null }[],
+  rows: Insertable<EventsTable>[],
+  inserted: Set<string>,
+  firstSeq: number,
+  lastSeq: number,
+  now: number,
+): Promise<void> {
+  const fresh = pixels.filter((p) => p.claimed_through === null);
+  if (fresh.length > 0) {
+    await trx
+      .insertInto('pixel_cursors')
+      .values(fresh.map((p) => ({ pixel_row_id: p.id, tenant_id: tenantId, start_seq: firstSeq - 1, sent_through: firstSeq - 1, claimed_through: firstSeq - 1, updated_at: now })))
+      .onConflict((oc) => oc.column('pixel_row_id').doNothing())
+      .execute();
+  }
+  const idle = pixels.filter((p) => {
+    const caughtUp = p.claimed_through === null || (Number(p.claimed_through) === firstSeq - 1 && Number(p.sent_through) === firstSeq - 1);
+    return caughtUp && !rows.some((r) => r.status === 'queued' && inserted.has(r.id) && (r.only_pixel_row_id === null || r.only_pixel_row_id === p.id));
+  });
+  if (idle.length === 0) return;
+  await trx
+    .updateTable('pixel_cursors')
+    .set({ sent_through: lastSeq, claimed_through: lastSeq, updated_at: now })
+    .where('pixel_row_id', 'in', idle.map((p) => p.id))
+    .where('claimed_through', '=', firstSeq - 1)
+    .where('sent_through', '=', firstSeq - 1)
+    .execute();
+}
+
+const EVENT_COLUMNS = [
+  'id', 'tenant_id', 'seq', 'event_name', 'event_id', 'source', 'order_id', 'event_time', 'received_at', 'status', 'payload', 'had_client_ip', 'had_user_agent',
+  'decisions', 'drop_code', 'drop_message', 'simulated', 'test_event_code', 'only_pixel_row_id', 'fbp',
+] as const;
+
+/**
+ * On PostgreSQL one statement of constant text whatever the count: the rows travel as one JSON parameter
+ * (json_to_recordset), not as 20 placeholders per row that the server parses and plans again on every call.
+ */
+const PG_INSERT_EVENTS = sql.raw(`insert into events (${EVENT_COLUMNS.join(', ')})
+  select ${EVENT_COLUMNS.join(', ')} from json_to_recordset($1::json) as r(id text, tenant_id text, seq bigint, event_name text, event_id text,
+    source text, order_id text, event_time bigint, received_at bigint, status text, payload text, had_client_ip integer, had_user_agent integer,
+    decisions text, drop_code text, drop_message text, simulated integer, test_event_code text, only_pixel_row_id text, fbp text)
+  on conflict (tenant_id, event_name, event_id) do nothing
+  returning id`);
+
+/** Inserts the events, skipping those already stored (same tenant, event_name and event_id); answers the ids inserted. */
+async function insertEvents(trx: Transaction<Database>, rows: Insertable<EventsTable>[]): Promise<Set<string>> {
+  const inserted = new Set<string>();
+  if (adapterOf(trx).name === 'postgres') {
+    const query = PG_INSERT_EVENTS.compile(trx);
+    const res = await trx.executeQuery<{ id: string }>({ ...query, parameters: [JSON.stringify(rows)] });
+    for (const r of res.rows) inserted.add(r.id);
+    return inserted;
+  }
+  for (const chunk of chunks(rows, EVENT_CHUNK)) {
+    const res = await trx
+      .insertInto('events')
+      .values(chunk)
+      .onConflict((oc) => oc.columns(['tenant_id', 'event_name', 'event_id']).doNothing())
+      .returning('id')
+      .execute();
+    for (const r of res) inserted.add(r.id);
+  }
+  return inserted;
 }
 
 /**
@@ -227,14 +277,15 @@ function fbpOf(event: MetaServerEvent | null): string | null {
   return typeof fbp === 'string' ? fbp : null;
 }
 
-/** Keeps IP and user agent out of the payload column so they can be erased with one UPDATE. */
-function splitClearFields(event: MetaServerEvent | null) {
-  if (!event) return { payload: '{}', client_ip_address: null, client_user_agent: null, had_client_ip: 0, had_user_agent: 0 };
+type StoredClear = Pick<EventClearFieldsTable, 'client_ip_address' | 'client_user_agent'>;
+
+/** Keeps IP and user agent out of the payload: they go to event_clear_fields, deleted by range once sent. */
+function splitClearFields(event: MetaServerEvent | null): { payload: string; clear: StoredClear | null; had_client_ip: number; had_user_agent: number } {
+  if (!event) return { payload: '{}', clear: null, had_client_ip: 0, had_user_agent: 0 };
   const { payload, clientIp: ip, userAgent: ua } = toStoredPayload(event);
   return {
     payload,
-    client_ip_address: ip,
-    client_user_agent: ua,
+    clear: ip === null && ua === null ? null : { client_ip_address: ip, client_user_agent: ua },
     // Whether they were sent outlives their erasure, so match quality can still count them (never the values).
     had_client_ip: ip === null ? 0 : 1,
     had_user_agent: ua === null ? 0 : 1,

@@ -1,5 +1,6 @@
 import type { DialectAdapter } from './dialect-adapter.js';
 import { migrateSourceTemplates } from './event-id-template-migration.js';
+import { migrateToStoreLog } from './store-log-migration.js';
 import type { Database } from './schema.js';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 
@@ -386,6 +387,11 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
         .columns(['tenant_id', 'pixel_row_id'])
         .where(sql.ref('status'), '=', sql.lit('dead'))
         .execute();
+    },
+  },
+  '0021_store_log': {
+    async up(db: Kysely<unknown>) {
+      await migrateToStoreLog(db, adapter, Date.now());
     },
   },
 });

@@ -51,22 +51,26 @@ export interface ApiKeysTable {
 export interface EventsTable {
   id: string;
   tenant_id: string;
+  /**
+   * The event's place in its tenant's log (migration 0021): allocated from tenant_sequences in the writing
+   * transaction, so on every database the committed seqs of a tenant are a prefix (see docs/architecture.md).
+   * Delivery cursors, batches and exceptions name an event by (tenant_id, seq).
+   */
+  seq: number;
   event_name: string;
   event_id: string;
   source: string;
   order_id: string | null;
   event_time: number;
   received_at: number;
-  status: 'queued' | 'dropped' | 'skipped' | 'done';
-  /** The Meta server event as it will be sent, hashed customer data, without IP and user agent. */
-  payload: string;
   /**
-   * Sent in clear by Meta's rules, so kept apart, and only while the event may be sent: never stored for an event
-   * with no delivery, erased once every delivery is sent or dropped, kept for a replay of a dead one until 7 days
-   * after event_time (docs/data-handling.md).
+   * What ingest decided, never rewritten by delivery: `queued` (to be sent to every pixel whose cursor passes it,
+   * or to only_pixel_row_id), `dropped` or `skipped` (kept with drop_code/drop_message, sent to no pixel).
+   * `done` is a status of stores older than migration 0021 only (carried over as `queued`).
    */
-  client_ip_address: string | null;
-  client_user_agent: string | null;
+  status: 'queued' | 'dropped' | 'skipped' | 'done';
+  /** The Meta server event as it will be sent, hashed customer data, without IP and user agent (event_clear_fields). */
+  payload: string;
   /** 1 when the event was stored with an IP / user agent, 0 without, null when not recorded: survives their erasure. */
   had_client_ip?: number | null;
   had_user_agent?: number | null;
@@ -76,6 +80,8 @@ export interface EventsTable {
   simulated: number;
   /** The Test Event Code a Graph-API-compatible request carried (a simulated event sent with it); null: the pixel's. */
   test_event_code?: string | null;
+  /** Deliver to this pixel only (a simulation from one pixel's page); null: every pixel whose cursor passes it. */
+  only_pixel_row_id: ColumnType<string | null, string | null | undefined, string | null>;
   /**
    * JSON array of the distinct sources that reported this event, first reporter first; '[]' (the default, as
    * ingest leaves it) means the event's own source alone. Read it with parseChannels.
@@ -84,35 +90,109 @@ export interface EventsTable {
   fbp: string | null;
 }
 
+/**
+ * The status of one (event, pixel) as readers derive it from the log (docs/architecture.md, "Data at rest"):
+ * the exception row's, else the batch's holding the seq, else `queued` above the cursor's claimed range.
+ */
 export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'dropped' | 'dead';
-/** A delivery in one of these is still to be sent: its event keeps IP and user agent, and is not purged. */
+/** A delivery in one of these is still to be sent. */
 export const UNSETTLED_DELIVERY_STATUSES: readonly DeliveryStatus[] = ['queued', 'failed', 'sending'];
 
-export interface DeliveriesTable {
-  id: string;
-  event_row_id: string;
+/** The next seq of each tenant's log (migration 0021); the row lock orders commits per tenant on PostgreSQL. */
+export interface TenantSequencesTable {
+  tenant_id: string;
+  next_seq: number;
+}
+
+/**
+ * IP and user agent of a queued event, sent in clear by Meta's rules, so kept apart from `events` (migration 0021):
+ * never written for an event that will not be sent, deleted by seq range once every pixel's cursor is past the
+ * event (src/store/clear-fields.ts). An exception row keeps its own copy while its event may still be sent.
+ */
+export interface EventClearFieldsTable {
+  tenant_id: string;
+  seq: number;
+  client_ip_address: string | null;
+  client_user_agent: string | null;
+}
+
+/**
+ * One pixel's place in its tenant's log (migration 0021). Every queued event of the tenant with
+ * `start_seq < seq <= sent_through` (and not meant for another pixel only) is settled for this pixel: sent with
+ * the batch whose range holds it, unless a delivery_exceptions row says otherwise. `claimed_through` is the end of
+ * the last range handed to a worker; events above it are queued.
+ */
+export interface PixelCursorsTable {
+  pixel_row_id: string;
+  tenant_id: string;
+  /** The tenant's last seq when the cursor was created: older events predate the pixel and are never sent to it. */
+  start_seq: number;
+  sent_through: number;
+  claimed_through: number;
+  updated_at: number;
+}
+
+/** A batch's state: in flight under a lease, waiting to be claimed again (queued: released; failed: retry), or sent. */
+export type BatchStatus = 'sending' | 'queued' | 'failed' | 'sent';
+
+/**
+ * One claimed seq range of one pixel (migration 0021), and once sent, the Graph request that carried it. The
+ * ranges of a pixel never overlap. The batch's events are the tenant's queued events in [from_seq, to_seq] meant
+ * for this pixel, less those with a delivery_exceptions row (those left the batch: failed, dead, dropped alone).
+ */
+export interface DeliveryBatchesTable {
+  id: Generated<number>;
   tenant_id: string;
   pixel_row_id: string;
-  status: DeliveryStatus;
+  from_seq: number;
+  to_seq: number;
+  status: BatchStatus;
+  /** Sends of this batch before now (a retry of the whole batch counts one for each of its events). */
   attempts: number;
   next_attempt_at: number;
-  lease_until: number | null;
+  /** The claim's own token (`<worker>/<uuid>`, new for every claim): only its holder records the outcome. */
   lease_owner: string | null;
+  lease_until: number | null;
   last_error: string | null;
   fbtrace_id: string | null;
-  /** events_received of Meta's answer to the request that carried this delivery; null until sent. */
-  events_received: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Meta's events_received for the request that sent the batch; null until sent. */
+  events_received: number | null;
+  /** Events in the batch when it was claimed (or carried over). */
+  event_count: number;
+  /** How many times the range was claimed: more than one means a retry or a takeover of a lapsed lease. */
+  claims: number;
+  /** When the range was last claimed (a takeover after a lapsed lease is claimed_at >= the old lease_until). */
+  claimed_at: number;
   created_at: number;
   updated_at: number;
 }
 
-export interface DeliveryHistoryTable {
-  id: Generated<number>;
-  delivery_id: string;
-  event_row_id: string;
-  status: string;
-  at: number;
-  detail: string | null;
+export type ExceptionStatus = 'queued' | 'failed' | 'sending' | 'sent' | 'dead' | 'dropped';
+
+/**
+ * One (event, pixel) whose outcome differs from "sent with its batch" (migration 0021): a single event retried
+ * apart from its batch (`failed`, `sending`, then `sent` with its own fbtrace_id), `dead` (Retry / replay turns it
+ * back to `queued`), `dropped` (too old, no Test Event Code), or work carried over from the old deliveries table.
+ */
+export interface DeliveryExceptionsTable {
+  pixel_row_id: string;
+  tenant_id: string;
+  seq: number;
+  status: ExceptionStatus;
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_error: string | null;
+  fbtrace_id: string | null;
+  events_received: number | null;
+  /** A copy of the event's clear fields while it may still be sent (kept for a dead one's 7-day replay window). */
+  client_ip_address: string | null;
+  client_user_agent: string | null;
+  /** 1 once Retry / `capi-relay replay` put a dead event back in the queue. */
+  replayed: number;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface SourcesTable {
@@ -242,6 +322,9 @@ export interface Database {
   pixels: PixelsTable;
   api_keys: ApiKeysTable;
   events: EventsTable;
-  deliveries: DeliveriesTable;
-  delivery_history: DeliveryHistoryTable;
+  tenant_sequences: TenantSequencesTable;
+  event_clear_fields: EventClearFieldsTable;
+  pixel_cursors: PixelCursorsTable;
+  delivery_batches: DeliveryBatchesTable;
+  delivery_exceptions: DeliveryExceptionsTable;
 }

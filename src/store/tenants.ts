@@ -160,6 +160,9 @@ export function createTenantRepository(store: Store, box: SecretBox, clock: () =
         .where('id', '=', id)
         .executeTakeFirst();
       if (res.numUpdatedRows === 0n) throw new NotFoundError(`pixel ${id} does not exist`);
+      // A disabled pixel gets nothing of what is stored meanwhile: its cursor goes, and the next write after it is
+      // enabled again creates a new one at the end of the log (src/store/events.ts).
+      if (status === 'disabled') await db.deleteFrom('pixel_cursors').where('pixel_row_id', '=', id).execute();
     },
 
     /** New credentials: a pixel paused by an auth failure resumes with its queued events. */

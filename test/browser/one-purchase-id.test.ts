@@ -13,6 +13,7 @@ import { dialects } from '../helpers/databases.js';
 import { waitUntil } from '../helpers/processes.js';
 import { ADMIN_HEADERS, startEmulatedRelay, type EmulatedRelay } from '../helpers/relay.js';
 import { startStorePage, type StorePage } from './store-page.js';
+import { deliveryStates } from '../../src/store/delivery-state.js';
 
 const hasChromium = chromiumAvailable('one Purchase event_id across channels');
 const PIXEL = '515151515151';
@@ -149,7 +150,7 @@ describe.skipIf(!hasChromium).each(dialects)('one Purchase event_id for every ch
     expect(JSON.parse(rows[0]!.channels)).toEqual(['browser', 'webhook:shopify', 'webhook:woocommerce', 'webhook:stripe', 'csv', 'api']);
 
     // Meta receives exactly one Purchase.
-    const deliveries = () => t.relay.store.db.selectFrom('deliveries').select('status').where('event_row_id', '=', rows[0]!.id).execute();
+    const deliveries = async () => (await deliveryStates(t.relay.store.db, tenant.id)).filter((d) => d.eventRowId === rows[0]!.id).map((d) => ({ status: d.status }));
     await waitUntil(async () => (await deliveries()).some((d) => d.status === 'sent'), 20_000, () => `not sent; rejections: ${JSON.stringify(t.emulator.state.rejections())}`, 50);
     const atMeta = t.emulator.state.events({ pixelId: PIXEL }).filter((r) => r.event.event_name === 'Purchase');
     expect(atMeta.map((r) => r.event.event_id)).toEqual([EVENT_ID]);

@@ -9,6 +9,7 @@ import { dialects } from '../helpers/databases.js';
 import { waitUntil } from '../helpers/processes.js';
 import { ADMIN_TOKEN, startTestRelay, type TestRelay } from '../helpers/relay.js';
 import { COLLECT_COUNTER, FBEVENTS_STUB, FBEVENTS_URL, startScriptServer, startStorePage, type StorePage } from './store-page.js';
+import { deliveryStates } from '../../src/store/delivery-state.js';
 
 const PIXEL = '333333333333';
 const hasChromium = chromiumAvailable('browser snippet tests');
@@ -182,7 +183,7 @@ describe.skipIf(!hasChromium)('the snippet in a real Chromium', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]!.event_id).toBe(eventId);
     expect(JSON.parse(rows[0]!.channels)).toEqual(['browser', 'webhook:shopify']);
-    const deliveries = () => t.relay.store.db.selectFrom('deliveries').select('status').where('event_row_id', '=', rows[0]!.id).execute();
+    const deliveries = async () => (await deliveryStates(t.relay.store.db, tenant.id)).filter((d) => d.eventRowId === rows[0]!.id).map((d) => ({ status: d.status }));
     await waitFor('the Purchase delivery', async () => (await deliveries()).some((d) => d.status === 'sent'));
     expect(await deliveries()).toEqual([{ status: 'sent' }]);
     const atMeta = emulator.state.events({ pixelId: PIXEL }).filter((r) => r.event.event_id === eventId);

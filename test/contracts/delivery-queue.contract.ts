@@ -20,7 +20,18 @@ export interface DeliveryQueueFixture {
   addPixel(): Promise<string>;
   /** Queues one delivery per event id for the pixel, due at `now`. */
   enqueue(pixelRowId: string, eventIds: readonly string[], now: number): Promise<void>;
+  /**
+   * Stores the events like `enqueue` in a transaction left open until `commit` (a store with concurrent writers
+   * only, PostgreSQL): what a slow ingest request looks like to the queue while it has not committed.
+   */
+  beginEnqueue?(pixelRowId: string, eventIds: readonly string[], now: number): Promise<{ commit(): Promise<void> }>;
   close(): Promise<void>;
+}
+
+/** What the implementation under test can show beyond the common contract. */
+export interface DeliveryQueueContractOptions {
+  /** Several writers commit at once (PostgreSQL): the fixture has `beginEnqueue`. */
+  concurrentWriters?: boolean;
 }
 
 const T0 = Date.UTC(2026, 10, 24, 12);
@@ -37,7 +48,7 @@ const answer = async (p: Promise<AckResult>) => {
   return { settled: r.settled, late: [...r.late].sort() };
 };
 
-export function deliveryQueueContract(name: string, open: () => Promise<DeliveryQueueFixture>): void {
+export function deliveryQueueContract(name: string, open: () => Promise<DeliveryQueueFixture>, options: DeliveryQueueContractOptions = {}): void {
   describe(`DeliveryQueue contract: ${name}`, () => {
     let f: DeliveryQueueFixture;
     let pixel: string;
@@ -157,6 +168,22 @@ export function deliveryQueueContract(name: string, open: () => Promise<Delivery
         expect([...b1, ...b2].some((d) => aLeases.has(d.lease))).toBe(false);
       });
 
+      it('a renewed lease holds past the first one; a renewal after a takeover or a settlement takes nothing back', async () => {
+        await f.enqueue(pixel, names('e', 2), T0);
+        const a = await f.queue.claim(pixel, 10, T0, LEASE, 'A');
+        expect(await f.queue.renewLease(pixel, a[0]!.lease, T0 + 2 * LEASE)).toBe(true);
+        expect(await f.otherNode.claim(pixel, 10, lapsedAfter(T0), LEASE, 'B')).toEqual([]);
+        const t = T0 + 2 * LEASE + 1;
+        const b = await f.otherNode.claim(pixel, 10, t, LEASE, 'B');
+        expect(deliveryIds(b)).toEqual(deliveryIds(a));
+        expect(await f.queue.renewLease(pixel, a[0]!.lease, t + 10 * LEASE)).toBe(false);
+        // B's lease is as B took it: lapsed one LEASE after t, whatever A renewed.
+        expect(deliveryIds(await f.queue.claim(pixel, 10, lapsedAfter(t), LEASE, 'C'))).toEqual(deliveryIds(a));
+        const c = await f.queue.claim(pixel, 10, lapsedAfter(lapsedAfter(t)), LEASE, 'D');
+        await f.queue.markSent(c, { fbtraceId: 'AbC', eventsReceived: 2 }, lapsedAfter(lapsedAfter(t)));
+        expect(await f.queue.renewLease(pixel, c[0]!.lease, lapsedAfter(lapsedAfter(t)) + LEASE)).toBe(false);
+      });
+
       it('a late ack from the old owner changes nothing: the new owner settles the rows', async () => {
         await f.enqueue(pixel, names('e', 3), T0);
         const a = await f.queue.claim(pixel, 10, T0, LEASE, 'A');
@@ -194,6 +221,28 @@ export function deliveryQueueContract(name: string, open: () => Promise<Delivery
         expect(await answer(f.otherNode.markSent(b, { fbtraceId: 'XyZ', eventsReceived: 2 }, lapsedAfter(T0) + 2))).toEqual({ settled: 2, late: [] });
       });
     });
+
+    if (options.concurrentWriters) {
+      describe('writes committing out of order', () => {
+        it('an event whose write took a lower place in the log but commits after a later write is still claimed, once', async () => {
+          const slow = await f.beginEnqueue!(pixel, ['slow'], T0);
+          // A later write of the same store: it comes after the slow one in the log. Given a moment to commit
+          // first (a queue that let it would hand out 'fast' and move past 'slow' for good), then a claim runs.
+          const fast = f.enqueue(pixel, ['fast'], T0);
+          await Promise.race([fast, new Promise((r) => setTimeout(r, 300))]);
+          const during = await f.queue.claim(pixel, 10, T0, LEASE, 'w1');
+          await slow.commit();
+          await fast;
+          const after: ClaimedDelivery[] = [];
+          for (;;) {
+            const batch = await f.otherNode.claim(pixel, 10, T0, LEASE, 'w2');
+            if (batch.length === 0) break;
+            after.push(...batch);
+          }
+          expect(eventIds([...during, ...after])).toEqual(['fast', 'slow']);
+        });
+      });
+    }
 
     describe('racing workers', () => {
       it('workers claiming at once, on this node and another, get disjoint rows and together all of them', async () => {

@@ -6,7 +6,7 @@ import type { MetaServerEvent } from '../../src/core/meta-event.js';
 import { loadConfig } from '../../src/config/config.js';
 import { openRelayStore } from '../../src/relay.js';
 import { createDeliveryQueue } from '../../src/store/delivery-queue.js';
-import { storeEvents } from '../../src/store/events.js';
+import { storeEvents, writeEvents } from '../../src/store/events.js';
 import { dialects } from '../helpers/databases.js';
 import { MemoryQueue } from '../helpers/memory-queue.js';
 import { ENCRYPTION_KEY } from '../helpers/relay.js';
@@ -19,6 +19,9 @@ const lead = (eventId: string, now: number): MetaServerEvent => ({
   action_source: 'website',
   user_data: { em: ['a'.repeat(64)] },
 });
+
+const toStore = (pixelRowId: string, eventIds: readonly string[], now: number) =>
+  eventIds.map((eventId) => ({ eventName: 'Lead', eventId, source: 'api', onlyPixelRowId: pixelRowId, event: lead(eventId, now), decisions: [] }));
 
 for (const dialect of dialects) {
   deliveryQueueContract(`the SQL store on ${dialect.name}`, async () => {
@@ -36,16 +39,37 @@ for (const dialect of dialects) {
         return (await node.tenants.addPixel({ tenantId: tenant.id, pixelId: `55500${++pixels}`, accessToken: 'tok' })).id;
       },
       async enqueue(pixelRowId, eventIds, now) {
-        const items = eventIds.map((eventId) => ({ eventName: 'Lead', eventId, source: 'api', onlyPixelRowId: pixelRowId, event: lead(eventId, now), decisions: [] }));
-        await storeEvents(node.store, { id: tenant.id, forwarding: true }, items, now);
+        await storeEvents(node.store, { id: tenant.id, forwarding: true }, toStore(pixelRowId, eventIds, now), now);
       },
+      ...(dialect.name === 'postgres'
+        ? {
+            async beginEnqueue(pixelRowId: string, eventIds: readonly string[], now: number) {
+              let commit!: () => void;
+              const committed = new Promise<void>((resolve) => (commit = resolve));
+              let wrote!: () => void;
+              const written = new Promise<void>((resolve) => (wrote = resolve));
+              const done = other.store.db.transaction().execute(async (trx) => {
+                await writeEvents(trx, { id: tenant.id, forwarding: true }, toStore(pixelRowId, eventIds, now), now);
+                wrote();
+                await committed;
+              });
+              await Promise.race([written, done]);
+              return {
+                async commit() {
+                  commit();
+                  await done;
+                },
+              };
+            },
+          }
+        : {}),
       async close() {
         if (other !== node) await other.store.close();
         await node.store.close();
         await db.cleanup();
       },
     };
-  });
+  }, { concurrentWriters: dialect.name === 'postgres' });
 }
 
 deliveryQueueContract('the in-memory queue of the engine tests', () => {

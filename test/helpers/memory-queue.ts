@@ -103,6 +103,11 @@ export class MemoryQueue implements DeliveryQueue {
   release(held: readonly HeldDelivery[]): Promise<AckResult> {
     return this.settle(held, (r) => Object.assign(r, { status: 'queued' }));
   }
+  renewLease(pixelRowId: string, lease: string, leaseUntil: number): Promise<boolean> {
+    const held = this.rows.filter((r) => r.pixelRowId === pixelRowId && r.status === 'sending' && r.lease === lease);
+    for (const r of held) r.leaseUntil = leaseUntil;
+    return Promise.resolve(held.length > 0);
+  }
   pausePixel(pixelRowId: string, reason: string): Promise<void> {
     const p = this.pixels.get(pixelRowId);
     if (p) Object.assign(p, { paused: true, pauseReason: reason });

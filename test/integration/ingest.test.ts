@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/databases.js';
 import { ADMIN_HEADERS, addPixelViaApi, createTenantViaApi, startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { deliveryStates } from '../../src/store/delivery-state.js';
 
 const ACCESS_TOKEN = 'EAAB-secret-access-token-never-in-plain-text';
 
@@ -145,17 +146,12 @@ describe.each(dialects)('ingest API on $name', (dialect) => {
     const pixel = await addPixelViaApi(t, c.id, { pixelId: '223344556677', accessToken: 'EAAB-store-c-token-0123' });
     const after = (await post(c.ingestKey, purchase({ event_id: 'c-2' }))).json().results[0];
     expect(after).toEqual({ event_id: 'c-2', status: 'accepted' });
-    const rows = await t.relay.store.db
-      .selectFrom('events')
-      .leftJoin('deliveries', 'deliveries.event_row_id', 'events.id')
-      .select(['events.event_id', 'events.status', 'events.drop_code', 'deliveries.pixel_row_id'])
-      .where('events.tenant_id', '=', c.id)
-      .orderBy('events.event_id')
-      .execute();
+    const rows = await t.relay.store.db.selectFrom('events').select(['id', 'event_id', 'status', 'drop_code']).where('tenant_id', '=', c.id).orderBy('event_id').execute();
+    const deliveries = await deliveryStates(t.relay.store.db, c.id);
     // The old event stays skipped with its reason in the event log; only the new one has a delivery.
-    expect(rows).toEqual([
-      { event_id: 'c-1', status: 'skipped', drop_code: 'no_active_pixel', pixel_row_id: null },
-      { event_id: 'c-2', status: 'queued', drop_code: null, pixel_row_id: pixel },
+    expect(rows.map((r) => ({ ...r, pixels: deliveries.filter((d) => d.eventRowId === r.id).map((d) => d.pixelRowId) })).map(({ id: _id, ...r }) => r)).toEqual([
+      { event_id: 'c-1', status: 'skipped', drop_code: 'no_active_pixel', pixels: [] },
+      { event_id: 'c-2', status: 'queued', drop_code: null, pixels: [pixel] },
     ]);
     // A disabled pixel takes nothing either.
     const off = await t.relay.app.inject({ method: 'POST', url: `/api/v1/pixels/${pixel}/status`, headers: ADMIN_HEADERS, payload: { status: 'disabled' } });

@@ -14,6 +14,7 @@ import { steppedClock } from '../helpers/clock.js';
 import { dialects } from '../helpers/databases.js';
 import { startEmulator } from '../helpers/emulator.js';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { deliveryStates } from '../../src/store/delivery-state.js';
 
 const PIXEL = '314159265358979';
 const TOKEN = 'EAAB-property-token-0123456789';
@@ -234,7 +235,9 @@ describe.each(dialects)('accepted means Meta takes it, on $name', (dialect) => {
         const accepted = results.filter((r) => r.status === 'accepted').map((r) => r.event_id);
         const missing = accepted.filter((id) => !received.has(id));
         if (missing.length > 0) {
-          const rows = await t.relay.store.db.selectFrom('deliveries').innerJoin('events', 'events.id', 'deliveries.event_row_id').select(['events.event_id', 'deliveries.status', 'deliveries.last_error', 'deliveries.next_attempt_at', 'deliveries.attempts']).where('events.event_id', 'in', missing as string[]).execute();
+          const events = await t.relay.store.db.selectFrom('events').select(['id', 'tenant_id', 'event_id']).where('event_id', 'in', missing as string[]).execute();
+          const states = (await Promise.all([...new Set(events.map((e) => e.tenant_id))].map((id) => deliveryStates(t.relay.store.db, id)))).flat();
+          const rows = events.map((e) => ({ event_id: e.event_id, deliveries: states.filter((d) => d.eventRowId === e.id) }));
           expect.fail(`accepted, never received: ${JSON.stringify(rows)} now=${clock.now()}`);
         }
       }),

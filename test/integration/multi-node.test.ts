@@ -48,8 +48,12 @@ describe.skipIf(!postgres)('two relay nodes on one PostgreSQL database', () => {
     await db?.cleanup();
   });
 
+  /** Deliveries by status: events of sent batches, and the batch statuses of the rest (no exceptions expected). */
   async function statusCounts(): Promise<Record<string, number>> {
-    const { rows } = await client.query<{ status: string; n: string }>('select status, count(*) as n from deliveries group by status');
+    const { rows } = await client.query<{ status: string; n: string }>(
+      `select status, sum(event_count) as n from delivery_batches group by status
+       union all select 'exception:' || status, count(*) from delivery_exceptions group by status`,
+    );
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
@@ -77,8 +81,14 @@ describe.skipIf(!postgres)('two relay nodes on one PostgreSQL database', () => {
     expect(counts.size).toBe(5000);
     expect(events.filter((e) => e.deduplicated)).toHaveLength(0);
     // Meta's limit of 1000 events per request held across both nodes' batches.
-    const { rows } = await client.query<{ n: string }>("select count(distinct fbtrace_id) as n from deliveries where status = 'sent'");
+    const { rows } = await client.query<{ n: string; most: string }>("select count(distinct fbtrace_id) as n, max(event_count) as most from delivery_batches where status = 'sent'");
     expect(Number(rows[0]!.n)).toBeGreaterThanOrEqual(5);
+    expect(Number(rows[0]!.most)).toBeLessThanOrEqual(1000);
+    // The batches of a pixel tile its log without overlapping, and the cursor is past all of them.
+    const { rows: ranges } = await client.query<{ from_seq: string; to_seq: string }>('select from_seq, to_seq from delivery_batches order by from_seq');
+    ranges.forEach((r, i) => i > 0 && expect(Number(r.from_seq)).toBe(Number(ranges[i - 1]!.to_seq) + 1));
+    const { rows: cursor } = await client.query<{ sent_through: string }>('select sent_through from pixel_cursors');
+    expect(Number(cursor[0]!.sent_through)).toBe(Number(ranges.at(-1)!.to_seq));
   }, 150_000);
 
   it('finishes a batch claimed by a node that was SIGKILLed mid-send, after its lease expires', async () => {
@@ -92,14 +102,14 @@ describe.skipIf(!postgres)('two relay nodes on one PostgreSQL database', () => {
     // Wait until node 1 holds the whole batch under its lease (worker id is "<pid>-<random>").
     await waitUntil(
       async () => {
-        const { rows } = await client.query<{ n: string }>("select count(*) as n from deliveries where status = 'sending' and lease_owner like $1", [`${node1.pid}-%`]);
+        const { rows } = await client.query<{ n: string }>("select coalesce(sum(event_count), 0) as n from delivery_batches where status = 'sending' and lease_owner like $1", [`${node1.pid}-%`]);
         return Number(rows[0]!.n) === 1000;
       },
       30_000,
       async () => JSON.stringify(await statusCounts()),
       50,
     );
-    const { rows: leaseRows } = await client.query<{ until: string }>("select max(lease_until) as until from deliveries where status = 'sending'");
+    const { rows: leaseRows } = await client.query<{ until: string }>("select max(lease_until) as until from delivery_batches where status = 'sending'");
     const leaseUntil = Number(leaseRows[0]!.until);
     // Kill first: booting node 2 takes seconds, and node 1 must still be inside its send.
     await node1.kill();
@@ -107,16 +117,14 @@ describe.skipIf(!postgres)('two relay nodes on one PostgreSQL database', () => {
     nodes.push(await startRelayProcess(env));
 
     await waitUntil(async () => (await statusCounts()).sent === 1000, 90_000, async () => JSON.stringify(await statusCounts()));
-    // Node 2 re-claimed the rows only once node 1's lease had lapsed: never two live owners of a row.
-    const { rows: reclaims } = await client.query<{ first: string; n: string }>(
-      "select min(at) as first, count(*) as n from delivery_history where status = 'sending' and at >= $1",
-      [leaseUntil],
+    // Node 2 took the range over only once node 1's lease had lapsed: never two live owners of a batch. The
+    // batch was claimed twice (node 1, then node 2's takeover) and sent once, whole.
+    const { rows: batches } = await client.query<{ claims: number; claimed_at: string; event_count: number; status: string }>(
+      'select claims, claimed_at, event_count, status from delivery_batches',
     );
-    expect(Number(reclaims[0]!.n)).toBe(1000);
-    // A routine claim writes no history; each reclaim of a lapsed lease does: exactly one per row, all by node 2.
-    const { rows: claims } = await client.query<{ n: string }>("select count(*) as n from delivery_history where status = 'sending'");
-    expect(Number(claims[0]!.n)).toBe(1000);
-    expect(Number(reclaims[0]!.first)).toBeGreaterThanOrEqual(leaseUntil);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]).toMatchObject({ claims: 2, event_count: 1000, status: 'sent' });
+    expect(Number(batches[0]!.claimed_at)).toBeGreaterThanOrEqual(leaseUntil);
     // At-least-once after a crash: node 1's request may have reached Meta too, so repeats are allowed here,
     // but no event may be missing.
     const got = new Set(received().map((e) => String(e.event.event_id)));

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { dialects } from '../helpers/databases.js';
 import { ADMIN_HEADERS, addPixelViaApi, createTenantViaApi, startEmulatedRelay, type EmulatedRelay } from '../helpers/relay.js';
+import { deliveryStates } from '../../src/store/delivery-state.js';
 
 const OWN = '111111111111';
 const DEFAULT = '222222222222';
@@ -51,7 +52,7 @@ describe.each(dialects)('per-pixel Graph API version on $name', (dialect) => {
     if (!engine) throw new Error('delivery is off');
     for (let round = 0; round < 20; round++) {
       await engine.tick();
-      const open = await t.relay.store.db.selectFrom('deliveries').select('id').where('status', 'in', ['queued', 'failed', 'sending']).execute();
+      const open = (await deliveryStates(t.relay.store.db, tenant.id)).filter((d) => ['queued', 'failed', 'sending'].includes(d.status));
       if (open.length === 0) return id;
     }
     throw new Error('delivery did not settle');

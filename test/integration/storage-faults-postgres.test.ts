@@ -152,7 +152,7 @@ describe.skipIf(!postgres)('PostgreSQL connection loss', () => {
     const ids = Array.from({ length: 400 }, (_, i) => `deliver-${i}`);
     await ingestUntilAccepted(ids, { unavailable: 0 });
     await waitUntil(
-      async () => Number((await t.relay.store.db.selectFrom('deliveries').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'sending').executeTakeFirstOrThrow()).n) > 0,
+      async () => Number((await t.relay.store.db.selectFrom('delivery_batches').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'sending').executeTakeFirstOrThrow()).n) > 0,
       10_000,
       () => 'no batch was ever claimed',
       20,
@@ -170,7 +170,12 @@ describe.skipIf(!postgres)('PostgreSQL connection loss', () => {
       () => `${ids.filter((id) => !received().has(id)).length} of ${ids.length} accepted events never reached the emulator`,
     );
     // …and the relay recorded them sent: the batch whose outcome was lost was claimed again after its lease.
-    const sent = async () => Number((await t.relay.store.db.selectFrom('deliveries').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'sent').executeTakeFirstOrThrow()).n);
+    // Events of sent batches (a batch's event_count), and single events sent apart from theirs.
+    const sent = async () => {
+      const batches = await t.relay.store.db.selectFrom('delivery_batches').select((eb) => eb.fn.sum<number>('event_count').as('n')).where('status', '=', 'sent').executeTakeFirstOrThrow();
+      const single = await t.relay.store.db.selectFrom('delivery_exceptions').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'sent').executeTakeFirstOrThrow();
+      return Number(batches.n ?? 0) + Number(single.n);
+    };
     await waitUntil(async () => (await sent()) === ids.length, 30_000, async () => `${await sent()} of ${ids.length} deliveries recorded sent`);
     expect(t.logs.some((l) => l.includes('scanning due pixels works again') || l.includes('storage available again'))).toBe(true);
   });
