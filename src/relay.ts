@@ -14,6 +14,7 @@ import { createSwitchRepository } from './store/switches.js';
 import { openStore, type Store } from './store/database.js';
 import { createSecretBox, resolveEncryptionKey } from './store/secret-box.js';
 import { createTenantRepository, type TenantRepository } from './store/tenants.js';
+import { createSettledSignal } from './http/settled-signal.js';
 
 export interface Relay {
   app: FastifyInstance;
@@ -47,6 +48,7 @@ export async function createRelay(config: Config, logger: Logger, clock: () => n
   store.health.setLogger(logger.child({ component: 'store' }));
   const metrics = createMetrics();
   const graph = createGraphClient({ baseUrl: config.graphUrl, version: config.graphVersion });
+  const deliverySettled = createSettledSignal();
   const engine = config.deliveryEnabled
     ? createDeliveryEngine({
         queue: createDeliveryQueue(store, box),
@@ -58,6 +60,7 @@ export async function createRelay(config: Config, logger: Logger, clock: () => n
         maxAttempts: config.deliveryMaxAttempts,
         logger: logger.child({ component: 'delivery' }),
         onOutcome: (e) => {
+          deliverySettled.notify(e.pixelRowId);
           if (e.outcome.kind === 'success') metrics.sent.inc(e.deliveryIds.length);
           else metrics.failed.inc({ reason: e.outcome.kind }, e.deliveryIds.length);
         },
@@ -65,7 +68,7 @@ export async function createRelay(config: Config, logger: Logger, clock: () => n
       })
     : null;
   const ingest = createIngestService({ store, metrics, clock, onQueued: () => engine?.wake(), switches: createSwitchRepository(store, clock) });
-  const app = await buildApp({ config, store, tenants, sources, ingest, metrics, logger, graph, onQueued: () => engine?.wake() });
+  const app = await buildApp({ config, store, tenants, sources, ingest, deliverySettled, metrics, logger, graph, onQueued: () => engine?.wake() });
   const retention = createRetentionJob({
     store,
     days: config.retentionDays,

@@ -25,6 +25,7 @@ import { registerAdminReportRoutes } from './routes/admin-reports.js';
 import { registerGraphCompatRoutes } from './routes/graph-compat.js';
 import { registerSegmentRoutes } from './routes/segment.js';
 import { registerGa4Routes } from './routes/ga4-mp.js';
+import type { SettledSignal } from './settled-signal.js';
 
 export interface AppDeps {
   config: Config;
@@ -35,6 +36,8 @@ export interface AppDeps {
   /** Called when work was queued outside ingest (a replay), so delivery wakes at once. */
   onQueued?: () => void;
   ingest: IngestService;
+  /** Wakes requests waiting for Meta's answer (Simulate) when this process's engine records one; unset: they poll. */
+  deliverySettled?: SettledSignal;
   metrics: Metrics;
   logger: FastifyBaseLogger;
 }

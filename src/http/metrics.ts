@@ -19,7 +19,13 @@ export function createMetrics() {
       registers: [registry],
     }),
     purged: new Counter({ name: 'capi_relay_purged_total', help: 'Rows deleted by the retention purge, by kind', labelNames: ['kind'], registers: [registry] }),
-    queued: new Gauge({ name: 'capi_relay_deliveries_queued', help: 'Deliveries waiting to be sent', registers: [registry] }),
+    queued: new Gauge({ name: 'capi_relay_deliveries_queued', help: 'Deliveries waiting to be sent (queued, retrying or being sent)', registers: [registry] }),
+    dead: new Gauge({ name: 'capi_relay_deliveries_dead', help: 'Deliveries that gave up, waiting for a Retry or capi-relay replay', registers: [registry] }),
+    oldestQueuedAge: new Gauge({
+      name: 'capi_relay_oldest_queued_age_seconds',
+      help: 'Seconds since the oldest delivery still waiting to be sent was queued; 0 when none waits',
+      registers: [registry],
+    }),
   };
 }
 
