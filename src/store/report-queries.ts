@@ -156,7 +156,7 @@ export async function readEventsPerHour(store: Store, tenantId: string, period: 
   for (let h = first; h <= last; h++) out.push({ hour: h * HOUR_MS, ...Object.fromEntries(HOURLY_STATUSES.map((s) => [s, 0])) } as HourCounts);
   for (const r of rows) {
     const slot = out[Number(r.hour) - first];
-    // An event settled by every pixel is `done`; it always has deliveries, so `done` never reaches here alone.
+    // `done` is an event status of stores older than migration 0021 only (carried over as `queued`): read as sent.
     const status = (r.status === 'done' ? 'sent' : r.status) as HourlyStatus;
     if (slot && HOURLY_STATUSES.includes(status)) slot[status] += Number(r.n);
   }
