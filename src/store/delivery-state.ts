@@ -276,8 +276,24 @@ export async function readBacklog(store: Store, now: number): Promise<BacklogFig
     };
     const above = Number(c.claimed_through);
     const stretch = await pending(Number(c.sent_through), above).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const fresh = await pending(above, null).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    unsettled += Number(stretch.n) + Number(fresh.n);
+    // Above the claimed range there is no batch, so no status to derive per event: every event meant for the pixel
+    // is queued, less the few settled alone there (work carried over by migration 0021).
+    const fresh = await db
+      .selectFrom('events as e')
+      .innerJoin('pixel_cursors as pc', (j) => j.on('pc.pixel_row_id', '=', c.pixel_row_id))
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('e.tenant_id', '=', c.tenant_id)
+      .where('e.seq', '>', above)
+      .where(eventIsFor('e', 'pc'))
+      .executeTakeFirstOrThrow();
+    const settledAbove = await db
+      .selectFrom('delivery_exceptions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('pixel_row_id', '=', c.pixel_row_id)
+      .where('seq', '>', above)
+      .where('status', 'in', ['sent', 'dead', 'dropped'])
+      .executeTakeFirstOrThrow();
+    unsettled += Number(stretch.n) + Number(fresh.n) - Number(settledAbove.n);
     // Seqs follow arrival, so the lowest unsettled seq is the oldest waiting event.
     const first = await pending(Number(c.sent_through), null).select('e.received_at').orderBy('e.seq').limit(1).executeTakeFirst();
     older(first?.received_at);
