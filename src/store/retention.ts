@@ -31,8 +31,8 @@ export interface RemovedCounts {
 const none = (): RemovedCounts => ({ events: 0, clickIds: 0, orderBrowsers: 0, orders: 0 });
 
 /**
- * Deletes every event received before `cutoff` (with its exceptions, kept IP / user agent and the sent batches
- * left empty), and click ids, order ↔
+ * Deletes every event received before `cutoff` (with its exceptions, kept IP / user agent and the batches left
+ * empty), and click ids, order ↔
  * browser links and orders first seen before it. An event with a delivery still waiting to be sent is kept until
  * Meta's window has closed on it, so a retention shorter than that never loses a sendable event.
  */
@@ -174,8 +174,8 @@ export async function forgetCustomer(store: Store, tenantId: string, keys: Custo
 
 /**
  * Deletes events of a tenant and what hangs off them, in one transaction: their exception rows and kept IP / user
- * agent, and the sent batches whose range no longer holds any event. A batch still open whose events are gone is
- * left to delivery, which drops an empty range when it next claims it.
+ * agent, and the batches whose range no longer holds any event (sent, or waiting to retry events now too old to
+ * send: nothing is left in them to send). A batch in flight is left to its worker.
  */
 async function deleteEvents(db: Kysely<Database>, tenantId: string, ids: string[]): Promise<number> {
   return db.transaction().execute(async (trx) => {
@@ -188,7 +188,8 @@ async function deleteEvents(db: Kysely<Database>, tenantId: string, ids: string[
     await trx
       .deleteFrom('delivery_batches')
       .where('tenant_id', '=', tenantId)
-      .where('status', '=', sql.lit('sent'))
+      // Not one in flight: its worker settles it (and finds nothing left in it).
+      .where('status', '!=', sql.lit('sending'))
       .where('from_seq', '<=', Math.max(...seqs))
       .where('to_seq', '>=', Math.min(...seqs))
       .where((eb) =>

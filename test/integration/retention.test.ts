@@ -59,7 +59,11 @@ describe.each(dialects)('retention and erasure on $name', (dialect) => {
     await queue.markSent(await queue.claim(pixelRowId, 10, NOW - 100 * DAY + 1, 60_000, 'test'), { fbtraceId: 'AbC', eventsReceived: 1 }, NOW - 100 * DAY + 1);
     const oldSent = await db().selectFrom('events').select('id').where('event_id', '=', 'purchase:old-sent').executeTakeFirstOrThrow();
     expect((await readDeliveryStates(t.relay.store, tenantId, [oldSent.id])).get(oldSent.id)?.map((d) => d.status)).toEqual(['sent']);
+    // old-queued failed once and waits for a retry that can no longer succeed (too old for Meta).
     await store(tenantId, [purchase('old-queued', NOW - 100 * DAY, { em })], NOW - 100 * DAY);
+    const retrying = await queue.claim(pixelRowId, 10, NOW - 100 * DAY + 2, 60_000, 'test');
+    expect(retrying).toHaveLength(1);
+    await queue.markRetry(retrying, { reason: 'HTTP 503', nextAttemptAt: NOW + DAY }, NOW - 100 * DAY + 2);
     await store(tenantId, [purchase('recent-queued-40d', NOW - 40 * DAY, { em })], NOW - 40 * DAY);
     await store(tenantId, [purchase('new', NOW - DAY, { em })], NOW - DAY);
     await store(otherTenantId, [purchase('other-old', NOW - 100 * DAY, { em })], NOW - 100 * DAY);
@@ -77,8 +81,9 @@ describe.each(dialects)('retention and erasure on $name', (dialect) => {
     expect(await eventIds(otherTenantId)).toEqual([]);
     // Orders go by their own age: the kept 40-day-old event's order is older than the cutoff too.
     expect(removed).toEqual({ events: 3, clickIds: 1, orderBrowsers: 1, orders: 4 });
-    // The sent batch that carried old-sent went with it; nothing of the purged events is left in the log's tables.
-    expect(await db().selectFrom('delivery_batches').select('from_seq').where('tenant_id', '=', tenantId).where('status', '=', 'sent').execute()).toEqual([]);
+    // The batches that carried old-sent (sent) and old-queued (waiting to retry) went with them; nothing of the
+    // purged events is left in the log's tables.
+    expect(await db().selectFrom('delivery_batches').select('status').where('tenant_id', '=', tenantId).execute()).toEqual([]);
     const kept = await db().selectFrom('events').select('seq').where('tenant_id', '=', tenantId).execute();
     const keptSeqs = new Set(kept.map((r) => Number(r.seq)));
     for (const table of ['delivery_exceptions', 'event_clear_fields'] as const) {
@@ -114,9 +119,9 @@ describe.each(dialects)('retention and erasure on $name', (dialect) => {
   });
 
   it('forgets one customer by e-mail, phone or browser id, queued or sent, and no one else', async () => {
-    const ana = { em: [sha256Hex('ana@example.com')], fbp: 'fb.1.1596403881668.1111' };
+    const ana = { em: [sha256Hex('ana@example.com')], fbp: 'fb.1.1596403881668.1111', client_ip_address: '198.51.100.23' };
     const anaByPhone = { ph: [sha256Hex('33612345678')] };
-    const bob = { em: [sha256Hex('bob@example.com')], fbp: 'fb.1.1596403881668.2222' };
+    const bob = { em: [sha256Hex('bob@example.com')], fbp: 'fb.1.1596403881668.2222', client_ip_address: '198.51.100.42' };
     await store(tenantId, [purchase('ana-1', NOW, ana), purchase('ana-2', NOW, anaByPhone), purchase('ana-browser', NOW, { fbp: ana.fbp }), purchase('bob-1', NOW, bob)], NOW);
     await db().insertInto('click_ids').values({ tenant_id: tenantId, fbp: ana.fbp, kind: 'fbclid', click_id: 'ana-click', first_seen_at: NOW }).execute();
 
@@ -130,6 +135,10 @@ describe.each(dialects)('retention and erasure on $name', (dialect) => {
     const left = await eventIds(tenantId);
     expect(left).toContain('purchase:bob-1');
     expect(left.filter((id) => id.startsWith('purchase:ana'))).toEqual([]);
+    // Her IP address, kept to be sent, went with her events; Bob's is still there.
+    const ips = await db().selectFrom('event_clear_fields').select('client_ip_address').where('tenant_id', '=', tenantId).execute();
+    expect(ips.map((r) => r.client_ip_address)).not.toContain('198.51.100.23');
+    expect(ips.map((r) => r.client_ip_address)).toContain('198.51.100.42');
   });
 });
 
