@@ -18,6 +18,7 @@ import { createRefusedRequestRepository } from './store/refused-requests.js';
 import { createRefusedTraffic } from './services/overview-refused.js';
 import { createOverviewService } from './services/overview.js';
 import { createAlertsService } from './services/alerts.js';
+import { createSettledSignal } from './http/settled-signal.js';
 
 export interface Relay {
   app: FastifyInstance;
@@ -51,6 +52,7 @@ export async function createRelay(config: Config, logger: Logger, clock: () => n
   store.health.setLogger(logger.child({ component: 'store' }));
   const metrics = createMetrics();
   const graph = createGraphClient({ baseUrl: config.graphUrl, version: config.graphVersion });
+  const deliverySettled = createSettledSignal();
   const engine = config.deliveryEnabled
     ? createDeliveryEngine({
         queue: createDeliveryQueue(store, box),
@@ -62,6 +64,7 @@ export async function createRelay(config: Config, logger: Logger, clock: () => n
         maxAttempts: config.deliveryMaxAttempts,
         logger: logger.child({ component: 'delivery' }),
         onOutcome: (e) => {
+          deliverySettled.notify(e.pixelRowId);
           if (e.outcome.kind === 'success') metrics.sent.inc(e.deliveryIds.length);
           else metrics.failed.inc({ reason: e.outcome.kind }, e.deliveryIds.length);
         },
@@ -80,7 +83,7 @@ export async function createRelay(config: Config, logger: Logger, clock: () => n
   });
   const overview = createOverviewService({ store, tenants, refused, clock });
   const alerts = createAlertsService({ store, tenants, refused, clock });
-  const app = await buildApp({ config, store, tenants, sources, ingest, metrics, logger, graph, refused, overview, alerts, onQueued: () => engine?.wake() });
+  const app = await buildApp({ config, store, tenants, sources, ingest, deliverySettled, metrics, logger, graph, refused, overview, alerts, onQueued: () => engine?.wake() });
   const retention = createRetentionJob({
     store,
     days: config.retentionDays,

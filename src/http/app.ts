@@ -29,6 +29,7 @@ import { registerAdminOverviewRoutes } from './routes/admin-overview.js';
 import type { AlertsService } from '../services/alerts.js';
 import type { OverviewService } from '../services/overview.js';
 import type { RefusedTraffic } from '../services/overview-refused.js';
+import type { SettledSignal } from './settled-signal.js';
 
 export interface AppDeps {
   config: Config;
@@ -39,6 +40,8 @@ export interface AppDeps {
   /** Called when work was queued outside ingest (a replay), so delivery wakes at once. */
   onQueued?: () => void;
   ingest: IngestService;
+  /** Wakes requests waiting for Meta's answer (Simulate) when this process's engine records one; unset: they poll. */
+  deliverySettled?: SettledSignal;
   metrics: Metrics;
   logger: FastifyBaseLogger;
   /** Counts requests refused before anything was stored (Origin, webhook signature, rate limit) per store and hour. */

@@ -1,14 +1,14 @@
 /**
- * Input rows of the reports. They mirror the store's `events` and `deliveries` tables (src/store/schema.ts)
- * after a join, plus the store's orders and first-seen clicks, so the reports stay pure: the caller reads the
- * database, the reports only compute.
+ * Input rows of the reports. They mirror the store's `events` table and each event's delivery state per pixel
+ * (src/store/delivery-state.ts, derived from the delivery log), plus the store's orders and first-seen clicks,
+ * so the reports stay pure: the caller reads the database, the reports only compute.
  */
 import type { DeliveryStatus, EventsTable } from '../store/schema.js';
 
 /** Where an event came from; `browser` is the pixel/SDK channel, every other source is server-side. */
 export type EventSource = 'browser' | 'api' | 'webhook:shopify' | 'csv' | (string & {});
 
-/** One delivery of an event to one destination pixel (a `deliveries` row). */
+/** One delivery of an event to one destination pixel, as the delivery log says it is. */
 export interface DeliveryRow {
   pixelRowId: string;
   status: DeliveryStatus;

@@ -11,11 +11,9 @@ import type { TenantRepository, TenantView } from '../store/tenants.js';
 import { BASELINE_DAYS, HOUR_MS, QUIET_HOURS, storeAlerts } from './alerts-rules.js';
 import type { RefusedTraffic } from './overview-refused.js';
 
-/** The /metrics gauges refreshGauges sets (prom-client Gauges in src/http/metrics.ts). */
+/** The /metrics gauge refreshGauges sets (a prom-client Gauge in src/http/metrics.ts); the backlog gauges come from readBacklog. */
 export interface SignalGauges {
   pausedPixels: { set(value: number): void };
-  deadDeliveries: { set(value: number): void };
-  oldestQueuedAge: { set(value: number): void };
 }
 
 export interface AlertsDeps {
@@ -75,12 +73,8 @@ export function createAlertsService(deps: AlertsDeps) {
 
     /** Sets the gauges /metrics reports: paused pixels, dead deliveries, the age of the oldest delivery still to be sent. */
     async refreshGauges(metrics: SignalGauges): Promise<void> {
-      const now = deps.clock();
       const pixels = await signals.pixels(null);
       metrics.pausedPixels.set(pixels.filter((p) => p.status === 'paused').length);
-      metrics.deadDeliveries.set((await deadCounts(deps.store, null)).reduce((n, d) => n + d.count, 0));
-      const pending = await pendingDeliveries(deps.store, null);
-      metrics.oldestQueuedAge.set(pending.oldestCreatedAt === null ? 0 : Math.max(0, now - pending.oldestCreatedAt) / 1000);
     },
   };
 }

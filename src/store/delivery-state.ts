@@ -1,50 +1,337 @@
-import type { Kysely } from 'kysely';
+/**
+ * The one reader of delivery state: what happened to each event for each pixel. The queue records its work as a
+ * log (docs/architecture.md, "Data at rest"): a cursor per pixel, a row per claimed range (batch), a row per
+ * event that left its batch (exception). Every other reader (event log, timeline, reports, metrics, Simulate,
+ * tests) asks here, so the rule that turns those rows into a status per (event, pixel) lives in one place:
+ *
+ * - no delivery when the event is not `queued` or is meant for another pixel only;
+ * - else the exception row of (pixel, seq), if any;
+ * - else the pixel's batch whose range holds the seq (ranges of a pixel never overlap);
+ * - else, for a pixel with a cursor, `queued` if the event is after the cursor's start (`seq > start_seq`); at or
+ *   before it the event predates the pixel (or migration 0021) and has no delivery. A disabled pixel has no
+ *   cursor: what its rows record is still shown, nothing more is queued for it.
+ */
+import { type Expression, type ExpressionBuilder, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
+import { chunks } from './chunks.js';
+import type { Store } from './database.js';
+import { deliveryTimeline, type TimelineEntry } from './delivery-timeline.js';
 import type { Database, DeliveryStatus } from './schema.js';
 
-/** One (event, pixel) delivery as the log says it is (docs/architecture.md, "Data at rest"). */
+/** One event's delivery to one pixel as a person reads it. */
 export interface DeliveryState {
   eventRowId: string;
+  /** The event's place in its tenant's log. */
   seq: number;
   pixelRowId: string;
   status: DeliveryStatus;
+  /** Sends made so far (the batch's, or the event's own once it left its batch). */
   attempts: number;
   lastError: string | null;
+  /** Meta's answer to the request that carried it (null until sent). */
   fbtraceId: string | null;
   eventsReceived: number | null;
+  /** When it was queued (the event's arrival) and when its status last changed (Unix ms). */
+  queuedAt: number;
+  updatedAt: number;
+  /** When the batch carrying it was last claimed; null while it waits above the cursor. */
+  claimedAt: number | null;
+  /** Claims of its batch: more than one means it was retried or taken over after a lapsed lease. */
+  claims: number;
+  /** Put back in the queue by Retry / `capi-relay replay` after it died. */
+  replayed: boolean;
 }
 
-/**
- * Every delivery of a tenant's events, derived from cursors, batches and exceptions by the rule readers follow:
- * the exception row if there is one, else the batch whose range holds the seq, else `queued` above the cursor's
- * start_seq (at or below it, no delivery: the event predates the pixel).
- * It reads the tenant's whole log: for tests, tools and small stores, not for a request path.
- */
-export async function deliveryStates(db: Kysely<Database>, tenantId: string): Promise<DeliveryState[]> {
-  const [events, cursors, batches, exceptions] = await Promise.all([
-    db.selectFrom('events').select(['id', 'seq', 'only_pixel_row_id']).where('tenant_id', '=', tenantId).where('status', '=', 'queued').orderBy('seq').execute(),
-    db.selectFrom('pixel_cursors').select(['pixel_row_id', 'start_seq']).where('tenant_id', '=', tenantId).execute(),
-    db.selectFrom('delivery_batches').selectAll().where('tenant_id', '=', tenantId).orderBy('from_seq').execute(),
-    db.selectFrom('delivery_exceptions').selectAll().where('tenant_id', '=', tenantId).execute(),
-  ]);
-  const exceptionOf = new Map(exceptions.map((x) => [`${x.pixel_row_id}:${Number(x.seq)}`, x]));
-  const out: DeliveryState[] = [];
-  for (const cursor of cursors) {
-    const mine = batches.filter((b) => b.pixel_row_id === cursor.pixel_row_id);
-    for (const e of events) {
+// Bound parameters per statement stay far below both databases' limits.
+const ID_CHUNK = 500;
+
+const SQL_QUEUED = sql.lit('queued');
+const UNSETTLED = [sql.lit('queued'), sql.lit('failed'), sql.lit('sending')];
+
+interface LogRow {
+  id: string;
+  seq: number;
+  status: string;
+  only_pixel_row_id: string | null;
+  received_at: number;
+}
+
+interface CursorRow {
+  pixel_row_id: string;
+  start_seq: number;
+}
+
+/** What the readers need of a store: its database. */
+type Reads = Pick<Store, 'db'>;
+
+/** The tenant's cursors in the order their pixels were added. */
+async function cursorsOf(store: Reads, tenantId: string): Promise<CursorRow[]> {
+  const rows = await store.db
+    .selectFrom('pixel_cursors as c')
+    .innerJoin('pixels as p', 'p.id', 'c.pixel_row_id')
+    .select(['c.pixel_row_id', 'c.start_seq'])
+    .where('c.tenant_id', '=', tenantId)
+    .orderBy('p.created_at')
+    .orderBy('p.id')
+    .execute();
+  return rows.map((r) => ({ pixel_row_id: r.pixel_row_id, start_seq: Number(r.start_seq) }));
+}
+
+/** Whether a queued event is meant for the pixel at all (one-pixel simulations go to that pixel only). */
+const meantFor = (e: LogRow, pixelRowId: string) => e.status === 'queued' && (e.only_pixel_row_id === null || e.only_pixel_row_id === pixelRowId);
+
+/** The delivery states of these events of a tenant, per event, in the order the pixels were added. */
+export async function readDeliveryStates(store: Reads, tenantId: string, eventRowIds: readonly string[]): Promise<Map<string, DeliveryState[]>> {
+  const out = new Map<string, DeliveryState[]>();
+  const ids = [...new Set(eventRowIds)];
+  if (ids.length === 0) return out;
+  const events: LogRow[] = [];
+  for (const part of chunks(ids, ID_CHUNK)) {
+    events.push(
+      ...(await store.db
+        .selectFrom('events')
+        .select(['id', 'seq', 'status', 'only_pixel_row_id', 'received_at'])
+        .where('tenant_id', '=', tenantId)
+        .where('id', 'in', part)
+        .where('status', '=', 'queued')
+        .execute()),
+    );
+  }
+  if (events.length === 0) return out;
+  const cursors = await cursorsOf(store, tenantId);
+  const startOf = new Map(cursors.map((c) => [c.pixel_row_id, c.start_seq]));
+  const pixelOrder = await pixelsInOrder(store, tenantId);
+  events.sort((a, b) => Number(a.seq) - Number(b.seq));
+  // Seq-ordered chunks: each reads the batches of one stretch of the log.
+  for (const part of chunks(events, ID_CHUNK)) {
+    const seqs = part.map((e) => Number(e.seq));
+    const low = seqs[0] as number;
+    const high = seqs[seqs.length - 1] as number;
+    const exceptions = await store.db
+      .selectFrom('delivery_exceptions')
+      .select(['pixel_row_id', 'seq', 'status', 'attempts', 'last_error', 'fbtrace_id', 'events_received', 'replayed', 'updated_at'])
+      .where('tenant_id', '=', tenantId)
+      .where('seq', 'in', seqs)
+      .execute();
+    const exceptionOf = new Map(exceptions.map((x) => [`${x.pixel_row_id}:${Number(x.seq)}`, x]));
+    // The batches whose range meets [low, high], of every pixel of the tenant (a disabled one's too).
+    const batches = await store.db
+      .selectFrom('delivery_batches as b')
+      .select(['b.pixel_row_id', 'b.from_seq', 'b.to_seq', 'b.status', 'b.attempts', 'b.last_error', 'b.fbtrace_id', 'b.events_received', 'b.claims', 'b.claimed_at', 'b.updated_at'])
+      .where('b.tenant_id', '=', tenantId)
+      .where('b.from_seq', '<=', high)
+      .where('b.to_seq', '>=', low)
+      .orderBy('b.from_seq')
+      .execute();
+    const batchesOf = new Map<string, typeof batches>();
+    for (const b of batches) {
+      const list = batchesOf.get(b.pixel_row_id);
+      if (list) list.push(b);
+      else batchesOf.set(b.pixel_row_id, [b]);
+    }
+    const pixels = pixelOrder.filter((p) => startOf.has(p) || batchesOf.has(p) || exceptions.some((x) => x.pixel_row_id === p));
+    for (const e of part) {
       const seq = Number(e.seq);
-      if (e.only_pixel_row_id !== null && e.only_pixel_row_id !== cursor.pixel_row_id) continue;
-      const base = { eventRowId: e.id, seq, pixelRowId: cursor.pixel_row_id };
-      const x = exceptionOf.get(`${cursor.pixel_row_id}:${seq}`);
-      if (x) {
-        out.push({ ...base, status: x.status, attempts: x.attempts, lastError: x.last_error, fbtraceId: x.fbtrace_id, eventsReceived: x.events_received });
-        continue;
+      const list: DeliveryState[] = [];
+      for (const pixelRowId of pixels) {
+        if (!meantFor(e, pixelRowId)) continue;
+        const base = { eventRowId: e.id, seq, pixelRowId, queuedAt: Number(e.received_at) };
+        const x = exceptionOf.get(`${pixelRowId}:${seq}`);
+        const b = batchesOf.get(pixelRowId)?.find((r) => Number(r.from_seq) <= seq && Number(r.to_seq) >= seq);
+        const start = startOf.get(pixelRowId);
+        if (x) {
+          list.push({
+            ...base, status: x.status, attempts: Number(x.attempts), lastError: x.last_error, fbtraceId: x.fbtrace_id,
+            eventsReceived: x.events_received === null ? null : Number(x.events_received), updatedAt: Number(x.updated_at),
+            claimedAt: b ? Number(b.claimed_at) : null, claims: b ? Number(b.claims) : 0, replayed: Number(x.replayed) === 1,
+          });
+        } else if (b) {
+          list.push({
+            ...base, status: b.status, attempts: Number(b.attempts), lastError: b.last_error, fbtraceId: b.fbtrace_id,
+            eventsReceived: b.events_received === null ? null : Number(b.events_received), updatedAt: Number(b.updated_at),
+            claimedAt: Number(b.claimed_at), claims: Number(b.claims), replayed: false,
+          });
+        } else if (start !== undefined && seq > start) {
+          list.push({ ...base, status: 'queued', attempts: 0, lastError: null, fbtraceId: null, eventsReceived: null, updatedAt: base.queuedAt, claimedAt: null, claims: 0, replayed: false });
+        }
       }
-      const b = mine.find((r) => Number(r.from_seq) <= seq && seq <= Number(r.to_seq));
-      if (b) out.push({ ...base, status: b.status, attempts: b.attempts, lastError: b.last_error, fbtraceId: b.fbtrace_id, eventsReceived: b.events_received });
-      // At or below start_seq without a row of its own: stored before the pixel was (or before migration 0021
-      // and never meant for this pixel).
-      else if (seq > Number(cursor.start_seq)) out.push({ ...base, status: 'queued', attempts: 0, lastError: null, fbtraceId: null, eventsReceived: null });
+      if (list.length > 0) out.set(e.id, list);
     }
   }
   return out;
+}
+
+/** The tenant's pixels in the order they were added. */
+async function pixelsInOrder(store: Reads, tenantId: string): Promise<string[]> {
+  const rows = await store.db.selectFrom('pixels').select('id').where('tenant_id', '=', tenantId).orderBy('created_at').orderBy('id').execute();
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Every delivery of a tenant's events, by the same rule. It reads the tenant's whole log: for tests, tools and
+ * small stores, not for a request path.
+ */
+export async function deliveryStates(db: Kysely<Database>, tenantId: string): Promise<DeliveryState[]> {
+  const events = await db.selectFrom('events').select('id').where('tenant_id', '=', tenantId).where('status', '=', 'queued').orderBy('seq').execute();
+  const states = await readDeliveryStates({ db }, tenantId, events.map((e) => e.id));
+  return events.flatMap((e) => states.get(e.id) ?? []);
+}
+
+/** One event's delivery to one pixel, or null when the event is not for that pixel. */
+export async function readDeliveryState(store: Reads, tenantId: string, eventRowId: string, pixelRowId: string): Promise<DeliveryState | null> {
+  const states = (await readDeliveryStates(store, tenantId, [eventRowId])).get(eventRowId) ?? [];
+  return states.find((s) => s.pixelRowId === pixelRowId) ?? null;
+}
+
+/** SQL: event `e` is meant for the pixel of cursor `c` (both table aliases): queued, and not for another pixel only. */
+function eventIsFor(e: string, c: string): RawBuilder<SqlBool> {
+  const [E, C] = [sql.table(e), sql.table(c)];
+  return sql<SqlBool>`${C}.tenant_id = ${E}.tenant_id and ${E}.status = ${SQL_QUEUED}
+    and (${E}.only_pixel_row_id is null or ${E}.only_pixel_row_id = ${C}.pixel_row_id)`;
+}
+
+/**
+ * SQL: the status of event `e` for the pixel of cursor `c`: the exception row's, else the status of the batch whose
+ * range holds it (the pixel's last batch starting at or before it, an index seek), else queued after the cursor's
+ * start; null (no delivery) at or before it.
+ */
+function derivedStatus(e: string, c: string): RawBuilder<DeliveryStatus | null> {
+  const [E, C] = [sql.table(e), sql.table(c)];
+  return sql<DeliveryStatus | null>`coalesce(
+    (select x.status from delivery_exceptions x where x.pixel_row_id = ${C}.pixel_row_id and x.seq = ${E}.seq),
+    (select case when b.to_seq >= ${E}.seq then b.status end from delivery_batches b
+      where b.pixel_row_id = ${C}.pixel_row_id and b.from_seq <= ${E}.seq order by b.from_seq desc limit 1),
+    case when ${E}.seq > ${C}.start_seq then ${SQL_QUEUED} end)`;
+}
+
+/** SQL condition on `events`: the event has a delivery in `status` for some pixel (the event log's filter). */
+export function hasDeliveryStatus(eb: ExpressionBuilder<Database, 'events'>, status: DeliveryStatus): Expression<SqlBool> {
+  return eb.exists(
+    eb
+      .selectFrom('pixel_cursors as dc')
+      .select('dc.pixel_row_id')
+      .where(eventIsFor('events', 'dc'))
+      .where(sql<SqlBool>`${derivedStatus('events', 'dc')} = ${status}`),
+  );
+}
+
+/**
+ * SQL condition on `events`: a pixel that is not disabled still has to send the event (queued, retrying or
+ * being sent). A disabled pixel sends nothing, so it holds nothing back (the retention purge).
+ */
+export function hasUnsettledDelivery(eb: ExpressionBuilder<Database, 'events'>): Expression<SqlBool> {
+  return eb.exists(
+    eb
+      .selectFrom('pixel_cursors as dc')
+      .innerJoin('pixels as dp', 'dp.id', 'dc.pixel_row_id')
+      .select('dc.pixel_row_id')
+      .where('dp.status', '!=', 'disabled')
+      .where(eventIsFor('events', 'dc'))
+      .where(sql<SqlBool>`${derivedStatus('events', 'dc')} in (${sql.join(UNSETTLED)})`),
+  );
+}
+
+/** An event's story, oldest first: queued per pixel, then what its batch or its own row says happened since. */
+export async function readTimeline(store: Reads, tenantId: string, eventRowId: string): Promise<TimelineEntry[]> {
+  return deliveryTimeline((await readDeliveryStates(store, tenantId, [eventRowId])).get(eventRowId) ?? []);
+}
+
+/** The backlog the metrics report: deliveries still to send, dead ones, and the age of the oldest still queued. */
+export interface BacklogFigures {
+  unsettled: number;
+  dead: number;
+  /** Milliseconds since the oldest delivery still to send arrived; 0 when none is. */
+  oldestQueuedAgeMs: number;
+}
+
+/**
+ * Counts over every tenant, for the /metrics gauges; disabled pixels are left out (they send nothing). Per pixel:
+ * events above the claimed range not settled alone, events in the claimed but not yet settled stretch whose batch
+ * or own row is unsettled, and single events left behind (retrying) below the settled mark.
+ */
+export async function readBacklog(store: Store, now: number): Promise<BacklogFigures> {
+  const { db } = store;
+  const cursors = await db
+    .selectFrom('pixel_cursors as c')
+    .innerJoin('pixels as p', 'p.id', 'c.pixel_row_id')
+    .select(['c.pixel_row_id', 'c.tenant_id', 'c.sent_through', 'c.claimed_through'])
+    .where('p.status', '!=', 'disabled')
+    .execute();
+  let unsettled = 0;
+  let oldest: number | null = null;
+  const older = (at: unknown) => {
+    if (at === null || at === undefined) return;
+    oldest = oldest === null ? Number(at) : Math.min(oldest, Number(at));
+  };
+  for (const c of cursors) {
+    const pending = (from: number, to: number | null) => {
+      let q = db
+        .selectFrom('events as e')
+        .innerJoin('pixel_cursors as pc', (j) => j.on('pc.pixel_row_id', '=', c.pixel_row_id))
+        .where('e.tenant_id', '=', c.tenant_id)
+        .where('e.seq', '>', from)
+        .where(eventIsFor('e', 'pc'))
+        .where(sql<SqlBool>`${derivedStatus('e', 'pc')} in (${sql.join(UNSETTLED)})`);
+      if (to !== null) q = q.where('e.seq', '<=', to);
+      return q;
+    };
+    const above = Number(c.claimed_through);
+    const stretch = await pending(Number(c.sent_through), above).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    // Above the claimed range there is no batch, so no status to derive per event: every event meant for the pixel
+    // is queued, less the few settled alone there (work carried over by migration 0021).
+    const fresh = await db
+      .selectFrom('events as e')
+      .innerJoin('pixel_cursors as pc', (j) => j.on('pc.pixel_row_id', '=', c.pixel_row_id))
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('e.tenant_id', '=', c.tenant_id)
+      .where('e.seq', '>', above)
+      .where(eventIsFor('e', 'pc'))
+      .executeTakeFirstOrThrow();
+    const settledAbove = await db
+      .selectFrom('delivery_exceptions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('pixel_row_id', '=', c.pixel_row_id)
+      .where('seq', '>', above)
+      .where('status', 'in', ['sent', 'dead', 'dropped'])
+      .executeTakeFirstOrThrow();
+    unsettled += Number(stretch.n) + Number(fresh.n) - Number(settledAbove.n);
+    // Seqs follow arrival, so the lowest unsettled seq is the oldest waiting event.
+    const first = await pending(Number(c.sent_through), null).select('e.received_at').orderBy('e.seq').limit(1).executeTakeFirst();
+    older(first?.received_at);
+    const behind = await db
+      .selectFrom('delivery_exceptions as x')
+      .innerJoin('events as e', (j) => j.onRef('e.tenant_id', '=', 'x.tenant_id').onRef('e.seq', '=', 'x.seq'))
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min<number | null>('e.received_at').as('oldest')])
+      .where('x.pixel_row_id', '=', c.pixel_row_id)
+      .where('x.seq', '<=', Number(c.sent_through))
+      .where('x.status', 'in', ['queued', 'failed', 'sending'])
+      .executeTakeFirstOrThrow();
+    unsettled += Number(behind.n);
+    older(behind.oldest);
+  }
+  const dead = await db.selectFrom('delivery_exceptions').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', sql.lit('dead')).executeTakeFirstOrThrow();
+  const first: number | null = oldest;
+  return { unsettled, dead: Number(dead.n), oldestQueuedAgeMs: first === null ? 0 : Math.max(0, now - first) };
+}
+
+/**
+ * Non-simulated events received in the period, counted per time slot (`received_at / slotMs`) and status: each
+ * delivery's status per pixel, or the event's own when it has none (skipped, dropped at ingest).
+ */
+export async function countStatusesPerHour(store: Store, tenantId: string, period: { from: number; to: number }, slotMs: number): Promise<{ hour: number; status: string; n: number }[]> {
+  // A literal divisor, so SELECT and GROUP BY are the same expression for PostgreSQL.
+  const hour = sql<number>`e.received_at / ${sql.lit(slotMs)}`;
+  const status = sql<string>`case when c.pixel_row_id is null then e.status else ${derivedStatus('e', 'c')} end`;
+  const rows = await store.db
+    .selectFrom('events as e')
+    // One row per pixel the event has a delivery for; an event with none (skipped, dropped) keeps one row, its own.
+    .leftJoin('pixel_cursors as c', (j) => j.on(sql<SqlBool>`${eventIsFor('e', 'c')} and ${derivedStatus('e', 'c')} is not null`))
+    .select([hour.as('hour'), status.as('status'), (eb) => eb.fn.countAll<number>().as('n')])
+    .where('e.tenant_id', '=', tenantId)
+    .where('e.received_at', '>=', period.from)
+    .where('e.received_at', '<', period.to)
+    .where('e.simulated', '=', 0)
+    // By position: the status expression holds subqueries, which PostgreSQL matches by text only.
+    .groupBy([sql`1`, sql`2`])
+    .execute();
+  return rows.map((r) => ({ hour: Number(r.hour), status: r.status, n: Number(r.n) }));
 }

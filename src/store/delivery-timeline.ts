@@ -1,4 +1,4 @@
-import type { DeliveryStatus } from './schema.js';
+import type { DeliveryState } from './delivery-state.js';
 
 /** One line of a delivery's story as the event log shows it. */
 export interface TimelineEntry {
@@ -8,46 +8,52 @@ export interface TimelineEntry {
   detail: string | null;
 }
 
-export interface TimelineDelivery {
-  id: string;
-  pixel_row_id: string;
-  status: DeliveryStatus;
-  created_at: number;
-  updated_at: number;
-  fbtrace_id: string | null;
-  events_received: number | null;
-}
-
-export interface TimelineHistoryRow {
-  delivery_id: string;
-  status: string;
-  at: number;
-  detail: string | null;
-}
-
 /**
- * The history table keeps only what a delivery row cannot say (failures, drops, releases, reclaims, replays),
- * so the hot path writes no row for "queued" or "sent". This puts the full story back together, oldest first:
- * queued at creation, each recorded transition, then the send the row itself records.
+ * The story of an event's deliveries, oldest first, from what the log keeps: queued on arrival for every pixel,
+ * then the state its batch (or its own row, once it left the batch) is in. The log keeps each batch's last error
+ * and attempt count, not every failure, so earlier attempts are summed up in the line that follows them.
  */
-export function deliveryTimeline(deliveries: TimelineDelivery[], history: TimelineHistoryRow[]): TimelineEntry[] {
-  const pixelOf = new Map(deliveries.map((d) => [d.id, d.pixel_row_id]));
-  const entries: TimelineEntry[] = deliveries.map((d) => ({ pixelRowId: d.pixel_row_id, status: 'queued', at: d.created_at, detail: null }));
-  for (const h of history) {
-    const pixelRowId = pixelOf.get(h.delivery_id);
-    if (pixelRowId !== undefined) entries.push({ pixelRowId, status: h.status, at: h.at, detail: h.detail });
+export function deliveryTimeline(states: readonly DeliveryState[]): TimelineEntry[] {
+  const entries: TimelineEntry[] = states.map((d) => ({ pixelRowId: d.pixelRowId, status: 'queued', at: d.queuedAt, detail: null }));
+  for (const d of states) {
+    const line = (status: string, at: number, detail: string | null) => entries.push({ pixelRowId: d.pixelRowId, status, at, detail });
+    if (d.replayed) line('queued', d.status === 'queued' ? d.updatedAt : d.queuedAt, 'replayed');
+    switch (d.status) {
+      case 'sent':
+        line('sent', d.updatedAt, join([sentDetail(d), earlier(d.attempts - 1)]));
+        break;
+      case 'sending':
+        line('sending', d.claimedAt ?? d.updatedAt, join([d.claims > 1 ? `claim ${d.claims}` : null, earlier(d.attempts)]));
+        break;
+      case 'failed':
+        line('failed', d.updatedAt, join([d.lastError, `attempt ${d.attempts}, retrying`]));
+        break;
+      case 'dead':
+      case 'dropped':
+        line(d.status, d.updatedAt, join([d.lastError, d.status === 'dead' ? `after ${d.attempts} ${d.attempts === 1 ? 'attempt' : 'attempts'}` : null]));
+        break;
+      case 'queued':
+        // Released by a worker (pixel paused mid-flight) or not yet claimed: the queued line says it.
+        break;
+    }
   }
-  for (const d of deliveries) {
-    if (d.status === 'sent') entries.push({ pixelRowId: d.pixel_row_id, status: 'sent', at: d.updated_at, detail: sentDetail(d) });
-  }
-  // Stable sort: same-millisecond entries keep their recorded order.
+  // Stable sort: same-millisecond entries keep their order.
   return entries.sort((a, b) => a.at - b.at);
 }
 
+function join(parts: (string | null)[]): string | null {
+  const kept = parts.filter((p): p is string => p !== null && p !== '');
+  return kept.length > 0 ? kept.join('; ') : null;
+}
+
+function earlier(attempts: number): string | null {
+  return attempts > 0 ? `${attempts} earlier ${attempts === 1 ? 'attempt' : 'attempts'} failed` : null;
+}
+
 /** What Meta answered to the request that carried the delivery, as far as it was recorded. */
-function sentDetail(d: TimelineDelivery): string | null {
+function sentDetail(d: DeliveryState): string | null {
   const parts: string[] = [];
-  if (d.fbtrace_id) parts.push(`fbtrace_id ${d.fbtrace_id}`);
-  if (d.events_received !== null) parts.push(`events_received ${d.events_received} (for its request)`);
+  if (d.fbtraceId) parts.push(`fbtrace_id ${d.fbtraceId}`);
+  if (d.eventsReceived !== null) parts.push(`events_received ${d.eventsReceived} (for its request)`);
   return parts.length > 0 ? parts.join(', ') : null;
 }

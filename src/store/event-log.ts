@@ -1,6 +1,7 @@
 import type { Store } from './database.js';
 import { parseChannels } from './channels.js';
-import { deliveryTimeline } from './delivery-timeline.js';
+import { hasDeliveryStatus, readDeliveryStates, readTimeline } from './delivery-state.js';
+import type { DeliveryStatus } from './schema.js';
 
 export interface EventLogQuery {
   eventName?: string | undefined;
@@ -66,18 +67,11 @@ export async function listEvents(store: Store, tenantId: string, q: EventLogQuer
   if (q.source) query = query.where('source', '=', q.source);
   if (q.status) {
     const status = q.status;
-    query = query.where((eb) =>
-      eb.or([
-        eb('status', '=', status as 'queued'),
-        eb.exists(
-          eb
-            .selectFrom('deliveries')
-            .select('deliveries.id')
-            .whereRef('deliveries.event_row_id', '=', 'events.id')
-            .where('deliveries.status', '=', status as 'sent'),
-        ),
-      ]),
-    );
+    // `skipped` (and the retired `done`) are the event's own; `dropped` is either (kept back at ingest, or too old
+    // when due); every other status is a delivery's: an event stays `queued` itself once it has gone out.
+    if (status === 'skipped' || status === 'done') query = query.where('status', '=', status);
+    else if (status === 'dropped') query = query.where((eb) => eb.or([eb('status', '=', 'dropped'), hasDeliveryStatus(eb, 'dropped')]));
+    else query = query.where((eb) => hasDeliveryStatus(eb, status as DeliveryStatus));
   }
   const after = q.cursor ? decodeCursor(q.cursor) : null;
   if (after) {
@@ -88,21 +82,19 @@ export async function listEvents(store: Store, tenantId: string, q: EventLogQuer
   const rows = await query.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
   const page = rows.slice(0, q.limit);
   const ids = page.map((r) => r.id);
-  const deliveries = ids.length
-    ? await store.db
-        .selectFrom('deliveries')
-        .leftJoin('pixels', 'pixels.id', 'deliveries.pixel_row_id')
-        .select(['deliveries.event_row_id', 'deliveries.pixel_row_id', 'deliveries.status', 'deliveries.attempts', 'deliveries.last_error', 'deliveries.fbtrace_id', 'deliveries.events_received', 'pixels.status as pixel_status', 'pixels.pause_reason'])
-        .where('deliveries.event_row_id', 'in', ids)
-        .orderBy('deliveries.created_at')
-        .execute()
-    : [];
+  const states = await readDeliveryStates(store, tenantId, ids);
+  const pixels = states.size > 0 ? await store.db.selectFrom('pixels').select(['id', 'status', 'pause_reason']).where('tenant_id', '=', tenantId).execute() : [];
+  const pixelOf = new Map(pixels.map((p) => [p.id, p]));
   const byEvent = new Map<string, EventLogItem['deliveries']>();
-  for (const d of deliveries) {
-    const list = byEvent.get(d.event_row_id) ?? [];
-    const shown = shownStatus(d.status, d.pixel_status);
-    list.push({ pixelRowId: d.pixel_row_id, status: d.status, shown, pauseReason: shown === 'paused' ? d.pause_reason : null, attempts: d.attempts, lastError: d.last_error, fbtraceId: d.fbtrace_id, eventsReceived: d.events_received });
-    byEvent.set(d.event_row_id, list);
+  for (const [eventRowId, list] of states) {
+    byEvent.set(
+      eventRowId,
+      list.map((d) => {
+        const pixel = pixelOf.get(d.pixelRowId);
+        const shown = shownStatus(d.status, pixel?.status ?? null);
+        return { pixelRowId: d.pixelRowId, status: d.status, shown, pauseReason: shown === 'paused' ? (pixel?.pause_reason ?? null) : null, attempts: d.attempts, lastError: d.lastError, fbtraceId: d.fbtraceId, eventsReceived: d.eventsReceived };
+      }),
+    );
   }
   const items: EventLogItem[] = page.map((r) => ({
     id: r.id,
@@ -127,18 +119,7 @@ export async function listEvents(store: Store, tenantId: string, q: EventLogQuer
 export async function getEventHistory(store: Store, tenantId: string, id: string) {
   const row = await store.db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
   if (!row) return null;
-  const deliveries = await store.db
-    .selectFrom('deliveries')
-    .select(['id', 'pixel_row_id', 'status', 'created_at', 'updated_at', 'fbtrace_id', 'events_received'])
-    .where('event_row_id', '=', id)
-    .execute();
-  const recorded = await store.db
-    .selectFrom('delivery_history')
-    .select(['delivery_id', 'status', 'at', 'detail'])
-    .where('event_row_id', '=', id)
-    .orderBy('id')
-    .execute();
-  const history = deliveryTimeline(deliveries, recorded);
+  const history = await readTimeline(store, tenantId, id);
   return {
     id: row.id,
     eventName: row.event_name,

@@ -3,12 +3,13 @@
  * period, and always bounded: a big store never loads its whole history. Counting per hour is done in SQL.
  * Simulated (Test Events) rows never count. Runs unchanged on SQLite and PostgreSQL.
  */
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { ChainKey, ClickRow, DeliveryRow, EventRow, OrderRow } from '../reports/index.js';
 import type { Store } from './database.js';
 import { parseChannels } from './channels.js';
 import { WEB_WINDOW_MS } from '../delivery/event-window.js';
 import { chunks } from './chunks.js';
+import { countStatusesPerHour, readDeliveryStates } from './delivery-state.js';
 import { CLICK_WINDOW_MS } from './clicks.js';
 import type { DeliveryStatus, EventsTable, OrdersTable } from './schema.js';
 
@@ -33,8 +34,8 @@ const LONGEST_CLICK_WINDOW_MS = CLICK_WINDOW_MS.gclid;
 const IN_CHUNK = 500;
 
 const EVENT_COLUMNS = [
-  'id', 'event_name', 'event_id', 'source', 'order_id', 'event_time', 'received_at', 'status', 'payload',
-  'client_ip_address', 'client_user_agent', 'had_client_ip', 'had_user_agent', 'channels', 'fbp',
+  'id', 'seq', 'event_name', 'event_id', 'source', 'order_id', 'event_time', 'received_at', 'status', 'payload',
+  'had_client_ip', 'had_user_agent', 'channels', 'fbp',
 ] as const;
 type EventColumns = Pick<Selectable<EventsTable>, (typeof EVENT_COLUMNS)[number]>;
 
@@ -42,18 +43,42 @@ function present(v: unknown): boolean {
   return v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0);
 }
 
+/** IP and user agent still kept for an event (event_clear_fields), read only for rows stored without the 0/1 flags. */
+type KeptClearFields = { ip: boolean; ua: boolean };
+
 /**
- * Whether an event carried an IP / user agent: the 0/1 flag when recorded; else the column itself while it
- * is still there; else unknown, because delivery erased it (status `done`) and nothing else kept it.
+ * Whether an event carried an IP / user agent: the 0/1 flag when recorded; else (rows older than the flags) true
+ * while the value is still kept, and unknown once delivery erased it.
  */
-function clearFieldPresence(flag: number | null | undefined, value: string | null, status: EventsTable['status']): boolean | null {
+function clearFieldPresence(flag: number | null | undefined, kept: boolean | undefined): boolean | null {
   if (flag === 0 || flag === 1) return flag === 1;
-  if (value !== null) return true;
-  return status === 'done' ? null : false;
+  return kept ? true : null;
+}
+
+/** The kept clear fields of the rows that have no 0/1 flags (stored before the flags existed). */
+async function keptClearFields(store: Store, tenantId: string, rows: readonly EventColumns[]): Promise<Map<number, KeptClearFields>> {
+  const out = new Map<number, KeptClearFields>();
+  const legacy = rows.filter((r) => !(r.had_client_ip === 0 || r.had_client_ip === 1) || !(r.had_user_agent === 0 || r.had_user_agent === 1));
+  for (const seqs of chunks(legacy.map((r) => Number(r.seq)), IN_CHUNK)) {
+    const kept = await store.db
+      .selectFrom('event_clear_fields')
+      .select(['seq', 'client_ip_address', 'client_user_agent'])
+      .where('tenant_id', '=', tenantId)
+      .where('seq', 'in', seqs)
+      .execute();
+    for (const k of kept) out.set(Number(k.seq), { ip: k.client_ip_address !== null, ua: k.client_user_agent !== null });
+  }
+  return out;
+}
+
+/** Report rows of stored events, with their deliveries when given. */
+async function toEventRows(store: Store, tenantId: string, rows: readonly EventColumns[], deliveries?: Map<string, DeliveryRow[]>): Promise<EventRow[]> {
+  const kept = await keptClearFields(store, tenantId, rows);
+  return rows.map((r) => toEventRow(r, deliveries?.get(r.id) ?? [], kept.get(Number(r.seq))));
 }
 
 /** Maps one stored event (payload parsed for its user_data keys, value and currency) to a report row. */
-function toEventRow(r: EventColumns, deliveries: DeliveryRow[]): EventRow {
+function toEventRow(r: EventColumns, deliveries: DeliveryRow[], kept: KeptClearFields | undefined): EventRow {
   let payload: { user_data?: Record<string, unknown>; custom_data?: Record<string, unknown> } = {};
   try {
     payload = JSON.parse(r.payload) as typeof payload;
@@ -63,8 +88,8 @@ function toEventRow(r: EventColumns, deliveries: DeliveryRow[]): EventRow {
   const userDataKeys = Object.entries(payload.user_data ?? {}).filter(([, v]) => present(v)).map(([k]) => k);
   const unknownKeys: string[] = [];
   for (const [key, presence] of [
-    ['client_ip_address', clearFieldPresence(r.had_client_ip, r.client_ip_address, r.status)],
-    ['client_user_agent', clearFieldPresence(r.had_user_agent, r.client_user_agent, r.status)],
+    ['client_ip_address', clearFieldPresence(r.had_client_ip, kept?.ip)],
+    ['client_user_agent', clearFieldPresence(r.had_user_agent, kept?.ua)],
   ] as const) {
     if (presence === null) unknownKeys.push(key);
     else if (presence) userDataKeys.push(key);
@@ -89,23 +114,12 @@ function toEventRow(r: EventColumns, deliveries: DeliveryRow[]): EventRow {
   };
 }
 
-/** Attaches each event's deliveries (one `IN` query per chunk of events). */
-async function withDeliveries(store: Store, rows: EventColumns[]): Promise<EventRow[]> {
-  const byEvent = new Map<string, DeliveryRow[]>();
-  for (const ids of chunks(rows.map((r) => r.id), IN_CHUNK)) {
-    const ds = await store.db
-      .selectFrom('deliveries')
-      .select(['event_row_id', 'pixel_row_id', 'status', 'fbtrace_id', 'last_error'])
-      .where('event_row_id', 'in', ids)
-      .orderBy('pixel_row_id')
-      .execute();
-    for (const d of ds) {
-      const list = byEvent.get(d.event_row_id) ?? [];
-      list.push({ pixelRowId: d.pixel_row_id, status: d.status, fbtraceId: d.fbtrace_id, lastError: d.last_error });
-      byEvent.set(d.event_row_id, list);
-    }
-  }
-  return rows.map((r) => toEventRow(r, byEvent.get(r.id) ?? []));
+/** Attaches each event's deliveries (read per chunk of events). */
+async function withDeliveries(store: Store, tenantId: string, rows: EventColumns[]): Promise<EventRow[]> {
+  const states = await readDeliveryStates(store, tenantId, rows.map((r) => r.id));
+  const deliveries = new Map<string, DeliveryRow[]>();
+  for (const [id, list] of states) deliveries.set(id, list.map((d) => ({ pixelRowId: d.pixelRowId, status: d.status, fbtraceId: d.fbtraceId, lastError: d.lastError })));
+  return toEventRows(store, tenantId, rows, deliveries);
 }
 
 /** The most recent `limit` sendable events of the period (match quality is a share: a recent sample is enough). */
@@ -122,7 +136,7 @@ export async function readMatchQualityEvents(store: Store, tenantId: string, per
     .orderBy('received_at', 'desc')
     .limit(limit + 1)
     .execute();
-  return { rows: rows.slice(0, limit).map((r) => toEventRow(r, [])), truncated: rows.length > limit };
+  return { rows: await toEventRows(store, tenantId, rows.slice(0, limit)), truncated: rows.length > limit };
 }
 
 /** Statuses counted per hour: each delivery's (per pixel), or the event's own when it has no delivery. */
@@ -135,25 +149,14 @@ const HOURLY_STATUSES: readonly HourlyStatus[] = ['queued', 'sending', 'sent', '
 
 /** Events received per hour by status, counted in SQL; every hour of the period is present, empty ones as zeros. */
 export async function readEventsPerHour(store: Store, tenantId: string, period: Period): Promise<HourCounts[]> {
-  // A literal divisor, so SELECT and GROUP BY are the same expression for PostgreSQL.
-  const hour = sql<number>`e.received_at / ${sql.lit(HOUR_MS)}`;
-  const rows = await store.db
-    .selectFrom('events as e')
-    .leftJoin('deliveries as d', 'd.event_row_id', 'e.id')
-    .select([hour.as('hour'), sql<string>`coalesce(d.status, e.status)`.as('status'), (eb) => eb.fn.countAll<number>().as('n')])
-    .where('e.tenant_id', '=', tenantId)
-    .where('e.received_at', '>=', period.from)
-    .where('e.received_at', '<', period.to)
-    .where('e.simulated', '=', 0)
-    .groupBy([hour, sql`coalesce(d.status, e.status)`])
-    .execute();
+  const rows = await countStatusesPerHour(store, tenantId, period, HOUR_MS);
   const first = Math.floor(period.from / HOUR_MS);
   const last = Math.ceil(period.to / HOUR_MS) - 1;
   const out: HourCounts[] = [];
   for (let h = first; h <= last; h++) out.push({ hour: h * HOUR_MS, ...Object.fromEntries(HOURLY_STATUSES.map((s) => [s, 0])) } as HourCounts);
   for (const r of rows) {
     const slot = out[Number(r.hour) - first];
-    // An event settled by every pixel is `done`; it always has deliveries, so `done` never reaches here alone.
+    // `done` is an event status of stores older than migration 0021 only (carried over as `queued`): read as sent.
     const status = (r.status === 'done' ? 'sent' : r.status) as HourlyStatus;
     if (slot && HOURLY_STATUSES.includes(status)) slot[status] += Number(r.n);
   }
@@ -212,7 +215,7 @@ async function readPeriodOrders(store: Store, tenantId: string, period: Period, 
     .limit(limit + 1)
     .execute();
   const kept = purchaseRows.slice(0, limit);
-  const purchases = deliveries ? await withDeliveries(store, kept) : kept.map((r) => toEventRow(r, []));
+  const purchases = deliveries ? await withDeliveries(store, tenantId, kept) : await toEventRows(store, tenantId, kept);
   const firstPurchaseAt = new Map<string, EventRow>();
   for (const p of purchases) {
     if (p.orderId === null) continue;
@@ -289,10 +292,10 @@ export async function readChain(store: Store, tenantId: string, key: ChainKey, l
   const base = () => store.db.selectFrom('events').select(EVENT_COLUMNS).where('tenant_id', '=', tenantId).where('simulated', '=', 0);
   if ('fbp' in key) {
     const rows = await base().where('fbp', '=', key.fbp).orderBy('event_time', 'desc').limit(limit + 1).execute();
-    return { events: await withDeliveries(store, rows.slice(0, limit)), order: null, truncated: rows.length > limit };
+    return { events: await withDeliveries(store, tenantId, rows.slice(0, limit)), order: null, truncated: rows.length > limit };
   }
   const own = await base().where('order_id', '=', key.orderId).orderBy('event_time').limit(limit + 1).execute();
-  const ownEvents = await withDeliveries(store, own.slice(0, limit));
+  const ownEvents = await withDeliveries(store, tenantId, own.slice(0, limit));
   const purchase = ownEvents.filter((e) => e.eventName === 'Purchase').sort((a, b) => a.eventTime - b.eventTime)[0];
   const stored = await store.db.selectFrom('orders').selectAll().where('tenant_id', '=', tenantId).where('order_id', '=', key.orderId).executeTakeFirst();
   const order = stored ? storeOrderRow(stored, purchase) : purchase ? browserOrderRow(key.orderId, purchase) : null;
@@ -308,7 +311,7 @@ export async function readChain(store: Store, tenantId: string, key: ChainKey, l
     .limit(limit + 1)
     .execute();
   return {
-    events: [...ownEvents, ...(await withDeliveries(store, session.slice(0, limit)))],
+    events: [...ownEvents, ...(await withDeliveries(store, tenantId, session.slice(0, limit)))],
     order,
     truncated: own.length > limit || session.length > limit,
   };

@@ -4,11 +4,13 @@
  * (storage limitation) and erased when a customer asks (right to erasure). Nothing here can withdraw what
  * Meta already received; it removes the relay's own copy.
  */
-import { type Kysely, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import { PHYSICAL_STORE_WINDOW_MS, WEB_WINDOW_MS } from '../delivery/event-window.js';
 import type { Store } from './database.js';
 import { chunks } from './chunks.js';
-import { type Database, UNSETTLED_DELIVERY_STATUSES } from './schema.js';
+import { eraseSentClearFields } from './clear-fields.js';
+import { hasUnsettledDelivery } from './delivery-state.js';
+import type { Database } from './schema.js';
 
 /** Meta's longest window for event_time (physical_store): an older queued event can never be sent. */
 const UNSENDABLE_AFTER_MS = PHYSICAL_STORE_WINDOW_MS;
@@ -29,7 +31,8 @@ export interface RemovedCounts {
 const none = (): RemovedCounts => ({ events: 0, clickIds: 0, orderBrowsers: 0, orders: 0 });
 
 /**
- * Deletes every event received before `cutoff` (with its deliveries and their history), and click ids, order ↔
+ * Deletes every event received before `cutoff` (with its exceptions, kept IP / user agent and the batches left
+ * empty), and click ids, order ↔
  * browser links and orders first seen before it. An event with a delivery still waiting to be sent is kept until
  * Meta's window has closed on it, so a retention shorter than that never loses a sendable event.
  */
@@ -51,7 +54,7 @@ export async function purgeBefore(store: Store, cutoff: number, now: number): Pr
         .where((eb) =>
           eb.or([
             eb('event_time', '<', unsendableBefore),
-            eb.not(eb.exists(eb.selectFrom('deliveries as d').select('d.id').whereRef('d.event_row_id', '=', 'events.id').where('d.status', 'in', UNSETTLED_DELIVERY_STATUSES))),
+            eb.not(hasUnsettledDelivery(eb)),
           ]),
         );
       if (after) {
@@ -59,7 +62,7 @@ export async function purgeBefore(store: Store, cutoff: number, now: number): Pr
         query = query.where((eb) => eb.or([eb('received_at', '>', receivedAt), eb.and([eb('received_at', '=', receivedAt), eb('id', '>', id)])]));
       }
       const rows = await query.orderBy('received_at').orderBy('id').limit(PURGE_CHUNK).execute();
-      if (rows.length > 0) removed.events += await deleteEvents(db, rows.map((r) => r.id));
+      if (rows.length > 0) removed.events += await deleteEvents(db, tenantId, rows.map((r) => r.id));
       const last = rows[rows.length - 1];
       if (!last || rows.length < PURGE_CHUNK) break;
       after = { receivedAt: Number(last.received_at), id: last.id };
@@ -81,27 +84,40 @@ export async function purgeBefore(store: Store, cutoff: number, now: number): Pr
 export const REPLAYABLE_CLEAR_FIELDS_MS = WEB_WINDOW_MS;
 
 /**
- * Erases IP and user agent of settled events (every delivery sent, dropped or dead) kept for a replay of a dead
- * delivery, once REPLAYABLE_CLEAR_FIELDS_MS has passed since their event_time. An event with a delivery still to
- * send, a replayed one included, keeps them until it is settled. Found through the dead deliveries (per pixel, on
- * the deliveries_due index): few, where the events table is large. Answers how many events it erased.
+ * Erases IP and user agent once nothing will send them. Every tenant's event_clear_fields up to the lowest
+ * sent_through of its pixels that are not disabled (delivery does the same as its cursors move; this catches a
+ * pixel disabled since). And the copies single events keep on their exception rows: a dead one's, kept for a
+ * replay until REPLAYABLE_CLEAR_FIELDS_MS after its event_time, and any left on a sent or dropped one. A
+ * replayed event still to send keeps its copy until it is settled. Answers how many exception copies it erased.
  */
 export async function eraseExpiredClearFields(store: Store, now: number): Promise<number> {
   const { db } = store;
-  const pixels = await db.selectFrom('pixels').select('id').execute();
-  let erased = 0;
-  for (const { id } of pixels) {
-    const res = await db
-      .updateTable('events')
-      .set({ client_ip_address: null, client_user_agent: null })
-      .where('id', 'in', (eb) => eb.selectFrom('deliveries').select('event_row_id').where('pixel_row_id', '=', id).where('status', '=', sql.lit('dead')))
-      .where('status', '=', 'done')
-      .where('event_time', '<', now - REPLAYABLE_CLEAR_FIELDS_MS)
-      .where((eb) => eb.or([eb('client_ip_address', 'is not', null), eb('client_user_agent', 'is not', null)]))
-      .executeTakeFirst();
-    erased += Number(res.numUpdatedRows);
-  }
-  return erased;
+  const tenants = await db.selectFrom('pixel_cursors').select('tenant_id').distinct().execute();
+  for (const { tenant_id } of tenants) await db.transaction().execute((trx) => eraseSentClearFields(trx, tenant_id));
+  const kept = (eb: ExpressionBuilder<Database, 'delivery_exceptions'>) => eb.or([eb('client_ip_address', 'is not', null), eb('client_user_agent', 'is not', null)]);
+  const settled = await db
+    .updateTable('delivery_exceptions')
+    .set({ client_ip_address: null, client_user_agent: null })
+    .where('status', 'in', [sql.lit<'sent'>('sent'), sql.lit<'dropped'>('dropped')])
+    .where(kept)
+    .executeTakeFirst();
+  const dead = await db
+    .updateTable('delivery_exceptions')
+    .set({ client_ip_address: null, client_user_agent: null })
+    .where('status', '=', sql.lit('dead'))
+    .where(kept)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('events as e')
+          .select('e.seq')
+          .whereRef('e.tenant_id', '=', 'delivery_exceptions.tenant_id')
+          .whereRef('e.seq', '=', 'delivery_exceptions.seq')
+          .where('e.event_time', '<', now - REPLAYABLE_CLEAR_FIELDS_MS),
+      ),
+    )
+    .executeTakeFirst();
+  return Number(settled.numUpdatedRows) + Number(dead.numUpdatedRows);
 }
 
 /** The purge for a retention of `days` days, as of `now` (the server's hourly job and `capi-relay purge`). */
@@ -144,7 +160,7 @@ export async function forgetCustomer(store: Store, tenantId: string, keys: Custo
     const rows = await db.selectFrom('events').select('id').where('tenant_id', '=', tenantId).where('fbp', 'in', part).execute();
     for (const r of rows) matched.add(r.id);
   }
-  for (const part of chunks([...matched], ID_CHUNK)) removed.events += await deleteEvents(db, part);
+  for (const part of chunks([...matched], ID_CHUNK)) removed.events += await deleteEvents(db, tenantId, part);
   // Remembered identify traits that hold one of the customer's hashes (a hash cannot match anything else).
   if (hashes.length > 0) await db.deleteFrom('user_traits').where('tenant_id', '=', tenantId).where((eb) => eb.or(hashes.map((h) => eb('user_data', 'like', `%${h}%`)))).execute();
   for (const part of chunks([...fbps], ID_CHUNK)) {
@@ -156,12 +172,39 @@ export async function forgetCustomer(store: Store, tenantId: string, keys: Custo
   return removed;
 }
 
-/** Deletes events and everything hanging off them, in one transaction. */
-async function deleteEvents(db: Kysely<Database>, ids: string[]): Promise<number> {
+/**
+ * Deletes events of a tenant and what hangs off them, in one transaction: their exception rows and kept IP / user
+ * agent, and the batches whose range no longer holds any event (sent, or waiting to retry events now too old to
+ * send: nothing is left in them to send). A batch in flight is left to its worker.
+ */
+async function deleteEvents(db: Kysely<Database>, tenantId: string, ids: string[]): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('delivery_history').where('event_row_id', 'in', ids).execute();
-    await trx.deleteFrom('deliveries').where('event_row_id', 'in', ids).execute();
-    const res = await trx.deleteFrom('events').where('id', 'in', ids).executeTakeFirst();
+    const rows = await trx.selectFrom('events').select('seq').where('tenant_id', '=', tenantId).where('id', 'in', ids).execute();
+    if (rows.length === 0) return 0;
+    const seqs = rows.map((r) => Number(r.seq));
+    await trx.deleteFrom('delivery_exceptions').where('tenant_id', '=', tenantId).where('seq', 'in', seqs).execute();
+    await trx.deleteFrom('event_clear_fields').where('tenant_id', '=', tenantId).where('seq', 'in', seqs).execute();
+    const res = await trx.deleteFrom('events').where('tenant_id', '=', tenantId).where('id', 'in', ids).executeTakeFirst();
+    await trx
+      .deleteFrom('delivery_batches')
+      .where('tenant_id', '=', tenantId)
+      // Not one in flight: its worker settles it (and finds nothing left in it).
+      .where('status', '!=', sql.lit('sending'))
+      .where('from_seq', '<=', Math.max(...seqs))
+      .where('to_seq', '>=', Math.min(...seqs))
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('events as e')
+              .select('e.seq')
+              .whereRef('e.tenant_id', '=', 'delivery_batches.tenant_id')
+              .whereRef('e.seq', '>=', 'delivery_batches.from_seq')
+              .whereRef('e.seq', '<=', 'delivery_batches.to_seq'),
+          ),
+        ),
+      )
+      .execute();
     return Number(res.numDeletedRows);
   });
 }

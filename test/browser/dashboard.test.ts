@@ -167,9 +167,17 @@ describe.skipIf(!available).each(sqlite)('dashboard in Chromium on $name', (dial
   it('retries a dead delivery from the event\'s history', async () => {
     // Make the AddToCart's delivery to the good pixel dead, as exhausted retries would.
     const db = t.relay.store.db;
-    const event = await db.selectFrom('events').select('id').where('event_name', '=', 'AddToCart').executeTakeFirstOrThrow();
+    const event = await db.selectFrom('events').select(['id', 'tenant_id', 'seq']).where('event_name', '=', 'AddToCart').executeTakeFirstOrThrow();
     const pixel = await db.selectFrom('pixels').select('id').where('pixel_id', '=', '123456789').executeTakeFirstOrThrow();
-    await db.updateTable('deliveries').set({ status: 'dead', last_error: 'gave up after 8 attempts' }).where('event_row_id', '=', event.id).where('pixel_row_id', '=', pixel.id).execute();
+    // A dead event is an exception row of (pixel, seq), as the queue writes it.
+    const now = Date.now();
+    await db
+      .insertInto('delivery_exceptions')
+      .values({
+        pixel_row_id: pixel.id, tenant_id: event.tenant_id, seq: event.seq, status: 'dead', attempts: 8, next_attempt_at: now, lease_owner: null, lease_until: null,
+        last_error: 'gave up after 8 attempts', fbtrace_id: null, events_received: null, client_ip_address: null, client_user_agent: null, replayed: 0, created_at: now, updated_at: now,
+      })
+      .execute();
     const row = page.locator(`tbody tr[data-event="${event.id}"]`);
     await expect.poll(() => row.textContent(), { timeout: 5000 }).toContain('123456789: dead');
     await row.getByRole('button', { name: /Show history of AddToCart/ }).click();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dialects } from '../helpers/databases.js';
+import { allDeliveryStates } from '../helpers/delivery-states.js';
 import { waitUntil } from '../helpers/processes.js';
 import { ADMIN_HEADERS as admin, startEmulatedRelay, type EmulatedRelay } from '../helpers/relay.js';
 
@@ -67,7 +68,7 @@ describe.each(dialects)('report API on $name', (dialect) => {
     // Wait until every shop event reached the emulator (9 rows: 4 funnel + 1002..1005 Purchases, 1005 twice)
     // and the relay has recorded Meta's answer: the emulator receives a batch before the relay marks it sent.
     const settled = async () => {
-      const open = await t.relay.store.db.selectFrom('deliveries').select('id').where('tenant_id', '=', shop.id).where('status', 'in', ['queued', 'sending', 'failed']).execute();
+      const open = (await allDeliveryStates(t.relay.store, shop.id)).filter((d) => ['queued', 'sending', 'failed'].includes(d.status));
       return t.emulator.state.events({ pixelId: PIXEL }).length >= 9 && open.length === 0;
     };
     await waitUntil(settled, 15_000, async () => {
@@ -169,7 +170,7 @@ describe.each(dialects)('report API on $name', (dialect) => {
     await collect(idle.publishableKey, { event: 'ViewContent', fbp });
     await collect(idle.publishableKey, { event: 'AddToCart', fbp, value: 1, currency: 'EUR' });
     await waitUntil(async () => {
-      const busy = await t.relay.store.db.selectFrom('deliveries').select('id').where('tenant_id', '=', idle.id).where('status', '!=', 'queued').execute();
+      const busy = (await allDeliveryStates(t.relay.store, idle.id)).filter((d) => d.status !== 'queued');
       const pixel = await t.relay.store.db.selectFrom('pixels').select('status').where('tenant_id', '=', idle.id).executeTakeFirstOrThrow();
       return busy.length === 0 && pixel.status === 'paused';
     }, 15_000, async () => 'the idle pixel was not paused with its deliveries queued', 50);

@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetaServerEvent } from '../../src/core/meta-event.js';
+import { createDeliveryQueue } from '../../src/store/delivery-queue.js';
+import { readDeliveryStates } from '../../src/store/delivery-state.js';
 import { storeEvents, type EventToStore } from '../../src/store/events.js';
 import { forgetCustomer, purgeBefore } from '../../src/store/retention.js';
+import { createSecretBox } from '../../src/store/secret-box.js';
 import { customerKeys } from '../../src/transform/customer-keys.js';
 import { sha256Hex } from '../../src/transform/hash.js';
 import { dialects } from '../helpers/databases.js';
 import { cli, runCli } from '../helpers/processes.js';
-import { ADMIN_HEADERS as auth, cliEnv, startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { ADMIN_HEADERS as auth, cliEnv, ENCRYPTION_KEY, startTestRelay, type TestRelay } from '../helpers/relay.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 24);
@@ -27,12 +30,13 @@ describe.each(dialects)('retention and erasure on $name', (dialect) => {
   let t: TestRelay;
   let tenantId: string;
   let otherTenantId: string;
+  let pixelRowId: string;
 
   beforeAll(async () => {
     t = await startTestRelay(dialect, { deliveryEnabled: false });
     tenantId = (await t.relay.tenants.createTenant('Store')).id;
     otherTenantId = (await t.relay.tenants.createTenant('Other store')).id;
-    await t.relay.tenants.addPixel({ tenantId, pixelId: '111', accessToken: 'tok-111' });
+    pixelRowId = (await t.relay.tenants.addPixel({ tenantId, pixelId: '111', accessToken: 'tok-111' })).id;
   });
   afterAll(async () => t?.close());
 
@@ -46,17 +50,23 @@ describe.each(dialects)('retention and erasure on $name', (dialect) => {
 
   it('purges what was received before the cutoff, with its deliveries, history, clicks and orders, and keeps the rest', async () => {
     const em = [sha256Hex('old@example.com')];
+    // Settle one old event as the engine would (a failure, then the send), and leave the others queued (paused pixel).
     await store(tenantId, [purchase('old-sent', NOW - 100 * DAY, { em })], NOW - 100 * DAY);
+    const queue = createDeliveryQueue(t.relay.store, createSecretBox(Buffer.from(ENCRYPTION_KEY, 'base64')));
+    const failed = await queue.claim(pixelRowId, 10, NOW - 100 * DAY, 60_000, 'test');
+    expect(failed).toHaveLength(1);
+    await queue.markRetry(failed, { reason: 'HTTP 503', nextAttemptAt: NOW - 100 * DAY + 1 }, NOW - 100 * DAY);
+    await queue.markSent(await queue.claim(pixelRowId, 10, NOW - 100 * DAY + 1, 60_000, 'test'), { fbtraceId: 'AbC', eventsReceived: 1 }, NOW - 100 * DAY + 1);
+    const oldSent = await db().selectFrom('events').select('id').where('event_id', '=', 'purchase:old-sent').executeTakeFirstOrThrow();
+    expect((await readDeliveryStates(t.relay.store, tenantId, [oldSent.id])).get(oldSent.id)?.map((d) => d.status)).toEqual(['sent']);
+    // old-queued failed once and waits for a retry that can no longer succeed (too old for Meta).
     await store(tenantId, [purchase('old-queued', NOW - 100 * DAY, { em })], NOW - 100 * DAY);
+    const retrying = await queue.claim(pixelRowId, 10, NOW - 100 * DAY + 2, 60_000, 'test');
+    expect(retrying).toHaveLength(1);
+    await queue.markRetry(retrying, { reason: 'HTTP 503', nextAttemptAt: NOW + DAY }, NOW - 100 * DAY + 2);
     await store(tenantId, [purchase('recent-queued-40d', NOW - 40 * DAY, { em })], NOW - 40 * DAY);
     await store(tenantId, [purchase('new', NOW - DAY, { em })], NOW - DAY);
     await store(otherTenantId, [purchase('other-old', NOW - 100 * DAY, { em })], NOW - 100 * DAY);
-    // Settle one old event as a delivery would, with a history row, and leave the other queued (paused pixel).
-    const oldSent = await db().selectFrom('events').select('id').where('event_id', '=', 'purchase:old-sent').executeTakeFirstOrThrow();
-    const delivery = await db().selectFrom('deliveries').select('id').where('event_row_id', '=', oldSent.id).executeTakeFirstOrThrow();
-    await db().updateTable('deliveries').set({ status: 'sent' }).where('id', '=', delivery.id).execute();
-    await db().updateTable('events').set({ status: 'done' }).where('id', '=', oldSent.id).execute();
-    await db().insertInto('delivery_history').values({ delivery_id: delivery.id, event_row_id: oldSent.id, status: 'failed', at: NOW - 100 * DAY, detail: 'HTTP 503' }).execute();
     await db().insertInto('click_ids').values([
       { tenant_id: tenantId, fbp: 'fb.1.1.old', kind: 'fbclid', click_id: 'old', first_seen_at: NOW - 95 * DAY },
       { tenant_id: tenantId, fbp: 'fb.1.1.new', kind: 'fbclid', click_id: 'new', first_seen_at: NOW - 2 * DAY },
@@ -71,8 +81,15 @@ describe.each(dialects)('retention and erasure on $name', (dialect) => {
     expect(await eventIds(otherTenantId)).toEqual([]);
     // Orders go by their own age: the kept 40-day-old event's order is older than the cutoff too.
     expect(removed).toEqual({ events: 3, clickIds: 1, orderBrowsers: 1, orders: 4 });
-    expect(await db().selectFrom('delivery_history').select('id').where('event_row_id', '=', oldSent.id).execute()).toEqual([]);
-    expect(await db().selectFrom('deliveries').select('id').where('event_row_id', '=', oldSent.id).execute()).toEqual([]);
+    // The batches that carried old-sent (sent) and old-queued (waiting to retry) went with them; nothing of the
+    // purged events is left in the log's tables.
+    expect(await db().selectFrom('delivery_batches').select('status').where('tenant_id', '=', tenantId).execute()).toEqual([]);
+    const kept = await db().selectFrom('events').select('seq').where('tenant_id', '=', tenantId).execute();
+    const keptSeqs = new Set(kept.map((r) => Number(r.seq)));
+    for (const table of ['delivery_exceptions', 'event_clear_fields'] as const) {
+      const seqs = (await db().selectFrom(table).select('seq').where('tenant_id', '=', tenantId).execute()).map((r) => Number(r.seq));
+      expect(seqs.filter((s) => !keptSeqs.has(s)), table).toEqual([]);
+    }
     expect((await db().selectFrom('click_ids').select('click_id').where('tenant_id', '=', tenantId).execute()).map((r) => r.click_id)).toEqual(['new']);
     const orders = await db().selectFrom('orders').select('order_id').where('tenant_id', '=', tenantId).orderBy('order_id').execute();
     expect(orders.map((o) => o.order_id)).toEqual(['new']);
@@ -102,9 +119,9 @@ describe.each(dialects)('retention and erasure on $name', (dialect) => {
   });
 
   it('forgets one customer by e-mail, phone or browser id, queued or sent, and no one else', async () => {
-    const ana = { em: [sha256Hex('ana@example.com')], fbp: 'fb.1.1596403881668.1111' };
+    const ana = { em: [sha256Hex('ana@example.com')], fbp: 'fb.1.1596403881668.1111', client_ip_address: '198.51.100.23' };
     const anaByPhone = { ph: [sha256Hex('33612345678')] };
-    const bob = { em: [sha256Hex('bob@example.com')], fbp: 'fb.1.1596403881668.2222' };
+    const bob = { em: [sha256Hex('bob@example.com')], fbp: 'fb.1.1596403881668.2222', client_ip_address: '198.51.100.42' };
     await store(tenantId, [purchase('ana-1', NOW, ana), purchase('ana-2', NOW, anaByPhone), purchase('ana-browser', NOW, { fbp: ana.fbp }), purchase('bob-1', NOW, bob)], NOW);
     await db().insertInto('click_ids').values({ tenant_id: tenantId, fbp: ana.fbp, kind: 'fbclid', click_id: 'ana-click', first_seen_at: NOW }).execute();
 
@@ -118,6 +135,10 @@ describe.each(dialects)('retention and erasure on $name', (dialect) => {
     const left = await eventIds(tenantId);
     expect(left).toContain('purchase:bob-1');
     expect(left.filter((id) => id.startsWith('purchase:ana'))).toEqual([]);
+    // Her IP address, kept to be sent, went with her events; Bob's is still there.
+    const ips = await db().selectFrom('event_clear_fields').select('client_ip_address').where('tenant_id', '=', tenantId).execute();
+    expect(ips.map((r) => r.client_ip_address)).not.toContain('198.51.100.23');
+    expect(ips.map((r) => r.client_ip_address)).toContain('198.51.100.42');
   });
 });
 

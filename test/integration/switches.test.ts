@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/databases.js';
+import { allDeliveryStates } from '../helpers/delivery-states.js';
 import { cli as cliStdout } from '../helpers/processes.js';
 import { ADMIN_HEADERS as admin, addPixelViaApi, cliEnv, createTenantViaApi, startTestRelay, type TestRelay } from '../helpers/relay.js';
 
@@ -44,8 +45,8 @@ describe.each(dialects)('event switches on $name', (dialect) => {
     expect(await row('s-1')).toMatchObject({ status: 'skipped', drop_code: 'event_switch_off' });
     expect(await row('s-2')).toMatchObject({ status: 'queued' });
     expect(await row('s-3')).toMatchObject({ status: 'skipped', drop_code: 'event_switch_off' });
-    const deliveries = await t.relay.store.db.selectFrom('deliveries').select('event_row_id').where('tenant_id', '=', tenant.id).execute();
-    expect(deliveries.map((d) => d.event_row_id)).toEqual([(await row('s-2')).id]);
+    const deliveries = await allDeliveryStates(t.relay.store, tenant.id);
+    expect(deliveries.map((d) => d.eventRowId)).toEqual([(await row('s-2')).id]);
     expect((await post([event('purchase', 's-1')])).json().results[0].status).toBe('duplicate');
     await t.relay.app.inject({ method: 'PUT', url: `/api/v1/tenants/${tenant.id}/switches`, headers: admin, payload: { Purchase: true } });
     expect((await post([event('purchase', 's-4')])).json().results[0]).toEqual({ event_id: 's-4', status: 'accepted' });

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { SIMULATED_EVENT_NAMES, simulatedEvent } from '../../dashboard/simulated-events.js';
+import { readDeliveryState } from '../../store/delivery-state.js';
 import type { AppDeps } from '../app.js';
 import { HttpError } from '../errors.js';
 import { parseBody } from '../validate.js';
@@ -18,6 +19,8 @@ const simulateBody = z.object({ eventName: z.enum(SIMULATED_EVENT_NAMES, { messa
 /** Meta answers in well under a second; past this the page says "still queued" and the event log takes over. */
 const ANSWER_WAIT_MS = 8000;
 const SETTLED = new Set(['sent', 'failed', 'dead', 'dropped']);
+/** How often the database is read again when no outcome of this process's engine woke the wait first. */
+const FALLBACK_POLL_MS = 500;
 
 export async function registerAdminSimulateRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   app.post('/pixels/:id/simulate', async (req) => {
@@ -37,23 +40,19 @@ export async function registerAdminSimulateRoutes(app: FastifyInstance, deps: Ap
 
     const deadline = Date.now() + ANSWER_WAIT_MS;
     for (;;) {
-      const d = row
-        ? await deps.store.db
-            .selectFrom('deliveries')
-            .select(['status', 'last_error', 'fbtrace_id', 'events_received'])
-            .where('event_row_id', '=', row.id)
-            .where('pixel_row_id', '=', pixel.id)
-            .executeTakeFirst()
-        : undefined;
+      // Listening before reading: an outcome recorded between the read and the wait still wakes it.
+      const woken = deps.deliverySettled ? deps.deliverySettled.next(pixel.id, FALLBACK_POLL_MS) : sleep(FALLBACK_POLL_MS);
+      const d = row ? await readDeliveryState(deps.store, tenant.id, row.id, pixel.id) : null;
       if (d && SETTLED.has(d.status)) {
         const sent = d.status === 'sent';
-        return { ...base, eventRowId: row?.id ?? null, status: d.status, fbtraceId: d.fbtrace_id, eventsReceived: d.events_received, message: sent ? 'Meta received the event (Test Events)' : d.last_error };
+        return { ...base, eventRowId: row?.id ?? null, status: d.status, fbtraceId: d.fbtraceId, eventsReceived: d.eventsReceived, message: sent ? 'Meta received the event (Test Events)' : d.lastError };
       }
       if (Date.now() >= deadline) {
         return { ...base, eventRowId: row?.id ?? null, status: d?.status ?? 'queued', fbtraceId: null, eventsReceived: null, message: 'no answer from Meta yet: watch the event log' };
       }
-      // Polling the row is the one wait that works across nodes: another node's engine may send it.
-      await sleep(100);
+      // This process's engine wakes the wait as soon as it records an outcome for the pixel; the timeout reads
+      // the database again, for a send by another node's engine.
+      await woken;
     }
   });
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { migrationsCurrent, ping } from '../../store/migrations.js';
-import { UNSETTLED_DELIVERY_STATUSES } from '../../store/schema.js';
+import { readBacklog } from '../../store/delivery-state.js';
 import type { AppDeps } from '../app.js';
 import { errorBody, STORAGE_RETRY_AFTER_S } from '../errors.js';
 
@@ -30,12 +30,10 @@ export async function registerOpsRoutes(app: FastifyInstance, deps: AppDeps): Pr
   });
 
   app.get('/metrics', async (_req, reply) => {
-    const queued = await deps.store.db
-      .selectFrom('deliveries')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('status', 'in', UNSETTLED_DELIVERY_STATUSES)
-      .executeTakeFirstOrThrow();
-    deps.metrics.queued.set(Number(queued.n));
+    const backlog = await readBacklog(deps.store, deps.ingest.now());
+    deps.metrics.queued.set(backlog.unsettled);
+    deps.metrics.deadDeliveries.set(backlog.dead);
+    deps.metrics.oldestQueuedAge.set(backlog.oldestQueuedAgeMs / 1000);
     await deps.alerts.refreshGauges(deps.metrics);
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
