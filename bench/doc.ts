@@ -9,6 +9,8 @@ export const RELEASE_COLUMNS = [
   '(b) p99 ms',
   '(c) peak RSS MB',
   '(c) drain events/s',
+  '(e) relay / bare',
+  '(w) WAL KB/event',
 ] as const;
 export type ReleaseColumn = (typeof RELEASE_COLUMNS)[number];
 
@@ -24,20 +26,43 @@ export interface ReleaseRow {
 const RELEASES_HEADING = '## By Node.js release';
 const major = (version: string) => /^v(\d+)\./.exec(version)?.[1];
 
+/** The cells of a markdown table row (`| a | b |` → ['a', 'b']). */
+const cellsOf = (line: string) => line.trim().replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim());
+
 /**
  * The per-release table: this run's row, and the rows the page already holds for other Node.js majors (one
  * run per release, so running the bench on 24 and then on 22 leaves both side by side), newest major first.
+ * Rows are read by column name, so a column added later reads "—" in older rows; a run of some parts only
+ * keeps its release's earlier figures for the parts it did not run.
  */
 export function releaseTable(previousPage: string, row: ReleaseRow): string {
   const section = previousPage.split(RELEASES_HEADING)[1]?.split('\n## ')[0] ?? '';
-  const kept = section.split('\n').filter((l) => /^\| v\d+\./.test(l) && major(l.slice(2)) !== major(row.node));
-  const line = `| ${row.node} | ${row.date} | ${row.load} | ${RELEASE_COLUMNS.map((c) => row.cells[c] ?? '—').join(' | ')} |`;
-  const lines = [...kept, line].sort((a, b) => Number(major(b.slice(2))) - Number(major(a.slice(2))));
+  const lines = section.split('\n');
+  const header = lines.find((l) => l.startsWith('| Node.js |'));
+  const names = header ? cellsOf(header) : [];
+  const previous = lines.filter((l) => /^\| v\d+\./.test(l)).map((l) => {
+    const cells = cellsOf(l);
+    const byName = Object.fromEntries(names.map((n, i) => [n, cells[i] ?? '—']));
+    return { node: cells[0] ?? '', date: cells[1] ?? '', load: cells[2] ?? '', cells: byName as Partial<Record<ReleaseColumn, string>> };
+  });
+  const same = previous.find((p) => major(p.node) === major(row.node));
+  const mine: ReleaseRow = { ...row, cells: { ...(same?.cells ?? {}), ...row.cells } };
+  const kept = [...previous.filter((p) => major(p.node) !== major(row.node)), mine];
+  const render = (r: ReleaseRow) => `| ${r.node} | ${r.date} | ${r.load} | ${RELEASE_COLUMNS.map((c) => r.cells[c] ?? '—').join(' | ')} |`;
   return [
     `| Node.js | run (UTC) | load (1 min) | ${RELEASE_COLUMNS.join(' | ')} |`,
     `| --- | --- | --- | ${RELEASE_COLUMNS.map(() => '---').join(' | ')} |`,
-    ...lines,
+    ...kept.sort((a, b) => Number(major(b.node)) - Number(major(a.node))).map(render),
   ].join('\n');
+}
+
+/**
+ * The results table's rows of the parts this run did not measure, from the page as it was, so `--only e,b`
+ * refreshes those parts and keeps the others' last figures.
+ */
+export function keptResultRows(previousPage: string, partsRun: string[]): string[] {
+  const section = previousPage.split('## Results (the latest run)')[1]?.split('\n## ')[0] ?? '';
+  return section.split('\n').filter((l) => /^\| [a-z] \|/.test(l) && !partsRun.includes(cellsOf(l)[0] ?? ''));
 }
 
 /** The text of docs/benchmarks.md around the figures of one `npm run bench` run. */
