@@ -1,0 +1,65 @@
+/**
+ * The store side of group commit: the writes of several ingest calls in one transaction. Consecutive calls of one
+ * tenant with the same clock reading are written by one `writeEvents` (one INSERT per table instead of one per
+ * call), unless they share an event: then the later call is written after, so it answers `duplicate` and records
+ * its channel exactly as it would in a transaction of its own.
+ */
+import type { Store } from '../store/database.js';
+import { dedupKey } from '../store/channels.js';
+import { type EventToStore, type StoreOutcome, writeEvents } from '../store/events.js';
+
+/** One ingest call's writes. */
+export interface StoreWrite {
+  tenant: { id: string; forwarding: boolean };
+  items: EventToStore[];
+  now: number;
+}
+
+/** Consecutive writes stored by one writeEvents call: their items in order, and how many each contributed. */
+export interface WriteRun {
+  tenant: { id: string; forwarding: boolean };
+  now: number;
+  items: EventToStore[];
+  counts: number[];
+}
+
+/** Splits writes, in order, into runs that one writeEvents call can store as if each were written alone. */
+export function runsOf(writes: readonly StoreWrite[]): WriteRun[] {
+  const runs: WriteRun[] = [];
+  let keys = new Set<string>();
+  for (const w of writes) {
+    const last = runs[runs.length - 1];
+    const own = w.items.map((i) => dedupKey(i.eventName, i.eventId));
+    const joins =
+      last !== undefined &&
+      last.tenant.id === w.tenant.id &&
+      last.tenant.forwarding === w.tenant.forwarding &&
+      last.now === w.now &&
+      !own.some((k) => keys.has(k));
+    if (joins) {
+      last.items.push(...w.items);
+      last.counts.push(w.items.length);
+    } else {
+      runs.push({ tenant: w.tenant, now: w.now, items: [...w.items], counts: [w.items.length] });
+      keys = new Set();
+    }
+    for (const k of own) keys.add(k);
+  }
+  return runs;
+}
+
+/** Stores the writes in one transaction; one list of outcomes per write, in order, once committed. */
+export async function writeGroup(store: Store, writes: readonly StoreWrite[]): Promise<StoreOutcome[][]> {
+  return store.db.transaction().execute(async (trx) => {
+    const out: StoreOutcome[][] = [];
+    for (const run of runsOf(writes)) {
+      const outcomes = await writeEvents(trx, run.tenant, run.items, run.now);
+      let at = 0;
+      for (const n of run.counts) {
+        out.push(outcomes.slice(at, at + n));
+        at += n;
+      }
+    }
+    return out;
+  });
+}
