@@ -456,6 +456,6 @@ if (process.env.BENCH_WRITE_DOC !== '0') {
   const cells = Object.fromEntries(rows.flatMap((r) => (r.release ? [[r.release, r.value]] : [])));
   const releases = releaseTable(previousPage, { node: process.version, date, load: machineLoad, cells });
   const fullTable = [...md.split('\n').slice(0, 2), ...merged].join('\n');
-  writeFileSync(DOC, renderDoc({ machine: machine(), table: fullTable, releases, date, sizes: { N, STEADY_S, BACKLOG, TRANSFORM_N } }));
+  writeFileSync(DOC, renderDoc({ machine: machine(), table: fullTable, releases, date, sizes: { N, STEADY_S, BACKLOG, TRANSFORM_N, E_SECONDS, E_ROUNDS, WAL_REQUESTS } }));
   log('wrote docs/benchmarks.md');
 }
