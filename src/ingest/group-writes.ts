@@ -7,6 +7,7 @@
 import type { Store } from '../store/database.js';
 import { dedupKey } from '../store/channels.js';
 import { type EventToStore, type StoreOutcome, writeEvents } from '../store/events.js';
+import { switchOf } from '../store/switches.js';
 
 /** One ingest call's writes. */
 export interface StoreWrite {
@@ -48,8 +49,32 @@ export function runsOf(writes: readonly StoreWrite[]): WriteRun[] {
   return runs;
 }
 
-/** Stores the writes in one transaction; one list of outcomes per write, in order, once committed. */
-export async function writeGroup(store: Store, writes: readonly StoreWrite[]): Promise<StoreOutcome[][]> {
+/** A tenant's per-event switches that are off (src/store/switches.ts). */
+export type OffSwitches = (tenantId: string) => Promise<Set<string>>;
+
+/**
+ * Marks `skip` on each sendable event whose per-event switch is off: it is stored as skipped, not queued. The
+ * switches are read once per tenant of the group (one read instead of one per request), before its transaction.
+ */
+export async function applySwitches(writes: readonly StoreWrite[], offSwitches: OffSwitches): Promise<void> {
+  const tenants = new Set(writes.filter((w) => w.tenant.forwarding && w.items.some((i) => !i.drop)).map((w) => w.tenant.id));
+  const offByTenant = new Map(await Promise.all([...tenants].map(async (id) => [id, await offSwitches(id)] as const)));
+  for (const w of writes) {
+    const off = offByTenant.get(w.tenant.id);
+    if (!off || off.size === 0 || !w.tenant.forwarding) continue;
+    for (const item of w.items) {
+      const name = switchOf(item.eventName);
+      if (!item.drop && name && off.has(name)) item.skip = { code: 'event_switch_off', message: `the ${name} switch is off: logged, not forwarded` };
+    }
+  }
+}
+
+/**
+ * Stores the writes in one transaction; one list of outcomes per write, in order, once committed. With
+ * `offSwitches`, per-event switches are applied first (applySwitches).
+ */
+export async function writeGroup(store: Store, writes: readonly StoreWrite[], offSwitches?: OffSwitches): Promise<StoreOutcome[][]> {
+  if (offSwitches) await applySwitches(writes, offSwitches);
   return store.db.transaction().execute(async (trx) => {
     const out: StoreOutcome[][] = [];
     for (const run of runsOf(writes)) {

@@ -3,7 +3,7 @@ import type { Metrics } from '../http/metrics.js';
 import type { Store } from '../store/database.js';
 import type { EventToStore, StoreOutcome } from '../store/events.js';
 import { isStorageFault } from '../store/storage-fault.js';
-import { switchOf, type SwitchRepository } from '../store/switches.js';
+import type { SwitchRepository } from '../store/switches.js';
 import type { TenantView } from '../store/tenants.js';
 import { parsePolicy, type TenantPolicy, transformEvent } from '../transform/transform.js';
 import { createGroupCommitter } from './group-commit.js';
@@ -67,8 +67,10 @@ export function createIngestService(deps: {
 }) {
   const policyCache = new Map<string, { raw: string; policy: TenantPolicy }>();
   const settings = deps.groupCommit ?? DEFAULT_GROUP_COMMIT;
+  const switches = deps.switches;
   const committer = createGroupCommitter<StoreWrite, StoreOutcome[]>({
-    run: (writes) => writeGroup(deps.store, writes),
+    // Per-event switches are read once per tenant of a group, and a sendable event whose switch is off is stored skipped.
+    run: (writes) => writeGroup(deps.store, writes, switches ? (id) => switches.offSet(id) : undefined),
     sizeOf: (w) => w.items.length,
     maxWaitMs: settings.maxWaitMs,
     maxSize: settings.maxEvents,
@@ -132,14 +134,6 @@ export function createIngestService(deps: {
         toStore.push(item);
         storeIndex.push(i);
       });
-      // Per-event switches: a sendable event whose switch is off is stored as skipped, in the same transaction.
-      const off = toStore.length > 0 && tenant.forwarding && deps.switches ? await deps.switches.offSet(tenant.id) : new Set<string>();
-      if (off.size > 0) {
-        for (const item of toStore) {
-          const name = switchOf(item.eventName);
-          if (!item.drop && name && off.has(name)) item.skip = { code: 'event_switch_off', message: `the ${name} switch is off: logged, not forwarded` };
-        }
-      }
       if (toStore.length > 0) {
         const outcomes = await store(tenant, toStore, now);
         let queued = false;
