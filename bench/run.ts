@@ -187,7 +187,7 @@ async function latency(emu: EmulatorProcess): Promise<void> {
  * E_SECONDS (relay, bare, relay, …), each side's median round. With `nodes` > 1 as many relays on one PostgreSQL
  * database and as many bare-route processes, the connections spread over them.
  */
-async function oneEventVsBare(emu: EmulatorProcess, opts: { postgres?: boolean; nodes?: number }): Promise<{ relay: number; bare: number }> {
+async function oneEventVsBare(emu: EmulatorProcess, opts: { postgres?: boolean; nodes?: number }): Promise<{ relay: number; bare: number; eventsPerCommit: number }> {
   const set = await freshRelays(emu, opts);
   const bares: BareRoute[] = [];
   for (let n = 0; n < (opts.nodes ?? 1); n++) bares.push(await startBareRoute());
@@ -207,7 +207,7 @@ async function oneEventVsBare(emu: EmulatorProcess, opts: { postgres?: boolean; 
       // The emulator keeps what it receives: keep its memory bounded between rounds.
       await emu.reset();
     }
-    return { relay: median(relayRates), bare: median(bareRates) };
+    return { relay: median(relayRates), bare: median(bareRates), eventsPerCommit: await eventsPerCommit(set.urls) };
   } finally {
     await relayT.close();
     await bareT.close();
@@ -216,14 +216,28 @@ async function oneEventVsBare(emu: EmulatorProcess, opts: { postgres?: boolean; 
   }
 }
 
+/** Mean events per committed ingest transaction over the relays' lives, from their /metrics (group commit at work). */
+async function eventsPerCommit(urls: string[]): Promise<number> {
+  let sum = 0;
+  let count = 0;
+  for (const url of urls) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    sum += read('capi_relay_ingest_events_per_commit_sum');
+    count += read('capi_relay_ingest_events_per_commit_count');
+  }
+  return sum / count;
+}
+
 async function oneEvent(emu: EmulatorProcess): Promise<void> {
   log(`(e) one-event requests, ${E_CONNECTIONS} connections, closed loop: relay vs bare Fastify route, ${E_ROUNDS} alternating rounds of ${E_SECONDS} s`);
-  const { relay, bare } = await oneEventVsBare(emu, {});
-  log(`    relay ${fmt(relay)} requests/s, bare route ${fmt(bare)} requests/s`);
+  const { relay, bare, eventsPerCommit: perCommit } = await oneEventVsBare(emu, {});
+  log(`    relay ${fmt(relay)} requests/s (${fmt(perCommit, 1)} events per commit), bare route ${fmt(bare)} requests/s`);
   rows.push(
     { part: 'e', metric: 'relay: one-event requests answered (events/s)', value: fmt(relay), target: '' },
     { part: 'e', metric: 'bare Fastify route: JSON parsed, 202 (requests/s)', value: fmt(bare), target: '' },
     { part: 'e', metric: 'ratio relay / bare route', value: fmt(relay / bare, 2), target: '≥ 0.5', release: '(e) relay / bare' },
+    { part: 'e', metric: 'relay: events per ingest commit, mean (capi_relay_ingest_events_per_commit)', value: Number.isFinite(perCommit) ? fmt(perCommit, 1) : '1 (no group commit)', target: '' },
   );
 }
 
@@ -265,13 +279,14 @@ async function postgresParts(emu: EmulatorProcess): Promise<void> {
     }
     log(`    (a) ${label}: relay ${fmt(relayRate)} events/s`);
     const e = await oneEventVsBare(emu, { postgres: true, nodes });
-    log(`    (e) ${label}: relay ${fmt(e.relay)} requests/s, bare route ${fmt(e.bare)} requests/s`);
+    log(`    (e) ${label}: relay ${fmt(e.relay)} requests/s (${fmt(e.eventsPerCommit, 1)} events per commit), bare route ${fmt(e.bare)} requests/s`);
     rows.push(
       { part: 'f', metric: `(a) ${label}: relay ingest → delivered (events/s)`, value: fmt(relayRate), target: '' },
       { part: 'f', metric: `(a) ${label}: ratio relay / SDK`, value: fmt(relayRate / sdkRate, 2), target: '' },
       { part: 'f', metric: `(e) ${label}: relay one-event requests (events/s)`, value: fmt(e.relay), target: '' },
       { part: 'f', metric: `(e) ${label}: bare route${nodes > 1 ? ' (two processes)' : ''} (requests/s)`, value: fmt(e.bare), target: '' },
       { part: 'f', metric: `(e) ${label}: ratio relay / bare route`, value: fmt(e.relay / e.bare, 2), target: '' },
+      { part: 'f', metric: `(e) ${label}: events per ingest commit, mean`, value: fmt(e.eventsPerCommit, 1), target: '' },
     );
   }
 }
