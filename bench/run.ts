@@ -1,20 +1,25 @@
 /**
- * `npm run bench`: end-to-end throughput vs Meta's SDK, latency at a steady rate, a backlog drain with the
- * relay's peak RSS, and the transform alone vs the SDK. Relay and emulator run in separate processes.
- * Sizes: BENCH_EVENTS (a), BENCH_STEADY_SECONDS (b), BENCH_BACKLOG (c), BENCH_TRANSFORM (d). Writes
- * docs/benchmarks.md unless BENCH_WRITE_DOC=0.
+ * `npm run bench`: end-to-end throughput vs Meta's SDK, latency at a steady rate of one-event requests, a backlog
+ * drain with the relay's peak RSS, the transform alone vs the SDK, one-event requests vs a bare Fastify route, the
+ * WAL bytes of a one-event request, and (a) and (e) on PostgreSQL with one and two nodes. Relay, emulator and
+ * bare route run in separate processes. `npm run bench -- --only e,b` (or BENCH_ONLY=eb) runs some parts.
+ * Sizes: BENCH_EVENTS (a), BENCH_STEADY_SECONDS (b), BENCH_BACKLOG (c), BENCH_TRANSFORM (d), BENCH_E_SECONDS and
+ * BENCH_E_ROUNDS (e), BENCH_WAL_REQUESTS (w). Writes docs/benchmarks.md unless BENCH_WRITE_DOC=0.
  */
 import Database from 'better-sqlite3';
 import { execSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { sha256Hex } from '../src/transform/hash.js';
 import { defaultPolicy, transformEvent } from '../src/transform/transform.js';
 import { createTenantWithPixel, relayEnv, startRelayProcess, TEST_ENCRYPTION_KEY, type RelayProcess } from '../test/helpers/processes.js';
 import type { ReleaseColumn } from './doc.js';
 import { benchEvent, commerceEvent, load, percentile, PIXEL, postBatch, rssMb, sleep, startEmulatorProcess, TOKEN, until, type EmulatorProcess } from './harness.js';
 import { durableWriteRate } from './floor.js';
+import { closedLoop, oneEventBody, openLoop, startBareRoute, target, walPerRequest, type BareRoute } from './one-event.js';
 import { sdkBuildAll, sdkSend, sdkServerEvent, type BenchEvent } from './sdk.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 50_000);
@@ -22,6 +27,11 @@ const STEADY_S = Number(process.env.BENCH_STEADY_SECONDS ?? 15);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1_000_000);
 const TRANSFORM_N = Number(process.env.BENCH_TRANSFORM ?? 20_000);
 const TRANSFORM_ROUNDS = 7;
+const E_SECONDS = Number(process.env.BENCH_E_SECONDS ?? 5);
+const E_ROUNDS = Number(process.env.BENCH_E_ROUNDS ?? 3);
+const E_CONNECTIONS = 32;
+const WAL_REQUESTS = Number(process.env.BENCH_WAL_REQUESTS ?? 3000);
+const PG_URL = process.env.BENCH_DATABASE_URL ?? process.env.CAPI_RELAY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const CLIENTS = 4;
 /** The transform's events/s from part (d), which runs first; part (a) sets it beside the SDK's per-event budget. */
@@ -34,35 +44,93 @@ const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDig
 const nowSec = () => Math.floor(Date.now() / 1000);
 const events = (prefix: string, n: number): BenchEvent[] => Array.from({ length: n }, (_, i) => benchEvent(`${prefix}-${i}`, nowSec()));
 
-/** A relay process on a fresh SQLite data dir with one tenant and pixel. */
-async function freshRelay(emu: EmulatorProcess): Promise<{ relay: RelayProcess; key: string; dataDir: string }> {
+interface RelaySet {
+  relays: RelayProcess[];
+  urls: string[];
+  key: string;
+  dataDir: string;
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** A fresh PostgreSQL schema (dropped by `drop`), as the tests' databases are: the relay's URL names it in search_path. */
+async function freshPgSchema(): Promise<{ url: string; drop(): Promise<void> }> {
+  const schema = `bench_${randomBytes(6).toString('hex')}`;
+  const admin = async (q: string) => {
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    try {
+      await c.query(q);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`create schema ${schema}`);
+  const url = new URL(PG_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return { url: url.toString(), drop: () => admin(`drop schema ${schema} cascade`) };
+}
+
+/**
+ * Relay processes on a fresh store with one tenant and pixel: SQLite in a fresh data dir, or with `postgres` a
+ * fresh schema shared by `nodes` processes (nodes > 1 needs PostgreSQL).
+ */
+async function freshRelays(emu: EmulatorProcess, opts: { postgres?: boolean; nodes?: number; extra?: Record<string, string> } = {}): Promise<RelaySet> {
   const dataDir = mkdtempSync(join(tmpdir(), 'capi-relay-bench-'));
-  const env = relayEnv({ dataDir, encryptionKey: TEST_ENCRYPTION_KEY, graphUrl: emu.url });
+  const schema = opts.postgres ? await freshPgSchema() : null;
+  const env = relayEnv({ dataDir, encryptionKey: TEST_ENCRYPTION_KEY, graphUrl: emu.url, ...(schema ? { databaseUrl: schema.url } : {}), ...(opts.extra ? { extra: opts.extra } : {}) });
   const { ingestKey } = await createTenantWithPixel(env, PIXEL, TOKEN);
   // BENCH_PROFILE=DIR writes a V8 CPU profile of each relay process there (on graceful exit).
   const prof = process.env.BENCH_PROFILE;
-  return { relay: await startRelayProcess(env, { built: true, ...(prof ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', prof] } : {}) }), key: ingestKey, dataDir };
+  const relays: RelayProcess[] = [];
+  for (let n = 0; n < (opts.nodes ?? 1); n++) {
+    relays.push(await startRelayProcess(env, { built: true, ...(prof ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', prof] } : {}) }));
+  }
+  return {
+    relays,
+    urls: relays.map((r) => r.url),
+    key: ingestKey,
+    dataDir,
+    async stop(graceMs) {
+      await Promise.all(relays.map((r) => r.stop(graceMs)));
+      await schema?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A relay process on a fresh SQLite data dir with one tenant and pixel. */
+async function freshRelay(emu: EmulatorProcess): Promise<{ relay: RelayProcess; key: string; dataDir: string }> {
+  const set = await freshRelays(emu);
+  return { relay: set.relays[0] as RelayProcess, key: set.key, dataDir: set.dataDir };
+}
+
+/**
+ * N events POSTed in batches of 1000 by CLIENTS clients spread over `urls`, timed until the emulator has them all;
+ * returns events/s (and logs when ingest was answered).
+ */
+async function endToEnd(emu: EmulatorProcess, urls: string[], key: string, prefix: string): Promise<{ rate: number; ingestedMs: number }> {
+  await emu.reset();
+  const list = events(prefix, N);
+  const t0 = performance.now();
+  await Promise.all(urls.map((u, n) => load(u, key, list.filter((_, i) => Math.floor(i / 1000) % urls.length === n), Math.max(1, CLIENTS / urls.length))));
+  const ingested = performance.now() - t0;
+  const ok = await until(async () => (await emu.acceptedTotal()) >= N, 300_000);
+  const relayMs = performance.now() - t0;
+  if (!ok) throw new Error(`relay delivered only ${await emu.acceptedTotal()} of ${N}`);
+  log(`    relay: ingest answered in ${fmt(ingested)} ms, all delivered in ${fmt(relayMs)} ms`);
+  return { rate: N / (relayMs / 1000), ingestedMs: ingested };
 }
 
 async function throughput(emu: EmulatorProcess): Promise<void> {
   log(`(a) end-to-end: ${fmt(N)} events, batches of 1000, ${CLIENTS} clients`);
   const { relay, key, dataDir } = await freshRelay(emu);
   try {
-    await emu.reset();
-    const list = events('a', N);
-    const t0 = performance.now();
-    await load(relay.url, key, list, CLIENTS);
-    const ingested = performance.now() - t0;
-    const ok = await until(async () => (await emu.acceptedTotal()) >= N, 300_000);
-    const relayMs = performance.now() - t0;
-    if (!ok) throw new Error(`relay delivered only ${await emu.acceptedTotal()} of ${N}`);
-    log(`    relay: ingest answered in ${fmt(ingested)} ms, all delivered in ${fmt(relayMs)} ms`);
+    const { rate: relayRate, ingestedMs: ingested } = await endToEnd(emu, [relay.url], key, 'a');
     await emu.reset();
     const t1 = performance.now();
     await sdkSend(emu.url, PIXEL, TOKEN, events('sdk', N), CLIENTS);
     const sdkMs = performance.now() - t1;
     log(`    SDK: ${fmt(sdkMs)} ms`);
-    const relayRate = N / (relayMs / 1000);
     const sdkRate = N / (sdkMs / 1000);
     const floorEvents = events('floor', N);
     const floorRate = durableWriteRate(floorEvents.map((e) => e.id), floorEvents.map((e) => JSON.stringify(sdkServerEvent(e).normalize())));
@@ -84,38 +152,142 @@ async function throughput(emu: EmulatorProcess): Promise<void> {
 
 async function latency(emu: EmulatorProcess): Promise<void> {
   const rate = 2000;
-  const batch = 100;
   const total = rate * STEADY_S;
-  log(`(b) latency: ${fmt(rate)} events/s for ${STEADY_S} s (batches of ${batch}), emulator latency 50 ms`);
+  log(`(b) latency: ${fmt(rate)} one-event requests/s for ${STEADY_S} s (open loop), emulator latency 50 ms`);
   const { relay, key, dataDir } = await freshRelay(emu);
+  // Enough connections that requests wait in the relay, not in the load generator, when it falls behind.
+  const t = target([relay.url], key, 256);
   try {
     await emu.reset();
     await emu.faults({ latencyMs: 50 });
     const answered = new Map<string, number>();
-    const list = events('b', total);
-    const start = Date.now();
-    const pending: Promise<void>[] = [];
-    // Open loop: batches leave on schedule whether or not earlier ones were answered.
-    for (let i = 0; i < total; i += batch) {
-      const due = start + (i / rate) * 1000;
-      const wait = due - Date.now();
-      if (wait > 0) await sleep(wait);
-      pending.push(postBatch(relay.url, key, list.slice(i, i + batch), (ids, at) => ids.forEach((id) => answered.set(id, at))));
-    }
-    await Promise.all(pending);
+    const t0 = Date.now();
+    await openLoop(t, events('b', total), rate, (id, at) => answered.set(id, at));
+    const answerRate = total / ((Date.now() - t0) / 1000);
     await until(async () => (await emu.acceptedTotal()) >= total, 120_000);
     const received = await emu.events();
     const lat = received.map((r) => r.receivedAt - (answered.get(r.event.event_id) ?? NaN)).filter((x) => Number.isFinite(x)).sort((x, y) => x - y);
-    log(`    ${fmt(lat.length)} events matched; p50 ${fmt(percentile(lat, 50))} ms, p99 ${fmt(percentile(lat, 99))} ms`);
+    log(`    ${fmt(lat.length)} events matched; answered ${fmt(answerRate)} requests/s; p50 ${fmt(percentile(lat, 50))} ms, p99 ${fmt(percentile(lat, 99))} ms`);
     rows.push(
+      { part: 'b', metric: 'one-event requests answered per second over the run (offered 2,000)', value: fmt(answerRate), target: '' },
       { part: 'b', metric: 'ingest answer → emulator receipt p50 (ms)', value: fmt(percentile(lat, 50)), target: '' },
-      { part: 'b', metric: 'ingest answer → emulator receipt p99 (ms)', value: fmt(percentile(lat, 99)), target: '≤ 1000', release: '(b) p99 ms' },
+      { part: 'b', metric: 'ingest answer → emulator receipt p99 (ms)', value: fmt(percentile(lat, 99)), target: '≤ 250', release: '(b) p99 ms' },
       { part: 'b', metric: 'max (ms)', value: fmt(lat[lat.length - 1] ?? NaN), target: '' },
     );
   } finally {
+    await t.close();
     await emu.clearFaults();
     await relay.stop();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Relay ÷ bare route for closed-loop one-event requests: after a 1 s warm-up each, E_ROUNDS alternating rounds of
+ * E_SECONDS (relay, bare, relay, …), each side's median round. With `nodes` > 1 as many relays on one PostgreSQL
+ * database and as many bare-route processes, the connections spread over them.
+ */
+async function oneEventVsBare(emu: EmulatorProcess, opts: { postgres?: boolean; nodes?: number }): Promise<{ relay: number; bare: number; eventsPerCommit: number }> {
+  const set = await freshRelays(emu, opts);
+  const bares: BareRoute[] = [];
+  for (let n = 0; n < (opts.nodes ?? 1); n++) bares.push(await startBareRoute());
+  const relayT = target(set.urls, set.key, E_CONNECTIONS);
+  const bareT = target(bares.map((b) => b.url), 'bare', E_CONNECTIONS);
+  let round = 0;
+  const pass = (t: typeof relayT, seconds: number) => closedLoop(t, oneEventBody(`e${round++}`, nowSec()), { connections: E_CONNECTIONS, seconds });
+  try {
+    await emu.reset();
+    await pass(relayT, 1);
+    await pass(bareT, 1);
+    const relayRates: number[] = [];
+    const bareRates: number[] = [];
+    for (let r = 0; r < E_ROUNDS; r++) {
+      relayRates.push((await pass(relayT, E_SECONDS)).rate);
+      bareRates.push((await pass(bareT, E_SECONDS)).rate);
+      // The emulator keeps what it receives: keep its memory bounded between rounds.
+      await emu.reset();
+    }
+    return { relay: median(relayRates), bare: median(bareRates), eventsPerCommit: await eventsPerCommit(set.urls) };
+  } finally {
+    await relayT.close();
+    await bareT.close();
+    await Promise.all(bares.map((b) => b.stop()));
+    await set.stop();
+  }
+}
+
+/** Mean events per committed ingest transaction over the relays' lives, from their /metrics (group commit at work). */
+async function eventsPerCommit(urls: string[]): Promise<number> {
+  let sum = 0;
+  let count = 0;
+  for (const url of urls) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    sum += read('capi_relay_ingest_events_per_commit_sum');
+    count += read('capi_relay_ingest_events_per_commit_count');
+  }
+  return sum / count;
+}
+
+async function oneEvent(emu: EmulatorProcess): Promise<void> {
+  log(`(e) one-event requests, ${E_CONNECTIONS} connections, closed loop: relay vs bare Fastify route, ${E_ROUNDS} alternating rounds of ${E_SECONDS} s`);
+  const { relay, bare, eventsPerCommit: perCommit } = await oneEventVsBare(emu, {});
+  log(`    relay ${fmt(relay)} requests/s (${fmt(perCommit, 1)} events per commit), bare route ${fmt(bare)} requests/s`);
+  rows.push(
+    { part: 'e', metric: 'relay: one-event requests answered (events/s)', value: fmt(relay), target: '' },
+    { part: 'e', metric: 'bare Fastify route: JSON parsed, 202 (requests/s)', value: fmt(bare), target: '' },
+    { part: 'e', metric: 'ratio relay / bare route', value: fmt(relay / bare, 2), target: '≥ 0.5', release: '(e) relay / bare' },
+    { part: 'e', metric: 'relay: events per ingest commit, mean (capi_relay_ingest_events_per_commit)', value: Number.isFinite(perCommit) ? fmt(perCommit, 1) : '1 (no group commit)', target: '' },
+  );
+}
+
+async function walBytes(emu: EmulatorProcess): Promise<void> {
+  log(`(w) WAL bytes per one-event request: ${fmt(WAL_REQUESTS)} requests, ${E_CONNECTIONS} connections, delivery off`);
+  // Delivery off: the figure is the ingest path's own writes (claims and acks would add theirs).
+  const set = await freshRelays(emu, { extra: { CAPI_RELAY_DELIVERY_ENABLED: 'false' } });
+  const t = target(set.urls, set.key, E_CONNECTIONS);
+  try {
+    await closedLoop(t, oneEventBody('w-warm', nowSec()), { connections: E_CONNECTIONS, seconds: 60, limit: 300 });
+    const wal = await walPerRequest(set.dataDir, t, oneEventBody('w', nowSec()), WAL_REQUESTS, E_CONNECTIONS);
+    log(`    ${fmt(wal.bytes / 1024, 1)} KB (${fmt(wal.frames, 1)} frames of ${wal.pageSize} B) per request`);
+    rows.push(
+      { part: 'w', metric: 'WAL written per one-event request, 32 concurrent (KB)', value: fmt(wal.bytes / 1024, 1), target: '≤ 13 (5× under ~65)', release: '(w) WAL KB/event' },
+      { part: 'w', metric: `WAL frames (pages of ${wal.pageSize} B) per one-event request`, value: fmt(wal.frames, 2), target: '' },
+    );
+  } finally {
+    await t.close();
+    await set.stop();
+  }
+}
+
+async function postgresParts(emu: EmulatorProcess): Promise<void> {
+  log(`(f) PostgreSQL: (a) end-to-end with ${fmt(N)} events and (e) one-event requests, one node and two`);
+  await emu.reset();
+  const t1 = performance.now();
+  await sdkSend(emu.url, PIXEL, TOKEN, events('f-sdk', N), CLIENTS);
+  const sdkRate = N / ((performance.now() - t1) / 1000);
+  log(`    SDK: ${fmt(sdkRate)} events/s`);
+  rows.push({ part: 'f', metric: 'SDK: build + POST to emulator (events/s)', value: fmt(sdkRate), target: '' });
+  for (const nodes of [1, 2]) {
+    const label = nodes === 1 ? 'one node' : 'two nodes';
+    const set = await freshRelays(emu, { postgres: true, nodes });
+    let relayRate: number;
+    try {
+      relayRate = (await endToEnd(emu, set.urls, set.key, `f${nodes}`)).rate;
+    } finally {
+      await set.stop();
+    }
+    log(`    (a) ${label}: relay ${fmt(relayRate)} events/s`);
+    const e = await oneEventVsBare(emu, { postgres: true, nodes });
+    log(`    (e) ${label}: relay ${fmt(e.relay)} requests/s (${fmt(e.eventsPerCommit, 1)} events per commit), bare route ${fmt(e.bare)} requests/s`);
+    rows.push(
+      { part: 'f', metric: `(a) ${label}: relay ingest → delivered (events/s)`, value: fmt(relayRate), target: '' },
+      { part: 'f', metric: `(a) ${label}: ratio relay / SDK`, value: fmt(relayRate / sdkRate, 2), target: '' },
+      { part: 'f', metric: `(e) ${label}: relay one-event requests (events/s)`, value: fmt(e.relay), target: '' },
+      { part: 'f', metric: `(e) ${label}: bare route${nodes > 1 ? ' (two processes)' : ''} (requests/s)`, value: fmt(e.bare), target: '' },
+      { part: 'f', metric: `(e) ${label}: ratio relay / bare route`, value: fmt(e.relay / e.bare, 2), target: '' },
+      { part: 'f', metric: `(e) ${label}: events per ingest commit, mean`, value: fmt(e.eventsPerCommit, 1), target: '' },
+    );
   }
 }
 
@@ -255,8 +427,18 @@ const started = Date.now();
 // The 1-minute load average, sampled through the run: the machine is shared, and the figures move with its load.
 const loads = [loadavg()[0] ?? NaN];
 const loadSampler = setInterval(() => loads.push(loadavg()[0] ?? NaN), 15_000).unref();
-const only = (process.env.BENCH_ONLY ?? 'abcd').split('');
-if (only.some((p) => 'abc'.includes(p))) {
+const ALL_PARTS = 'dabcewf';
+/** `npm run bench -- --only e,b` or BENCH_ONLY=eb: the parts to run (all by default). */
+function partsToRun(): string[] {
+  const i = process.argv.indexOf('--only');
+  const arg = i >= 0 ? process.argv[i + 1] : process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  const chosen = (arg ?? process.env.BENCH_ONLY ?? ALL_PARTS).replace(/[\s,]/g, '').split('');
+  const unknown = chosen.filter((p) => !ALL_PARTS.includes(p));
+  if (unknown.length > 0) throw new Error(`unknown bench part(s) ${unknown.join(', ')}: the parts are ${ALL_PARTS.split('').join(', ')}`);
+  return chosen;
+}
+const only = partsToRun();
+if (only.some((p) => 'abcewf'.includes(p))) {
   // The relay is measured as it ships (`npm start` runs dist/), so build the current sources first.
   log('building dist/ (tsc)');
   execSync('npx tsc -p tsconfig.build.json', { stdio: 'inherit' });
@@ -266,6 +448,9 @@ try {
   if (only.includes('d')) transformVsSdk();
   if (only.includes('a')) await throughput(emu);
   if (only.includes('b')) await latency(emu);
+  if (only.includes('e')) await oneEvent(emu);
+  if (only.includes('w')) await walBytes(emu);
+  if (only.includes('f')) await postgresParts(emu);
   if (only.includes('c')) await backlog(emu);
 } finally {
   emu.stop();
@@ -277,11 +462,15 @@ loads.push(loadavg()[0] ?? NaN);
 const machineLoad = `${fmt(loads.reduce((a, b) => a + b, 0) / loads.length, 1)} (${fmt(Math.min(...loads), 1)}–${fmt(Math.max(...loads), 1)})`;
 log(`machine load (1 min) over the run: ${machineLoad}`);
 if (process.env.BENCH_WRITE_DOC !== '0') {
-  const { releaseTable, renderDoc } = await import('./doc.js');
+  const { keptResultRows, releaseTable, renderDoc } = await import('./doc.js');
   const DOC = 'docs/benchmarks.md';
+  const previousPage = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '';
+  const order = (line: string) => ALL_PARTS.indexOf(line.slice(2, 3));
+  const merged = [...md.split('\n').slice(2), ...keptResultRows(previousPage, only)].sort((x, y) => order(x) - order(y));
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
   const cells = Object.fromEntries(rows.flatMap((r) => (r.release ? [[r.release, r.value]] : [])));
-  const releases = releaseTable(existsSync(DOC) ? readFileSync(DOC, 'utf8') : '', { node: process.version, date, load: machineLoad, cells });
-  writeFileSync(DOC, renderDoc({ machine: machine(), table: md, releases, date, sizes: { N, STEADY_S, BACKLOG, TRANSFORM_N } }));
+  const releases = releaseTable(previousPage, { node: process.version, date, load: machineLoad, cells });
+  const fullTable = [...md.split('\n').slice(0, 2), ...merged].join('\n');
+  writeFileSync(DOC, renderDoc({ machine: machine(), table: fullTable, releases, date, sizes: { N, STEADY_S, BACKLOG, TRANSFORM_N, E_SECONDS, E_ROUNDS, WAL_REQUESTS } }));
   log('wrote docs/benchmarks.md');
 }

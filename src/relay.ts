@@ -6,7 +6,7 @@ import { buildApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { createDeliveryEngine, type DeliveryEngine } from './delivery/engine.js';
 import { createGraphClient, type GraphClient } from './delivery/graph-client.js';
-import { createIngestService } from './ingest/ingest-service.js';
+import { createIngestService, DEFAULT_GROUP_COMMIT } from './ingest/ingest-service.js';
 import { createRetentionJob, type RetentionJob } from './privacy/retention-job.js';
 import { createDeliveryQueue } from './store/delivery-queue.js';
 import { createSourceRepository, type SourceRepository } from './store/sources.js';
@@ -71,7 +71,14 @@ export async function createRelay(config: Config, logger: Logger, clock: () => n
         onLateAck: (e) => metrics.lateAcks.inc({ action: e.action }, e.count),
       })
     : null;
-  const ingest = createIngestService({ store, metrics, clock, onQueued: () => engine?.wake(), switches: createSwitchRepository(store, clock) });
+  const ingest = createIngestService({
+    store,
+    metrics,
+    clock,
+    onQueued: () => engine?.wake(),
+    switches: createSwitchRepository(store, clock),
+    groupCommit: { ...DEFAULT_GROUP_COMMIT, maxWaitMs: config.ingestCommitWaitMs },
+  });
   const refused = createRefusedTraffic({
     repository: createRefusedRequestRepository(store),
     counter: metrics.refused,
@@ -111,6 +118,8 @@ export async function createRelay(config: Config, logger: Logger, clock: () => n
     async close() {
       // Stop intake first, then let in-flight batches record their outcome, then close the store.
       await app.close();
+      // Every answered request's commit is done by now; this also waits for a CSV import or other caller in flight.
+      await ingest.drain();
       // With the store down at shutdown, the last few seconds of refusal counts are lost (the metric kept them).
       await refused.close().catch(() => undefined);
       await retention.stop();

@@ -52,6 +52,11 @@ export const configSchema = z
     /** A request's headers and whole body must arrive within this, else 408 and the connection is closed. */
     requestTimeoutMs: z.coerce.number().int().min(1000).max(600_000).default(30_000),
     // Not z.coerce.boolean(): it reads the string "false" from the environment as true.
+    /**
+     * How long the first ingest call of a group waits for concurrent ones to share its commit (0: only those of the
+     * same turn of the event loop). Every call is answered after its commit, so this adds at most this much latency.
+     */
+    ingestCommitWaitMs: z.coerce.number().int().min(0).max(100).default(2),
     deliveryEnabled: z
       .union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')])
       .default(true),
@@ -107,6 +112,7 @@ export const ENV_NAMES: Record<keyof ConfigInput, string> = {
   maxEventsPerRequest: 'CAPI_RELAY_MAX_EVENTS_PER_REQUEST',
   bodyLimitBytes: 'CAPI_RELAY_BODY_LIMIT_BYTES',
   requestTimeoutMs: 'CAPI_RELAY_REQUEST_TIMEOUT_MS',
+  ingestCommitWaitMs: 'CAPI_RELAY_INGEST_COMMIT_WAIT_MS',
   deliveryEnabled: 'CAPI_RELAY_DELIVERY_ENABLED',
   publicUrl: 'CAPI_RELAY_PUBLIC_URL',
   deliveryLeaseMs: 'CAPI_RELAY_DELIVERY_LEASE_MS',

@@ -19,6 +19,24 @@ export function createMetrics() {
       registers: [registry],
     }),
     purged: new Counter({ name: 'capi_relay_purged_total', help: 'Rows deleted by the retention purge, by kind', labelNames: ['kind'], registers: [registry] }),
+    commits: new Counter({
+      name: 'capi_relay_ingest_commits_total',
+      help: 'Ingest transactions committed: "group" holds the concurrent calls gathered together, "retry_alone" one call retried alone after its group failed',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    callsPerCommit: new Histogram({
+      name: 'capi_relay_ingest_calls_per_commit',
+      help: 'Ingest calls (requests, webhook deliveries, CSV chunks) sharing one committed transaction',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers: [registry],
+    }),
+    eventsPerCommit: new Histogram({
+      name: 'capi_relay_ingest_events_per_commit',
+      help: 'Events stored by one committed ingest transaction',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000],
+      registers: [registry],
+    }),
     queued: new Gauge({ name: 'capi_relay_deliveries_queued', help: 'Deliveries waiting to be sent', registers: [registry] }),
     refused: new Counter({
       name: 'capi_relay_refused_requests_total',

@@ -1,10 +1,13 @@
 import type { TransformResult } from '../core/meta-event.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Store } from '../store/database.js';
-import { type EventToStore, storeEvents } from '../store/events.js';
-import { switchOf, type SwitchRepository } from '../store/switches.js';
+import type { EventToStore, StoreOutcome } from '../store/events.js';
+import { isStorageFault } from '../store/storage-fault.js';
+import type { SwitchRepository } from '../store/switches.js';
 import type { TenantView } from '../store/tenants.js';
 import { parsePolicy, type TenantPolicy, transformEvent } from '../transform/transform.js';
+import { createGroupCommitter } from './group-commit.js';
+import { type StoreWrite, writeGroup } from './group-writes.js';
 
 /**
  * What will happen to one event, answered per event by every channel:
@@ -39,12 +42,53 @@ export interface IngestOptions {
   testEventCode?: string;
 }
 
+/** How concurrent ingest calls share a commit (src/ingest/group-commit.ts). */
+export interface GroupCommitSettings {
+  /** How long the first call of a group waits for others. */
+  maxWaitMs: number;
+  /** Events that close a group at once (Meta's batch size, and one CSV chunk). */
+  maxEvents: number;
+}
+
+export const DEFAULT_GROUP_COMMIT: GroupCommitSettings = { maxWaitMs: 2, maxEvents: 1000 };
+
 /**
  * The one path every channel takes: transform (map, privacy, normalize+hash, gates), then store
- * and queue in one transaction. Answers one result per input, in input order.
+ * and queue in one transaction, shared with the concurrent calls of other channels and requests (group
+ * commit); each call is answered once that transaction is committed. Answers one result per input, in input order.
  */
-export function createIngestService(deps: { store: Store; metrics: Metrics; clock: () => number; onQueued?: () => void; switches?: SwitchRepository }) {
+export function createIngestService(deps: {
+  store: Store;
+  metrics: Metrics;
+  clock: () => number;
+  onQueued?: () => void;
+  switches?: SwitchRepository;
+  groupCommit?: GroupCommitSettings;
+}) {
   const policyCache = new Map<string, { raw: string; policy: TenantPolicy }>();
+  const settings = deps.groupCommit ?? DEFAULT_GROUP_COMMIT;
+  const switches = deps.switches;
+  const committer = createGroupCommitter<StoreWrite, StoreOutcome[]>({
+    // Per-event switches are read once per tenant of a group, and a sendable event whose switch is off is stored skipped.
+    run: (writes) => writeGroup(deps.store, writes, switches ? (id) => switches.offSet(id) : undefined),
+    sizeOf: (w) => w.items.length,
+    maxWaitMs: settings.maxWaitMs,
+    maxSize: settings.maxEvents,
+    // SQLite has one writer; on PostgreSQL a second group can be written while the first commits.
+    maxInFlight: deps.store.adapter.supportsMultipleNodes ? 2 : 1,
+    // Storage down fails every write alike: each caller gets the fault (503, retry later), without N more attempts.
+    retryAlone: (err) => !isStorageFault(err),
+    onCommit: ({ writes, events, retry }) => {
+      deps.metrics.commits.inc({ kind: retry ? 'retry_alone' : 'group' });
+      deps.metrics.callsPerCommit.observe(writes);
+      deps.metrics.eventsPerCommit.observe(events);
+    },
+  });
+
+  /** Stores already transformed events through the shared commit; resolves once they are committed. */
+  function store(tenant: TenantView, items: EventToStore[], now: number): Promise<StoreOutcome[]> {
+    return committer.submit({ tenant: { id: tenant.id, forwarding: tenant.forwarding }, items, now });
+  }
 
   function policyOf(tenant: TenantView): TenantPolicy {
     const raw = JSON.stringify(tenant.policy);
@@ -58,6 +102,15 @@ export function createIngestService(deps: { store: Store; metrics: Metrics; cloc
   return {
     /** The injected clock, so channels (webhook signature windows) read the same time as ingest. */
     now: (): number => deps.clock(),
+
+    /**
+     * Stores events a channel built itself (a webhook delivery kept as Unmappable, without customer data) through
+     * the same shared commit as ingest: they take no transform, and none is queued for delivery.
+     */
+    keep: store,
+
+    /** Resolves once every call made so far is committed and answered (shutdown). */
+    drain: (): Promise<void> => committer.drain(),
 
     async ingest(tenant: TenantView, inputs: unknown[], opts: IngestOptions): Promise<IngestResult[]> {
       const now = deps.clock();
@@ -81,16 +134,8 @@ export function createIngestService(deps: { store: Store; metrics: Metrics; cloc
         toStore.push(item);
         storeIndex.push(i);
       });
-      // Per-event switches: a sendable event whose switch is off is stored as skipped, in the same transaction.
-      const off = toStore.length > 0 && tenant.forwarding && deps.switches ? await deps.switches.offSet(tenant.id) : new Set<string>();
-      if (off.size > 0) {
-        for (const item of toStore) {
-          const name = switchOf(item.eventName);
-          if (!item.drop && name && off.has(name)) item.skip = { code: 'event_switch_off', message: `the ${name} switch is off: logged, not forwarded` };
-        }
-      }
       if (toStore.length > 0) {
-        const outcomes = await storeEvents(deps.store, { id: tenant.id, forwarding: tenant.forwarding }, toStore, now);
+        const outcomes = await store(tenant, toStore, now);
         let queued = false;
         outcomes.forEach((o, k) => {
           const i = storeIndex[k] as number;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetaServerEvent } from '../../src/core/meta-event.js';
+import { writeGroup } from '../../src/ingest/group-writes.js';
 import { storeEvents, type EventToStore } from '../../src/store/events.js';
 import { dialects } from '../helpers/databases.js';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
@@ -55,5 +56,16 @@ describe.each(dialects)('channels and orders on $name', (dialect) => {
     await storeEvents(t.relay.store, tenant, [purchase('purchase:2002', 'browser', 10), { ...purchase('purchase:3003', 'api', 10), simulated: true }], now);
     const ids = (await t.relay.store.db.selectFrom('orders').select('order_id').where('tenant_id', '=', tenantId).execute()).map((o) => o.order_id);
     expect(ids).toEqual(['1001']);
+  });
+
+  it('stores a group of several stores\' calls in one transaction, tenants in id order, answering each call in its own order', async () => {
+    const other = (await t.relay.tenants.createTenant('Other store')).id;
+    const [low, high] = [tenantId, other].sort();
+    const call = (id: string, eventId: string) => ({ tenant: { id: id!, forwarding: true }, items: [purchase(eventId, 'api', 5)], now });
+    // high, low, high: the group locks low's sequence row before high's, whatever order the calls came in.
+    const outcomes = await writeGroup(t.relay.store, [call(high!, 'purchase:4001'), call(low!, 'purchase:4002'), call(high!, 'purchase:4001')]);
+    expect(outcomes.map((o) => o.map((x) => x.status))).toEqual([['accepted'], ['accepted'], ['duplicate']]);
+    const seqs = await t.relay.store.db.selectFrom('events').select(['tenant_id', 'event_id']).where('event_id', 'in', ['purchase:4001', 'purchase:4002']).execute();
+    expect(seqs.map((r) => [r.tenant_id, r.event_id]).sort()).toEqual([[high, 'purchase:4001'], [low, 'purchase:4002']].sort());
   });
 });

@@ -59,7 +59,7 @@ describe('docs/benchmarks.md keeps a row per Node.js release', () => {
 
   it('a run adds its release beside the others, newest major first, and replaces only its own', async () => {
     const { releaseTable, renderDoc } = await import('../../bench/doc.js');
-    const page = (releases: string) => renderDoc({ machine: '-', table: '-', releases, date: '-', sizes: { N: 1, STEADY_S: 1, BACKLOG: 1, TRANSFORM_N: 1 } });
+    const page = (releases: string) => renderDoc({ machine: '-', table: '-', releases, date: '-', sizes: { N: 1, STEADY_S: 1, BACKLOG: 1, TRANSFORM_N: 1, E_SECONDS: 1, E_ROUNDS: 1, WAL_REQUESTS: 1 } });
     const on22 = page(releaseTable('', row('v22.23.5', '200,000')));
     const both = releaseTable(on22, row('v24.22.3', '250,000'));
     const body = both.split('\n').slice(2);
@@ -68,5 +68,20 @@ describe('docs/benchmarks.md keeps a row per Node.js release', () => {
     expect(body[1]).toMatch(/^\| v22\.23\.5 \| .* \| 200,000 \| — \|/);
     const again = releaseTable(page(both), row('v24.30.0', '260,000')).split('\n').slice(2);
     expect(again.map((l) => l.split(' | ')[0])).toEqual(['| v24.30.0', '| v22.23.5']);
+  });
+
+  it('a run of some parts keeps the other figures of its release, and a column added later reads — in older rows', async () => {
+    const { releaseTable, renderDoc, RELEASE_COLUMNS } = await import('../../bench/doc.js');
+    const page = (releases: string) => renderDoc({ machine: '-', table: '-', releases, date: '-', sizes: { N: 1, STEADY_S: 1, BACKLOG: 1, TRANSFORM_N: 1, E_SECONDS: 1, E_ROUNDS: 1, WAL_REQUESTS: 1 } });
+    // A page written before the (e) column existed: its header and row stop at (d) transform / SDK.
+    const old = '## By Node.js release\n| Node.js | run (UTC) | load (1 min) | (d) transform events/s |\n| --- | --- | --- | --- |\n| v22.23.5 | 2026-12-01 10:00 | 1.0 | 190,000 |\n\n## Machine\n';
+    const first = releaseTable(old, { node: 'v24.22.3', date: '2026-12-06 15:00', load: '2.0', cells: { '(d) transform events/s': '250,000' } });
+    const partial = releaseTable(page(first), { node: 'v24.22.3', date: '2026-12-06 16:00', load: '3.0', cells: { '(e) relay / bare': '0.61' } });
+    const [on24, on22] = partial.split('\n').slice(2).map((l) => l.split(' | '));
+    const at = (col: (typeof RELEASE_COLUMNS)[number]) => 3 + RELEASE_COLUMNS.indexOf(col);
+    expect(on24?.[at('(d) transform events/s')]).toBe('250,000');
+    expect(on24?.[at('(e) relay / bare')]).toBe('0.61');
+    expect(on22?.[at('(d) transform events/s')]).toBe('190,000');
+    expect(on22?.[at('(e) relay / bare')]).toBe('—');
   });
 });

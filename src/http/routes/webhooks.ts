@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPlatform, sourceDefinitions, type WebhookRequest } from '../../sources/index.js';
-import { storeEvents } from '../../store/events.js';
 import { NotFoundError, type TenantView } from '../../store/tenants.js';
 import { createReplayKeyRepository } from '../../store/webhook-replay-keys.js';
 import type { IngestResult } from '../../ingest/ingest-service.js';
@@ -49,9 +48,8 @@ async function keepUnmappable(
   drop: { code: string; message: string },
   now: number,
 ): Promise<IngestResult> {
-  const [outcome] = await storeEvents(
-    deps.store,
-    { id: tenant.id, forwarding: tenant.forwarding },
+  const [outcome] = await deps.ingest.keep(
+    tenant,
     [{ eventName: UNMAPPABLE_EVENT, eventId, source, event: null, decisions: [], drop: { code: storableText(drop.code, MAX_RECORD_MESSAGE), message: storableText(drop.message, MAX_RECORD_MESSAGE) } }],
     now,
   );
