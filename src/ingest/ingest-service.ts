@@ -1,5 +1,5 @@
 import type { TransformResult } from '../core/meta-event.js';
-import type { Metrics } from '../http/metrics.js';
+import type { IngestMetrics } from './ingest-metrics.js';
 import type { Store } from '../store/database.js';
 import { type EventToStore, storeEvents } from '../store/events.js';
 import { switchOf, type SwitchRepository } from '../store/switches.js';
@@ -43,7 +43,7 @@ export interface IngestOptions {
  * The one path every channel takes: transform (map, privacy, normalize+hash, gates), then store
  * and queue in one transaction. Answers one result per input, in input order.
  */
-export function createIngestService(deps: { store: Store; metrics: Metrics; clock: () => number; onQueued?: () => void; switches?: SwitchRepository }) {
+export function createIngestService(deps: { store: Store; metrics: IngestMetrics; clock: () => number; onQueued?: () => void; switches?: SwitchRepository }) {
   const policyCache = new Map<string, { raw: string; policy: TenantPolicy }>();
 
   function policyOf(tenant: TenantView): TenantPolicy {
