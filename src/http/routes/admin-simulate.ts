@@ -31,26 +31,19 @@ export async function registerAdminSimulateRoutes(app: FastifyInstance, deps: Ap
     const [result] = await deps.ingest.ingest(tenant, [simulatedEvent(eventName, eventId, deps.ingest.now())], { source: 'simulate', simulated: true, onlyPixelRowId: pixel.id });
     const base = { eventName, eventId, testEventCode: pixel.testEventCode };
     if (!result || result.status === 'rejected') return { ...base, status: 'rejected', code: result?.code ?? null, message: result?.message ?? 'rejected' };
-    const row = await deps.store.db.selectFrom('events').select('id').where('tenant_id', '=', tenant.id).where('event_id', '=', eventId).executeTakeFirst();
+    const rowId = await deps.deliveryStatus.eventRowIdOf(tenant.id, eventId);
     // Stored but not queued: the policy dropped it, or a switch is off. Say why, as the event log will.
-    if (result.status === 'skipped') return { ...base, eventRowId: row?.id ?? null, status: 'not_sent', code: result.code, message: result.message ?? null };
+    if (result.status === 'skipped') return { ...base, eventRowId: rowId, status: 'not_sent', code: result.code, message: result.message ?? null };
 
     const deadline = Date.now() + ANSWER_WAIT_MS;
     for (;;) {
-      const d = row
-        ? await deps.store.db
-            .selectFrom('deliveries')
-            .select(['status', 'last_error', 'fbtrace_id', 'events_received'])
-            .where('event_row_id', '=', row.id)
-            .where('pixel_row_id', '=', pixel.id)
-            .executeTakeFirst()
-        : undefined;
+      const d = rowId ? await deps.deliveryStatus.deliveryOutcome(rowId, pixel.id) : null;
       if (d && SETTLED.has(d.status)) {
         const sent = d.status === 'sent';
-        return { ...base, eventRowId: row?.id ?? null, status: d.status, fbtraceId: d.fbtrace_id, eventsReceived: d.events_received, message: sent ? 'Meta received the event (Test Events)' : d.last_error };
+        return { ...base, eventRowId: rowId, status: d.status, fbtraceId: d.fbtraceId, eventsReceived: d.eventsReceived, message: sent ? 'Meta received the event (Test Events)' : d.lastError };
       }
       if (Date.now() >= deadline) {
-        return { ...base, eventRowId: row?.id ?? null, status: d?.status ?? 'queued', fbtraceId: null, eventsReceived: null, message: 'no answer from Meta yet: watch the event log' };
+        return { ...base, eventRowId: rowId, status: d?.status ?? 'queued', fbtraceId: null, eventsReceived: null, message: 'no answer from Meta yet: watch the event log' };
       }
       // Polling the row is the one wait that works across nodes: another node's engine may send it.
       await sleep(100);

@@ -6,9 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPlatform, sourceDefinitions, type WebhookRequest } from '../../sources/index.js';
-import { storeEvents } from '../../store/events.js';
-import { NotFoundError, type TenantView } from '../../store/tenants.js';
-import { createReplayKeyRepository } from '../../store/webhook-replay-keys.js';
+import { NotFoundError, type TenantView } from '../../services/configuration.js';
 import type { IngestResult } from '../../ingest/ingest-service.js';
 import type { AppDeps } from '../app.js';
 import { HttpError } from '../errors.js';
@@ -49,10 +47,9 @@ async function keepUnmappable(
   drop: { code: string; message: string },
   now: number,
 ): Promise<IngestResult> {
-  const [outcome] = await storeEvents(
-    deps.store,
+  const [outcome] = await deps.storeRecord(
     { id: tenant.id, forwarding: tenant.forwarding },
-    [{ eventName: UNMAPPABLE_EVENT, eventId, source, event: null, decisions: [], drop: { code: storableText(drop.code, MAX_RECORD_MESSAGE), message: storableText(drop.message, MAX_RECORD_MESSAGE) } }],
+    { eventName: UNMAPPABLE_EVENT, eventId, source, event: null, decisions: [], drop: { code: storableText(drop.code, MAX_RECORD_MESSAGE), message: storableText(drop.message, MAX_RECORD_MESSAGE) } },
     now,
   );
   if (outcome?.status === 'duplicate') return { event_id: eventId, status: 'duplicate' };
@@ -61,7 +58,7 @@ async function keepUnmappable(
 }
 
 export async function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  const replayKeys = createReplayKeyRepository(deps.store, deps.ingest.now);
+  const replayKeys = deps.webhookReplayKeys;
   // Encapsulated: only this scope receives raw bytes, whatever the content type (WooCommerce pings are form-encoded).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
