@@ -10,20 +10,23 @@ import { replayDead } from '../store/replay.js';
 export type { DeliveryOutcome } from '../store/delivery-status.js';
 export type { EventLogQuery } from '../store/event-log.js';
 
-export function createDeliveryStatusService(store: Store, opts: { clock: () => number; onQueued?: (() => void) | undefined }) {
+export function createDeliveryStatusService(store: Store, deps: { clock: () => number; onQueued?: (() => void) | undefined }) {
   return {
     /** One page of a tenant's event log, newest first. */
     listEvents: (tenantId: string, query: EventLogQuery) => listEvents(store, tenantId, query),
     /** One event with its deliveries and their timeline; null when the tenant has no such event. */
     eventHistory: (tenantId: string, id: string) => getEventHistory(store, tenantId, id),
     /** Requeues a tenant's dead deliveries (all, or one event's) and wakes delivery when any was requeued. */
-    async replayDead(tenantId: string, opts2: { eventRowId?: string | undefined }): Promise<number> {
-      const requeued = await replayDead(store, tenantId, opts2, opts.clock());
-      if (requeued > 0) opts.onQueued?.();
+    async replayDead(tenantId: string, opts: { eventRowId?: string | undefined }): Promise<number> {
+      const requeued = await replayDead(store, tenantId, opts, deps.clock());
+      if (requeued > 0) deps.onQueued?.();
       return requeued;
     },
+    /** The row id of a tenant's event by its event_id (Simulate knows the event_id it gave). */
     eventRowIdOf: (tenantId: string, eventId: string): Promise<string | null> => eventRowIdOf(store, tenantId, eventId),
+    /** Where one event's delivery to one pixel stands; null when it has none. */
     deliveryOutcome: (eventRowId: string, pixelRowId: string): Promise<DeliveryOutcome | null> => deliveryOutcome(store, eventRowId, pixelRowId),
+    /** Deliveries still to be settled, for the `capi_relay_deliveries_queued` gauge. */
     countUnsettled: (): Promise<number> => countUnsettledDeliveries(store),
   };
 }
