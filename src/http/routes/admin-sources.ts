@@ -1,6 +1,6 @@
 /**
  * Admin API (under /api/v1; the admin guard admits the admin token or a dashboard session) for webhook sources, per-event switches and CSV uploads.
- * The CLI uses the same validation (`checkNewSource`) so both reject the same input the same way.
+ * The CLI uses the same validation (`checkNewSource`, src/services/new-source.ts) so both reject the same input the same way.
  */
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
