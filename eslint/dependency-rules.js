@@ -1,5 +1,6 @@
 // The folder table of docs/architecture.md ("Folders and what each owns") as lint rules: a file in src/<folder>/
-// may import only the folders listed for it (core is shared by all). test/lint/dependency-table.test.ts proves
+// may import only the folders listed for it (packages are not restricted, but for the database ones in src/http/).
+// test/lint/dependency-table.test.ts proves
 // a violation fails and that this table and the page's agree.
 
 /** Every folder under src/ the table covers. */
@@ -32,7 +33,7 @@ export const DEPENDENCY_TABLE = {
   relay: { may: FOLDERS.filter((f) => f !== 'cli') },
 };
 
-/** Database drivers and the query builder: only the store (and the CLI, the composition root, services' casts) use them. */
+/** Database drivers and the query builder: the routes reach the database only through services. */
 const DATABASE_PACKAGES = ['kysely', 'better-sqlite3', 'pg'];
 
 /** An import specifier that reaches src/<folder>/ from anywhere under src/ (relative, as this codebase imports). */
@@ -58,7 +59,6 @@ function patternsFor(name) {
       message: `${where} may import only types from src/${t.folder}/${t.except ? ` (and its ${t.except} module)` : ''}: write \`import type\` (docs/architecture.md)`,
     });
   }
-  // Relative specifiers from the composition root name the folder directly (./store/…): the regex above covers them.
   if (name === 'http') {
     patterns.push({ regex: `^(?:${DATABASE_PACKAGES.join('|')})(?:/|$)`, message: 'src/http/ never touches the database: call a service (src/services/)' });
   }
