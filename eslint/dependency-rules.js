@@ -1,7 +1,6 @@
 // The folder table of docs/architecture.md ("Folders and what each owns") as lint rules: a file in src/<folder>/
 // may import only the folders listed for it (packages are not restricted, but for the database ones in src/http/).
-// test/lint/dependency-table.test.ts proves
-// a violation fails and that this table and the page's agree.
+// test/lint/dependency-table.test.ts proves a violation fails and that this table and the page's agree.
 
 /** Every folder under src/ the table covers. */
 export const FOLDERS = [
