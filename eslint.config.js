@@ -1,5 +1,6 @@
-// Type-aware lint: a dropped promise in a delivery loop is a lost event.
+// Type-aware lint: a dropped promise in a delivery loop is a lost event. Folder boundaries: eslint/dependency-rules.js.
 import tseslint from 'typescript-eslint';
+import { dependencyRules } from './eslint/dependency-rules.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'src/browser/sdk.js'] },
@@ -16,4 +17,6 @@ export default tseslint.config(
       '@typescript-eslint/await-thenable': 'error',
     },
   },
+  // What each src/ folder may import (the table in docs/architecture.md).
+  ...dependencyRules(),
 );

@@ -8,6 +8,7 @@ import { createDeliveryEngine, type DeliveryEngine } from './delivery/engine.js'
 import { createGraphClient, type GraphClient } from './delivery/graph-client.js';
 import { createIngestService, DEFAULT_GROUP_COMMIT } from './ingest/ingest-service.js';
 import { createRetentionJob, type RetentionJob } from './privacy/retention-job.js';
+import { createServices } from './services/index.js';
 import { createDeliveryQueue } from './store/delivery-queue.js';
 import { createSourceRepository, type SourceRepository } from './store/sources.js';
 import { createSwitchRepository } from './store/switches.js';
@@ -90,7 +91,8 @@ export async function createRelay(config: Config, logger: Logger, clock: () => n
   });
   const overview = createOverviewService({ store, tenants, refused, clock });
   const alerts = createAlertsService({ store, tenants, refused, clock });
-  const app = await buildApp({ config, store, tenants, sources, ingest, deliverySettled, metrics, logger, graph, refused, overview, alerts, onQueued: () => engine?.wake() });
+  const services = createServices({ store, tenants, sources, config, clock, onQueued: () => engine?.wake() });
+  const app = await buildApp({ ...services, config, ingest, deliverySettled, metrics, logger, graph, refused, overview, alerts });
   const retention = createRetentionJob({
     store,
     days: config.retentionDays,

@@ -1,21 +1,7 @@
 /** The per-tenant settings of the snippet served at /sdk.js, with their defaults and the one input check. */
 import { z } from 'zod';
 
-export interface BrowserSettings {
-  /**
-   * Load the Meta Pixel (fbevents.js) and `fbq('init')` the tenant's pixels. Off by default: many stores
-   * already load the Pixel through their own tag, and a second base code would double the Pixel events.
-   */
-  loadPixel: boolean;
-  /**
-   * The domain the snippet writes `_fbp`/`_fbc` on (e.g. `example.co.uk`). Null (the default) finds the
-   * registrable domain in the browser as Meta's Pixel does; set it only where that guess is wrong (a shared
-   * hosting domain the browser does not know as a public suffix, or cookies wanted on a narrower subdomain).
-   */
-  cookieDomain: string | null;
-}
-
-export const DEFAULT_BROWSER_SETTINGS: Readonly<BrowserSettings> = Object.freeze({ loadPixel: false, cookieDomain: null });
+export { DEFAULT_BROWSER_SETTINGS, type BrowserSettings, type BrowserSettingsPatch } from '../core/browser-settings.js';
 
 // A DNS name of two or more labels, lower case, no scheme, port or leading dot: what a cookie's Domain attribute takes.
 const DOMAIN = /^(?=.{3,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -32,5 +18,3 @@ export const browserSettingsPatch = z
   .partial()
   .strict()
   .refine((p) => Object.keys(p).length > 0, { message: 'give at least one setting, e.g. {"loadPixel": true}' });
-
-export type BrowserSettingsPatch = z.infer<typeof browserSettingsPatch>;

@@ -1,6 +1,6 @@
 /** `capi-relay sources …` and `capi-relay switches …`: webhook sources and per-event switches. */
 import { type Command, Option } from 'commander';
-import { checkNewSource, webhookUrl } from '../http/routes/admin-sources.js';
+import { checkNewSource, webhookUrl } from '../services/new-source.js';
 import { ROTATION_WINDOW_MS } from '../store/sources.js';
 import { createSwitchRepository, isSwitchName, SWITCH_NAMES } from '../store/switches.js';
 import type { CliContext } from './program.js';

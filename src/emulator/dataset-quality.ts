@@ -2,7 +2,7 @@
  * `GET /{v}/dataset_quality` (meta-capi.md §7, rule 35): per event name, the share of events carrying each
  * `user_data` key and a 0–10 composite score. The score is a heuristic of ours, not Meta's formula.
  */
-import { IDENTIFIER_WEIGHTS } from '../reports/match-quality.js';
+import { IDENTIFIER_WEIGHTS } from '../core/match-quality-weights.js';
 import type { RecordedEvent } from './state.js';
 
 export interface DatasetQuality {

@@ -2,10 +2,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { Config } from '../config/config.js';
 import { jsonSyntaxMessage } from '../core/input-messages.js';
 import type { IngestService } from '../ingest/ingest-service.js';
-import type { Store } from '../store/database.js';
 import type { GraphClient } from '../delivery/graph-client.js';
-import type { SourceRepository } from '../store/sources.js';
-import { NotFoundError, type TenantRepository } from '../store/tenants.js';
+import { NotFoundError } from '../services/configuration.js';
+import type { Services } from '../services/index.js';
 import { createAuthThrottle, DEFAULT_AUTH_THROTTLE } from './auth-throttle.js';
 import { errorBody, HttpError, STORAGE_RETRY_AFTER_S } from './errors.js';
 import { registerEarlyClose, requestTimeouts } from './slow-clients.js';
@@ -31,14 +30,10 @@ import type { OverviewService } from '../services/overview.js';
 import type { RefusedTraffic } from '../services/overview-refused.js';
 import type { SettledSignal } from './settled-signal.js';
 
-export interface AppDeps {
+/** The services (src/services/) and what else the routes use; never the store itself. */
+export interface AppDeps extends Services {
   config: Config;
-  store: Store;
-  tenants: TenantRepository;
-  sources: SourceRepository;
   graph: GraphClient;
-  /** Called when work was queued outside ingest (a replay), so delivery wakes at once. */
-  onQueued?: () => void;
   ingest: IngestService;
   /** Wakes requests waiting for Meta's answer (Simulate) when this process's engine records one; unset: they poll. */
   deliverySettled?: SettledSignal;
@@ -76,7 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return reply.status(err.statusCode).send(errorBody('invalid_body', err.message));
     }
     // Database unreachable or disk full: the store logs the cause once per outage; the caller retries.
-    if (deps.store.health.report(err)) {
+    if (deps.storage.reportFault(err)) {
       return reply.status(503).header('retry-after', String(STORAGE_RETRY_AFTER_S)).send(errorBody('storage_unavailable'));
     }
     req.log.error({ err: { message: err.message, stack: err.stack } }, 'unhandled error');

@@ -1,6 +1,6 @@
 /** The event log's query string, one schema for the ingest-key view (`GET /v1/events`) and the admin API's. */
 import { z } from 'zod';
-import type { EventLogQuery } from '../store/event-log.js';
+import type { EventLogQuery } from '../services/delivery-status.js';
 import { parseQuery } from './validate.js';
 
 const eventLogQuery = z

@@ -1,5 +1,5 @@
 import type { TransformResult } from '../core/meta-event.js';
-import type { Metrics } from '../http/metrics.js';
+import type { IngestMetrics } from './ingest-metrics.js';
 import type { Store } from '../store/database.js';
 import type { EventToStore, StoreOutcome } from '../store/events.js';
 import { isStorageFault } from '../store/storage-fault.js';
@@ -59,7 +59,7 @@ export const DEFAULT_GROUP_COMMIT: GroupCommitSettings = { maxWaitMs: 2, maxEven
  */
 export function createIngestService(deps: {
   store: Store;
-  metrics: Metrics;
+  metrics: IngestMetrics;
   clock: () => number;
   onQueued?: () => void;
   switches?: SwitchRepository;

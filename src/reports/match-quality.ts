@@ -2,25 +2,11 @@
  * Match quality per event name: which identifiers the events carry, a local 0–10 score and plain advice,
  * and a side-by-side view with Meta's Dataset Quality API answer. Method: docs/reports.md.
  */
+import { IDENTIFIER_WEIGHTS, IDENTIFIERS, type Identifier } from '../core/match-quality-weights.js';
 import type { EventRow } from './rows.js';
 
-/** The `user_data` identifiers the report measures, in display order. */
-export const IDENTIFIERS = [
-  'em', 'ph', 'fn', 'ln', 'ct', 'st', 'zp', 'country', 'external_id',
-  'fbp', 'fbc', 'client_ip_address', 'client_user_agent',
-] as const;
-export type Identifier = (typeof IDENTIFIERS)[number];
-
-/**
- * Points an identifier adds at 100% coverage. The emulator's heuristic (src/emulator/dataset-quality.ts) uses
- * this table too, so sandbox and report agree, and adds db and ge, which this report does not measure. They sum to 13 so a complete profile
- * saturates at 10 even when a minor field is missing. Email/phone/external_id and fbc/fbp carry the most,
- * IP + user agent together as much as fbc, per Meta's matching guidance.
- */
-export const IDENTIFIER_WEIGHTS: Readonly<Record<Identifier, number>> = {
-  em: 3, ph: 2.5, external_id: 1.5, fbc: 1.5, fbp: 1, client_ip_address: 0.75, client_user_agent: 0.75,
-  fn: 0.5, ln: 0.5, ct: 0.25, st: 0.25, zp: 0.25, country: 0.25,
-};
+// The identifiers and their weights are shared with the emulator's heuristic, so they live in core.
+export { IDENTIFIER_WEIGHTS, IDENTIFIERS, type Identifier };
 
 const LABELS: Record<Identifier, [what: string, fix: string]> = {
   em: ['an email address', 'send the customer email from the order or the logged-in account'],

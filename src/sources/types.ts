@@ -1,4 +1,5 @@
 /** Contracts between the webhook route and the per-platform source definitions. */
+import type { SourceSettings } from '../core/source-settings.js';
 import type { CommerceEvent } from './commerce-event.js';
 
 /** A received webhook: headers as received, the exact body bytes, and the clock (ms). */
@@ -32,16 +33,7 @@ export type ParseResult =
   | { kind: 'ignore'; reason: string }
   | { kind: 'unmappable'; deliveryId: string | null; code: string; message: string };
 
-/** Per-source configuration that changes how payloads are mapped. */
-export interface SourceSettings {
-  /** ISO currency for platforms whose payloads carry none (Commerce7); a Purchase without it is unmappable. */
-  currency?: string;
-  /**
-   * The store's website (e.g. `https://shop.example.com/`), the `event_source_url` of website events whose
-   * payload names no page (Commerce7 sends none; Shopify and WooCommerce send their own site address).
-   */
-  siteUrl?: string;
-}
+export type { SourceSettings } from '../core/source-settings.js';
 
 /** Platforms with a webhook source definition. */
 export type Platform = 'shopify' | 'woocommerce' | 'commerce7' | 'stripe' | 'generic';

@@ -1,4 +1,4 @@
-import { type BrowserSettings, type BrowserSettingsPatch, DEFAULT_BROWSER_SETTINGS } from '../browser/browser-settings.js';
+import { type BrowserSettings, type BrowserSettingsPatch, DEFAULT_BROWSER_SETTINGS } from '../core/browser-settings.js';
 import type { Store } from './database.js';
 
 /** The snippet settings of each tenant (table `browser_settings`); a tenant without a row has the defaults. */

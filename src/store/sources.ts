@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SourceSettings } from '../sources/types.js';
+import type { SourceSettings } from '../core/source-settings.js';
 import type { Store } from './database.js';
 import type { SecretBox } from './secret-box.js';
 import { NotFoundError } from './tenants.js';

@@ -7,8 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createClientIpResolver, createTrustedProxyCheck } from '../../browser/client-ip.js';
 import { readCookie, SESSION_COOKIE } from '../../dashboard/sessions.js';
-import { createAuditRepository, summarizeChange } from '../../store/audit.js';
-import { createSessionRepository } from '../../store/sessions.js';
+import { summarizeChange } from '../../services/configuration.js';
 import type { AppDeps } from '../app.js';
 import { attachSession, bearerToken, requireAdminToken, requireCsrf, sessionOfRequest, type AdminSession } from '../auth.js';
 import type { AuthThrottle } from '../auth-throttle.js';
@@ -67,8 +66,7 @@ function requireThrottledAdminToken(req: FastifyRequest, reply: FastifyReply, de
 export function registerAdminGuard(app: FastifyInstance, deps: AppDeps, throttle: AuthThrottle): void {
   // The same client IP as the sign-in throttle: forwarding headers count only from the configured trustedProxies.
   const clientIp = createClientIpResolver(createTrustedProxyCheck(deps.config.trustedProxies));
-  const sessions = createSessionRepository(deps.store);
-  const audit = createAuditRepository(deps.store);
+  const { sessions, audit } = deps;
   // A scoped session's write needs its tenant before the handler (scope) and after it (audit): look it up once.
   const tenantOfRequests = new WeakMap<FastifyRequest, Promise<string | null | undefined>>();
 

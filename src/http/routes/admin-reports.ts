@@ -10,9 +10,7 @@ import {
   acceptanceChain, acceptanceSummary, attributeOrders, attributionCsv, compareWithMeta, matchQuality, revenueByChannel,
   type ChainKey, type EventRow,
 } from '../../reports/index.js';
-import {
-  readChain, readClicks, readEventsPerHour, readMatchQualityEvents, readOrders, readOrdersAndPurchases, type Period,
-} from '../../store/report-queries.js';
+import type { Period } from '../../services/reports.js';
 import type { AppDeps } from '../app.js';
 import { fetchDatasetQuality, type DatasetQualityAnswer } from '../dataset-quality.js';
 import { HttpError } from '../errors.js';
@@ -57,7 +55,7 @@ function eventView(e: EventRow | null) {
 
 /** The report routes; registered under /api/v1. */
 export async function registerAdminReportRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  const { store, tenants } = deps;
+  const { reports, tenants } = deps;
 
   /** The tenant of the path, which must exist (the admin guard already kept scoped sessions to their own). */
   async function tenantOf(req: FastifyRequest): Promise<string> {
@@ -79,7 +77,7 @@ export async function registerAdminReportRoutes(app: FastifyInstance, deps: AppD
     const q = parseQuery(matchQualityQuery, req.query);
     const period = periodOf(q, 30, 366, Date.now());
     const [events, meta] = await Promise.all([
-      readMatchQualityEvents(store, tenantId, period, REPORT_LIMITS.matchQualityEvents),
+      reports.matchQualityEvents(tenantId, period, REPORT_LIMITS.matchQualityEvents),
       metaQuality(tenantId, q.pixel),
     ]);
     const local = matchQuality(events.rows);
@@ -98,7 +96,7 @@ export async function registerAdminReportRoutes(app: FastifyInstance, deps: AppD
     const tenantId = await tenantOf(req);
     const q = parseQuery(chainQuery, req.query);
     const key: ChainKey = q.order_id !== undefined ? { orderId: q.order_id } : { fbp: q.fbp as string };
-    const input = await readChain(store, tenantId, key, REPORT_LIMITS.chainEvents);
+    const input = await reports.chain(tenantId, key, REPORT_LIMITS.chainEvents);
     if (input.events.length === 0 && !input.order) {
       throw new HttpError('not_found', 'orderId' in key ? `no order or event with order id ${key.orderId}` : `no event from browser ${key.fbp}`);
     }
@@ -114,7 +112,7 @@ export async function registerAdminReportRoutes(app: FastifyInstance, deps: AppD
   app.get('/tenants/:id/reports/acceptance-summary', async (req) => {
     const tenantId = await tenantOf(req);
     const period = periodOf(parseQuery(periodOnlyQuery, req.query), 7, 366, Date.now());
-    const { orders, purchases, truncated } = await readOrdersAndPurchases(store, tenantId, period, REPORT_LIMITS.orders);
+    const { orders, purchases, truncated } = await reports.ordersAndPurchases(tenantId, period, REPORT_LIMITS.orders);
     return { ...acceptanceSummary(orders, purchases, period), truncated };
   });
 
@@ -122,9 +120,9 @@ export async function registerAdminReportRoutes(app: FastifyInstance, deps: AppD
     const tenantId = await tenantOf(req);
     const q = parseQuery(attributionQuery, req.query);
     const period = periodOf(q, 30, 366, Date.now());
-    const { orders, truncated } = await readOrders(store, tenantId, period, REPORT_LIMITS.orders);
+    const { orders, truncated } = await reports.orders(tenantId, period, REPORT_LIMITS.orders);
     const inPeriod = orders.filter((o) => o.createdAt >= period.from && o.createdAt < period.to).sort((a, b) => b.createdAt - a.createdAt);
-    const rows = attributeOrders(inPeriod, await readClicks(store, tenantId, inPeriod, period));
+    const rows = attributeOrders(inPeriod, await reports.clicks(tenantId, inPeriod, period));
     if (q.format === 'csv') {
       const name = `attribution-${new Date(period.from).toISOString().slice(0, 10)}-${new Date(period.to).toISOString().slice(0, 10)}.csv`;
       return reply
@@ -138,6 +136,6 @@ export async function registerAdminReportRoutes(app: FastifyInstance, deps: AppD
   app.get('/tenants/:id/reports/events-per-hour', async (req) => {
     const tenantId = await tenantOf(req);
     const period = periodOf(parseQuery(periodOnlyQuery, req.query), 1, 31, Date.now());
-    return { ...period, hours: await readEventsPerHour(store, tenantId, period) };
+    return { ...period, hours: await reports.eventsPerHour(tenantId, period) };
   });
 }

@@ -10,7 +10,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { SIMULATED_EVENT_NAMES, simulatedEvent } from '../../dashboard/simulated-events.js';
-import { readDeliveryState } from '../../store/delivery-state.js';
 import type { AppDeps } from '../app.js';
 import { HttpError } from '../errors.js';
 import { parseBody } from '../validate.js';
@@ -34,21 +33,21 @@ export async function registerAdminSimulateRoutes(app: FastifyInstance, deps: Ap
     const [result] = await deps.ingest.ingest(tenant, [simulatedEvent(eventName, eventId, deps.ingest.now())], { source: 'simulate', simulated: true, onlyPixelRowId: pixel.id });
     const base = { eventName, eventId, testEventCode: pixel.testEventCode };
     if (!result || result.status === 'rejected') return { ...base, status: 'rejected', code: result?.code ?? null, message: result?.message ?? 'rejected' };
-    const row = await deps.store.db.selectFrom('events').select('id').where('tenant_id', '=', tenant.id).where('event_id', '=', eventId).executeTakeFirst();
+    const rowId = await deps.deliveryStatus.eventRowIdOf(tenant.id, eventId);
     // Stored but not queued: the policy dropped it, or a switch is off. Say why, as the event log will.
-    if (result.status === 'skipped') return { ...base, eventRowId: row?.id ?? null, status: 'not_sent', code: result.code, message: result.message ?? null };
+    if (result.status === 'skipped') return { ...base, eventRowId: rowId, status: 'not_sent', code: result.code, message: result.message ?? null };
 
     const deadline = Date.now() + ANSWER_WAIT_MS;
     for (;;) {
       // Listening before reading: an outcome recorded between the read and the wait still wakes it.
       const woken = deps.deliverySettled ? deps.deliverySettled.next(pixel.id, FALLBACK_POLL_MS) : sleep(FALLBACK_POLL_MS);
-      const d = row ? await readDeliveryState(deps.store, tenant.id, row.id, pixel.id) : null;
+      const d = rowId ? await deps.deliveryStatus.deliveryOutcome(tenant.id, rowId, pixel.id) : null;
       if (d && SETTLED.has(d.status)) {
         const sent = d.status === 'sent';
-        return { ...base, eventRowId: row?.id ?? null, status: d.status, fbtraceId: d.fbtraceId, eventsReceived: d.eventsReceived, message: sent ? 'Meta received the event (Test Events)' : d.lastError };
+        return { ...base, eventRowId: rowId, status: d.status, fbtraceId: d.fbtraceId, eventsReceived: d.eventsReceived, message: sent ? 'Meta received the event (Test Events)' : d.lastError };
       }
       if (Date.now() >= deadline) {
-        return { ...base, eventRowId: row?.id ?? null, status: d?.status ?? 'queued', fbtraceId: null, eventsReceived: null, message: 'no answer from Meta yet: watch the event log' };
+        return { ...base, eventRowId: rowId, status: d?.status ?? 'queued', fbtraceId: null, eventsReceived: null, message: 'no answer from Meta yet: watch the event log' };
       }
       // This process's engine wakes the wait as soon as it records an outcome for the pixel; the timeout reads
       // the database again, for a send by another node's engine.

@@ -1,54 +1,18 @@
 /**
  * Admin API (under /api/v1; the admin guard admits the admin token or a dashboard session) for webhook sources, per-event switches and CSV uploads.
- * The CLI uses the same validation (`checkNewSource`) so both reject the same input the same way.
+ * The CLI uses the same validation (`checkNewSource`, src/services/new-source.ts) so both reject the same input the same way.
  */
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Config } from '../../config/config.js';
 import { importCsv, type CsvRowReport } from '../../ingest/csv-import.js';
 import { csvErrorMessage, parseCsvMapping } from '../../sources/csv.js';
-import { isPlatform, pageUrl, type SourceSettings } from '../../sources/index.js';
-import { createSwitchRepository, isSwitchName, SWITCH_NAMES } from '../../store/switches.js';
+import type { SourceSettings } from '../../sources/index.js';
+import { isSwitchName, SWITCH_NAMES } from '../../services/configuration.js';
+import { checkNewSource, webhookUrl } from '../../services/new-source.js';
 import type { AppDeps } from '../app.js';
 import { HttpError } from '../errors.js';
 import { parseBody } from '../validate.js';
-
-export interface NewSource {
-  platform: string;
-  secret?: string | undefined;
-  currency?: string | undefined;
-  eventIdTemplate?: string | undefined;
-  siteUrl?: string | undefined;
-}
-
-/** Validates a new source; returns its settings or throws an Error whose message says what is wrong. */
-export function checkNewSource(input: NewSource): SourceSettings {
-  if (!isPlatform(input.platform)) throw new Error(`platform must be one of shopify, woocommerce, commerce7, stripe, generic; got "${input.platform}"`);
-  // Commerce7 signs nothing (its Basic auth is optional); every other platform needs its signing secret.
-  if (!input.secret && input.platform !== 'commerce7') throw new Error(`a ${input.platform} source needs its webhook signing secret (secret; --secret on the CLI)`);
-  const settings: SourceSettings = {};
-  if (input.currency !== undefined) {
-    if (!/^[a-z]{3}$/i.test(input.currency)) throw new Error(`currency "${input.currency}" is not a 3-letter ISO code`);
-    settings.currency = input.currency.toUpperCase();
-  }
-  if (input.eventIdTemplate !== undefined) {
-    // One template per store, so the snippet and every source give an order the same id (core/event-id-template.ts).
-    throw new Error('sources no longer take an event id template: set the store\'s one Purchase template in its policy (eventIdTemplates.Purchase)');
-  }
-  if (input.siteUrl !== undefined) {
-    const site = pageUrl(input.siteUrl);
-    if (!site) throw new Error(`site URL must be an absolute http(s) URL such as https://shop.example.com/; got "${input.siteUrl}"`);
-    settings.siteUrl = site;
-  }
-  return settings;
-}
-
-/** The URL to paste into the platform's webhook settings. */
-export function webhookUrl(config: Config, platform: string, id: string): string {
-  const base = (config.publicUrl ?? `http://localhost:${config.port}`).replace(/\/+$/, '');
-  return `${base}/v1/webhooks/${platform}/${id}`;
-}
 
 const newSourceBody = z
   .object({
@@ -68,7 +32,7 @@ const switchesBody = z.record(z.string(), z.boolean());
 const MAX_LISTED = 1000;
 
 export async function registerAdminSourceRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  const switches = createSwitchRepository(deps.store);
+  const { switches } = deps;
   // CSV uploads are handed over as a stream so a large file is never held in memory.
   app.addContentTypeParser(['text/csv', 'text/plain'], (_req, payload, done) => done(null, payload));
 

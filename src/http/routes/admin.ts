@@ -2,10 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { graphVersionSchema } from '../../core/graph-version.js';
 import { testConnection } from '../../delivery/test-connection.js';
-import { eraseCustomer } from '../../privacy/customer-erasure.js';
-import { createAuditRepository } from '../../store/audit.js';
-import { listEvents } from '../../store/event-log.js';
-import { replayDead } from '../../store/replay.js';
 import { policyProblem, policySchema } from '../../transform/policy.js';
 import type { AppDeps } from '../app.js';
 import { sessionOfRequest } from '../auth.js';
@@ -49,8 +45,7 @@ function validPolicy(raw: unknown): Record<string, unknown> {
 
 /** The admin JSON API under /api/v1 (the admin guard, routes/admin-guard.ts, admits the admin token or a dashboard session). */
 export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  const { tenants } = deps;
-  const audit = createAuditRepository(deps.store);
+  const { tenants, audit } = deps;
 
   app.get('/tenants', async (req) => {
     // A tenant-scoped session sees only its own store.
@@ -133,16 +128,14 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
     const { id } = req.params as { id: string };
     await tenants.getTenant(id);
     const body = parseBody(replayBody, req.body);
-    const requeued = await replayDead(deps.store, id, { eventRowId: body.eventId }, Date.now());
-    if (requeued > 0) deps.onQueued?.();
-    return { requeued };
+    return { requeued: await deps.deliveryStatus.replayDead(id, { eventRowId: body.eventId }) };
   });
 
   // An erasure request (GDPR art. 17): the relay's copy only; what Meta received stays with Meta. The admin guard
   // audits it with the identifiers shown as "(given)".
   app.post('/tenants/:id/forget', async (req) => {
     const { id } = req.params as { id: string };
-    const r = await eraseCustomer(deps, id, parseBody(forgetBody, req.body));
+    const r = await deps.erasure.eraseCustomer(id, parseBody(forgetBody, req.body));
     if ('error' in r) throw new HttpError('invalid_body', r.error.message);
     return r;
   });
@@ -151,7 +144,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
     const { id } = req.params as { id: string };
     const filter = parseEventLogQuery(req.query);
     const hiddenUpTo = await tenants.eventLogClearedAt(id);
-    const page = await listEvents(deps.store, id, { ...filter, hiddenUpTo });
+    const page = await deps.deliveryStatus.listEvents(id, { ...filter, hiddenUpTo });
     return { ...page, clearedAt: hiddenUpTo };
   });
   // "Clear the log": hides what is there now; nothing is deleted, resent or withdrawn from Meta.

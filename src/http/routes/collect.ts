@@ -3,15 +3,10 @@ import { z } from 'zod';
 import { createClientIpResolver, createTrustedProxyCheck } from '../../browser/client-ip.js';
 import { CollectInputError, mapCollectBody } from '../../browser/collect-event.js';
 import { browserSettingsPatch } from '../../browser/browser-settings.js';
-import { createRateLimiter, type RateLimiter } from '../../browser/rate-limit.js';
 import { prepareSdk, renderSdk } from '../../browser/sdk-source.js';
 import { eventIdParts, purchaseEventIdTemplate } from '../../core/event-id-template.js';
 import { jsonSyntaxMessage } from '../../core/input-messages.js';
-import { createBrowserSettingsRepository } from '../../store/browser-settings.js';
-import { createClickRepository } from '../../store/clicks.js';
-import { createStoreRateLimiter } from '../../store/collect-rate-windows.js';
-import { createOriginRepository, InvalidOriginError, normalizeOrigin } from '../../store/origins.js';
-import type { TenantView } from '../../store/tenants.js';
+import { InvalidOriginError, normalizeOrigin, type TenantView } from '../../services/configuration.js';
 import { parsePolicy } from '../../transform/transform.js';
 import type { AppDeps } from '../app.js';
 import { requestIsHttps } from '../auth.js';
@@ -39,18 +34,6 @@ function snippetPolicyOf(tenant: TenantView): { consentCategory: string | null; 
 }
 
 /**
- * One node (SQLite) keeps its buckets in memory; nodes sharing PostgreSQL count in the database, so
- * the limit holds for the deployment and not once per node.
- */
-function collectRateLimiter(deps: AppDeps): RateLimiter {
-  const perMinute = deps.config.collectRatePerMinute;
-  if (!deps.store.adapter.supportsMultipleNodes) return createRateLimiter({ perMinute, clock: deps.ingest.now });
-  // Required with PostgreSQL at boot (resolveEncryptionKey); every node holds the same one.
-  if (!deps.config.encryptionKey) throw new Error('encryptionKey is required with PostgreSQL (the shared rate limit derives its bucket key from it)');
-  return createStoreRateLimiter(deps.store, { perMinute, secret: deps.config.encryptionKey, clock: deps.ingest.now });
-}
-
-/**
  * The Origin a browser sends from an opaque origin: a sandboxed frame, such as the sandbox Shopify runs custom
  * pixels in (docs/switch-from.md). Such a beacon is judged by the page it reports instead (its `url`).
  */
@@ -73,12 +56,9 @@ function allowOrigin(reply: FastifyReply, origin: string): void {
 
 /** The browser side: GET /sdk.js (the snippet) and POST /v1/collect (its beacons). */
 export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  const origins = createOriginRepository(deps.store);
-  const clicks = createClickRepository(deps.store);
+  const { origins, clicks, browserSettings: settings, collectRateLimiter: limiter } = deps;
   const isTrustedProxy = createTrustedProxyCheck(deps.config.trustedProxies);
   const clientIp = createClientIpResolver(isTrustedProxy);
-  const settings = createBrowserSettingsRepository(deps.store);
-  const limiter = collectRateLimiter(deps);
   // Bundled at start, not on a store page's first request: a build failure stops the relay where it shows.
   await prepareSdk();
 
@@ -195,8 +175,7 @@ const originBody = z.object({ origin: z.string().min(1).max(300) }).strict();
 
 /** Admin API for the snippet: the allow-list (/api/v1/tenants/{id}/origins) and its settings (…/snippet). */
 export async function registerOriginAdminRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  const origins = createOriginRepository(deps.store);
-  const settings = createBrowserSettingsRepository(deps.store);
+  const { origins, browserSettings: settings } = deps;
 
   // An unknown tenant is a NotFoundError, which the root error handler answers 404.
   async function tenantId(params: unknown): Promise<string> {

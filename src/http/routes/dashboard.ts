@@ -11,8 +11,7 @@ import { REPORTS_JS } from '../../dashboard/reports-js.js';
 import { DASHBOARD_HTML } from '../../dashboard/html.js';
 import { readCookie, SESSION_COOKIE } from '../../dashboard/sessions.js';
 import { DASHBOARD_CSS } from '../../dashboard/styles.js';
-import { createAuditRepository } from '../../store/audit.js';
-import { createSessionRepository, SESSION_TTL_MS, type Session } from '../../store/sessions.js';
+import { SESSION_TTL_MS, type Session } from '../../services/sessions.js';
 import type { AppDeps } from '../app.js';
 import { requestIsHttps, requireCsrf, safeEqual } from '../auth.js';
 import type { AuthThrottle } from '../auth-throttle.js';
@@ -35,8 +34,7 @@ const sessionAnswer = (s: Session) => ({ csrfToken: s.csrfToken, expiresAt: s.ex
 
 /** The dashboard: its static page and assets, and the sign-in/out endpoints. */
 export async function registerDashboardRoutes(app: FastifyInstance, deps: AppDeps, throttle: AuthThrottle): Promise<void> {
-  const sessions = createSessionRepository(deps.store);
-  const audit = createAuditRepository(deps.store);
+  const { sessions, audit } = deps;
   // Fastify's trustProxy stays off: forwarding headers count only from the configured trustedProxies, as on /v1/collect.
   const isTrustedProxy = createTrustedProxyCheck(deps.config.trustedProxies);
   const clientIp = createClientIpResolver(isTrustedProxy);

@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { mapMpRequest, validateMpRequest, type ValidationMessage } from '../../protocols/ga4-mp.js';
-import type { TenantView } from '../../store/tenants.js';
+import type { TenantView } from '../../services/configuration.js';
 import { parsePolicy, transformEvent } from '../../transform/transform.js';
 import { checkUntrusted } from '../../transform/untrusted.js';
 import type { AppDeps } from '../app.js';

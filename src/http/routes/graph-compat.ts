@@ -9,7 +9,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { registerFormParsers } from '../../emulator/body-parsers.js';
 import { fbtraceId, type GraphError, graphError, invalidParameter, invalidToken, serverError, unknownObject } from '../../emulator/errors.js';
 import { eventsReceived, GRAPH_VERSION_RE, graphMessages, readGraphRequest } from '../../protocols/graph-api.js';
-import type { TenantView } from '../../store/tenants.js';
+import type { TenantView } from '../../services/configuration.js';
 import type { AppDeps } from '../app.js';
 import { bearerToken } from '../auth.js';
 import { STORAGE_RETRY_AFTER_S } from '../errors.js';
@@ -40,7 +40,7 @@ export async function registerGraphCompatRoutes(app: FastifyInstance, deps: AppD
       return send(reply, invalidParameter('the body is not valid JSON or form data'));
     }
     // Database unreachable or disk full: Meta's transient service error, so the client retries.
-    if (deps.store.health.report(err)) return send(reply.header('retry-after', String(STORAGE_RETRY_AFTER_S)), serverError(503));
+    if (deps.storage.reportFault(err)) return send(reply.header('retry-after', String(STORAGE_RETRY_AFTER_S)), serverError(503));
     req.log.error({ err: { message: err.message, stack: err.stack } }, 'unhandled error on the Graph-compatible endpoint');
     return send(reply, graphError(500, { message: 'An unknown error occurred', type: 'OAuthException', code: 1, is_transient: true }));
   });

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { unknownKeyMessage } from '../../core/input-messages.js';
-import { getEventHistory, listEvents } from '../../store/event-log.js';
-import type { TenantView } from '../../store/tenants.js';
+import type { TenantView } from '../../services/configuration.js';
 import type { AppDeps } from '../app.js';
 import { bearerToken } from '../auth.js';
 import { parseEventLogQuery } from '../event-log-query.js';
@@ -60,7 +59,7 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: AppDeps):
 
   app.get('/v1/events', async (req) => {
     const tenant = await tenantOfRequest(req);
-    return listEvents(deps.store, tenant.id, parseEventLogQuery(req.query));
+    return deps.deliveryStatus.listEvents(tenant.id, parseEventLogQuery(req.query));
   });
 
   app.get('/v1/events/:id', async (req) => {
@@ -71,7 +70,7 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: AppDeps):
 }
 
 export async function eventHistory(deps: AppDeps, tenantId: string, id: string) {
-  const event = await getEventHistory(deps.store, tenantId, id);
+  const event = await deps.deliveryStatus.eventHistory(tenantId, id);
   if (!event) throw new HttpError('not_found', `no event ${id} for this tenant`);
   return event;
 }

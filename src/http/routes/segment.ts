@@ -7,8 +7,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { mapSegmentCall, type SegmentMapped, segmentCalls } from '../../protocols/segment.js';
-import type { TenantView } from '../../store/tenants.js';
-import { createUserTraitsRepository } from '../../store/user-traits.js';
+import type { TenantView } from '../../services/configuration.js';
 import { checkUntrusted } from '../../transform/untrusted.js';
 import { buildUserData } from '../../transform/user-data.js';
 import { parsePolicy } from '../../transform/transform.js';
@@ -37,7 +36,7 @@ interface CallResult {
 const tenantOfRequest = new WeakMap<FastifyRequest, TenantView>();
 
 export async function registerSegmentRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  const traits = createUserTraitsRepository(deps.store);
+  const traits = deps.userTraits;
   // Some clients post JSON as text/plain (no CORS preflight).
   parseTextPlainAsJson(app);
 

@@ -6,8 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPlatform, sourceDefinitions, type WebhookRequest } from '../../sources/index.js';
-import { NotFoundError, type TenantView } from '../../store/tenants.js';
-import { createReplayKeyRepository } from '../../store/webhook-replay-keys.js';
+import { NotFoundError, type TenantView } from '../../services/configuration.js';
 import type { IngestResult } from '../../ingest/ingest-service.js';
 import type { AppDeps } from '../app.js';
 import { HttpError } from '../errors.js';
@@ -59,7 +58,7 @@ async function keepUnmappable(
 }
 
 export async function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  const replayKeys = createReplayKeyRepository(deps.store, deps.ingest.now);
+  const replayKeys = deps.webhookReplayKeys;
   // Encapsulated: only this scope receives raw bytes, whatever the content type (WooCommerce pings are form-encoded).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
