@@ -1,3 +1,4 @@
+import type { EventLogItem, EventLogStatus, ShownDeliveryStatus, DeliveryStatus } from '../core/admin-api.js';
 import type { Store } from './database.js';
 import { parseChannels } from './channels.js';
 import { hasDeliveryStatus, readDeliveryStates, readTimeline } from './delivery-state.js';
@@ -6,7 +7,7 @@ import type { DeliveryStatus } from './schema.js';
 export interface EventLogQuery {
   eventName?: string | undefined;
   /** An event status (queued, dropped, skipped) or a delivery status (sent, failed, dead …). */
-  status?: string | undefined;
+  status?: EventLogStatus | undefined;
   source?: string | undefined;
   /** Only events received at or after / before these times (Unix ms). */
   since?: number | undefined;
@@ -18,29 +19,10 @@ export interface EventLogQuery {
   cursor?: string | undefined;
 }
 
-export interface EventLogItem {
-  id: string;
-  eventName: string;
-  eventId: string;
-  source: string;
-  orderId: string | null;
-  eventTime: number;
-  receivedAt: number;
-  status: string;
-  dropCode: string | null;
-  dropMessage: string | null;
-  /** The distinct sources that reported this event, first reporter first (e.g. browser, webhook:shopify). */
-  channels: string[];
-  simulated: boolean;
-  /**
-   * Per pixel: `status` is the delivery's own; `shown` is what a person should read — `paused` (with the
-   * pixel's pause reason) while a paused pixel holds a queued or failed delivery.
-   */
-  deliveries: { pixelRowId: string; status: string; shown: string; pauseReason: string | null; attempts: number; lastError: string | null; fbtraceId: string | null; eventsReceived: number | null }[];
-}
+export type { EventLogItem };
 
 /** What the log shows for one delivery: a queued or retrying delivery of a paused pixel is `paused`. */
-export function shownStatus(deliveryStatus: string, pixelStatus: string | null): string {
+export function shownStatus(deliveryStatus: DeliveryStatus, pixelStatus: string | null): ShownDeliveryStatus {
   return pixelStatus === 'paused' && (deliveryStatus === 'queued' || deliveryStatus === 'failed') ? 'paused' : deliveryStatus;
 }
 

@@ -1,32 +1,30 @@
 /**
- * The dashboard's audit-log page (served at /dashboard/audit.js): every admin change and sign-in for the
- * current tenant, newest first — who, when, what. The summaries were stripped of secrets when recorded.
+ * The dashboard's audit-log page: every admin change and sign-in for the current tenant, newest first —
+ * who, when, what. The summaries were stripped of secrets when recorded.
  */
-export const AUDIT_JS = String.raw`
-import { h, api, time, setView, currentTenant, needTenant, registerView, state, table } from '/dashboard/app.js';
+import type { AuditPage, TenantView } from '../../core/admin-api.js';
+import { api, h, registerView, setView, state, table, forTenant, time } from './app.js';
 
-// The recorded body and query, one "field: value" per changed field.
-function describe(summary) {
-  const parts = [];
-  for (const part of [summary && summary.body, summary && summary.query]) {
+/** The recorded body and query, one "field: value" per changed field. */
+export function describe(summary: Record<string, unknown> | null): string {
+  const parts: string[] = [];
+  for (const part of [summary?.body, summary?.query]) {
     if (!part || typeof part !== 'object') continue;
-    for (const [k, v] of Object.entries(part)) parts.push(k + ': ' + (typeof v === 'string' ? v : JSON.stringify(v)));
+    for (const [k, v] of Object.entries(part)) parts.push(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
   }
   return parts.join(' · ') || '—';
 }
 
-async function auditView() {
-  if (needTenant()) return;
-  const t = currentTenant();
+async function auditView(t: TenantView): Promise<void> {
   // Operators may widen the view to every tenant (sign-ins, tenant creation); store-key sessions cannot.
   const all = h('input', { type: 'checkbox', id: 'audit-all' });
   const tbody = h('tbody', {});
   const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Older entries');
-  let cursor = null;
-  async function load(reset) {
+  let cursor: string | null = null;
+  async function load(reset: boolean): Promise<void> {
     const q = new URLSearchParams({ limit: '100' });
     if (!reset && cursor) q.set('cursor', cursor);
-    const page = await api('GET', (all.checked ? '/api/v1/audit?' : '/api/v1/tenants/' + t.id + '/audit?') + q);
+    const page = await api<AuditPage>('GET', `${all.checked ? '/api/v1/audit?' : `/api/v1/tenants/${t.id}/audit?`}${q}`);
     const rows = page.items.map((e) => h('tr', {}, h('td', {}, time(e.at)), h('td', {}, e.actor), h('td', {}, h('code', {}, e.action)),
       h('td', { class: 'opt' }, e.target ? h('code', {}, e.target) : '—'), h('td', {}, h('code', { class: 'summary' }, describe(e.summary)))));
     if (reset) tbody.replaceChildren(...(rows.length ? rows : [h('tr', {}, h('td', { colspan: 5 }, 'No changes recorded yet.'))])); else tbody.append(...rows);
@@ -34,13 +32,13 @@ async function auditView() {
   }
   all.addEventListener('change', () => void load(true));
   more.addEventListener('click', () => void load(false));
-  setView('Audit log: ' + t.name,
+  const list = table('Audit log, newest first', ['When', 'Who', 'What', 'Target', 'Details'], [], [3]);
+  list.querySelector('tbody')?.replaceWith(tbody);
+  setView(`Audit log: ${t.name}`,
     h('p', {}, 'Every change made through the admin API or this dashboard, and every sign-in. Access tokens, secrets and keys are never recorded: they show as "(set)".'),
     state.scopedTenantId ? null : h('p', {}, h('label', { class: 'live', for: 'audit-all' }, all, ' Show every tenant')),
-    table('Audit log, newest first', ['When', 'Who', 'What', 'Target', 'Details'], [], [3]), more);
-  document.getElementById('main').querySelector('tbody').replaceWith(tbody);
+    list, more);
   await load(true);
 }
 
-registerView('audit', 'Audit log', auditView);
-`;
+registerView('audit', 'Audit log', forTenant(auditView));
