@@ -2,6 +2,8 @@
 export const DASHBOARD_CSS = String.raw`
 :root { --fg: #1b1f24; --muted: #57606a; --bg: #f6f8fa; --card: #fff; --line: #d0d7de; --accent: #0b57d0; --ok: #116329; --bad: #a40e26; --warn: #7d4e00; color-scheme: light; }
 * { box-sizing: border-box; }
+/* hidden means hidden, whatever display a class gives the element (the nav is a flex box). */
+[hidden] { display: none !important; }
 body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
 .skip { position: absolute; left: -999px; }
 .skip:focus { left: 8px; top: 8px; background: #fff; padding: 6px; z-index: 2; }

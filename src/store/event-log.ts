@@ -1,4 +1,5 @@
 import type { EventLogItem, EventLogStatus, ShownDeliveryStatus, DeliveryStatus } from '../core/admin-api.js';
+import { sql } from 'kysely';
 import type { Store } from './database.js';
 import { parseChannels } from './channels.js';
 import { hasDeliveryStatus, readDeliveryStates, readTimeline } from './delivery-state.js';
@@ -45,8 +46,22 @@ export async function listEvents(store: Store, tenantId: string, q: EventLogQuer
   if (q.hiddenUpTo !== undefined && q.hiddenUpTo !== null) query = query.where('received_at', '>', q.hiddenUpTo);
   if (q.since !== undefined) query = query.where('received_at', '>=', q.since);
   if (q.until !== undefined) query = query.where('received_at', '<', q.until);
-  if (q.eventName) query = query.where('event_name', '=', q.eventName);
-  if (q.source) query = query.where('source', '=', q.source);
+  // Event names are case-sensitive at Meta, but a person searching the log types "purchase" for Purchase.
+  if (q.eventName) query = query.where(sql`lower(event_name)`, '=', q.eventName.toLowerCase());
+  if (q.source) {
+    // A channel matches by its full name (webhook:shopify) or its last part (shopify), whether it reported the
+    // event first (source) or later (channels, the JSON list of every reporter).
+    const term = q.source.toLowerCase();
+    const like = term.replace(/[\\%_]/g, (c) => `\\${c}`);
+    query = query.where((eb) =>
+      eb.or([
+        eb(sql`lower(source)`, '=', term),
+        eb(sql`lower(source)`, 'like', sql<string>`${`%:${like}`} escape '\\'`),
+        eb(sql`lower(channels)`, 'like', sql<string>`${`%"${like}"%`} escape '\\'`),
+        eb(sql`lower(channels)`, 'like', sql<string>`${`%:${like}"%`} escape '\\'`),
+      ]),
+    );
+  }
   if (q.status) {
     const status = q.status;
     // `skipped` (and the retired `done`) are the event's own; `dropped` is either (kept back at ingest, or too old

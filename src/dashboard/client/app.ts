@@ -47,12 +47,23 @@ export function apiError(err: unknown): ApiError {
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/** The code of an ApiError when no answer came (the relay or the network is down). */
+export const UNREACHABLE = 'unreachable';
+/** How often a page that could not reach the relay tries again. */
+const RETRY_MS = 5000;
+
 /** Calls the relay; answers the parsed JSON body, throws ApiError on an error answer. */
 export async function api<T>(method: Method, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && state.csrf) headers['x-csrf-token'] = state.csrf;
-  const res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? null : JSON.stringify(body) });
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? null : JSON.stringify(body) });
+  } catch {
+    // fetch rejects only when no answer came at all: the relay is down or the network is.
+    throw new ApiError(0, UNREACHABLE, 'Cannot reach the relay: it may be restarting, or the network is down. Retrying…');
+  }
   const data = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
   if (res.status === 401 && !path.startsWith('/dashboard/')) { showLogin('Your session ended; sign in again.'); throw new ApiError(401, 'unauthorized', 'signed out'); }
   if (!res.ok) throw new ApiError(res.status, data.error ? data.error.code : 'error', data.error ? data.error.message : `HTTP ${res.status}`);
@@ -138,7 +149,15 @@ async function route(): Promise<void> {
     if (a.getAttribute('href') === `#/${found}`) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
   const render = views.get(found);
-  try { if (render) await render({ path, query }); } catch (err) { const e = apiError(err); if (e.status !== 401) setView('Error', h('p', { class: 'error', role: 'alert' }, e.message)); }
+  try { if (render) await render({ path, query }); } catch (err) {
+    const e = apiError(err);
+    if (e.code === UNREACHABLE) {
+      // The page draws itself again once the relay answers: no reload needed.
+      setView('Cannot reach the relay', h('p', { class: 'error', role: 'alert' }, e.message), h('p', { class: 'hint' }, `Trying again every ${RETRY_MS / 1000} s.`));
+      stopPolling();
+      state.poll = setInterval(() => void route(), RETRY_MS);
+    } else if (e.status !== 401) setView('Error', h('p', { class: 'error', role: 'alert' }, e.message));
+  }
   const heading = main.querySelector('h1');
   if (heading && document.activeElement === document.body) heading.focus();
 }

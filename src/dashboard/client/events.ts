@@ -5,7 +5,7 @@
  */
 import type { EventDetails, EventLogItem, EventLogPage, EventLogStatus, PixelList, SimulateAnswer, TenantView } from '../../core/admin-api.js';
 import type { SimulatedEventName } from '../simulated-events.js';
-import { api, apiError, h, nodes, plural, pixelNameIn, registerView, say, setView, state, statusChip, table, forTenant, time } from './app.js';
+import { UNREACHABLE, api, apiError, h, nodes, plural, pixelNameIn, registerView, say, setView, state, statusChip, table, forTenant, time } from './app.js';
 import { byId } from './dom.js';
 import { channelWord, DELIVERY_WORDS, EVENT_WORDS, FILTER_WORDS, statusWord } from './words.js';
 
@@ -19,8 +19,13 @@ const PAGE = 50;
 const GAP_PAGES = 10;
 
 async function simulateView(t: TenantView): Promise<void> {
-  const { pixels } = await api<PixelList>('GET', `/api/v1/tenants/${t.id}/pixels`);
-  if (!pixels.length) { setView(`Simulate events: ${t.name}`, h('p', {}, 'Add a pixel on the ', h('a', { href: '#/config' }, 'Configuration'), ' page first.')); return; }
+  const all = (await api<PixelList>('GET', `/api/v1/tenants/${t.id}/pixels`)).pixels;
+  // The relay refuses to simulate on a disabled or paused pixel (409 pixel_not_active): such a pixel is not offered.
+  const pixels = all.filter((p) => p.status === 'active');
+  if (!pixels.length) {
+    setView(`Simulate events: ${t.name}`, h('p', {}, all.length ? 'No active pixel: enable one on the ' : 'Add a pixel on the ', h('a', { href: '#/config' }, 'Configuration'), ' page first.'));
+    return;
+  }
   const preferred = pixels.find((p) => p.testEventCode && p.status === 'active') ?? pixels[0];
   const pick = h('select', { id: 'sim-pixel' }, pixels.map((p) => h('option', { value: p.id, selected: p === preferred },
     `${p.pixelId} (${p.role}, ${p.testEventCode ? `test code ${p.testEventCode}` : 'no test code'})`)));
@@ -53,7 +58,8 @@ async function simulateView(t: TenantView): Promise<void> {
   });
   setView(`Simulate events: ${t.name}`,
     h('p', {}, 'Each button sends one realistic sample event (a test customer on example.com) through the relay to Meta\'s Test Events, with the pixel\'s Test Event Code. Simulated events never go out without that code and are never mixed with live traffic.'),
-    h('div', { class: 'field' }, h('label', { for: 'sim-pixel' }, 'Pixel'), pick),
+    h('div', { class: 'field' }, h('label', { for: 'sim-pixel' }, 'Pixel'), pick,
+      all.length > pixels.length ? h('p', { class: 'hint' }, `Not listed: ${plural(all.length - pixels.length, 'paused or disabled pixel', 'paused or disabled pixels')}.`) : null),
     h('div', { class: 'buttons', role: 'group', 'aria-label': 'Event types' }, buttons),
     result);
 }
@@ -103,6 +109,7 @@ async function eventsView(t: TenantView): Promise<void> {
   let extended = false; // "Load older events" was used since the last filter: keep those rows under the newest page
   let generation = 0; // a new filter or a cleared log starts over; answers to an older query are dropped
   let drawn = 0;
+  let lastUpdate = 0;
   const more = h('button', { type: 'button', class: 'secondary', id: 'load-older', hidden: true, 'aria-describedby': 'events-shown', onclick: () => void loadOlder() }, 'Load older events');
   const shown = h('span', { class: 'hint', id: 'events-shown', tabindex: '-1' });
 
@@ -160,8 +167,14 @@ async function eventsView(t: TenantView): Promise<void> {
       cleared.textContent = r.page.clearedAt ? `Showing events received after ${time(r.page.clearedAt)} (the log was cleared then).` : '';
       items = r.list; older = r.cursor;
       await render();
-      liveNote.textContent = `· updated ${new Date().toLocaleTimeString()}`;
-    } catch (err) { const e = apiError(err); if (e.status !== 401) error.textContent = e.message; }
+      lastUpdate = Date.now();
+      liveNote.textContent = `· updated ${new Date(lastUpdate).toLocaleTimeString()}`;
+    } catch (err) {
+      const e = apiError(err);
+      if (e.status !== 401) error.textContent = e.message;
+      // Say how old the rows on screen are instead of leaving the last "updated" time as if it were fresh.
+      if (e.code === UNREACHABLE) liveNote.textContent = `· not updated since ${lastUpdate ? new Date(lastUpdate).toLocaleTimeString() : 'the page opened'}: retrying every 3 s`;
+    }
   }
 
   async function loadOlder(): Promise<void> {

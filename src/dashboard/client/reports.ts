@@ -79,7 +79,7 @@ async function matchQualityView(t: TenantView, params: ViewParams): Promise<void
   const r = await api<MatchQualityAnswer>('GET', tenantPath(t, 'match-quality?' + q));
   const go = (d: number, p: string): void => navigate('#/match-quality?days=' + d + (p ? '&pixel=' + encodeURIComponent(p) : ''));
   const pixelSelect: HTMLSelectElement = h('select', { id: 'mq-pixel', onchange: () => go(days, pixelSelect.value) },
-    h('option', { value: '' }, 'First active pixel'), pixels.map((p) => h('option', { value: p.id, selected: p.id === pixel }, p.pixelId)));
+    h('option', { value: '' }, 'First active pixel'), pixels.filter((p) => p.status === 'active' || p.id === pixel).map((p) => h('option', { value: p.id, selected: p.id === pixel }, p.pixelId)));
   const controls = h('form', { class: 'card row', onsubmit: (e) => e.preventDefault() },
     periodPicker('mq-period', days, DAY_OPTIONS.slice(1), (d) => go(d, pixel)),
     h('div', { class: 'field' }, h('label', { for: 'mq-pixel' }, 'Meta score from pixel'), pixelSelect));
@@ -203,7 +203,10 @@ async function summarySection(t: TenantView, days: number, picker: HTMLElement):
       stat('Deduplicated', s.dedupRate === null ? '—' : Math.round(s.dedupRate * 100) + '%'), stat('Value or currency mismatches', s.mismatches),
       stat('Purchases without a known order', s.purchasesWithoutOrder)),
     s.truncated ? h('p', { class: 'hint' }, 'Large period: only the most recent orders are counted.') : null,
-    worst ? h('p', { class: 'notice warn' }, h('strong', {}, 'First check: '), worst.firstCheck) : h('p', { class: 'good' }, 'No signal loss found in this period.'),
+    // With no order there is nothing to check: saying "no signal loss" would read as a clean bill of health.
+    worst ? h('p', { class: 'notice warn' }, h('strong', {}, 'First check: '), worst.firstCheck)
+      : s.orders === 0 ? h('p', { class: 'notice', 'data-testid': 'no-orders' }, 'No orders in this period yet, so nothing to check: the diagnosis needs the store\'s orders (from its webhooks or a CSV import).')
+        : h('p', { class: 'good' }, 'No signal loss found in this period.'),
     table('Signal-loss diagnosis: symptom, orders affected, examples and first check', ['Symptom', 'Orders', 'Examples', 'First check'], rows));
 }
 
