@@ -52,8 +52,8 @@ describe.skipIf(!available).each(sqlite)('dashboard fixes in Chromium on $name',
   }
 
   async function useStore(name: string): Promise<void> {
-    await page.getByRole('link', { name: 'Tenants' }).click();
-    const use = page.getByRole('button', { name: `Use tenant ${name}` });
+    await page.getByRole('link', { name: 'Stores' }).click();
+    const use = page.getByRole('button', { name: `Use store ${name}` });
     if (await use.count()) await use.click();
     await expect.poll(() => page.locator('#current-tenant').textContent()).toContain(name);
   }
@@ -87,7 +87,7 @@ describe.skipIf(!available).each(sqlite)('dashboard fixes in Chromium on $name',
     expect(await page.getByRole('link', { name: 'Event log' }).isVisible()).toBe(false);
     await page.getByLabel('Admin password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Tenants' }).waitFor();
+    await page.getByRole('heading', { name: 'Stores' }).waitFor();
     expect(await page.locator('#nav').isVisible()).toBe(true);
   });
 
@@ -172,7 +172,7 @@ describe.skipIf(!available).each(sqlite)('dashboard fixes in Chromium on $name',
     await store.goto(base);
     await store.getByLabel('Admin password').fill(shop.ingestKey);
     await store.getByRole('button', { name: 'Sign in' }).click();
-    await store.getByRole('heading', { name: 'Tenants' }).waitFor();
+    await store.getByRole('heading', { name: 'Stores' }).waitFor();
     await store.getByRole('link', { name: 'Audit log' }).click();
     await store.getByRole('heading', { name: 'Audit log: Fix Shop' }).waitFor();
     expect(await store.locator('main').textContent()).not.toContain('null');

@@ -42,23 +42,23 @@ describe.skipIf(!available).each(sqlite)('dashboard in Chromium on $name', (dial
     await shot('01-sign-in');
     await page.getByLabel('Admin password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Tenants' }).waitFor();
+    await page.getByRole('heading', { name: 'Stores' }).waitFor();
   });
 
   it('creates a tenant and shows its keys once', async () => {
     await page.getByLabel('Store name').fill('Demo Shop');
-    await page.getByRole('button', { name: 'Create tenant' }).click();
+    await page.getByRole('button', { name: 'Add store' }).click();
     await page.getByTestId('ingest-key').waitFor();
     ingestKey = (await page.getByTestId('ingest-key').textContent()) ?? '';
     expect(ingestKey).toMatch(/^cr_ingest_/);
-    await expect.poll(() => page.locator('#current-tenant').textContent()).toBe('Tenant: Demo Shop');
+    await expect.poll(() => page.locator('#current-tenant').textContent()).toBe('Store: Demo Shop');
     await shot('02-tenants');
   });
 
   it('adds a pixel and verifies its connection', async () => {
     await page.getByRole('link', { name: 'Configuration' }).click();
     await page.getByRole('heading', { name: 'Configuration: Demo Shop' }).waitFor();
-    expect(await page.locator('#current-tenant').textContent()).toBe('Tenant: Demo Shop');
+    expect(await page.locator('#current-tenant').textContent()).toBe('Store: Demo Shop');
     await page.getByLabel('Pixel (dataset) ID').fill('123456789');
     await page.getByLabel('Conversions API access token').fill('tok-good-0123456789');
     await page.getByLabel('Test event code').fill('TEST123');
@@ -179,7 +179,7 @@ describe.skipIf(!available).each(sqlite)('dashboard in Chromium on $name', (dial
       })
       .execute();
     const row = page.locator(`tbody tr[data-event="${event.id}"]`);
-    await expect.poll(() => row.textContent(), { timeout: 5000 }).toContain('123456789: dead');
+    await expect.poll(() => row.textContent(), { timeout: 5000 }).toContain('123456789: failed — will not retry');
     await row.getByRole('button', { name: /Show history of AddToCart/ }).click();
     await page.getByRole('button', { name: 'Retry dead deliveries' }).click();
     await expect.poll(() => row.textContent(), { timeout: 10_000 }).toContain('123456789: sent');
@@ -275,6 +275,9 @@ describe.skipIf(!available).each(sqlite)('dashboard in Chromium on $name', (dial
     await expect.poll(() => body.textContent()).toContain('PUT /api/v1/tenants/:id/policy');
     const text = (await body.textContent()) ?? '';
     expect(text).toContain('POST /api/v1/tenants/:id/pixels');
+    // Each entry reads as a sentence; the method and route stay under it as the detail.
+    expect(text).toMatch(/The operator \(session [0-9a-f]{8}\) changed the policy\./);
+    expect(text).toContain('added a pixel.');
     expect(text).toContain('accessToken: (set)');
     expect(text).not.toContain('tok-good-0123456789');
     expect(text).not.toContain('shpss_test_secret');

@@ -76,7 +76,7 @@ export function setView(title: string, ...content: Child[]): void {
   document.title = `${title} – capi-relay`;
 }
 export function currentTenant(): TenantView | null { return state.tenants.find((t) => t.id === state.tenantId) ?? null; }
-function showCurrent(): void { const t = currentTenant(); currentLabel.textContent = t ? `Tenant: ${t.name}` : 'No tenant selected'; }
+function showCurrent(): void { const t = currentTenant(); currentLabel.textContent = t ? `Store: ${t.name}` : 'No store selected'; }
 
 interface SessionAnswer { csrfToken: string; expiresAt: number; tenantId: string | null }
 
@@ -166,7 +166,7 @@ function useTenant(id: string): void {
   state.tenantId = id;
   localStorage.setItem('capi-relay.tenant', id);
   showCurrent();
-  say(`Current tenant: ${currentTenant()?.name ?? ''}`);
+  say(`Current store: ${currentTenant()?.name ?? ''}`);
 }
 
 async function tenantsView(): Promise<void> {
@@ -175,10 +175,10 @@ async function tenantsView(): Promise<void> {
   const keys = h('div', { id: 'new-keys' });
   const rows = state.tenants.map((t) => h('tr', {},
     h('td', {}, t.name), h('td', {}, statusChip(t.status)), h('td', { class: 'opt' }, h('code', {}, t.id)),
-    h('td', {}, t.id === state.tenantId ? h('strong', {}, 'Current') : h('button', { type: 'button', class: 'secondary', 'aria-label': `Use tenant ${t.name}`, onclick: () => { useTenant(t.id); void tenantsView(); } }, 'Use'))));
+    h('td', {}, t.id === state.tenantId ? h('strong', {}, 'Current') : h('button', { type: 'button', class: 'secondary', 'aria-label': `Use store ${t.name}`, onclick: () => { useTenant(t.id); void tenantsView(); } }, 'Use'))));
   const list = state.tenants.length
-    ? table('Tenants', ['Name', 'Status', 'ID', 'Current'], rows, [2])
-    : h('p', {}, 'No tenants yet: create the first one below.');
+    ? table('Stores', ['Name', 'Status', 'ID', 'Current'], rows, [2])
+    : h('p', {}, 'No stores yet: add the first one below.');
   const name = h('input', { id: 'tenant-name', name: 'name', required: true, maxlength: 200 });
   const error = h('p', { class: 'error', role: 'alert' });
   const form = h('form', { class: 'card', onsubmit: async (e) => {
@@ -188,13 +188,13 @@ async function tenantsView(): Promise<void> {
       useTenant(t.id);
       await tenantsView();
       byId('new-keys').replaceChildren(h('div', { class: 'notice', role: 'status' },
-        h('p', {}, h('strong', {}, `Tenant "${t.name}" created. `), 'Copy its keys now: they are shown only once.'),
+        h('p', {}, h('strong', {}, `Store "${t.name}" added. `), 'Copy its keys now: they are shown only once.'),
         h('dl', {}, h('dt', {}, 'Ingest key (server to server)'), h('dd', {}, h('code', { 'data-testid': 'ingest-key' }, t.ingestKey)),
           h('dt', {}, 'Publishable key (browser)'), h('dd', {}, h('code', { 'data-testid': 'publishable-key' }, t.publishableKey)))));
     } catch (err) { error.textContent = apiError(err).message; }
-  } }, h('h2', {}, 'Create a tenant'), h('div', { class: 'field' }, h('label', { for: 'tenant-name' }, 'Store name'), name), error, h('button', { type: 'submit' }, 'Create tenant'));
+  } }, h('h2', {}, 'Add a store'), h('div', { class: 'field' }, h('label', { for: 'tenant-name' }, 'Store name'), name), error, h('button', { type: 'submit' }, 'Add store'));
   // Creating tenants is for operators; a store-key session only sees its own store.
-  setView('Tenants', keys, list, state.scopedTenantId ? h('p', { class: 'hint' }, 'Signed in with this store\'s key: you see only this store.') : form);
+  setView('Stores', keys, list, state.scopedTenantId ? h('p', { class: 'hint' }, 'Signed in with this store\'s key: you see only this store.') : form);
 }
 
 /** A "Copy" button for the text of source, an element or a (read-only) input (clipboard where allowed, else the text is selected for Ctrl+C). */
@@ -218,7 +218,7 @@ export function copyButton(source: HTMLElement, label: string): HTMLButtonElemen
 export function tenantOrNotice(): TenantView | null {
   const t = currentTenant();
   if (t) return t;
-  setView('No tenant selected', h('p', {}, 'Create or choose a tenant on the ', h('a', { href: '#/tenants' }, 'Tenants'), ' page first.'));
+  setView('No store selected', h('p', {}, 'Add or choose a store on the ', h('a', { href: '#/tenants' }, 'Stores'), ' page first.'));
   return null;
 }
 
@@ -227,7 +227,7 @@ export function forTenant(render: (t: TenantView, params: ViewParams) => Promise
   return (params) => { const t = tenantOrNotice(); return t ? render(t, params) : undefined; };
 }
 
-registerView('tenants', 'Tenants', tenantsView);
+registerView('tenants', 'Stores', tenantsView);
 
 logoutBtn.addEventListener('click', async () => {
   try { await api('POST', '/dashboard/logout'); } catch { /* signed out either way */ }

@@ -3,7 +3,8 @@
  * who, when, what. The summaries were stripped of secrets when recorded.
  */
 import type { AuditPage, TenantView } from '../../core/admin-api.js';
-import { api, h, registerView, setView, state, table, forTenant, time } from './app.js';
+import { api, forTenant, h, registerView, setView, state, table, time } from './app.js';
+import { auditSentence } from './words.js';
 
 /** The recorded body and query, one "field: value" per changed field. */
 export function describe(summary: Record<string, unknown> | null): string {
@@ -25,18 +26,18 @@ async function auditView(t: TenantView): Promise<void> {
     const q = new URLSearchParams({ limit: '100' });
     if (!reset && cursor) q.set('cursor', cursor);
     const page = await api<AuditPage>('GET', `${all.checked ? '/api/v1/audit?' : `/api/v1/tenants/${t.id}/audit?`}${q}`);
-    const rows = page.items.map((e) => h('tr', {}, h('td', {}, time(e.at)), h('td', {}, e.actor), h('td', {}, h('code', {}, e.action)),
+    const rows = page.items.map((e) => h('tr', {}, h('td', {}, time(e.at)), h('td', {}, auditSentence(e.actor, e.action), h('span', { class: 'sub' }, e.action)),
       h('td', { class: 'opt' }, e.target ? h('code', {}, e.target) : '—'), h('td', {}, h('code', { class: 'summary' }, describe(e.summary)))));
-    if (reset) tbody.replaceChildren(...(rows.length ? rows : [h('tr', {}, h('td', { colspan: 5 }, 'No changes recorded yet.'))])); else tbody.append(...rows);
+    if (reset) tbody.replaceChildren(...(rows.length ? rows : [h('tr', {}, h('td', { colspan: 4 }, 'No changes recorded yet.'))])); else tbody.append(...rows);
     cursor = page.nextCursor; more.hidden = !cursor;
   }
   all.addEventListener('change', () => void load(true));
   more.addEventListener('click', () => void load(false));
-  const list = table('Audit log, newest first', ['When', 'Who', 'What', 'Target', 'Details'], [], [3]);
+  const list = table('Audit log, newest first', ['When', 'What happened', 'Target', 'Details'], [], [2]);
   list.querySelector('tbody')?.replaceWith(tbody);
   setView(`Audit log: ${t.name}`,
     h('p', {}, 'Every change made through the admin API or this dashboard, and every sign-in. Access tokens, secrets and keys are never recorded: they show as "(set)".'),
-    state.scopedTenantId ? null : h('p', {}, h('label', { class: 'live', for: 'audit-all' }, all, ' Show every tenant')),
+    state.scopedTenantId ? null : h('p', {}, h('label', { class: 'live', for: 'audit-all' }, all, ' Show every store')),
     list, more);
   await load(true);
 }

@@ -7,6 +7,7 @@
  * browser storage.
  */
 import type { ConnectionReport, PixelList, PixelView, RelayInfo, RemovedCounts, SnippetSettings, SourceListItem, SwitchesView, TenantView } from '../../core/admin-api.js';
+import { identifierWord } from './words.js';
 import { api, apiError, copyButton, forTenant, h, nodes, plural, registerView, say, setView, state, statusChip, table, time, useSession, type Child } from './app.js';
 
 const IDENTIFIERS: readonly string[] = ['em', 'ph', 'external_id', 'fbp', 'fbc', 'fn', 'ln', 'ct', 'st', 'zp', 'country', 'ge', 'db'];
@@ -543,7 +544,7 @@ function policySection(t: TenantView, redraw: Redraw): Child[] {
   const states = h('input', { value: (p.lduStates || ['ca']).join(', '), autocomplete: 'off' });
   const essential = h('input', { value: (p.essentialEvents || ['Purchase']).join(', '), autocomplete: 'off' });
   const required = new Set(send.requireOneOf || ['em', 'ph', 'external_id', 'fbp', 'fbc']);
-  const reqBoxes = IDENTIFIERS.map((k) => h('label', { class: 'check', for: 'req-' + k }, h('input', { type: 'checkbox', id: 'req-' + k, value: k, checked: required.has(k) }), k));
+  const reqBoxes = IDENTIFIERS.map((k) => h('label', { class: 'check', for: 'req-' + k }, h('input', { type: 'checkbox', id: 'req-' + k, value: k, checked: required.has(k) }), identifierWord(k)));
   const minOther = h('input', { type: 'number', min: 0, max: 20, step: 1, value: send.minOtherIdentifiers || 0 });
   const tpl = h('textarea', { rows: 3 }, Object.entries(templates).map(([k, v]) => k + ' = ' + v).join('\n'));
   const json = h('textarea', { rows: 12, spellcheck: 'false', class: 'mono' }, JSON.stringify(p, null, 2));

@@ -40,7 +40,7 @@ export const plural = (n: number, one: string, many: string): string => `${n} ${
 export const time = (ms: number): string => new Date(ms).toLocaleString();
 
 /** A status as a coloured chip: `status` picks the colour (a CSS class), `label` is what a person reads. */
-export const statusChip = (status: string, label?: string): HTMLSpanElement => h('span', { class: `status ${status}` }, label ?? status);
+export const statusChip = (status: string, label?: string): HTMLSpanElement => h('span', { class: `status ${status}`, title: label === undefined || label === status ? null : `status: ${status}` }, label ?? status);
 
 /** A pixel row id as people know it (the Meta pixel id), from a tenant's pixel list. */
 export const pixelNameIn = (pixels: readonly { id: string; pixelId: string }[], rowId: string): string => pixels.find((x) => x.id === rowId)?.pixelId ?? rowId;

@@ -7,7 +7,7 @@ import type { EventDetails, EventLogItem, EventLogPage, EventLogStatus, PixelLis
 import type { SimulatedEventName } from '../simulated-events.js';
 import { UNREACHABLE, api, apiError, h, nodes, plural, pixelNameIn, registerView, say, setView, state, statusChip, table, forTenant, time } from './app.js';
 import { byId } from './dom.js';
-import { channelWord, DELIVERY_WORDS, EVENT_WORDS, FILTER_WORDS, statusWord } from './words.js';
+import { channelWord, DELIVERY_WORDS, eventWord, FILTER_WORDS, statusWord } from './words.js';
 
 // The names the simulate route accepts, keyed by its own type: a name added there must be added here.
 const SIMULATED_BUTTONS: Readonly<Record<SimulatedEventName, true>> = {
@@ -209,7 +209,7 @@ async function eventsView(t: TenantView): Promise<void> {
         onclick: () => { if (open) state.expanded.delete(ev.id); else state.expanded.add(ev.id); void render(); } }, open ? 'Hide' : 'Details');
       const statuses = ev.deliveries.length
         ? ev.deliveries.map((d) => statusChip(d.shown, `${pixelName(d.pixelRowId)}: ${DELIVERY_WORDS[d.shown]}${d.shown === 'paused' && d.pauseReason ? ` (${d.pauseReason})` : ''}`))
-        : [statusChip(ev.status, EVENT_WORDS[ev.status])];
+        : [statusChip(ev.status, eventWord(ev.status, ev.dropCode))];
       rows.push(h('tr', { 'data-event': ev.id }, h('td', { class: 'opt' }, time(ev.receivedAt)),
         h('td', {}, ev.eventName, ev.simulated ? h('span', { class: 'hint' }, ' (simulated)') : null), h('td', {}, ev.orderId ?? '—'),
         h('td', {}, channelChips(ev.channels)), h('td', {}, statuses, ev.dropCode ? h('span', { class: 'hint' }, ` ${ev.dropCode}`) : null), h('td', {}, toggle)));

@@ -9,12 +9,9 @@ import type { Chart as ChartInstance, ChartConfiguration } from 'chart.js';
 import type { PixelList, TenantView } from '../../core/admin-api.js';
 import type { AcceptanceAnswer, AcceptanceSummaryAnswer, AttributionAnswer, EventsPerHourAnswer, HourlyStatus, MatchQualityAnswer } from '../../reports/answers.js';
 import type { Channel, DedupState, EventMatchQuality, MatchQualityComparison, SignalLossSymptom } from '../../reports/index.js';
+import { identifierWord } from './words.js';
 import { api, apiError, forTenant, h, navigate, pixelNameIn, plural, registerView, say, setView, state, statusChip, table, time, type Child, type ViewParams } from './app.js';
 
-const IDENTIFIER_LABELS: Readonly<Record<string, string>> = {
-  em: 'Email', ph: 'Phone', fn: 'First name', ln: 'Last name', ct: 'City', st: 'State', zp: 'Postal code', country: 'Country',
-  external_id: 'External ID', fbp: 'Browser ID (fbp)', fbc: 'Click ID (fbc)', client_ip_address: 'IP address', client_user_agent: 'User agent',
-};
 const SYMPTOM_LABELS: Readonly<Record<SignalLossSymptom, string>> = {
   browser_missing: 'Browser Purchase missing', server_missing: 'Server Purchase missing', server_late: 'Server Purchase late',
   no_dedup: 'No deduplication', value_mismatch: 'Value mismatch', currency_mismatch: 'Currency mismatch',
@@ -111,7 +108,7 @@ async function eventTypeSection(e: EventMatchQuality, m: MatchQualityComparison 
   // m: Meta's comparison row; null when Meta has no figure for this event; undefined when Meta is unavailable.
   const metaShare = (id: string): number | null => { if (!m) return null; const x = m.identifiers.find((i) => i.identifier === id); return x ? x.metaShare : null; };
   const rows = e.coverage.map((c) => h('tr', {},
-    h('th', { scope: 'row' }, IDENTIFIER_LABELS[c.identifier] || c.identifier, ' ', h('code', { class: 'opt-inline' }, c.identifier)),
+    h('th', { scope: 'row' }, identifierWord(c.identifier), ' ', h('code', { class: 'opt-inline' }, c.identifier)),
     h('td', { class: c.share === null ? 'muted' : c.share >= 0.8 ? 'good' : c.share < 0.5 ? 'weak' : '' }, pct(c.share)),
     // Meta lists only some keys: an unlisted one has no figure, which is not 0 %.
     h('td', { class: m && metaShare(c.identifier) === null ? 'muted' : null }, m === undefined ? '—' : metaShare(c.identifier) === null ? 'not listed' : pct(metaShare(c.identifier))),
@@ -119,11 +116,11 @@ async function eventTypeSection(e: EventMatchQuality, m: MatchQualityComparison 
   const metaScore = m === undefined ? 'unavailable' : m && m.metaScore !== null ? m.metaScore + ' / 10' : 'no figure';
   // Weakest by points lost (weight × missing share), as the advice ranks them.
   const weakest = e.coverage.filter((c) => c.share !== null).sort((a, b) => b.weight * (1 - (b.share ?? 0)) - a.weight * (1 - (a.share ?? 0))).slice(0, 3)
-    .map((c) => (IDENTIFIER_LABELS[c.identifier] || c.identifier) + ' ' + pct(c.share)).join(', ');
+    .map((c) => (identifierWord(c.identifier)) + ' ' + pct(c.share)).join(', ');
   const datasets: { label: string; backgroundColor: string | undefined; data: (number | null)[] }[] = [{ label: 'Local', backgroundColor: PALETTE[0], data: e.coverage.map((c) => (c.share === null ? null : Math.round(c.share * 100))) }];
   if (m) datasets.push({ label: 'Meta', backgroundColor: PALETTE[2], data: e.coverage.map((c) => { const x = metaShare(c.identifier); return x === null ? null : Math.round(x * 100); }) });
   const figure = await chart(e.eventName + ': identifier coverage', 'Local score ' + e.score + ' of 10, Meta ' + metaScore + '; weakest: ' + weakest + '.',
-    { type: 'bar', data: { labels: e.coverage.map((c) => IDENTIFIER_LABELS[c.identifier] || c.identifier), datasets },
+    { type: 'bar', data: { labels: e.coverage.map((c) => identifierWord(c.identifier)), datasets },
       options: { indexAxis: 'y', scales: { x: { min: 0, max: 100, title: { display: true, text: '% of events' } } }, plugins: { legend: { position: 'bottom' } } } }, true);
   return h('section', { class: 'card mq', 'data-event': e.eventName },
     h('h2', {}, e.eventName, h('span', { class: 'hint' }, ' · ' + plural(e.events, 'event', 'events'))),
