@@ -337,7 +337,7 @@ function purchaseIdNote(t: TenantView): HTMLParagraphElement {
   const tpl = templates.Purchase ?? 'purchase:{order_id}';
   const example = tpl.split('{event_name}').join('Purchase').split('{order_id}').join('1001');
   return h('p', { class: 'hint', id: 'purchase-id-rule' }, 'Every channel (these webhooks, the snippet, /v1/collect, CSV import and the API) names an order\'s Purchase with this store\'s one template ',
-    h('code', {}, tpl), ': order 1001 is ', h('code', {}, example), ' everywhere, so Meta counts it once. Change it under ', h('a', { href: '#/config', onclick: (e) => { e.preventDefault(); document.getElementById('policy')?.scrollIntoView(); } }, 'Policy'), '.');
+    h('code', {}, tpl), ': order 1001 is ', h('code', {}, example), ' everywhere, so Meta counts it once. Change it in the ', h('a', { href: '#/config/policy' }, 'policy'), '.');
 }
 
 function snippetSection(base: string, t: TenantView, snippet: SnippetSettings | null): Child[] {
@@ -661,7 +661,15 @@ function privacySection(t: TenantView, retentionDays: number): Child[] {
 /** Draws the page; 'flash' puts a save's outcome into the redrawn page's status line with that id (and may name an element to focus). */
 interface Flash { id?: string; text?: string; focus?: string }
 
-async function configView(t0: TenantView, flash?: Flash): Promise<void> {
+/** The page's parts, one at a time (a tab each, at #/config/<part>): the whole configuration is 4,800 px tall. */
+const PARTS = [
+  ['pixels', 'Pixels and forwarding'], ['sources', 'Webhook sources'], ['snippet', 'Snippet and origins'],
+  ['keys', 'Keys'], ['policy', 'Policy'], ['privacy', 'Privacy'],
+] as const;
+type Part = (typeof PARTS)[number][0];
+const partOf = (name: string | undefined): Part => PARTS.find(([id]) => id === name)?.[0] ?? 'pixels';
+
+async function configView(t0: TenantView, part: Part, flash?: Flash): Promise<void> {
   const [tenant, px, sw, src, info, origins, snippet] = await Promise.all([
     api<TenantView>('GET', '/api/v1/tenants/' + t0.id),
     api<PixelList>('GET', '/api/v1/tenants/' + t0.id + '/pixels'),
@@ -672,15 +680,18 @@ async function configView(t0: TenantView, flash?: Flash): Promise<void> {
     // The snippet's settings are optional here: the page works without them.
     api<SnippetSettings>('GET', '/api/v1/tenants/' + t0.id + '/snippet').catch(() => null),
   ]);
-  const redraw: Redraw = (next) => configView(t0, next);
+  const redraw: Redraw = (next) => configView(t0, part, next);
   const base = (info.publicUrl ?? location.origin).replace(/\/+$/, '');
   const focusId = document.activeElement?.id;
-  const toc = h('nav', { 'aria-label': 'On this page', class: 'toc' }, ([['pixels', 'Pixels'], ['switches', 'Forwarding'], ['sources', 'Webhook sources'], ['snippet', 'Snippet tag'], ['origins', 'Allowed origins'], ['keys', 'Keys'], ['policy', 'Policy'], ['privacy', 'Privacy']] as const)
-    .map(([id, label]) => h('a', { href: '#/config', onclick: (e) => { e.preventDefault(); document.getElementById(id)?.scrollIntoView(); } }, label)));
-  setView('Configuration: ' + tenant.name, toc, ...pixelSection(tenant, px.pixels, px.graphVersion, redraw), ...switchSection(tenant, sw),
-    ...sourceSection(tenant, src.sources, info.publicUrl), ...snippetSection(base, tenant, snippet), ...originSection(tenant, origins.origins),
-    ...keySection(tenant, redraw), ...policySection(tenant, redraw),
-    ...privacySection(tenant, info.retentionDays));
+  const tabs = h('nav', { 'aria-label': 'Parts of the configuration', class: 'tabs' },
+    PARTS.map(([id, label]) => h('a', { href: '#/config/' + id, id: 'part-' + id, 'aria-current': id === part ? 'page' : null }, label)));
+  const content: Child[] = part === 'pixels' ? [...pixelSection(tenant, px.pixels, px.graphVersion, redraw), ...switchSection(tenant, sw)]
+    : part === 'sources' ? sourceSection(tenant, src.sources, info.publicUrl)
+      : part === 'snippet' ? [...snippetSection(base, tenant, snippet), ...originSection(tenant, origins.origins)]
+        : part === 'keys' ? keySection(tenant, redraw)
+          : part === 'policy' ? policySection(tenant, redraw)
+            : privacySection(tenant, info.retentionDays);
+  setView('Configuration: ' + tenant.name, tabs, ...content);
   // Redrawing after a save keeps the keyboard where it was.
   if (focusId) document.getElementById(focusId)?.focus();
   const flashed = flash?.id ? document.getElementById(flash.id) : null;
@@ -688,4 +699,4 @@ async function configView(t0: TenantView, flash?: Flash): Promise<void> {
   if (flash?.focus) document.getElementById(flash.focus)?.focus();
 }
 
-registerView('config', 'Configuration', forTenant((t) => configView(t)));
+registerView('config', 'Configuration', forTenant((t, params) => configView(t, partOf(params.path[0]))));

@@ -210,9 +210,10 @@ async function eventsView(t: TenantView): Promise<void> {
       const statuses = ev.deliveries.length
         ? ev.deliveries.map((d) => statusChip(d.shown, `${pixelName(d.pixelRowId)}: ${DELIVERY_WORDS[d.shown]}${d.shown === 'paused' && d.pauseReason ? ` (${d.pauseReason})` : ''}`))
         : [statusChip(ev.status, eventWord(ev.status, ev.dropCode))];
-      rows.push(h('tr', { 'data-event': ev.id }, h('td', { class: 'opt' }, time(ev.receivedAt)),
-        h('td', {}, ev.eventName, ev.simulated ? h('span', { class: 'hint' }, ' (simulated)') : null), h('td', {}, ev.orderId ?? '—'),
-        h('td', {}, channelChips(ev.channels)), h('td', {}, statuses, ev.dropCode ? h('span', { class: 'hint' }, ` ${ev.dropCode}`) : null), h('td', {}, toggle)));
+      // The classes and labels lay a row out as a block on phones (styles.ts): time, event, then the rest.
+      rows.push(h('tr', { 'data-event': ev.id }, h('td', { class: 'when' }, time(ev.receivedAt)),
+        h('td', { class: 'event' }, ev.eventName, ev.simulated ? h('span', { class: 'hint' }, ' (simulated)') : null), h('td', { 'data-label': 'Order' }, ev.orderId ?? '—'),
+        h('td', {}, channelChips(ev.channels)), h('td', { class: 'status-cell' }, statuses, ev.dropCode ? h('span', { class: 'hint' }, ` ${ev.dropCode}`) : null), h('td', { class: 'history' }, toggle)));
       if (open) {
         const cell = h('td', { colspan: 6 }, 'Loading…'); rows.push(h('tr', { class: 'details' }, cell));
         try { await details(ev, cell); } catch (err) { cell.replaceChildren(h('p', { class: 'error' }, apiError(err).message)); }
@@ -244,7 +245,8 @@ async function eventsView(t: TenantView): Promise<void> {
       h('div', { class: 'field' }, h('label', { for: 'f-until' }, 'until'), f.until),
       h('button', { type: 'submit' }, 'Filter')),
     h('p', {}, h('label', { for: 'live', class: 'live' }, live, ' Live refresh every 3 s '), liveNote));
-  const list = table('Events, newest first', ['Received', 'Event', 'Order', 'Channels', 'Status per pixel', 'History'], [], [0]);
+  const list = table('Events, newest first', ['Received', 'Event', 'Order', 'Channels', 'Status per pixel', 'History'], []);
+  list.classList.add('log');
   list.querySelector('tbody')?.replaceWith(tbody);
   setView(`Event log: ${t.name}`, filters, error, h('div', { class: 'toolbar' }, cleared, h('span', {}, clearBtn, confirmBox)),
     list, h('div', { class: 'pager' }, more, shown));

@@ -81,7 +81,7 @@ const ACTIONS: Readonly<Record<string, string>> = {
 
 /** Who did it, as a person reads it: "The operator (session ab12cd34)", "The store's key (session …)", "The admin API token". */
 export function actorWords(actor: string): string {
-  const session = /\(session ([0-9a-f]+)\)/.exec(actor)?.[1];
+  const session = /\(session ([^)]+)\)/.exec(actor)?.[1];
   const via = session ? ` (session ${session})` : '';
   if (actor.startsWith('dashboard operator')) return `The operator${via}`;
   if (actor.startsWith('dashboard tenant')) return `The store owner${via}`;
