@@ -8,7 +8,7 @@
  */
 import type { ConnectionReport, PixelList, PixelView, RelayInfo, RemovedCounts, SnippetSettings, SourceListItem, SwitchesView, TenantView } from '../../core/admin-api.js';
 import { identifierWord } from './words.js';
-import { api, apiError, copyButton, forTenant, h, nodes, plural, registerView, say, setView, state, statusChip, table, time, useSession, type Child } from './app.js';
+import { api, apiError, copyButton, forTenant, h, plural, registerView, say, setView, state, statusChip, table, time, useSession, type Child } from './app.js';
 
 const IDENTIFIERS: readonly string[] = ['em', 'ph', 'external_id', 'fbp', 'fbc', 'fn', 'ln', 'ct', 'st', 'zp', 'country', 'ge', 'db'];
 

@@ -6,7 +6,6 @@
 import type { EventDetails, EventLogItem, EventLogPage, EventLogStatus, PixelList, SimulateAnswer, TenantView } from '../../core/admin-api.js';
 import type { SimulatedEventName } from '../simulated-events.js';
 import { UNREACHABLE, api, apiError, h, nodes, plural, pixelNameIn, registerView, say, setView, state, statusChip, table, forTenant, time } from './app.js';
-import { byId } from './dom.js';
 import { channelWord, DELIVERY_WORDS, eventWord, FILTER_WORDS, statusWord } from './words.js';
 
 // The names the simulate route accepts, keyed by its own type: a name added there must be added here.

@@ -10,7 +10,7 @@ import type { PixelList, TenantView } from '../../core/admin-api.js';
 import type { AcceptanceAnswer, AcceptanceSummaryAnswer, AttributionAnswer, EventsPerHourAnswer, HourlyStatus, MatchQualityAnswer } from '../../reports/answers.js';
 import type { Channel, DedupState, EventMatchQuality, MatchQualityComparison, SignalLossSymptom } from '../../reports/index.js';
 import { identifierWord } from './words.js';
-import { api, apiError, forTenant, h, navigate, pixelNameIn, plural, registerView, say, setView, state, statusChip, table, time, type Child, type ViewParams } from './app.js';
+import { api, apiError, forTenant, h, navigate, pixelNameIn, plural, registerView, say, setView, state, statusChip, table, time, type ViewParams } from './app.js';
 
 const SYMPTOM_LABELS: Readonly<Record<SignalLossSymptom, string>> = {
   browser_missing: 'Browser Purchase missing', server_missing: 'Server Purchase missing', server_late: 'Server Purchase late',
