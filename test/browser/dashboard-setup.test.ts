@@ -66,7 +66,7 @@ describe.skipIf(!available).each(sqlite)('dashboard setup (sources, origins, key
   async function openPart(p: Page, part: string): Promise<void> {
     const tab = p.getByRole('navigation', { name: 'Parts of the configuration' }).getByRole('link', { name: part });
     await tab.click();
-    await expect.poll(() => tab.getAttribute('aria-current')).toBe('page');
+    await p.locator('nav.tabs a[aria-current="page"]', { hasText: part }).waitFor();
   }
 
   beforeAll(async () => {
