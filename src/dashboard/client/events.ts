@@ -6,7 +6,8 @@
 import type { EventDetails, EventLogItem, EventLogPage, EventLogStatus, PixelList, SimulateAnswer, TenantView } from '../../core/admin-api.js';
 import type { SimulatedEventName } from '../simulated-events.js';
 import { UNREACHABLE, api, apiError, h, nodes, plural, pixelNameIn, registerView, say, setView, state, statusChip, table, forTenant, time } from './app.js';
-import { channelWord, DELIVERY_WORDS, eventWord, FILTER_WORDS, statusWord } from './words.js';
+import { eventRow } from './event-row.js';
+import { FILTER_WORDS, statusWord } from './words.js';
 
 // The names the simulate route accepts, keyed by its own type: a name added there must be added here.
 const SIMULATED_BUTTONS: Readonly<Record<SimulatedEventName, true>> = {
@@ -61,10 +62,6 @@ async function simulateView(t: TenantView): Promise<void> {
       all.length > pixels.length ? h('p', { class: 'hint' }, `Not listed: ${plural(all.length - pixels.length, 'paused or disabled pixel', 'paused or disabled pixels')}.`) : null),
     h('div', { class: 'buttons', role: 'group', 'aria-label': 'Event types' }, buttons),
     result);
-}
-
-function channelChips(channels: readonly string[]): HTMLSpanElement[] {
-  return channels.map((c) => { const w = channelWord(c); return h('span', { class: `channel ${w.kind}`, title: c }, w.text); });
 }
 
 async function eventsView(t: TenantView): Promise<void> {
@@ -206,13 +203,7 @@ async function eventsView(t: TenantView): Promise<void> {
       const open = state.expanded.has(ev.id);
       const toggle = h('button', { type: 'button', class: 'secondary', 'data-key': `toggle-${ev.id}`, 'aria-expanded': String(open), 'aria-label': `${open ? 'Hide' : 'Show'} history of ${ev.eventName} ${ev.orderId ?? ev.eventId}`,
         onclick: () => { if (open) state.expanded.delete(ev.id); else state.expanded.add(ev.id); void render(); } }, open ? 'Hide' : 'Details');
-      const statuses = ev.deliveries.length
-        ? ev.deliveries.map((d) => statusChip(d.shown, `${pixelName(d.pixelRowId)}: ${DELIVERY_WORDS[d.shown]}${d.shown === 'paused' && d.pauseReason ? ` (${d.pauseReason})` : ''}`))
-        : [statusChip(ev.status, eventWord(ev.status, ev.dropCode))];
-      // The classes and labels lay a row out as a block on phones (styles.ts): time, event, then the rest.
-      rows.push(h('tr', { 'data-event': ev.id }, h('td', { class: 'when' }, time(ev.receivedAt)),
-        h('td', { class: 'event' }, ev.eventName, ev.simulated ? h('span', { class: 'hint' }, ' (simulated)') : null), h('td', { 'data-label': 'Order' }, ev.orderId ?? '—'),
-        h('td', {}, channelChips(ev.channels)), h('td', { class: 'status-cell' }, statuses, ev.dropCode ? h('span', { class: 'hint' }, ` ${ev.dropCode}`) : null), h('td', { class: 'history' }, toggle)));
+      rows.push(eventRow(ev, pixelName, toggle));
       if (open) {
         const cell = h('td', { colspan: 6 }, 'Loading…'); rows.push(h('tr', { class: 'details' }, cell));
         try { await details(ev, cell); } catch (err) { cell.replaceChildren(h('p', { class: 'error' }, apiError(err).message)); }
