@@ -7,6 +7,8 @@
  * browser storage.
  */
 import type { ConnectionReport, PixelList, PixelView, RelayInfo, RemovedCounts, SnippetSettings, SourceListItem, SwitchesView, TenantView } from '../../core/admin-api.js';
+import type { z } from 'zod';
+import type { policySchema } from '../../transform/policy.js';
 import { identifierWord } from './words.js';
 import { api, apiError, copyButton, forTenant, h, plural, registerView, say, setView, state, statusChip, table, time, useSession, type Child } from './app.js';
 
@@ -522,18 +524,11 @@ function keySection(t: TenantView, redraw: Redraw): Child[] {
 
 function lines(text: string): string[] { return text.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean); }
 
-/** The policy fields the form edits (the JSON editor covers the rest). */
-interface PolicyFields {
-  consent?: { advertisingCategory?: string | null; withoutConsent?: string; whenMissing?: string };
-  sendConditions?: { requireOneOf?: string[]; minOtherIdentifiers?: number };
-  eventIdTemplates?: Record<string, string>;
-  ldu?: string;
-  lduStates?: string[];
-  essentialEvents?: string[];
-}
+/** A stored policy as the transform's own schema reads it (fields may be absent: the schema's defaults apply). */
+type StoredPolicy = z.input<typeof policySchema>;
 
 function policySection(t: TenantView, redraw: Redraw): Child[] {
-  const p = t.policy as PolicyFields & Record<string, unknown>;
+  const p = t.policy as StoredPolicy;
   const consent = p.consent ?? {};
   const send = p.sendConditions ?? {};
   const templates = p.eventIdTemplates ?? { Purchase: 'purchase:{order_id}' };
