@@ -9,7 +9,7 @@ import type { Chart as ChartInstance, ChartConfiguration } from 'chart.js';
 import type { PixelList, TenantView } from '../../core/admin-api.js';
 import type { AcceptanceAnswer, AcceptanceSummaryAnswer, AttributionAnswer, EventsPerHourAnswer, HourlyStatus, MatchQualityAnswer } from '../../reports/answers.js';
 import type { Channel, DedupState, EventMatchQuality, MatchQualityComparison, SignalLossSymptom } from '../../reports/index.js';
-import { identifierWord } from './words.js';
+import { HOURLY_WORDS, identifierWord } from './words.js';
 import { api, apiError, forTenant, h, navigate, pixelNameIn, plural, registerView, say, setView, state, statusChip, table, time, type ViewParams } from './app.js';
 
 const SYMPTOM_LABELS: Readonly<Record<SignalLossSymptom, string>> = {
@@ -265,22 +265,25 @@ async function activityView(t: TenantView, params: ViewParams): Promise<void> {
     const r = await api<EventsPerHourAnswer>('GET', tenantPath(t, 'events-per-hour?' + periodQuery(days)));
     const statuses = Object.keys(STATUS_COLORS) as HourlyStatus[];
     const totals = Object.fromEntries(statuses.map((s) => [s, r.hours.reduce((n, x) => n + x[s], 0)]));
-    const summary = statuses.filter((s) => totals[s]).map((s) => totals[s] + ' ' + s).join(', ') || 'no events';
+    const summary = statuses.filter((s) => totals[s]).map((s) => totals[s] + ' ' + HOURLY_WORDS[s]).join(', ') || 'no events';
     const label = (ms: number): string => new Date(ms).toLocaleString(undefined, days > 1 ? { month: 'short', day: 'numeric', hour: '2-digit' } : { hour: '2-digit', minute: '2-digit' });
     const figure = await chart('Events per hour by status', 'In the period: ' + summary + '. The hourly numbers are in the table below the chart.',
       { type: 'bar', data: { labels: r.hours.map((x) => label(x.hour)),
-        datasets: statuses.map((s) => ({ label: s, backgroundColor: STATUS_COLORS[s], data: r.hours.map((x) => x[s]) })) },
+        datasets: statuses.map((s) => ({ label: HOURLY_WORDS[s], backgroundColor: STATUS_COLORS[s], data: r.hours.map((x) => x[s]) })) },
         options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } }, plugins: { legend: { position: 'bottom' } } } });
     const busy = r.hours.filter((x) => statuses.some((s) => x[s]));
     const data = h('details', { class: 'card' }, h('summary', {}, 'Hourly numbers (' + plural(busy.length, 'hour', 'hours') + ' with events)'),
-      table('Events per hour by status', ['Hour', ...statuses], busy.map((x) => h('tr', {}, h('th', { scope: 'row' }, time(x.hour)), statuses.map((s) => h('td', {}, String(x[s])))))));
-    setView('Events per hour: ' + t.name, picker, figure, data,
+      table('Events per hour by status', ['Hour', ...statuses.map((s) => HOURLY_WORDS[s])], busy.map((x) => h('tr', {}, h('th', { scope: 'row' }, time(x.hour)), statuses.map((s) => h('td', {}, String(x[s])))))));
+    stale.textContent = '';
+    setView('Events per hour: ' + t.name, picker, stale, figure, data,
       h('p', { class: 'hint' }, 'Each event counts once per pixel with its delivery status; dropped and skipped events once. Updates every minute.'));
   }
+  // A failed refresh keeps the chart on screen and says why it is not current; the next one that works clears it.
+  const stale = h('p', { class: 'error', role: 'alert' });
   const picker = h('form', { class: 'card row', onsubmit: (e) => e.preventDefault() },
     periodPicker('act-period', days, DAY_OPTIONS.slice(0, 3), (d) => navigate('#/activity?days=' + d)));
   await draw();
-  state.poll = setInterval(() => { if (!document.hidden) void draw().catch(() => {}); }, 60000);
+  state.poll = setInterval(() => { if (!document.hidden) void draw().catch((err) => { stale.textContent = apiError(err).message; }); }, 60000);
 }
 
 registerView('match-quality', 'Match quality', forTenant(matchQualityView));

@@ -4,6 +4,7 @@
  * fails the typecheck here until it has words. The code stays visible as a detail (a chip's title, a hint).
  */
 import type { EventLogStatus, EventStatus, ShownDeliveryStatus } from '../../core/admin-api.js';
+import type { HourlyStatus } from '../../reports/answers.js';
 
 /** A delivery's status per pixel. */
 export const DELIVERY_WORDS: Readonly<Record<ShownDeliveryStatus, string>> = {
@@ -29,6 +30,12 @@ export function eventWord(status: EventStatus, dropCode: string | null): string 
 export const FILTER_WORDS: Readonly<Record<EventLogStatus, string | null>> = {
   queued: 'waiting to send', sending: 'sending', sent: 'sent', failed: 'waiting to retry', dead: 'failed — will not retry',
   dropped: 'not sent: consent, a gate or too old', skipped: 'not sent: switched off or no pixel', done: null,
+};
+
+/** The events-per-hour chart's statuses: a delivery's, or the event's own when it got none. */
+export const HOURLY_WORDS: Readonly<Record<HourlyStatus, string>> = {
+  queued: 'waiting to send', sending: 'sending', sent: 'sent', failed: 'waiting to retry', dead: 'failed — will not retry',
+  dropped: 'not sent: policy or too old', skipped: 'not sent: switched off or no pixel',
 };
 
 /** A word for any status code (deliveries, history lines, a simulation's answer), the code itself when it has none. */
