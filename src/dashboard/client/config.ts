@@ -547,8 +547,11 @@ function policySection(t: TenantView, redraw: Redraw): Child[] {
 
   // Either form saves the whole policy; errors show under the form that sent it, success after the redraw.
   async function save(policy: unknown, where: HTMLElement = out): Promise<void> {
-    const ok = await saving(where, () => api('PUT', '/api/v1/tenants/' + t.id + '/policy', policy), 'Policy saved');
-    if (ok) await redraw({ id: 'policy-result', text: 'Policy saved' });
+    // "Policy saved" appears only on the redrawn page, so nothing reads it from a form that is about to go.
+    show(where, null, 'Saving…');
+    try { await api('PUT', '/api/v1/tenants/' + t.id + '/policy', policy); } catch (err) { show(where, false, apiError(err).message); return; }
+    await redraw({ id: 'policy-result', text: 'Policy saved' });
+    say('Policy saved');
   }
   const form = h('form', { class: 'card', 'aria-labelledby': 'policy', onsubmit: async (e) => {
     e.preventDefault();
