@@ -17,6 +17,9 @@ const MODULE_NAME = /^[a-z][a-z0-9-]*$/;
 /** The module names served (`app`, `events`, …): the client's files without tests and declarations. */
 export function clientModuleNames(): string[] {
   const names = new Set<string>();
+  // A build made without the client's project (`tsc -p tsconfig.build.json` alone) has no folder: the relay
+  // still runs, and the page says nothing loads rather than the relay refusing to start.
+  if (!existsSync(CLIENT_DIR)) return [];
   for (const file of readdirSync(CLIENT_DIR)) {
     const m = /^(.+?)\.(?:js|ts)$/.exec(file);
     if (m?.[1] && MODULE_NAME.test(m[1]) && !file.endsWith('.d.ts')) names.add(m[1]);
