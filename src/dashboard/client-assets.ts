@@ -18,7 +18,7 @@ const MODULE_NAME = /^[a-z][a-z0-9-]*$/;
 export function clientModuleNames(): string[] {
   const names = new Set<string>();
   // A build made without the client's project (`tsc -p tsconfig.build.json` alone) has no folder: the relay
-  // still runs, and the page says nothing loads rather than the relay refusing to start.
+  // still runs (the page then stays at "Loading…") rather than refusing to start over its dashboard.
   if (!existsSync(CLIENT_DIR)) return [];
   for (const file of readdirSync(CLIENT_DIR)) {
     const m = /^(.+?)\.(?:js|ts)$/.exec(file);
