@@ -1,4 +1,4 @@
-import type { EventLogItem, EventLogStatus, ShownDeliveryStatus, DeliveryStatus } from '../core/admin-api.js';
+import type { EventLogItem, EventLogStatus, ShownDeliveryStatus } from '../core/admin-api.js';
 import { sql } from 'kysely';
 import type { Store } from './database.js';
 import { parseChannels } from './channels.js';
