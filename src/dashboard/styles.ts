@@ -2,6 +2,8 @@
 export const DASHBOARD_CSS = String.raw`
 :root { --fg: #1b1f24; --muted: #57606a; --bg: #f6f8fa; --card: #fff; --line: #d0d7de; --accent: #0b57d0; --ok: #116329; --bad: #a40e26; --warn: #7d4e00; color-scheme: light; }
 * { box-sizing: border-box; }
+/* hidden means hidden, whatever display a class gives the element (the nav is a flex box). */
+[hidden] { display: none !important; }
 body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
 .skip { position: absolute; left: -999px; }
 .skip:focus { left: 8px; top: 8px; background: #fff; padding: 6px; z-index: 2; }
@@ -63,6 +65,11 @@ label.check { display: inline-flex; align-items: center; font-weight: 400; margi
 label.check.strong { font-weight: 600; }
 .checks { display: flex; flex-wrap: wrap; }
 .toc { display: flex; flex-wrap: wrap; gap: 4px 14px; margin: -8px 0 8px; }
+/* The configuration page's parts, one shown at a time. */
+.tabs { display: flex; flex-wrap: wrap; gap: 2px 4px; border-bottom: 1px solid var(--line); margin: -4px 0 16px; }
+.tabs a { padding: 6px 12px; border: 1px solid transparent; border-bottom: 0; border-radius: 6px 6px 0 0; color: var(--accent); text-decoration: none; }
+.tabs a:hover { text-decoration: underline; }
+.tabs a[aria-current="page"] { background: var(--card); border-color: var(--line); color: var(--fg); font-weight: 600; margin-bottom: -1px; }
 .buttons { display: flex; flex-wrap: wrap; gap: 8px; margin: 8px 0 16px; }
 .toolbar { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: center; gap: 8px; margin-bottom: 8px; }
 .toolbar p { margin: 0; }
@@ -97,8 +104,24 @@ ul.plain li:last-child { border-bottom: 0; }
 .notice p { margin: 6px 0; }
 @media (max-width: 600px) {
   main { padding: 12px; }
-  .current { margin-left: 0; width: 100%; }
+  /* A compact header: brand, store and sign-out on one line, the nav one line under it that scrolls on its own. */
+  .top { padding: 6px 12px; gap: 4px 10px; }
+  .current { margin-left: auto; min-width: 0; max-width: 55vw; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-size: .85rem; }
+  .top button.secondary { padding: 3px 10px; font-size: .85rem; }
+  .top nav { flex-wrap: nowrap; overflow-x: auto; scrollbar-width: none; margin: 0 -12px; padding: 0 6px; }
+  .top nav a { white-space: nowrap; padding: 4px 6px; font-size: .9rem; }
+  h1 { font-size: 1.25rem; margin-bottom: 10px; }
   th.opt, td.opt { display: none; }
   th, td { padding: 6px; }
+  /* The event log as one block per event: time and event on top, status under them, nothing scrolls sideways. */
+  .table-wrap.log { overflow-x: visible; }
+  .log table, .log tbody, .log tr, .log td { display: block; width: 100%; }
+  .log thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  .log tr { border-bottom: 1px solid var(--line); padding: 6px 0; }
+  .log tr:last-child { border-bottom: 0; }
+  .log td { border: 0; padding: 2px 10px; overflow-wrap: anywhere; }
+  .log td.when { color: var(--muted); font-size: .8rem; }
+  .log td.event { font-weight: 600; }
+  .log td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: .8rem; font-weight: 400; }
 }
 `;

@@ -1,6 +1,7 @@
+import type { ConnectionReport } from '../core/admin-api.js';
 import { graphErrorOf, type GraphClient } from './graph-client.js';
 
-export type ConnectionReport = { ok: true; pixelId: string; name: string; message: string } | { ok: false; problem: 'token' | 'pixel' | 'permission' | 'network' | 'unknown'; message: string };
+export type { ConnectionReport };
 
 /**
  * Asks Meta for the pixel (`GET /{pixel}?fields=id,name`) and says "verified" or exactly what is wrong.

@@ -1,5 +1,6 @@
 /** The event log's query string, one schema for the ingest-key view (`GET /v1/events`) and the admin API's. */
 import { z } from 'zod';
+import { EVENT_LOG_STATUSES } from '../core/admin-api.js';
 import type { EventLogQuery } from '../services/delivery-status.js';
 import { parseQuery } from './validate.js';
 
@@ -8,7 +9,7 @@ const eventLogQuery = z
     limit: z.coerce.number().int().min(1).max(500).default(50),
     cursor: z.string().max(200).optional(),
     event_name: z.string().max(100).optional(),
-    status: z.enum(['queued', 'sending', 'sent', 'failed', 'dropped', 'dead', 'skipped', 'done']).optional(),
+    status: z.enum(EVENT_LOG_STATUSES).optional(),
     source: z.string().max(100).optional(),
     since: z.coerce.number().int().min(0).optional(),
     until: z.coerce.number().int().min(0).optional(),

@@ -2,17 +2,10 @@
  * The audit log (table `audit_log`, migration 0008): one row per admin change, with who made it, when,
  * and a summary of what. `summarizeChange` is pure and removes every secret before anything is stored.
  */
+import type { AuditEntry } from '../core/admin-api.js';
 import type { Store } from './database.js';
 
-export interface AuditEntry {
-  id: number;
-  tenantId: string | null;
-  actor: string;
-  action: string;
-  target: string | null;
-  summary: Record<string, unknown>;
-  at: number;
-}
+export type { AuditEntry };
 
 // Field names whose values are credentials (access tokens, webhook secrets, passwords, keys).
 const SECRET_FIELD = /token|secret|password|key|authorization|credential/i;

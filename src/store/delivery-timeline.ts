@@ -1,12 +1,7 @@
 import type { DeliveryState } from './delivery-state.js';
+import type { TimelineEntry } from '../core/admin-api.js';
 
-/** One line of a delivery's story as the event log shows it. */
-export interface TimelineEntry {
-  pixelRowId: string;
-  status: string;
-  at: number;
-  detail: string | null;
-}
+export type { TimelineEntry };
 
 /**
  * The story of an event's deliveries, oldest first, from what the log keeps: queued on arrival for every pixel,

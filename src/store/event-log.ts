@@ -1,3 +1,5 @@
+import type { EventLogItem, EventLogStatus, ShownDeliveryStatus } from '../core/admin-api.js';
+import { sql } from 'kysely';
 import type { Store } from './database.js';
 import { parseChannels } from './channels.js';
 import { hasDeliveryStatus, readDeliveryStates, readTimeline } from './delivery-state.js';
@@ -6,7 +8,7 @@ import type { DeliveryStatus } from './schema.js';
 export interface EventLogQuery {
   eventName?: string | undefined;
   /** An event status (queued, dropped, skipped) or a delivery status (sent, failed, dead …). */
-  status?: string | undefined;
+  status?: EventLogStatus | undefined;
   source?: string | undefined;
   /** Only events received at or after / before these times (Unix ms). */
   since?: number | undefined;
@@ -18,29 +20,10 @@ export interface EventLogQuery {
   cursor?: string | undefined;
 }
 
-export interface EventLogItem {
-  id: string;
-  eventName: string;
-  eventId: string;
-  source: string;
-  orderId: string | null;
-  eventTime: number;
-  receivedAt: number;
-  status: string;
-  dropCode: string | null;
-  dropMessage: string | null;
-  /** The distinct sources that reported this event, first reporter first (e.g. browser, webhook:shopify). */
-  channels: string[];
-  simulated: boolean;
-  /**
-   * Per pixel: `status` is the delivery's own; `shown` is what a person should read — `paused` (with the
-   * pixel's pause reason) while a paused pixel holds a queued or failed delivery.
-   */
-  deliveries: { pixelRowId: string; status: string; shown: string; pauseReason: string | null; attempts: number; lastError: string | null; fbtraceId: string | null; eventsReceived: number | null }[];
-}
+export type { EventLogItem };
 
 /** What the log shows for one delivery: a queued or retrying delivery of a paused pixel is `paused`. */
-export function shownStatus(deliveryStatus: string, pixelStatus: string | null): string {
+export function shownStatus(deliveryStatus: DeliveryStatus, pixelStatus: string | null): ShownDeliveryStatus {
   return pixelStatus === 'paused' && (deliveryStatus === 'queued' || deliveryStatus === 'failed') ? 'paused' : deliveryStatus;
 }
 
@@ -63,8 +46,22 @@ export async function listEvents(store: Store, tenantId: string, q: EventLogQuer
   if (q.hiddenUpTo !== undefined && q.hiddenUpTo !== null) query = query.where('received_at', '>', q.hiddenUpTo);
   if (q.since !== undefined) query = query.where('received_at', '>=', q.since);
   if (q.until !== undefined) query = query.where('received_at', '<', q.until);
-  if (q.eventName) query = query.where('event_name', '=', q.eventName);
-  if (q.source) query = query.where('source', '=', q.source);
+  // Event names are case-sensitive at Meta, but a person searching the log types "purchase" for Purchase.
+  if (q.eventName) query = query.where(sql`lower(event_name)`, '=', q.eventName.toLowerCase());
+  if (q.source) {
+    // A channel matches by its full name (webhook:shopify) or its last part (shopify), whether it reported the
+    // event first (source) or later (channels, the JSON list of every reporter).
+    const term = q.source.toLowerCase();
+    const like = term.replace(/[\\%_]/g, (c) => `\\${c}`);
+    query = query.where((eb) =>
+      eb.or([
+        eb(sql`lower(source)`, '=', term),
+        eb(sql`lower(source)`, 'like', sql<string>`${`%:${like}`} escape '\\'`),
+        eb(sql`lower(channels)`, 'like', sql<string>`${`%"${like}"%`} escape '\\'`),
+        eb(sql`lower(channels)`, 'like', sql<string>`${`%:${like}"%`} escape '\\'`),
+      ]),
+    );
+  }
   if (q.status) {
     const status = q.status;
     // `skipped` (and the retired `done`) are the event's own; `dropped` is either (kept back at ingest, or too old

@@ -5,6 +5,7 @@
  */
 import type { Selectable } from 'kysely';
 import type { ChainKey, ClickRow, DeliveryRow, EventRow, OrderRow } from '../reports/index.js';
+import type { HourCounts, HourlyStatus } from '../reports/answers.js';
 import type { Store } from './database.js';
 import { parseChannels } from './channels.js';
 import { WEB_WINDOW_MS } from '../delivery/event-window.js';
@@ -139,11 +140,7 @@ export async function readMatchQualityEvents(store: Store, tenantId: string, per
   return { rows: await toEventRows(store, tenantId, rows.slice(0, limit)), truncated: rows.length > limit };
 }
 
-/** Statuses counted per hour: each delivery's (per pixel), or the event's own when it has no delivery. */
-export type HourlyStatus = DeliveryStatus | 'skipped';
-
-/** One hour of the events-per-hour chart; `hour` is the hour's start (Unix ms). */
-export type HourCounts = { hour: number } & Record<HourlyStatus, number>;
+export type { HourCounts, HourlyStatus };
 
 const HOURLY_STATUSES: readonly HourlyStatus[] = ['queued', 'sending', 'sent', 'failed', 'dropped', 'dead', 'skipped'];
 

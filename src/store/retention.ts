@@ -6,6 +6,7 @@
  */
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import { PHYSICAL_STORE_WINDOW_MS, WEB_WINDOW_MS } from '../delivery/event-window.js';
+import type { RemovedCounts } from '../core/admin-api.js';
 import type { Store } from './database.js';
 import { chunks } from './chunks.js';
 import { eraseSentClearFields } from './clear-fields.js';
@@ -20,13 +21,7 @@ const ID_CHUNK = 500;
 
 const DAY_MS = 86_400_000;
 
-/** What one purge or erasure removed. */
-export interface RemovedCounts {
-  events: number;
-  clickIds: number;
-  orderBrowsers: number;
-  orders: number;
-}
+export type { RemovedCounts };
 
 const none = (): RemovedCounts => ({ events: 0, clickIds: 0, orderBrowsers: 0, orders: 0 });
 

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { DeliveryStatus, EventStatus } from '../core/admin-api.js';
 
 /** Times are Unix milliseconds; flags are 0/1 integers so one schema serves SQLite and PostgreSQL. */
 export interface TenantsTable {
@@ -68,7 +69,7 @@ export interface EventsTable {
    * or to only_pixel_row_id), `dropped` or `skipped` (kept with drop_code/drop_message, sent to no pixel).
    * `done` is a status of stores older than migration 0021 only (carried over as `queued`).
    */
-  status: 'queued' | 'dropped' | 'skipped' | 'done';
+  status: EventStatus;
   /** The Meta server event as it will be sent, hashed customer data, without IP and user agent (event_clear_fields). */
   payload: string;
   /** 1 when the event was stored with an IP / user agent, 0 without, null when not recorded: survives their erasure. */
@@ -94,7 +95,7 @@ export interface EventsTable {
  * The status of one (event, pixel) as readers derive it from the log (docs/architecture.md, "Data at rest"):
  * the exception row's, else the batch's holding the seq, else `queued` above the cursor's claimed range.
  */
-export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'dropped' | 'dead';
+export type { DeliveryStatus };
 /** A delivery in one of these is still to be sent. */
 export const UNSETTLED_DELIVERY_STATUSES: readonly DeliveryStatus[] = ['queued', 'failed', 'sending'];
 

@@ -3,28 +3,9 @@ import type { Store } from './database.js';
 import { generateKey, hashKey, type KeyKind } from './keys.js';
 import type { SecretBox } from './secret-box.js';
 
-export interface TenantView {
-  id: string;
-  name: string;
-  status: 'active' | 'disabled';
-  forwarding: boolean;
-  policy: Record<string, unknown>;
-  createdAt: number;
-}
+import type { PixelView, TenantView } from '../core/admin-api.js';
 
-export interface PixelView {
-  id: string;
-  tenantId: string;
-  pixelId: string;
-  testEventCode: string | null;
-  status: 'active' | 'disabled' | 'paused';
-  pauseReason: string | null;
-  /** The pixel's own Graph API version; null: the relay's configured default. */
-  graphVersion: string | null;
-  /** A tenant has at most one primary pixel (its first, unless changed); the others are secondary. */
-  role: 'primary' | 'secondary';
-  createdAt: number;
-}
+export type { PixelView, TenantView };
 
 export class NotFoundError extends Error {
   override name = 'NotFoundError';

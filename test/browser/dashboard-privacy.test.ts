@@ -56,7 +56,7 @@ describe.skipIf(!available).each(sqlite)('dashboard paging and privacy in Chromi
     await page.goto(base);
     await page.getByLabel('Admin password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Tenants' }).waitFor();
+    await page.getByRole('heading', { name: 'Stores' }).waitFor();
   });
   afterAll(async () => {
     await browser?.close();
@@ -139,6 +139,8 @@ describe.skipIf(!available).each(sqlite)('dashboard paging and privacy in Chromi
   it("shows the relay's retention on the configuration page", async () => {
     await page.getByRole('link', { name: 'Configuration' }).click();
     await page.getByRole('heading', { name: 'Configuration: Privacy Shop' }).waitFor();
+    await page.getByRole('link', { name: 'Privacy', exact: true }).click();
+    await page.locator('#retention-text').waitFor();
     expect(await page.locator('#retention-text').textContent()).toMatch(/^Events, click ids and orders are kept 30 days, then deleted/);
     const info = await fetch(`${base}/api/v1/relay-info`, { headers: ADMIN_HEADERS });
     expect(((await info.json()) as { retentionDays: number }).retentionDays).toBe(30);

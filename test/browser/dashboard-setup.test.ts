@@ -57,9 +57,16 @@ describe.skipIf(!available).each(sqlite)('dashboard setup (sources, origins, key
   const activeLabel = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '');
   const scrollTo = (id: string) => page.locator(`#${id}`).evaluate((el) => el.scrollIntoView({ block: 'start' }));
 
-  async function openConfig(p: Page): Promise<void> {
+  async function openConfig(p: Page, part?: string): Promise<void> {
     await p.getByRole('link', { name: 'Configuration' }).click();
     await p.getByRole('heading', { name: 'Configuration: Setup Shop' }).waitFor();
+    if (part) await openPart(p, part);
+  }
+  /** The configuration shows one part at a time, each behind its tab. */
+  async function openPart(p: Page, part: string): Promise<void> {
+    const tab = p.getByRole('navigation', { name: 'Parts of the configuration' }).getByRole('link', { name: part });
+    await tab.click();
+    await p.locator('nav.tabs a[aria-current="page"]', { hasText: part }).waitFor();
   }
 
   beforeAll(async () => {
@@ -72,8 +79,8 @@ describe.skipIf(!available).each(sqlite)('dashboard setup (sources, origins, key
     await page.goto(base);
     await page.getByLabel('Admin password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Tenants' }).waitFor();
-    await openConfig(page);
+    await page.getByRole('heading', { name: 'Stores' }).waitFor();
+    await openConfig(page, 'Webhook sources');
   });
   afterAll(async () => {
     await browser?.close();
@@ -205,6 +212,7 @@ describe.skipIf(!available).each(sqlite)('dashboard setup (sources, origins, key
   });
 
   it('adds allowed origins (the relay normalizes them, and says what is wrong with an invalid one)', async () => {
+    await openPart(page, 'Snippet and origins');
     const input = page.getByLabel('Add an origin');
     const result = page.locator('#origins-result');
     expect(await page.locator('#origins-list').textContent()).toContain('No origins yet');
@@ -255,6 +263,7 @@ describe.skipIf(!available).each(sqlite)('dashboard setup (sources, origins, key
 
   it('rotates the ingest key after asking: the old key gets 401, the key shown once works, and a reload does not show it', async () => {
     expect(await ingestStatus(tenant.ingestKey)).toBe(200);
+    await openPart(page, 'Keys');
     const result = page.locator('#keys-result');
     // Cancelling changes nothing.
     await page.getByRole('button', { name: 'Rotate ingest key…' }).click();
@@ -336,8 +345,8 @@ describe.skipIf(!available).each(sqlite)('dashboard setup (sources, origins, key
       await store.goto(base);
       await store.getByLabel('Admin password').fill(tenant.ingestKey);
       await store.getByRole('button', { name: 'Sign in' }).click();
-      await store.getByRole('heading', { name: 'Tenants' }).waitFor();
-      await openConfig(store);
+      await store.getByRole('heading', { name: 'Stores' }).waitFor();
+      await openConfig(store, 'Keys');
       await store.getByRole('button', { name: 'Rotate ingest key…' }).click();
       expect(await store.locator('#rotate-ingest-confirm-question').textContent()).toContain('You are signed in with it, so this session ends too: the new key signs you in again.');
       await store.getByRole('button', { name: 'Rotate now' }).click();
@@ -357,6 +366,7 @@ describe.skipIf(!available).each(sqlite)('dashboard setup (sources, origins, key
       expect(await store.evaluate(() => document.activeElement?.id)).toBe('rotate-ingest');
       expect(await store.evaluate(async () => (await fetch('/dashboard/session')).status)).toBe(200);
       // The new session works (a write with its CSRF token).
+      await openPart(store, 'Snippet and origins');
       await store.getByLabel('Add an origin').fill('https://shop2.example');
       await store.getByLabel('Add an origin').press('Enter');
       await expect.poll(() => store.locator('#origins-result').textContent()).toBe('https://shop2.example allowed.');

@@ -42,23 +42,23 @@ describe.skipIf(!available).each(sqlite)('dashboard in Chromium on $name', (dial
     await shot('01-sign-in');
     await page.getByLabel('Admin password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Tenants' }).waitFor();
+    await page.getByRole('heading', { name: 'Stores' }).waitFor();
   });
 
   it('creates a tenant and shows its keys once', async () => {
     await page.getByLabel('Store name').fill('Demo Shop');
-    await page.getByRole('button', { name: 'Create tenant' }).click();
+    await page.getByRole('button', { name: 'Add store' }).click();
     await page.getByTestId('ingest-key').waitFor();
     ingestKey = (await page.getByTestId('ingest-key').textContent()) ?? '';
     expect(ingestKey).toMatch(/^cr_ingest_/);
-    await expect.poll(() => page.locator('#current-tenant').textContent()).toBe('Tenant: Demo Shop');
+    await expect.poll(() => page.locator('#current-tenant').textContent()).toBe('Store: Demo Shop');
     await shot('02-tenants');
   });
 
   it('adds a pixel and verifies its connection', async () => {
     await page.getByRole('link', { name: 'Configuration' }).click();
     await page.getByRole('heading', { name: 'Configuration: Demo Shop' }).waitFor();
-    expect(await page.locator('#current-tenant').textContent()).toBe('Tenant: Demo Shop');
+    expect(await page.locator('#current-tenant').textContent()).toBe('Store: Demo Shop');
     await page.getByLabel('Pixel (dataset) ID').fill('123456789');
     await page.getByLabel('Conversions API access token').fill('tok-good-0123456789');
     await page.getByLabel('Test event code').fill('TEST123');
@@ -139,6 +139,20 @@ describe.skipIf(!available).each(sqlite)('dashboard in Chromium on $name', (dial
     await page.getByLabel('Status').selectOption('');
     await page.setViewportSize({ width: 390, height: 800 });
     await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    // The log itself does not scroll sideways either: each row's time, event and status are on screen.
+    expect(await page.locator('.table-wrap.log').evaluate((wrap) => wrap.scrollWidth - wrap.clientWidth)).toBeLessThanOrEqual(0);
+    // Paused, so a live refresh does not redraw the rows while they are measured.
+    await page.getByLabel('Live refresh').uncheck();
+    // Polled: the Status change above redraws the rows once more, and a row being replaced measures as nothing.
+    const measure = () => page.locator('tbody tr[data-event]').first().evaluate((tr) =>
+      ['td.when', 'td.event', 'td.status-cell'].map((sel) => {
+        const box = tr.isConnected ? tr.querySelector(sel)?.getBoundingClientRect() : undefined;
+        return { sel, onScreen: Boolean(box && box.width > 0 && box.height > 0 && box.left >= 0 && box.right <= 390) };
+      }));
+    await expect.poll(measure).toEqual(['td.when', 'td.event', 'td.status-cell'].map((sel) => ({ sel, onScreen: true })));
+    // A compact header: two short lines (brand, store and sign-out; then the menu), not a third of the screen.
+    expect((await page.locator('header.top').boundingBox())!.height).toBeLessThanOrEqual(90);
+    await page.getByLabel('Live refresh').check();
     await shot('05-event-log-phone');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
@@ -179,7 +193,7 @@ describe.skipIf(!available).each(sqlite)('dashboard in Chromium on $name', (dial
       })
       .execute();
     const row = page.locator(`tbody tr[data-event="${event.id}"]`);
-    await expect.poll(() => row.textContent(), { timeout: 5000 }).toContain('123456789: dead');
+    await expect.poll(() => row.textContent(), { timeout: 5000 }).toContain('123456789: failed — will not retry');
     await row.getByRole('button', { name: /Show history of AddToCart/ }).click();
     await page.getByRole('button', { name: 'Retry dead deliveries' }).click();
     await expect.poll(() => row.textContent(), { timeout: 10_000 }).toContain('123456789: sent');
@@ -189,6 +203,9 @@ describe.skipIf(!available).each(sqlite)('dashboard in Chromium on $name', (dial
   it('edits the policy, refusing an unsafe event_id template inline', async () => {
     await page.getByRole('link', { name: 'Configuration' }).click();
     await page.getByRole('heading', { name: 'Configuration: Demo Shop' }).waitFor();
+    // One part of the configuration at a time: the policy has a tab of its own.
+    await page.getByRole('link', { name: 'Policy', exact: true }).click();
+    await expect.poll(() => page.getByRole('link', { name: 'Policy', exact: true }).getAttribute('aria-current')).toBe('page');
     const templates = page.getByLabel('One "EventName = template" per line');
     await templates.fill('Purchase = purchase');
     await page.getByRole('button', { name: 'Save policy', exact: true }).click();
@@ -237,14 +254,20 @@ describe.skipIf(!available).each(sqlite)('dashboard in Chromium on $name', (dial
     const hook = ((await added.json()) as { webhookUrl: string }).webhookUrl;
     await page.reload();
     await page.getByRole('heading', { name: 'Configuration: Demo Shop' }).waitFor();
+    await page.getByRole('link', { name: 'Pixels and forwarding' }).click();
     await page.getByLabel('PageView').uncheck();
     await expect.poll(() => page.locator('#switches ~ section [role=status]').first().textContent()).toBe('PageView off');
     const switches = await fetch(`${base}/api/v1/tenants/${tenantId}/switches`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(((await switches.json()) as { switches: Record<string, boolean> }).switches.PageView).toBe(false);
     // No publicUrl is configured, so the page shows the webhook URL at the address it was served from.
+    await page.getByRole('link', { name: 'Webhook sources' }).click();
+    await page.locator('#sources-list').waitFor();
     expect(await page.locator('table', { hasText: 'shopify' }).textContent()).toContain(`${base}${new URL(hook).pathname}`);
-    expect(await page.locator('#snippet-tag').textContent()).toContain(`${base}/sdk.js?key=YOUR_PUBLISHABLE_KEY`);
     await page.getByRole('button', { name: 'Copy the shopify webhook URL' }).click();
+    await shot('09-forwarding-sources');
+    await page.getByRole('link', { name: 'Snippet and origins' }).click();
+    await page.locator('#snippet-tag').waitFor();
+    expect(await page.locator('#snippet-tag').textContent()).toContain(`${base}/sdk.js?key=YOUR_PUBLISHABLE_KEY`);
     await page.getByLabel('Also load the Meta Pixel').check();
     await expect.poll(() => page.locator('#snippet-result').textContent()).toBe('The snippet now loads the Meta Pixel');
     const snippet = await fetch(`${base}/api/v1/tenants/${tenantId}/snippet`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
@@ -260,8 +283,6 @@ describe.skipIf(!available).each(sqlite)('dashboard in Chromium on $name', (dial
     await expect.poll(() => page.locator('#cookie-domain-result').textContent()).toBe('The click cookies now go on Example.co.uk');
     const withDomain = await fetch(`${base}/api/v1/tenants/${tenantId}/snippet`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(await withDomain.json()).toEqual({ loadPixel: true, cookieDomain: 'example.co.uk' });
-    await page.locator('#switches').evaluate((el) => el.scrollIntoView({ block: 'start' }));
-    await shot('09-forwarding-sources');
     // At phone width the configuration page does not scroll sideways either.
     await page.setViewportSize({ width: 390, height: 800 });
     await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
@@ -275,6 +296,9 @@ describe.skipIf(!available).each(sqlite)('dashboard in Chromium on $name', (dial
     await expect.poll(() => body.textContent()).toContain('PUT /api/v1/tenants/:id/policy');
     const text = (await body.textContent()) ?? '';
     expect(text).toContain('POST /api/v1/tenants/:id/pixels');
+    // Each entry reads as a sentence; the method and route stay under it as the detail.
+    expect(text).toMatch(/The operator \(session [^)]+\) changed the policy\./);
+    expect(text).toContain('added a pixel.');
     expect(text).toContain('accessToken: (set)');
     expect(text).not.toContain('tok-good-0123456789');
     expect(text).not.toContain('shpss_test_secret');

@@ -159,6 +159,21 @@ describe.each(dialects)('ingest API on $name', (dialect) => {
     expect((await post(c.ingestKey, purchase({ event_id: 'c-3' }))).json().results[0]).toMatchObject({ status: 'skipped', code: 'no_active_pixel' });
   });
 
+  it('filters the event log by event name in any case and by channel, its short name included, with no wildcards', async () => {
+    const auth = { authorization: `Bearer ${tenantA.ingestKey}` };
+    const count = async (q: string) => ((await t.relay.app.inject({ method: 'GET', url: `/v1/events?limit=500&${q}`, headers: auth })).json().items as unknown[]).length;
+    const purchases = await count('event_name=Purchase');
+    expect(purchases).toBeGreaterThan(0);
+    expect(await count('event_name=purchase')).toBe(purchases);
+    expect(await count('event_name=PURCHASE')).toBe(purchases);
+    const fromApi = await count('source=api');
+    expect(fromApi).toBeGreaterThan(0);
+    expect(await count('source=API')).toBe(fromApi);
+    // LIKE's wildcards are plain characters in a filter.
+    expect(await count('source=%25')).toBe(0);
+    expect(await count('source=a_i')).toBe(0);
+  });
+
   it('filters and paginates the event log, newest first', async () => {
     const key = tenantA.ingestKey;
     const auth = { authorization: `Bearer ${key}` };

@@ -80,10 +80,10 @@ describe('docs/architecture.md', () => {
     const page = readFileSync(new URL('../../docs/architecture.md', import.meta.url), 'utf8');
     const rows = new Map<string, string[]>();
     for (const line of page.split('\n')) {
-      const m = /^\| `src\/([a-z]+)(?:\/|\.ts)` \|[^|]*\| (.*) \|$/.exec(line);
+      const m = /^\| `src\/([a-z]+(?:\/[a-z]+)?)(?:\/|\.ts)` \|[^|]*\| (.*) \|$/.exec(line);
       if (!m) continue;
       const [, name = '', cell = ''] = m;
-      const named = [...cell.matchAll(/`([a-z]+)`/g)].map((t) => t[1] ?? '').filter((t) => FOLDERS.includes(t));
+      const named = [...cell.matchAll(/`([a-z]+(?:\/[a-z]+)?)`/g)].map((t) => t[1] ?? '').filter((t) => FOLDERS.includes(t));
       const self = name === 'relay' ? [] : [name];
       rows.set(name, /^everything/.test(cell) ? FOLDERS.filter((f) => !named.includes(f) && !self.includes(f)) : named);
     }

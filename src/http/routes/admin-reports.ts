@@ -11,6 +11,7 @@ import {
   type ChainKey, type EventRow,
 } from '../../reports/index.js';
 import type { Period } from '../../services/reports.js';
+import type { AcceptanceAnswer, AcceptanceSummaryAnswer, ChainEventView, EventsPerHourAnswer, MatchQualityAnswer } from '../../reports/answers.js';
 import type { AppDeps } from '../app.js';
 import { fetchDatasetQuality, type DatasetQualityAnswer } from '../dataset-quality.js';
 import { HttpError } from '../errors.js';
@@ -47,7 +48,7 @@ function periodOf(q: { from?: number | undefined; to?: number | undefined }, def
 }
 
 /** What the acceptance table shows of an event: ids, channels, times, amounts and delivery per pixel (no user data). */
-function eventView(e: EventRow | null) {
+function eventView(e: EventRow | null): ChainEventView | null {
   if (!e) return null;
   const { id, eventId, source, channels, eventTime, receivedAt, status, value, currency, deliveries } = e;
   return { id, eventId, source, channels: channels ?? [source], eventTime, receivedAt, status, value, currency, deliveries };
@@ -72,7 +73,7 @@ export async function registerAdminReportRoutes(app: FastifyInstance, deps: AppD
     return fetchDatasetQuality(deps.graph, chosen.pixelId, accessToken, chosen.graphVersion);
   }
 
-  app.get('/tenants/:id/reports/match-quality', async (req) => {
+  app.get('/tenants/:id/reports/match-quality', async (req): Promise<MatchQualityAnswer> => {
     const tenantId = await tenantOf(req);
     const q = parseQuery(matchQualityQuery, req.query);
     const period = periodOf(q, 30, 366, Date.now());
@@ -92,7 +93,7 @@ export async function registerAdminReportRoutes(app: FastifyInstance, deps: AppD
     };
   });
 
-  app.get('/tenants/:id/reports/acceptance', async (req) => {
+  app.get('/tenants/:id/reports/acceptance', async (req): Promise<AcceptanceAnswer> => {
     const tenantId = await tenantOf(req);
     const q = parseQuery(chainQuery, req.query);
     const key: ChainKey = q.order_id !== undefined ? { orderId: q.order_id } : { fbp: q.fbp as string };
@@ -109,7 +110,7 @@ export async function registerAdminReportRoutes(app: FastifyInstance, deps: AppD
     };
   });
 
-  app.get('/tenants/:id/reports/acceptance-summary', async (req) => {
+  app.get('/tenants/:id/reports/acceptance-summary', async (req): Promise<AcceptanceSummaryAnswer> => {
     const tenantId = await tenantOf(req);
     const period = periodOf(parseQuery(periodOnlyQuery, req.query), 7, 366, Date.now());
     const { orders, purchases, truncated } = await reports.ordersAndPurchases(tenantId, period, REPORT_LIMITS.orders);
@@ -133,7 +134,7 @@ export async function registerAdminReportRoutes(app: FastifyInstance, deps: AppD
     return { ...period, truncated, orders: rows, revenue: revenueByChannel(rows) };
   });
 
-  app.get('/tenants/:id/reports/events-per-hour', async (req) => {
+  app.get('/tenants/:id/reports/events-per-hour', async (req): Promise<EventsPerHourAnswer> => {
     const tenantId = await tenantOf(req);
     const period = periodOf(parseQuery(periodOnlyQuery, req.query), 1, 31, Date.now());
     return { ...period, hours: await reports.eventsPerHour(tenantId, period) };

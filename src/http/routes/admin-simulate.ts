@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { SimulateAnswer } from '../../core/admin-api.js';
 import { SIMULATED_EVENT_NAMES, simulatedEvent } from '../../dashboard/simulated-events.js';
 import type { AppDeps } from '../app.js';
 import { HttpError } from '../errors.js';
@@ -22,7 +23,7 @@ const SETTLED = new Set(['sent', 'failed', 'dead', 'dropped']);
 const FALLBACK_POLL_MS = 500;
 
 export async function registerAdminSimulateRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  app.post('/pixels/:id/simulate', async (req) => {
+  app.post('/pixels/:id/simulate', async (req): Promise<SimulateAnswer> => {
     const { id } = req.params as { id: string };
     const { eventName } = parseBody(simulateBody, req.body);
     const pixel = await deps.tenants.getPixel(id);

@@ -5,6 +5,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { SourceListItem, SwitchesView } from '../../core/admin-api.js';
 import { importCsv, type CsvRowReport } from '../../ingest/csv-import.js';
 import { csvErrorMessage, parseCsvMapping } from '../../sources/csv.js';
 import type { SourceSettings } from '../../sources/index.js';
@@ -36,7 +37,7 @@ export async function registerAdminSourceRoutes(app: FastifyInstance, deps: AppD
   // CSV uploads are handed over as a stream so a large file is never held in memory.
   app.addContentTypeParser(['text/csv', 'text/plain'], (_req, payload, done) => done(null, payload));
 
-  app.get('/tenants/:id/sources', async (req) => {
+  app.get('/tenants/:id/sources', async (req): Promise<{ sources: SourceListItem[] }> => {
     const { id } = req.params as { id: string };
     await deps.tenants.getTenant(id);
     const list = await deps.sources.listSources(id);
@@ -67,7 +68,7 @@ export async function registerAdminSourceRoutes(app: FastifyInstance, deps: AppD
     return { id, status };
   });
 
-  app.get('/tenants/:id/switches', async (req) => {
+  app.get('/tenants/:id/switches', async (req): Promise<SwitchesView> => {
     const { id } = req.params as { id: string };
     const tenant = await deps.tenants.getTenant(id);
     return { forwarding: tenant.forwarding, switches: await switches.list(id) };

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { AuditPage, EventDetails, EventLogPage, PixelList, RelayInfo, TenantList } from '../../core/admin-api.js';
 import { graphVersionSchema } from '../../core/graph-version.js';
 import { testConnection } from '../../delivery/test-connection.js';
 import { policyProblem, policySchema } from '../../transform/policy.js';
@@ -47,7 +48,7 @@ function validPolicy(raw: unknown): Record<string, unknown> {
 export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const { tenants, audit } = deps;
 
-  app.get('/tenants', async (req) => {
+  app.get('/tenants', async (req): Promise<TenantList> => {
     // A tenant-scoped session sees only its own store.
     const scope = sessionOfRequest(req)?.tenantId ?? null;
     const list = await tenants.listTenants();
@@ -55,7 +56,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
   });
   // What the configuration page shows beside the pixels and in its privacy part: the relay's public URL, default Graph API
   // version and retention in days (0: kept until deleted), all configuration.
-  app.get('/relay-info', async () => ({ publicUrl: deps.config.publicUrl ?? null, graphVersion: deps.config.graphVersion, retentionDays: deps.config.retentionDays }));
+  app.get('/relay-info', async (): Promise<RelayInfo> => ({ publicUrl: deps.config.publicUrl ?? null, graphVersion: deps.config.graphVersion, retentionDays: deps.config.retentionDays }));
   app.post('/tenants', async (req, reply) => {
     const body = parseBody(createTenantBody, req.body);
     return reply.status(201).send(await tenants.createTenant(body.name, validPolicy(body.policy ?? {})));
@@ -82,7 +83,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
     return { key: await tenants.rotateKey(id, kind) };
   });
 
-  app.get('/tenants/:id/pixels', async (req) => {
+  app.get('/tenants/:id/pixels', async (req): Promise<PixelList> => {
     const { id } = req.params as { id: string };
     return { pixels: await tenants.listPixels(id), graphVersion: deps.config.graphVersion };
   });
@@ -140,7 +141,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
     return r;
   });
 
-  app.get('/tenants/:id/events', async (req) => {
+  app.get('/tenants/:id/events', async (req): Promise<EventLogPage> => {
     const { id } = req.params as { id: string };
     const filter = parseEventLogQuery(req.query);
     const hiddenUpTo = await tenants.eventLogClearedAt(id);
@@ -154,18 +155,18 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
     await tenants.clearEventLog(id, at);
     return { clearedAt: at };
   });
-  app.get('/tenants/:id/audit', async (req) => {
+  app.get('/tenants/:id/audit', async (req): Promise<AuditPage> => {
     const { id } = req.params as { id: string };
     await tenants.getTenant(id);
     const q = parseQuery(auditQuery, req.query);
     return audit.list({ tenantId: id, limit: q.limit, cursor: q.cursor });
   });
   // Every tenant's changes and sign-ins (operators only: the admin guard refuses tenant-scoped sessions).
-  app.get('/audit', async (req) => {
+  app.get('/audit', async (req): Promise<AuditPage> => {
     const q = parseQuery(auditQuery, req.query);
     return audit.list({ tenantId: null, limit: q.limit, cursor: q.cursor });
   });
-  app.get('/tenants/:id/events/:eventId', async (req) => {
+  app.get('/tenants/:id/events/:eventId', async (req): Promise<EventDetails> => {
     const { id, eventId } = req.params as { id: string; eventId: string };
     return eventHistory(deps, id, eventId);
   });

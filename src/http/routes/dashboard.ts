@@ -1,13 +1,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { createClientIpResolver, createTrustedProxyCheck } from '../../browser/client-ip.js';
-import { DASHBOARD_JS } from '../../dashboard/app-js.js';
-import { AUDIT_JS } from '../../dashboard/audit-js.js';
-import { CONFIG_JS } from '../../dashboard/config-js.js';
-import { EVENTS_JS } from '../../dashboard/events-js.js';
 import { chartJsSource } from '../../dashboard/chart-asset.js';
+import { clientModule, clientModuleNames } from '../../dashboard/client-assets.js';
 import { REPORTS_CSS } from '../../dashboard/reports-css.js';
-import { REPORTS_JS } from '../../dashboard/reports-js.js';
 import { DASHBOARD_HTML } from '../../dashboard/html.js';
 import { readCookie, SESSION_COOKIE } from '../../dashboard/sessions.js';
 import { DASHBOARD_CSS } from '../../dashboard/styles.js';
@@ -61,12 +57,15 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: AppDep
       'referrer-policy': 'no-referrer',
     }),
   );
-  app.get('/dashboard/app.js', async (_req, reply) => asset(reply, 'text/javascript; charset=utf-8', DASHBOARD_JS));
+  // The client's ES modules (src/dashboard/client/*.ts, compiled): they import each other by relative URL.
+  for (const name of clientModuleNames()) {
+    app.get(`/dashboard/${name}.js`, async (_req, reply) => {
+      const js = await clientModule(name);
+      if (js === null) throw new HttpError('not_found', `no dashboard module ${name}`);
+      return asset(reply, 'text/javascript; charset=utf-8', js);
+    });
+  }
   app.get('/dashboard/app.css', async (_req, reply) => asset(reply, 'text/css; charset=utf-8', DASHBOARD_CSS));
-  app.get('/dashboard/config.js', async (_req, reply) => asset(reply, 'text/javascript; charset=utf-8', CONFIG_JS));
-  app.get('/dashboard/events.js', async (_req, reply) => asset(reply, 'text/javascript; charset=utf-8', EVENTS_JS));
-  app.get('/dashboard/audit.js', async (_req, reply) => asset(reply, 'text/javascript; charset=utf-8', AUDIT_JS));
-  app.get('/dashboard/reports.js', async (_req, reply) => asset(reply, 'text/javascript; charset=utf-8', REPORTS_JS));
   app.get('/dashboard/reports.css', async (_req, reply) => asset(reply, 'text/css; charset=utf-8', REPORTS_CSS));
   app.get('/dashboard/vendor/chart.umd.min.js', async (_req, reply) => asset(reply, 'text/javascript; charset=utf-8', chartJsSource(), { 'cache-control': 'public, max-age=86400' }));
 

@@ -6,22 +6,26 @@
  * form that caused them. A rotated key is shown once, in the page only: never in the URL, the console or
  * browser storage.
  */
-export const CONFIG_JS = String.raw`
-import { h, api, say, time, statusChip, setView, currentTenant, needTenant, registerView, copyButton, table, state, plural } from '/dashboard/app.js';
+import type { ConnectionReport, PixelList, PixelView, RelayInfo, RemovedCounts, SnippetSettings, SourceListItem, SwitchesView, TenantView } from '../../core/admin-api.js';
+import type { z } from 'zod';
+import type { policySchema } from '../../transform/policy.js';
+import { identifierWord } from './words.js';
+import { api, apiError, copyButton, forTenant, h, plural, registerView, say, setView, state, statusChip, table, time, useSession, type Child } from './app.js';
 
-const IDENTIFIERS = ['em', 'ph', 'external_id', 'fbp', 'fbc', 'fn', 'ln', 'ct', 'st', 'zp', 'country', 'ge', 'db'];
+const IDENTIFIERS: readonly string[] = ['em', 'ph', 'external_id', 'fbp', 'fbc', 'fn', 'ln', 'ct', 'st', 'zp', 'country', 'ge', 'db'];
 
-function field(id, label, input, hint) {
+function field(id: string, label: string, input: HTMLElement, hint?: string): HTMLDivElement {
   input.id = id;
   if (hint) input.setAttribute('aria-describedby', id + '-hint');
   return h('div', { class: 'field' }, h('label', { for: id }, label), input, hint ? h('p', { class: 'hint', id: id + '-hint' }, hint) : null);
 }
 
 /** Shows a result line: ok true (green), false (red) or null (plain). */
-function show(out, ok, text) { out.className = ok === true ? 'result-ok' : ok === false ? 'result-bad' : ''; out.textContent = text; }
+function show(out: HTMLElement, ok: boolean | null, text: string): void { out.className = ok === true ? 'result-ok' : ok === false ? 'result-bad' : ''; out.textContent = text; }
 
 /** Marks the input a server message is about (aria-invalid, from [regex, input] pairs) and clears the others; returns it or null. */
-function markInvalid(pairs, message) {
+type FieldPattern = readonly [RegExp, HTMLElement];
+function markInvalid(pairs: readonly FieldPattern[], message: string | null): HTMLElement | null {
   const found = message === null ? null : pairs.find(([re]) => re.test(message));
   const bad = found ? found[1] : null;
   for (const [, input] of pairs) { if (input === bad) input.setAttribute('aria-invalid', 'true'); else input.removeAttribute('aria-invalid'); }
@@ -35,12 +39,12 @@ function markInvalid(pairs, message) {
  * Escape closes it, calls onCancel and gives the focus back to the trigger. onYes runs with both buttons
  * disabled and closes the box itself (close()).
  */
-function confirmation(id, yesLabel, onYes, onCancel, { keepTrigger = false } = {}) {
+function confirmation(id: string, yesLabel: string, onYes: () => Promise<void>, onCancel: () => void, { keepTrigger = false } = {}) {
   const question = h('p', { id: id + '-question' });
   const yes = h('button', { type: 'button', class: 'danger' }, yesLabel);
   const no = h('button', { type: 'button', class: 'secondary' }, 'Cancel');
   const box = h('div', { class: 'confirm', id, hidden: true, role: 'group', 'aria-labelledby': id + '-question' }, question, yes, ' ', no);
-  let trigger = null;
+  let trigger: HTMLElement | null = null;
   const close = () => { box.hidden = true; if (trigger) trigger.hidden = false; };
   yes.addEventListener('click', async () => {
     yes.disabled = true; no.disabled = true;
@@ -50,27 +54,29 @@ function confirmation(id, yesLabel, onYes, onCancel, { keepTrigger = false } = {
   box.addEventListener('keydown', (e) => { if (e.key === 'Escape') no.click(); });
   return {
     box, close,
-    open(by, text) { if (trigger && trigger !== by) trigger.hidden = false; trigger = by; question.textContent = text; by.hidden = !keepTrigger; box.hidden = false; yes.focus(); },
+    open(by: HTMLElement, text: string) { if (trigger && trigger !== by) trigger.hidden = false; trigger = by; question.textContent = text; by.hidden = !keepTrigger; box.hidden = false; yes.focus(); },
   };
 }
 
 /** Runs a save, showing its outcome in 'out' (role=status for success, the API's message on failure). */
-async function saving(out, fn, okText) {
+async function saving(out: HTMLElement, fn: () => Promise<unknown>, okText: string): Promise<boolean> {
   show(out, null, 'Saving…');
   try { await fn(); show(out, true, okText); say(okText); return true; }
-  catch (err) { show(out, false, err.message); return false; }
+  catch (err) { show(out, false, apiError(err).message); return false; }
 }
 
-function pixelSection(t, pixels, graphVersion, redraw) {
-  const rows = [];
+type Redraw = (flash?: Flash) => Promise<void>;
+
+function pixelSection(t: TenantView, pixels: PixelView[], graphVersion: string, redraw: Redraw): Child[] {
+  const rows: HTMLTableRowElement[] = [];
   for (const p of pixels) {
     const out = h('output', { 'aria-live': 'polite', id: 'test-' + p.id });
     const btn = h('button', { type: 'button', class: 'secondary', 'aria-label': 'Test connection for pixel ' + p.pixelId, onclick: async () => {
       btn.disabled = true; show(out, null, 'Asking Meta…');
       try {
-        const r = await api('POST', '/api/v1/pixels/' + p.id + '/test-connection');
+        const r = await api<ConnectionReport>('POST', '/api/v1/pixels/' + p.id + '/test-connection');
         show(out, r.ok, r.ok ? r.message : r.problem + ' problem: ' + r.message);
-      } catch (err) { show(out, false, err.message); }
+      } catch (err) { show(out, false, apiError(err).message); }
       btn.disabled = false;
     } }, 'Test connection');
     const editId = 'edit-' + p.id;
@@ -81,13 +87,13 @@ function pixelSection(t, pixels, graphVersion, redraw) {
       h('td', { class: 'opt', 'data-testid': 'pixel-graph-version' }, p.graphVersion ? h('code', {}, p.graphVersion) : ['default ', h('code', {}, graphVersion)]),
       h('td', {}, btn, ' ', edit, ' ', out)));
     // The editor exists only while open, so its labels never clash with the "Add a pixel" form's.
-    let editRow = null;
+    let editRow: HTMLTableRowElement | null = null;
     edit.addEventListener('click', () => {
       if (editRow) { editRow.remove(); editRow = null; edit.setAttribute('aria-expanded', 'false'); return; }
       editRow = h('tr', { class: 'details', id: editId }, h('td', { colspan: 6 }, pixelEditor(p, graphVersion, redraw)));
-      edit.closest('tr').after(editRow);
+      edit.closest('tr')?.after(editRow);
       edit.setAttribute('aria-expanded', 'true');
-      editRow.querySelector('select').focus();
+      editRow.querySelector('select')?.focus();
     });
   }
   const list = pixels.length
@@ -101,12 +107,12 @@ function pixelSection(t, pixels, graphVersion, redraw) {
   const error = h('p', { class: 'error', role: 'alert' });
   const form = h('form', { class: 'card', onsubmit: async (e) => {
     e.preventDefault();
-    const body = { pixelId: pixelId.value.trim(), accessToken: token.value };
+    const body: Record<string, string> = { pixelId: pixelId.value.trim(), accessToken: token.value };
     if (code.value.trim()) body.testEventCode = code.value.trim();
     if (version.value.trim()) body.graphVersion = version.value.trim();
     if (role.value) body.role = role.value;
     try { await api('POST', '/api/v1/tenants/' + t.id + '/pixels', body); say('Pixel ' + body.pixelId + ' added'); await redraw(); }
-    catch (err) { error.textContent = err.message; }
+    catch (err) { error.textContent = apiError(err).message; }
   } }, h('h3', {}, 'Add a pixel'),
     field('pixel-id', 'Pixel (dataset) ID', pixelId),
     field('pixel-token', 'Conversions API access token', token, 'Stored encrypted and never shown again.'),
@@ -120,8 +126,8 @@ function pixelSection(t, pixels, graphVersion, redraw) {
     list, form];
 }
 
-function pixelEditor(p, graphVersion, redraw) {
-  const id = (k) => 'px-' + k + '-' + p.id;
+function pixelEditor(p: PixelView, graphVersion: string, redraw: Redraw): HTMLFormElement {
+  const id = (k: string): string => 'px-' + k + '-' + p.id;
   const role = h('select', {}, ['primary', 'secondary'].map((r) => h('option', { value: r, selected: p.role === r }, r)));
   const code = h('input', { value: p.testEventCode || '', maxlength: 64, autocomplete: 'off' });
   const version = h('input', { value: p.graphVersion || '', maxlength: 8, autocomplete: 'off', placeholder: graphVersion });
@@ -145,7 +151,7 @@ function pixelEditor(p, graphVersion, redraw) {
     h('button', { type: 'submit' }, 'Save pixel'), ' ', out);
 }
 
-function switchSection(t, sw) {
+function switchSection(t: TenantView, sw: SwitchesView): Child[] {
   const out = h('p', { role: 'status' });
   const master = h('input', { type: 'checkbox', id: 'sw-master', checked: sw.forwarding });
   master.addEventListener('change', () => saving(out, () => api('POST', '/api/v1/tenants/' + t.id + '/forwarding', { forwarding: master.checked }),
@@ -161,7 +167,9 @@ function switchSection(t, sw) {
 }
 
 // The platforms, with where their signing secret is and where the webhook URL goes (docs/connect-your-store.md).
-const PLATFORMS = [
+// [value, label, where the secret is, where the webhook URL goes]
+type PlatformInfo = readonly [string, string, string, string];
+const PLATFORMS: readonly PlatformInfo[] = [
   ['shopify', 'Shopify', 'Required. Shopify admin › Settings › Notifications › Webhooks: the value after "Your webhooks will be signed with" (for an app\'s webhooks, the app\'s client secret).',
     'Shopify admin › Settings › Notifications › Webhooks › Create webhook (Order creation, format JSON)'],
   ['woocommerce', 'WooCommerce', 'Required. The Secret you type in the WooCommerce webhook form; give the same string here.',
@@ -173,36 +181,36 @@ const PLATFORMS = [
   ['generic', 'Generic (your own code)', 'Required. A long random string of your choice; your code signs each request with X-Capi-Relay-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "{t}.{body}"> (see docs/connect-your-store.md).',
     'your own code: POST signed events to it'],
 ];
-const platformOf = (p) => PLATFORMS.find(([v]) => v === p) || [p, p, '', 'the platform\'s webhook settings'];
-const sourceName = (s) => s.platform + ' source ' + s.id.slice(0, 8);
+const platformOf = (p: string): PlatformInfo => PLATFORMS.find(([v]) => v === p) ?? [p, p, '', 'the platform\'s webhook settings'];
+const sourceName = (s: SourceListItem): string => s.platform + ' source ' + s.id.slice(0, 8);
 // Without a configured publicUrl the API can only guess localhost; the address this page came from is a better guess.
-const hookAddress = (publicUrl, webhookUrl) => (publicUrl ? webhookUrl : location.origin + new URL(webhookUrl).pathname);
+const hookAddress = (publicUrl: string | null, webhookUrl: string): string => (publicUrl ? webhookUrl : location.origin + new URL(webhookUrl).pathname);
 
-function sourceSection(t, sources, publicUrl) {
+function sourceSection(t: TenantView, sources: SourceListItem[], publicUrl: string | null): Child[] {
   const result = h('p', { role: 'status', 'aria-live': 'polite', id: 'sources-result' });
   const listBox = h('div', { id: 'sources-list' });
   // One open panel (new secret or disable question) per source; redrawing the list closes them.
-  const panels = new Map();
+  const panels = new Map<string, { row: HTMLTableRowElement; button: HTMLElement; kind: string }>();
 
-  function closePanel(id) { const p = panels.get(id); if (p) { p.row.remove(); p.button.setAttribute('aria-expanded', 'false'); panels.delete(id); } }
-  function openPanel(s, button, kind, content) {
+  function closePanel(id: string): void { const p = panels.get(id); if (p) { p.row.remove(); p.button.setAttribute('aria-expanded', 'false'); panels.delete(id); } }
+  function openPanel(s: SourceListItem, button: HTMLElement, kind: string, content: HTMLElement): HTMLTableRowElement | null {
     const open = panels.get(s.id);
     closePanel(s.id);
     if (open && open.kind === kind) return null;
     const row = h('tr', { class: 'details', id: 'source-panel-' + s.id }, h('td', { colspan: 5 }, content));
-    button.closest('tr').after(row);
+    button.closest('tr')?.after(row);
     button.setAttribute('aria-expanded', 'true');
     panels.set(s.id, { row, button, kind });
     return row;
   }
 
-  async function reload(focusId) {
-    const r = await api('GET', '/api/v1/tenants/' + t.id + '/sources');
+  async function reload(focusId?: string): Promise<void> {
+    const r = await api<{ sources: SourceListItem[] }>('GET', '/api/v1/tenants/' + t.id + '/sources');
     draw(r.sources);
-    if (focusId && document.getElementById(focusId)) document.getElementById(focusId).focus();
+    if (focusId) document.getElementById(focusId)?.focus();
   }
 
-  function secretPanel(s, button) {
+  function secretPanel(s: SourceListItem, button: HTMLElement): void {
     const name = sourceName(s);
     const secret = h('input', { type: 'password', autocomplete: 'off', spellcheck: 'false', maxlength: 1000 });
     const out = h('p', { role: 'status', 'aria-live': 'polite' });
@@ -210,14 +218,14 @@ function sourceSection(t, sources, publicUrl) {
       e.preventDefault();
       show(out, null, 'Saving…');
       try {
-        const r = await api('POST', '/api/v1/sources/' + s.id + '/rotate-secret', { secret: secret.value.trim() });
+        const r = await api<{ previousSecretValidForMs: number }>('POST', '/api/v1/sources/' + s.id + '/rotate-secret', { secret: secret.value.trim() });
         secret.value = '';
         const hours = Math.round(r.previousSecretValidForMs / 3600000);
         closePanel(s.id);
         show(result, true, 'Secret of the ' + name + ' replaced. The previous secret keeps verifying for ' + hours + ' hours (until ' + time(Date.now() + r.previousSecretValidForMs) + '), so webhooks the platform signed before you change it there still pass: enter the new secret on the platform now.');
         say('Secret replaced');
         button.focus();
-      } catch (err) { secret.setAttribute('aria-invalid', 'true'); show(out, false, err.message); secret.focus(); }
+      } catch (err) { secret.setAttribute('aria-invalid', 'true'); show(out, false, apiError(err).message); secret.focus(); }
     } },
       field('new-secret-' + s.id, 'New signing secret', secret, platformOf(s.platform)[2] + ' The previous secret keeps verifying for 24 hours after you save, so nothing is refused while you change it on the platform.'),
       h('button', { type: 'submit' }, 'Save new secret'), ' ',
@@ -226,7 +234,7 @@ function sourceSection(t, sources, publicUrl) {
     if (openPanel(s, button, 'secret', form)) secret.focus();
   }
 
-  function disablePanel(s, button) {
+  function disablePanel(s: SourceListItem, button: HTMLElement): void {
     const name = sourceName(s);
     // The toggle stays visible (it closes the panel too); the panel's row goes on "Cancel" and the list is redrawn on success.
     const confirm = confirmation('disable-' + s.id, 'Disable now', async () => {
@@ -234,34 +242,34 @@ function sourceSection(t, sources, publicUrl) {
         await api('POST', '/api/v1/sources/' + s.id + '/status', { status: 'disabled' });
         show(result, true, 'The ' + name + ' is disabled: its webhooks are refused (404).');
         await reload('source-toggle-' + s.id);
-      } catch (err) { closePanel(s.id); show(result, false, err.message); button.focus(); }
+      } catch (err) { closePanel(s.id); show(result, false, apiError(err).message); button.focus(); }
     }, () => { closePanel(s.id); show(result, null, 'The ' + name + ' stays active.'); }, { keepTrigger: true });
     if (openPanel(s, button, 'disable', confirm.box)) {
       confirm.open(button, 'Disable the ' + name + '? Its webhooks are refused (404) and nothing they send is stored until you enable it again; the platform retries for a while, and may turn off a webhook that keeps failing.');
     }
   }
 
-  async function enable(s) {
+  async function enable(s: SourceListItem): Promise<void> {
     try {
       await api('POST', '/api/v1/sources/' + s.id + '/status', { status: 'active' });
       show(result, true, 'The ' + sourceName(s) + ' is active again: its webhooks are accepted.');
       await reload('source-toggle-' + s.id);
-    } catch (err) { show(result, false, err.message); }
+    } catch (err) { show(result, false, apiError(err).message); }
   }
 
-  function draw(list) {
+  function draw(list: SourceListItem[]): void {
     panels.clear();
     const rows = list.map((s) => {
       const name = sourceName(s);
       const url = h('code', { id: 'hook-' + s.id }, hookAddress(publicUrl, s.webhookUrl));
-      const st = s.settings || {};
-      const settings = [st.currency, st.siteUrl].filter(Boolean);
+      const st = s.settings;
+      const settings = [st.currency, st.siteUrl].filter((x): x is string => Boolean(x));
       const rotate = h('button', { type: 'button', class: 'secondary', 'aria-expanded': 'false', 'aria-controls': 'source-panel-' + s.id, 'aria-label': 'Rotate the secret of the ' + name }, 'Rotate secret');
       rotate.addEventListener('click', () => secretPanel(s, rotate));
       const toggle = s.status === 'active'
         ? h('button', { type: 'button', class: 'secondary', id: 'source-toggle-' + s.id, 'aria-expanded': 'false', 'aria-controls': 'source-panel-' + s.id, 'aria-label': 'Disable the ' + name }, 'Disable…')
         : h('button', { type: 'button', class: 'secondary', id: 'source-toggle-' + s.id, 'aria-label': 'Enable the ' + name }, 'Enable');
-      toggle.addEventListener('click', () => (s.status === 'active' ? disablePanel(s, toggle) : enable(s)));
+      toggle.addEventListener('click', () => { if (s.status === 'active') disablePanel(s, toggle); else void enable(s); });
       return h('tr', { 'data-source': s.id }, h('td', {}, s.platform, h('span', { class: 'sub' }, s.id.slice(0, 8))), h('td', {}, statusChip(s.status)),
         h('td', {}, url, ' ', copyButton(url, 'Copy the ' + s.platform + ' webhook URL of source ' + s.id.slice(0, 8))),
         h('td', { class: 'opt' }, settings.length ? settings.map((x, i) => [i ? ' · ' : '', h('code', {}, x)]) : '—'),
@@ -279,29 +287,29 @@ function sourceSection(t, sources, publicUrl) {
   const currency = h('input', { name: 'currency', autocomplete: 'off', spellcheck: 'false' });
   const siteUrl = h('input', { name: 'siteUrl', inputmode: 'url', maxlength: 2048, autocomplete: 'off', spellcheck: 'false', placeholder: 'https://shop.example.com/' });
   const secretField = field('source-secret', 'Signing secret', secret, platformOf('shopify')[2]);
-  platform.addEventListener('change', () => { secretField.querySelector('.hint').textContent = platformOf(platform.value)[2]; });
+  platform.addEventListener('change', () => { const hint = secretField.querySelector('.hint'); if (hint) hint.textContent = platformOf(platform.value)[2]; });
   const out = h('p', { role: 'status', 'aria-live': 'polite', id: 'source-add-result' });
   const added = h('div', { id: 'source-added' });
   // The server's messages name the field: "a stripe source needs its webhook signing secret …", "currency "x" is not …", "body siteUrl: …".
-  const fieldOf = [[/^(?:body )?platform\b/, platform], [/needs its webhook signing secret|^(?:body )?secret\b/, secret], [/^(?:body )?currency\b/, currency],
+  const fieldOf: FieldPattern[] = [[/^(?:body )?platform\b/, platform], [/needs its webhook signing secret|^(?:body )?secret\b/, secret], [/^(?:body )?currency\b/, currency],
     [/^(?:body siteUrl|site URL)\b/, siteUrl]];
   const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'source-add-heading', onsubmit: async (e) => {
     e.preventDefault();
     // Only what was filled in is sent: the relay decides what is required (a secret, except for Commerce7).
-    const body = { platform: platform.value };
+    const body: Record<string, string> = { platform: platform.value };
     if (secret.value.trim()) body.secret = secret.value.trim();
     if (currency.value.trim()) body.currency = currency.value.trim();
     if (siteUrl.value.trim()) body.siteUrl = siteUrl.value.trim();
     show(out, null, 'Adding…');
     added.replaceChildren();
     try {
-      const r = await api('POST', '/api/v1/tenants/' + t.id + '/sources', body);
+      const r = await api<{ id: string; webhookUrl: string }>('POST', '/api/v1/tenants/' + t.id + '/sources', body);
       for (const input of [secret, currency, siteUrl]) input.value = '';
       markInvalid(fieldOf, null);
-      const [, label, , where] = platformOf(body.platform);
+      const [, label, , where] = platformOf(platform.value);
       show(out, true, label + ' source added: its webhook URL is shown above the form.');
       const url = h('code', { id: 'source-added-url' }, hookAddress(publicUrl, r.webhookUrl));
-      const copy = copyButton(url, 'Copy the new ' + body.platform + ' webhook URL');
+      const copy = copyButton(url, 'Copy the new ' + platform.value + ' webhook URL');
       added.replaceChildren(h('div', { class: 'notice', role: 'group', 'aria-labelledby': 'source-added-heading' },
         h('p', { id: 'source-added-heading' }, h('strong', {}, label + ' source added. '), 'Paste this webhook URL into ' + where + ':'),
         h('p', {}, url, ' ', copy)));
@@ -309,8 +317,8 @@ function sourceSection(t, sources, publicUrl) {
       await reload();
       copy.focus();
     } catch (err) {
-      const bad = markInvalid(fieldOf, err.message);
-      show(out, false, err.message);
+      const bad = markInvalid(fieldOf, apiError(err).message);
+      show(out, false, apiError(err).message);
       (bad || platform).focus();
     }
   } }, h('h3', { id: 'source-add-heading' }, 'Add a webhook source'),
@@ -326,24 +334,24 @@ function sourceSection(t, sources, publicUrl) {
 }
 
 /** The store's one Purchase event_id rule, with the id it gives an example order on every channel. */
-function purchaseIdNote(t) {
-  const templates = (t.policy && t.policy.eventIdTemplates) || {};
-  const tpl = templates.Purchase || 'purchase:{order_id}';
+function purchaseIdNote(t: TenantView): HTMLParagraphElement {
+  const templates = (t.policy.eventIdTemplates ?? {}) as Record<string, string>;
+  const tpl = templates.Purchase ?? 'purchase:{order_id}';
   const example = tpl.split('{event_name}').join('Purchase').split('{order_id}').join('1001');
   return h('p', { class: 'hint', id: 'purchase-id-rule' }, 'Every channel (these webhooks, the snippet, /v1/collect, CSV import and the API) names an order\'s Purchase with this store\'s one template ',
-    h('code', {}, tpl), ': order 1001 is ', h('code', {}, example), ' everywhere, so Meta counts it once. Change it under ', h('a', { href: '#/config', onclick: (e) => { e.preventDefault(); document.getElementById('policy').scrollIntoView(); } }, 'Policy'), '.');
+    h('code', {}, tpl), ': order 1001 is ', h('code', {}, example), ' everywhere, so Meta counts it once. Change it in the ', h('a', { href: '#/config/policy' }, 'policy'), '.');
 }
 
-function snippetSection(base, t, snippet) {
+function snippetSection(base: string, t: TenantView, snippet: SnippetSettings | null): Child[] {
   const tag = '<script>\n  window.capiRelay=window.capiRelay||{q:[],track:function(){this.q.push([\'track\',arguments])},consent:function(){this.q.push([\'consent\',arguments])},init:function(){this.q.push([\'init\',arguments])}};\n</script>\n<script async src="' + base + '/sdk.js?key=YOUR_PUBLISHABLE_KEY"></script>';
   const code = h('code', { id: 'snippet-tag' }, tag);
   return [h('h2', { id: 'snippet' }, 'Snippet tag'),
     h('section', { class: 'card' }, h('p', {}, 'Paste in the store\'s <head>, with the publishable key (cr_pub_…) shown when "' + t.name + '" was created or its key last rotated (Keys, below), and add the store\'s origin under Allowed origins.'),
       h('pre', {}, code), copyButton(code, 'Copy the snippet tag'), snippet && typeof snippet.loadPixel === 'boolean' ? loadPixelToggle(t, snippet.loadPixel) : null,
-      snippet ? cookieDomainForm(t, snippet.cookieDomain || '') : null)];
+      snippet ? cookieDomainForm(t, snippet.cookieDomain ?? '') : null)];
 }
 
-function cookieDomainForm(t, current) {
+function cookieDomainForm(t: TenantView, current: string): HTMLFormElement {
   const input = h('input', { name: 'cookieDomain', value: current, maxlength: 253, autocomplete: 'off', spellcheck: 'false', placeholder: 'automatic' });
   const out = h('span', { role: 'status', id: 'cookie-domain-result' });
   return h('form', { 'aria-label': 'Cookie domain', novalidate: true, onsubmit: async (e) => {
@@ -356,7 +364,7 @@ function cookieDomainForm(t, current) {
     h('button', { type: 'submit', class: 'secondary' }, 'Save cookie domain'), ' ', out);
 }
 
-function loadPixelToggle(t, on) {
+function loadPixelToggle(t: TenantView, on: boolean): HTMLParagraphElement {
   const out = h('span', { role: 'status', id: 'snippet-result' });
   const box = h('input', { type: 'checkbox', id: 'snippet-load-pixel', checked: on });
   box.addEventListener('change', () => saving(out, () => api('PUT', '/api/v1/tenants/' + t.id + '/snippet', { loadPixel: box.checked }),
@@ -364,25 +372,25 @@ function loadPixelToggle(t, on) {
   return h('p', {}, h('label', { class: 'check', for: 'snippet-load-pixel' }, box, 'Also load the Meta Pixel for this store\'s pixels (only when the store has no Pixel tag of its own)'), ' ', out);
 }
 
-function originSection(t, origins) {
+function originSection(t: TenantView, origins: string[]): Child[] {
   const listBox = h('div', { id: 'origins-list' });
   const input = h('input', { name: 'origin', inputmode: 'url', maxlength: 300, autocomplete: 'off', spellcheck: 'false', placeholder: 'https://shop.example' });
   const out = h('p', { id: 'origins-result', role: 'status', 'aria-live': 'polite' });
   let current = origins;
-  let pending = null;
+  let pending = '';
   const confirm = confirmation('origin-remove', 'Remove now', async () => {
     const origin = pending;
     show(out, null, 'Removing…');
     try {
-      const r = await api('DELETE', '/api/v1/tenants/' + t.id + '/origins', { origin });
+      const r = await api<{ origins: string[] }>('DELETE', '/api/v1/tenants/' + t.id + '/origins', { origin });
       confirm.close();
       draw(r.origins);
       show(out, true, origin + ' removed: the snippet on that site is refused from now on.');
       input.focus();
-    } catch (err) { confirm.close(); show(out, false, err.message); input.focus(); }
+    } catch (err) { confirm.close(); show(out, false, apiError(err).message); input.focus(); }
   }, () => show(out, null, 'Nothing was removed.'));
 
-  function draw(list) {
+  function draw(list: string[]): void {
     current = list;
     listBox.replaceChildren(list.length
       ? h('ul', { class: 'plain', 'aria-label': 'Allowed origins' }, list.map((o) => {
@@ -406,13 +414,13 @@ function originSection(t, origins) {
     show(out, null, 'Adding…');
     try {
       // The relay checks and normalizes it (https://Shop.Example/cart → https://shop.example).
-      const r = await api('POST', '/api/v1/tenants/' + t.id + '/origins', { origin: value });
+      const r = await api<{ origin: string; origins: string[] }>('POST', '/api/v1/tenants/' + t.id + '/origins', { origin: value });
       const known = current.includes(r.origin);
       draw(r.origins);
       input.value = ''; input.removeAttribute('aria-invalid');
       show(out, true, known ? r.origin + ' was already allowed.' : r.origin + ' allowed' + (r.origin !== value ? ' (the origin of what you typed: scheme, host and port).' : '.'));
       input.focus();
-    } catch (err) { input.setAttribute('aria-invalid', 'true'); show(out, false, err.message); input.focus(); }
+    } catch (err) { input.setAttribute('aria-invalid', 'true'); show(out, false, apiError(err).message); input.focus(); }
   } },
     h('div', { class: 'field' }, h('label', { for: 'origin-input' }, 'Add an origin'),
       h('div', { class: 'copy-row' }, Object.assign(input, { id: 'origin-input' }), h('button', { type: 'submit' }, 'Add origin')),
@@ -426,7 +434,8 @@ function originSection(t, origins) {
 }
 
 // What each key is for and what rotating it breaks.
-const KEYS = {
+type KeyKind = 'ingest' | 'publishable';
+const KEYS: Readonly<Record<KeyKind, { label: string; title: string; use: string; warn: string; next: string }>> = {
   ingest: {
     label: 'ingest key', title: 'Ingest key',
     use: 'Secret, server to server (cr_ingest_…): the store\'s server sends events with it (POST /v1/events) and reads the event log (GET /v1/events); a store owner signs in to this dashboard with it.',
@@ -441,23 +450,23 @@ const KEYS = {
   },
 };
 
-function keySection(t, redraw) {
+function keySection(t: TenantView, redraw: Redraw): Child[] {
   // Signed in with this store's ingest key: rotating it ends this very session (the relay only accepts a store-key session while its key is active).
   const ownKey = state.scopedTenantId === t.id;
   const out = h('p', { id: 'keys-result', role: 'status', 'aria-live': 'polite' });
   const shown = h('div', { id: 'new-key-box' });
-  const buttons = {};
+  const buttons: Partial<Record<KeyKind, HTMLButtonElement>> = {};
 
   // The new key lives only in this field (and the sign-in button's closure) until "Done" or leaving the page.
-  function hideKey() { const f = shown.querySelector('input'); if (f) f.value = ''; shown.replaceChildren(); }
+  function hideKey(): void { const f = shown.querySelector('input'); if (f) f.value = ''; shown.replaceChildren(); }
 
-  function showKey(kind, key) {
+  function showKey(kind: KeyKind, key: string): void {
     const k = KEYS[kind];
     const keyField = h('input', { id: 'new-key', readonly: true, autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'new-key-once', 'data-testid': 'new-key' });
     keyField.value = key;
     keyField.addEventListener('focus', () => keyField.select());
     const done = h('button', { type: 'button', class: 'secondary' }, 'Done: hide the key');
-    done.addEventListener('click', () => { hideKey(); show(out, null, 'The new ' + k.label + ' is hidden: it cannot be shown again.'); buttons[kind].focus(); });
+    done.addEventListener('click', () => { hideKey(); show(out, null, 'The new ' + k.label + ' is hidden: it cannot be shown again.'); buttons[kind]?.focus(); });
     const parts = [
       h('h3', { id: 'new-key-heading' }, k.title + ' rotated'),
       h('div', { class: 'field' }, h('label', { for: 'new-key' }, 'New ' + k.label + ' of ' + t.name), h('div', { class: 'copy-row' }, keyField, copyButton(keyField, 'Copy the new ' + k.label))),
@@ -471,12 +480,11 @@ function keySection(t, redraw) {
       again.addEventListener('click', async () => {
         again.disabled = true;
         try {
-          const r = await api('POST', '/dashboard/login', { password: keyField.value });
-          state.csrf = r.csrfToken; state.scopedTenantId = r.tenantId;
+          useSession(await api<{ csrfToken: string; expiresAt: number; tenantId: string | null }>('POST', '/dashboard/login', { password: keyField.value }));
           hideKey();
           await redraw({ id: 'keys-result', text: 'Signed in again with the new ingest key.', focus: 'rotate-ingest' });
           say('Signed in again with the new ingest key');
-        } catch (err) { again.disabled = false; show(againOut, false, err.message); }
+        } catch (err) { again.disabled = false; show(againOut, false, apiError(err).message); }
       });
       parts.push(h('p', {}, h('strong', {}, 'This dashboard session has ended: '), 'it was signed in with the old key. Copy the new key first, then sign in with it (the key is then hidden) or sign out.'),
         h('p', { class: 'actions' }, again), againOut);
@@ -487,17 +495,17 @@ function keySection(t, redraw) {
     keyField.focus();
   }
 
-  const parts = ['ingest', 'publishable'].map((kind) => {
+  const parts = (['ingest', 'publishable'] as const).map((kind) => {
     const k = KEYS[kind];
     const btn = h('button', { type: 'button', class: 'danger', id: 'rotate-' + kind }, 'Rotate ' + k.label + '…');
     buttons[kind] = btn;
     const confirm = confirmation('rotate-' + kind + '-confirm', 'Rotate now', async () => {
       show(out, null, 'Rotating…');
       try {
-        const r = await api('POST', '/api/v1/tenants/' + t.id + '/keys/' + kind + '/rotate');
+        const r = await api<{ key: string }>('POST', '/api/v1/tenants/' + t.id + '/keys/' + kind + '/rotate');
         confirm.close();
         showKey(kind, r.key);
-      } catch (err) { confirm.close(); show(out, false, err.message); btn.focus(); }
+      } catch (err) { confirm.close(); show(out, false, apiError(err).message); btn.focus(); }
     }, () => show(out, null, 'The ' + k.label + ' was not changed.'));
     btn.addEventListener('click', () => {
       hideKey();
@@ -514,13 +522,16 @@ function keySection(t, redraw) {
       h('div', { class: 'keys' }, parts), shown, out)];
 }
 
-function lines(text) { return text.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean); }
+function lines(text: string): string[] { return text.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean); }
 
-function policySection(t, redraw) {
-  const p = t.policy || {};
-  const consent = p.consent || {};
-  const send = p.sendConditions || {};
-  const templates = p.eventIdTemplates || { Purchase: 'purchase:{order_id}' };
+/** A stored policy as the transform's own schema reads it (fields may be absent: the schema's defaults apply). */
+type StoredPolicy = z.input<typeof policySchema>;
+
+function policySection(t: TenantView, redraw: Redraw): Child[] {
+  const p = t.policy as StoredPolicy;
+  const consent = p.consent ?? {};
+  const send = p.sendConditions ?? {};
+  const templates = p.eventIdTemplates ?? { Purchase: 'purchase:{order_id}' };
   const category = h('input', { value: consent.advertisingCategory || '', autocomplete: 'off' });
   const without = h('select', {}, [['drop', 'drop the event'], ['strip_user_data', 'send it without customer data']].map(([v, l]) => h('option', { value: v, selected: (consent.withoutConsent || 'drop') === v }, l)));
   const whenMissing = h('select', {}, [['granted', 'trust the integration that sent it (default)'], ['denied', 'treat it as not consented (GDPR)']].map(([v, l]) => h('option', { value: v, selected: (consent.whenMissing || 'granted') === v }, l)));
@@ -528,20 +539,23 @@ function policySection(t, redraw) {
   const states = h('input', { value: (p.lduStates || ['ca']).join(', '), autocomplete: 'off' });
   const essential = h('input', { value: (p.essentialEvents || ['Purchase']).join(', '), autocomplete: 'off' });
   const required = new Set(send.requireOneOf || ['em', 'ph', 'external_id', 'fbp', 'fbc']);
-  const reqBoxes = IDENTIFIERS.map((k) => h('label', { class: 'check', for: 'req-' + k }, h('input', { type: 'checkbox', id: 'req-' + k, value: k, checked: required.has(k) }), k));
+  const reqBoxes = IDENTIFIERS.map((k) => h('label', { class: 'check', for: 'req-' + k }, h('input', { type: 'checkbox', id: 'req-' + k, value: k, checked: required.has(k) }), identifierWord(k)));
   const minOther = h('input', { type: 'number', min: 0, max: 20, step: 1, value: send.minOtherIdentifiers || 0 });
   const tpl = h('textarea', { rows: 3 }, Object.entries(templates).map(([k, v]) => k + ' = ' + v).join('\n'));
   const json = h('textarea', { rows: 12, spellcheck: 'false', class: 'mono' }, JSON.stringify(p, null, 2));
   const out = h('p', { role: 'status', id: 'policy-result' });
 
   // Either form saves the whole policy; errors show under the form that sent it, success after the redraw.
-  async function save(policy, where = out) {
-    const ok = await saving(where, () => api('PUT', '/api/v1/tenants/' + t.id + '/policy', policy), 'Policy saved');
-    if (ok) await redraw({ id: 'policy-result', text: 'Policy saved' });
+  async function save(policy: unknown, where: HTMLElement = out): Promise<void> {
+    // "Policy saved" appears only on the redrawn page, so nothing reads it from a form that is about to go.
+    show(where, null, 'Saving…');
+    try { await api('PUT', '/api/v1/tenants/' + t.id + '/policy', policy); } catch (err) { show(where, false, apiError(err).message); return; }
+    await redraw({ id: 'policy-result', text: 'Policy saved' });
+    say('Policy saved');
   }
   const form = h('form', { class: 'card', 'aria-labelledby': 'policy', onsubmit: async (e) => {
     e.preventDefault();
-    const templatesOut = {};
+    const templatesOut: Record<string, string> = {};
     for (const line of tpl.value.split('\n').map((l) => l.trim()).filter(Boolean)) {
       const eq = line.indexOf('=');
       if (eq < 1) { show(out, false, 'event_id templates: write one "EventName = template" per line'); tpl.focus(); return; }
@@ -551,7 +565,7 @@ function policySection(t, redraw) {
     await save({ ...p,
       consent: { advertisingCategory: category.value.trim() || null, withoutConsent: without.value, whenMissing: whenMissing.value },
       ldu: ldu.value, lduStates: lines(states.value.toLowerCase()), essentialEvents: lines(essential.value),
-      sendConditions: { requireOneOf: reqBoxes.map((l) => l.querySelector('input')).filter((b) => b.checked).map((b) => b.value), minOtherIdentifiers: Number.isFinite(minValue) ? minValue : -1 },
+      sendConditions: { requireOneOf: reqBoxes.map((l) => l.querySelector('input')).filter((b): b is HTMLInputElement => b !== null && b.checked).map((b) => b.value), minOtherIdentifiers: Number.isFinite(minValue) ? minValue : -1 },
       eventIdTemplates: templatesOut });
   } },
     h('fieldset', {}, h('legend', {}, 'Consent'),
@@ -571,31 +585,33 @@ function policySection(t, redraw) {
   const advanced = h('details', { class: 'card' }, h('summary', {}, 'Edit the whole policy as JSON'),
     h('form', { onsubmit: async (e) => {
       e.preventDefault();
-      let parsed;
-      try { parsed = JSON.parse(json.value); } catch (err) { show(jsonOut, false, 'Not valid JSON: ' + err.message); return; }
+      let parsed: unknown;
+      try { parsed = JSON.parse(json.value); } catch (err) { show(jsonOut, false, 'Not valid JSON: ' + apiError(err).message); return; }
       await save(parsed, jsonOut);
     } }, field('pol-json', 'Policy (JSON)', json), h('button', { type: 'submit' }, 'Save JSON policy'), jsonOut));
   return [h('h2', { id: 'policy' }, 'Policy'), form, advanced];
 }
 
 // What the erasure form asks for, in the API's names, with what a person reads.
-const WHO = [['email', 'E-mail', 'email', 'email'], ['phone', 'Phone', 'tel', 'tel'], ['externalId', 'External id', 'text', null], ['fbp', 'Browser id (fbp)', 'text', null]];
+type Who = 'email' | 'phone' | 'externalId' | 'fbp';
+const WHO: readonly (readonly [Who, string, string, string | null])[] = [['email', 'E-mail', 'email', 'email'], ['phone', 'Phone', 'tel', 'tel'], ['externalId', 'External id', 'text', null], ['fbp', 'Browser id (fbp)', 'text', null]];
 
-function privacySection(t, retentionDays) {
+function privacySection(t: TenantView, retentionDays: number): Child[] {
   const kept = typeof retentionDays === 'number' && retentionDays > 0
     ? ['Events, click ids and orders are kept ', h('strong', { 'data-testid': 'retention' }, plural(retentionDays, 'day', 'days')), ', then deleted (an event still waiting to be sent stays until Meta\'s 62-day window closes).']
     : ['Events, click ids and orders are ', h('strong', { 'data-testid': 'retention' }, 'kept until deleted'), ' (retention is off).'];
-  const inputs = Object.fromEntries(WHO.map(([name, , type, mode]) => [name, h('input', { name, type, inputmode: mode, maxlength: 320, autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'forget-help forget-meta' })]));
+  const input = (name: Who, type: string, mode: string | null): HTMLInputElement => h('input', { name, type, inputmode: mode, maxlength: 320, autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'forget-help forget-meta' });
+  const inputs: Record<Who, HTMLInputElement> = { email: input('email', 'email', 'email'), phone: input('phone', 'tel', 'tel'), externalId: input('externalId', 'text', null), fbp: input('fbp', 'text', null) };
   const out = h('p', { id: 'forget-result', role: 'status', 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', class: 'danger' }, 'Forget this customer…');
   // The server's messages name the field: "em: not a valid e-mail address", "body phone: …".
-  const fieldOf = [[/^(?:body )?(?:em|email)\b/, inputs.email], [/^(?:body )?(?:ph|phone)\b/, inputs.phone], [/^(?:body )?(?:external_id|externalId)\b/, inputs.externalId], [/^(?:body )?fbp\b/, inputs.fbp]];
+  const fieldOf: FieldPattern[] = [[/^(?:body )?(?:em|email)\b/, inputs.email], [/^(?:body )?(?:ph|phone)\b/, inputs.phone], [/^(?:body )?(?:external_id|externalId)\b/, inputs.externalId], [/^(?:body )?fbp\b/, inputs.fbp]];
   // What the question named: the fields may change while it is open.
-  let pending = null;
+  let pending: Partial<Record<Who, string>> = {};
   const confirm = confirmation('forget', 'Delete now', async () => {
     show(out, null, 'Deleting…');
     try {
-      const r = await api('POST', '/api/v1/tenants/' + t.id + '/forget', pending);
+      const r = await api<{ removed: RemovedCounts }>('POST', '/api/v1/tenants/' + t.id + '/forget', pending);
       const n = r.removed;
       const parts = [plural(n.events, 'event', 'events'), plural(n.clickIds, 'click id', 'click ids'), plural(n.orderBrowsers, 'order link', 'order links')];
       if (n.orders) parts.push(plural(n.orders, 'order', 'orders'));
@@ -608,8 +624,8 @@ function privacySection(t, retentionDays) {
       confirm.close();
       inputs.email.focus();
     } catch (err) {
-      const bad = markInvalid(fieldOf, err.message);
-      show(out, false, err.message);
+      const bad = markInvalid(fieldOf, apiError(err).message);
+      show(out, false, apiError(err).message);
       confirm.close();
       (bad || submit).focus();
     }
@@ -617,14 +633,14 @@ function privacySection(t, retentionDays) {
 
   const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'forget-heading', onsubmit: (e) => {
     e.preventDefault();
-    const body = {};
+    const body: Partial<Record<Who, string>> = {};
     for (const [name] of WHO) { const v = inputs[name].value.trim(); if (v) body[name] = v; }
     if (!Object.keys(body).length) {
       show(out, false, 'Give at least one: e-mail, phone, external id or fbp.'); markInvalid(fieldOf, null); inputs.email.focus(); return;
     }
     pending = body;
     show(out, null, '');
-    confirm.open(submit, 'Delete everything the relay holds for ' + WHO.filter(([n]) => body[n]).map(([n, label]) => label.split(' (')[0].toLowerCase() + ' "' + body[n] + '"').join(', ')
+    confirm.open(submit, 'Delete everything the relay holds for ' + WHO.filter(([n]) => body[n]).map(([n, label]) => (label.split(' (')[0] ?? label).toLowerCase() + ' "' + body[n] + '"').join(', ')
       + ' in ' + t.name + '? This cannot be undone.');
   } },
     h('h3', { id: 'forget-heading' }, 'Forget a customer'),
@@ -641,32 +657,44 @@ function privacySection(t, retentionDays) {
 }
 
 /** Draws the page; 'flash' puts a save's outcome into the redrawn page's status line with that id (and may name an element to focus). */
-async function configView(flash) {
-  if (needTenant()) return;
-  const t0 = currentTenant();
+interface Flash { id?: string; text?: string; focus?: string }
+
+/** The page's parts, one at a time (a tab each, at #/config/<part>): the whole configuration is 4,800 px tall. */
+const PARTS = [
+  ['pixels', 'Pixels and forwarding'], ['sources', 'Webhook sources'], ['snippet', 'Snippet and origins'],
+  ['keys', 'Keys'], ['policy', 'Policy'], ['privacy', 'Privacy'],
+] as const;
+type Part = (typeof PARTS)[number][0];
+const partOf = (name: string | undefined): Part => PARTS.find(([id]) => id === name)?.[0] ?? 'pixels';
+
+async function configView(t0: TenantView, part: Part, flash?: Flash): Promise<void> {
   const [tenant, px, sw, src, info, origins, snippet] = await Promise.all([
-    api('GET', '/api/v1/tenants/' + t0.id),
-    api('GET', '/api/v1/tenants/' + t0.id + '/pixels'),
-    api('GET', '/api/v1/tenants/' + t0.id + '/switches'),
-    api('GET', '/api/v1/tenants/' + t0.id + '/sources'),
-    api('GET', '/api/v1/relay-info'),
-    api('GET', '/api/v1/tenants/' + t0.id + '/origins'),
+    api<TenantView>('GET', '/api/v1/tenants/' + t0.id),
+    api<PixelList>('GET', '/api/v1/tenants/' + t0.id + '/pixels'),
+    api<SwitchesView>('GET', '/api/v1/tenants/' + t0.id + '/switches'),
+    api<{ sources: SourceListItem[] }>('GET', '/api/v1/tenants/' + t0.id + '/sources'),
+    api<RelayInfo>('GET', '/api/v1/relay-info'),
+    api<{ origins: string[] }>('GET', '/api/v1/tenants/' + t0.id + '/origins'),
     // The snippet's settings are optional here: the page works without them.
-    api('GET', '/api/v1/tenants/' + t0.id + '/snippet').catch(() => null),
+    api<SnippetSettings>('GET', '/api/v1/tenants/' + t0.id + '/snippet').catch(() => null),
   ]);
-  const base = (info.publicUrl || location.origin).replace(/\/+$/, '');
-  const focusId = document.activeElement && document.activeElement.id;
-  const toc = h('nav', { 'aria-label': 'On this page', class: 'toc' }, [['pixels', 'Pixels'], ['switches', 'Forwarding'], ['sources', 'Webhook sources'], ['snippet', 'Snippet tag'], ['origins', 'Allowed origins'], ['keys', 'Keys'], ['policy', 'Policy'], ['privacy', 'Privacy']]
-    .map(([id, label]) => h('a', { href: '#/config', onclick: (e) => { e.preventDefault(); document.getElementById(id).scrollIntoView(); } }, label)));
-  setView('Configuration: ' + tenant.name, toc, ...pixelSection(tenant, px.pixels, px.graphVersion, configView), ...switchSection(tenant, sw),
-    ...sourceSection(tenant, src.sources, info.publicUrl), ...snippetSection(base, tenant, snippet), ...originSection(tenant, origins.origins),
-    ...keySection(tenant, configView), ...policySection(tenant, configView),
-    ...privacySection(tenant, info.retentionDays));
+  const redraw: Redraw = (next) => configView(t0, part, next);
+  const base = (info.publicUrl ?? location.origin).replace(/\/+$/, '');
+  const focusId = document.activeElement?.id;
+  const tabs = h('nav', { 'aria-label': 'Parts of the configuration', class: 'tabs' },
+    PARTS.map(([id, label]) => h('a', { href: '#/config/' + id, id: 'part-' + id, 'aria-current': id === part ? 'page' : null }, label)));
+  const content: Child[] = part === 'pixels' ? [...pixelSection(tenant, px.pixels, px.graphVersion, redraw), ...switchSection(tenant, sw)]
+    : part === 'sources' ? sourceSection(tenant, src.sources, info.publicUrl)
+      : part === 'snippet' ? [...snippetSection(base, tenant, snippet), ...originSection(tenant, origins.origins)]
+        : part === 'keys' ? keySection(tenant, redraw)
+          : part === 'policy' ? policySection(tenant, redraw)
+            : privacySection(tenant, info.retentionDays);
+  setView('Configuration: ' + tenant.name, tabs, ...content);
   // Redrawing after a save keeps the keyboard where it was.
-  if (focusId && document.getElementById(focusId)) document.getElementById(focusId).focus();
-  if (flash && flash.id && document.getElementById(flash.id)) show(document.getElementById(flash.id), true, flash.text);
-  if (flash && flash.focus && document.getElementById(flash.focus)) document.getElementById(flash.focus).focus();
+  if (focusId) document.getElementById(focusId)?.focus();
+  const flashed = flash?.id ? document.getElementById(flash.id) : null;
+  if (flashed) show(flashed, true, flash?.text ?? '');
+  if (flash?.focus) document.getElementById(flash.focus)?.focus();
 }
 
-registerView('config', 'Configuration', () => configView());
-`;
+registerView('config', 'Configuration', forTenant((t, params) => configView(t, partOf(params.path[0]))));

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { EVENT_LOG_STATUSES } from '../../core/admin-api.js';
+import { auditSentence, channelWord, eventWord, FILTER_WORDS, identifierWord, statusWord } from './words.js';
+
+describe('status words', () => {
+  it('says what happened to a delivery, not its code', () => {
+    expect(statusWord('sent')).toBe('sent');
+    expect(statusWord('failed')).toBe('waiting to retry');
+    expect(statusWord('dead')).toBe('failed — will not retry');
+    expect(statusWord('queued')).toBe('waiting to send');
+    expect(statusWord('something_new')).toBe('something_new');
+  });
+
+  it('says why an event was not sent, from its code', () => {
+    expect(eventWord('dropped', 'no_consent')).toBe('not sent: consent');
+    expect(eventWord('dropped', 'send_condition')).toBe('not sent: too little customer data');
+    expect(eventWord('dropped', null)).toBe('not sent: policy');
+    expect(eventWord('skipped', 'event_switch_off')).toBe('not sent: switched off');
+    expect(eventWord('skipped', 'no_active_pixel')).toBe('not sent: no active pixel');
+    expect(eventWord('queued', null)).toBe('waiting to send');
+  });
+
+  it('has a filter entry for every status the API filters on', () => {
+    expect(Object.keys(FILTER_WORDS).sort()).toEqual([...EVENT_LOG_STATUSES].sort());
+  });
+});
+
+describe('other words', () => {
+  it('names channels by where they came from', () => {
+    expect(channelWord('browser')).toEqual({ kind: 'browser', text: 'browser' });
+    expect(channelWord('webhook:shopify')).toEqual({ kind: 'server', text: 'server (shopify)' });
+    expect(channelWord('api')).toEqual({ kind: 'server', text: 'server (api)' });
+  });
+
+  it('names customer identifiers in full', () => {
+    expect(['em', 'ph', 'zp', 'nope'].map(identifierWord)).toEqual(['Email', 'Phone', 'ZIP', 'nope']);
+  });
+
+  it('writes audit entries as sentences', () => {
+    expect(auditSentence('dashboard operator (session ab12cd34)', 'POST /api/v1/tenants/:id/pixels')).toBe('The operator (session ab12cd34) added a pixel.');
+    expect(auditSentence('dashboard tenant 0190 (session 99aa00bb)', 'sign in')).toBe('The store owner (session 99aa00bb) signed in.');
+    expect(auditSentence('admin API token', 'PUT /api/v1/tenants/:id/policy')).toBe('The admin API token changed the policy.');
+    expect(auditSentence('admin API token', 'PUT /api/v1/somewhere/new')).toBe('The admin API token changed /api/v1/somewhere/new.');
+  });
+});
