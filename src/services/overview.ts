@@ -1,6 +1,6 @@
 /**
  * The store owner's overview, setup checklist, publishable key and event details, read from the store through
- * src/store/dashboard-signals.ts, src/store/overview-queries.ts (every read of deliveries) and
+ * src/store/dashboard-signals.ts, src/store/overview-queries.ts (every read of delivery state, through src/store/delivery-state.ts) and
  * src/store/refused-requests.ts. The HTTP routes (src/http/routes/admin-overview.ts) call only this module and
  * alerts.ts.
  */

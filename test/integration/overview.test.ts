@@ -317,6 +317,16 @@ describe.each(dialects)('overview, alerts and setup on $name', (dialect) => {
     expect(sent.identifiers).toEqual(['Email', 'Phone', 'Browser ID (fbp)', 'IP address', 'User agent']);
     expect((sent.sent.user_data as Record<string, unknown>).client_ip_address).toBeUndefined();
 
+    // A dead event keeps its own copy of IP and user agent for the replay window: still shown, its error per pixel.
+    await ingest([order(8, clock.now())]);
+    const deadRow = await poison('purchase:8');
+    await drain();
+    const dead = await get<EventDetails>(`/api/v1/tenants/${tenant.id}/events/${deadRow}/details`);
+    expect(dead.answers.map((a) => a.status)).toEqual(['dead', 'dead']);
+    for (const a of dead.answers) expect(a.lastError).toEqual(expect.any(String));
+    expect(dead.clientFields).toEqual({ ipAddress: 'shown_masked', userAgent: 'shown' });
+    expect((dead.sent.user_data as Record<string, unknown>).client_ip_address).toBe('203.0.113.x');
+
     const other = await createTenantViaApi(t, 'Other');
     expect((await api('GET', `/api/v1/tenants/${other.id}/events/${row.id}/details`)).json().error.code).toBe('not_found');
     expect((await api('GET', `/api/v1/tenants/${tenant.id}/events/not-an-event/details`)).statusCode).toBe(404);
