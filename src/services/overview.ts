@@ -1,6 +1,6 @@
 /**
  * The store owner's overview, setup checklist, publishable key and event details, read from the store through
- * src/store/dashboard-signals.ts, src/store/overview-queries.ts (every read of deliveries) and
+ * src/store/dashboard-signals.ts, src/store/overview-queries.ts (every read of delivery state, through src/store/delivery-state.ts) and
  * src/store/refused-requests.ts. The HTTP routes (src/http/routes/admin-overview.ts) call only this module and
  * alerts.ts.
  */
@@ -85,7 +85,7 @@ export function createOverviewService(deps: OverviewDeps) {
       const parsed = channelRows.map((r) => ({ channels: parseChannels(r.channels, r.source), total: r.total, today: r.today }));
       const pixels = await signals.pixels(tenantId);
       const counts = await deliveryCountsSince(deps.store, tenantId, from7);
-      const errors = await lastErrors(deps.store, tenantId, pixels.map((p) => p.id));
+      const errors = await lastErrors(deps.store, pixels.map((p) => p.id));
       const dead = await deadCounts(deps.store, tenantId);
       const pending = await pendingDeliveries(deps.store, tenantId);
       await deps.refused.flush();
@@ -224,7 +224,7 @@ export function createOverviewService(deps: OverviewDeps) {
           ipAddress: row.clientIp !== null ? 'shown_masked' : row.hadClientIp === true ? 'erased' : 'absent',
           userAgent: row.userAgent !== null ? 'shown' : row.hadUserAgent === true ? 'erased' : 'absent',
         },
-        answers: await deliveriesOfEvent(deps.store, row.id),
+        answers: await deliveriesOfEvent(deps.store, tenantId, row.id),
       };
     },
 

@@ -1,9 +1,10 @@
 /**
  * What the overview, alerts and setup checklist read about a store outside the delivery state (events, pixels,
  * keys, sources, origins), and the one thing they write: the outcome of a pixel's Test Connection.
- * Delivery reads are in overview-queries.ts. Simulated events (Test Events) never count.
+ * Delivery reads are in overview-queries.ts (through delivery-state.ts). Simulated events (Test Events) never count.
  */
 import type { Store } from './database.js';
+import { readClearFields } from './delivery-state.js';
 
 /** Events of one (source, channels) pair since a time, and how many of them since the start of today. */
 export interface ChannelRow {
@@ -139,11 +140,12 @@ export function createDashboardSignalsRepository(store: Store) {
     async eventRow(tenantId: string, id: string) {
       const row = await db
         .selectFrom('events')
-        .select(['id', 'event_name', 'event_id', 'source', 'channels', 'status', 'received_at', 'simulated', 'payload', 'client_ip_address', 'client_user_agent', 'had_client_ip', 'had_user_agent'])
+        .select(['id', 'seq', 'event_name', 'event_id', 'source', 'channels', 'status', 'received_at', 'simulated', 'payload', 'had_client_ip', 'had_user_agent'])
         .where('tenant_id', '=', tenantId)
         .where('id', '=', id)
         .executeTakeFirst();
       if (!row) return null;
+      const clear = await readClearFields(store, tenantId, Number(row.seq));
       return {
         id: row.id,
         eventName: row.event_name,
@@ -154,8 +156,8 @@ export function createDashboardSignalsRepository(store: Store) {
         receivedAt: Number(row.received_at),
         simulated: Number(row.simulated) === 1,
         payload: row.payload,
-        clientIp: row.client_ip_address,
-        userAgent: row.client_user_agent,
+        clientIp: clear.clientIp,
+        userAgent: clear.userAgent,
         hadClientIp: row.had_client_ip === undefined || row.had_client_ip === null ? null : Number(row.had_client_ip) === 1,
         hadUserAgent: row.had_user_agent === undefined || row.had_user_agent === null ? null : Number(row.had_user_agent) === 1,
       };

@@ -46,6 +46,9 @@ const ID_CHUNK = 500;
 
 const SQL_QUEUED = sql.lit('queued');
 const UNSETTLED = [sql.lit('queued'), sql.lit('failed'), sql.lit('sending')];
+const SQL_DEAD = sql.lit<'dead'>('dead');
+/** Work waiting to be claimed again (released or retrying): the predicate of the partial indexes of open batches and exceptions. */
+const OPEN = [sql.lit<'queued'>('queued'), sql.lit<'failed'>('failed')];
 
 interface LogRow {
   id: string;
@@ -244,18 +247,30 @@ export interface BacklogFigures {
 }
 
 /**
- * Counts over every tenant, for the /metrics gauges; disabled pixels are left out (they send nothing). Per pixel:
- * events above the claimed range not settled alone, events in the claimed but not yet settled stretch whose batch
- * or own row is unsettled, and single events left behind (retrying) below the settled mark.
+ * Counts over every tenant, for the /metrics gauges; disabled pixels are left out (they send nothing).
  */
 export async function readBacklog(store: Store, now: number): Promise<BacklogFigures> {
+  const pending = await readPending(store, null);
+  const dead = await store.db.selectFrom('delivery_exceptions').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', SQL_DEAD).executeTakeFirstOrThrow();
+  const first = pending.oldestQueuedAt;
+  return { unsettled: pending.count, dead: Number(dead.n), oldestQueuedAgeMs: first === null ? 0 : Math.max(0, now - first) };
+}
+
+/**
+ * Deliveries still to send (queued, retrying, being sent) of one tenant or of all (null), and when the oldest of
+ * them arrived; disabled pixels are left out (they send nothing). Per pixel: events above the claimed range not
+ * settled alone, events in the claimed but not yet settled stretch whose batch or own row is unsettled, and single
+ * events left behind (retrying) below the settled mark. Reads only the unsettled end of each pixel's log.
+ */
+export async function readPending(store: Reads, tenantId: string | null): Promise<{ count: number; oldestQueuedAt: number | null }> {
   const { db } = store;
-  const cursors = await db
+  let cursorQuery = db
     .selectFrom('pixel_cursors as c')
     .innerJoin('pixels as p', 'p.id', 'c.pixel_row_id')
     .select(['c.pixel_row_id', 'c.tenant_id', 'c.sent_through', 'c.claimed_through'])
-    .where('p.status', '!=', 'disabled')
-    .execute();
+    .where('p.status', '!=', 'disabled');
+  if (tenantId !== null) cursorQuery = cursorQuery.where('c.tenant_id', '=', tenantId);
+  const cursors = await cursorQuery.execute();
   let unsettled = 0;
   let oldest: number | null = null;
   const older = (at: unknown) => {
@@ -308,9 +323,138 @@ export async function readBacklog(store: Store, now: number): Promise<BacklogFig
     unsettled += Number(behind.n);
     older(behind.oldest);
   }
-  const dead = await db.selectFrom('delivery_exceptions').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', sql.lit('dead')).executeTakeFirstOrThrow();
   const first: number | null = oldest;
-  return { unsettled, dead: Number(dead.n), oldestQueuedAgeMs: first === null ? 0 : Math.max(0, now - first) };
+  return { count: unsettled, oldestQueuedAt: first };
+}
+
+/** Deliveries of one pixel in one status, of events received since a time, with the newest change among them. */
+export interface PixelStatusCount {
+  pixelRowId: string;
+  status: DeliveryStatus;
+  count: number;
+  /** The newest updated_at among them: for `sent`, when Meta last accepted one. */
+  lastAt: number | null;
+}
+
+/**
+ * SQL: when the delivery of event `e` to the pixel of cursor `c` last changed: its exception row's, else its
+ * batch's, else its arrival (queued above the cursor). Read with derivedStatus, by the same index seeks.
+ */
+function derivedUpdatedAt(e: string, c: string): RawBuilder<number> {
+  const [E, C] = [sql.table(e), sql.table(c)];
+  return sql<number>`coalesce(
+    (select x.updated_at from delivery_exceptions x where x.pixel_row_id = ${C}.pixel_row_id and x.seq = ${E}.seq),
+    (select case when b.to_seq >= ${E}.seq then b.updated_at end from delivery_batches b
+      where b.pixel_row_id = ${C}.pixel_row_id and b.from_seq <= ${E}.seq order by b.from_seq desc limit 1),
+    ${E}.received_at)`;
+}
+
+/** Per pixel and status, the deliveries of the tenant's events received since `since` (simulations included). */
+export async function countDeliveriesSince(store: Reads, tenantId: string, since: number): Promise<PixelStatusCount[]> {
+  const status = derivedStatus('e', 'c');
+  const rows = await store.db
+    .selectFrom('events as e')
+    .innerJoin('pixel_cursors as c', (j) => j.on(sql<SqlBool>`${eventIsFor('e', 'c')} and ${status} is not null`))
+    .select([
+      'c.pixel_row_id',
+      status.as('status'),
+      (eb) => eb.fn.countAll<number>().as('n'),
+      sql<number | null>`max(${derivedUpdatedAt('e', 'c')})`.as('last_at'),
+    ])
+    .where('e.tenant_id', '=', tenantId)
+    .where('e.received_at', '>=', since)
+    // By position: the status expression holds subqueries, which PostgreSQL matches by text only.
+    .groupBy([sql`1`, sql`2`])
+    .execute();
+  return rows
+    .filter((r): r is typeof r & { status: DeliveryStatus } => r.status !== null)
+    .map((r) => ({ pixelRowId: r.pixel_row_id, status: r.status, count: Number(r.n), lastAt: r.last_at === null ? null : Number(r.last_at) }));
+}
+
+/**
+ * Each pixel's newest delivery error among what a store owner can still act on: batches and single events waiting
+ * to retry (read through the partial indexes of open work), and dead events.
+ */
+export async function readLastErrors(store: Reads, pixelRowIds: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const pixelRowId of pixelRowIds) {
+    const batch = await store.db
+      .selectFrom('delivery_batches')
+      .select(['last_error', 'updated_at'])
+      .where('pixel_row_id', '=', pixelRowId)
+      .where('status', 'in', OPEN)
+      .where('last_error', 'is not', null)
+      .orderBy('updated_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const single = await store.db
+      .selectFrom('delivery_exceptions')
+      .select(['last_error', 'updated_at'])
+      .where('pixel_row_id', '=', pixelRowId)
+      .where('status', 'in', OPEN)
+      .where('last_error', 'is not', null)
+      .orderBy('updated_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const dead = await store.db
+      .selectFrom('delivery_exceptions')
+      .select(['last_error', 'updated_at'])
+      .where('pixel_row_id', '=', pixelRowId)
+      .where('status', '=', SQL_DEAD)
+      .where('last_error', 'is not', null)
+      .orderBy('updated_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const newest = [batch, single, dead].filter((r) => r?.last_error != null).sort((a, b) => Number(b?.updated_at) - Number(a?.updated_at))[0];
+    if (newest?.last_error) out.set(pixelRowId, newest.last_error);
+  }
+  return out;
+}
+
+/** Dead deliveries per pixel (only single events die: a batch's rejected event leaves it): of one store or all (null). */
+export async function countDeadPerPixel(store: Reads, tenantId: string | null): Promise<{ tenantId: string; pixelRowId: string; count: number }[]> {
+  let q = store.db
+    .selectFrom('delivery_exceptions')
+    .select(['tenant_id', 'pixel_row_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('status', '=', SQL_DEAD);
+  if (tenantId !== null) q = q.where('tenant_id', '=', tenantId);
+  const rows = await q.groupBy(['tenant_id', 'pixel_row_id']).execute();
+  return rows.map((r) => ({ tenantId: r.tenant_id, pixelRowId: r.pixel_row_id, count: Number(r.n) }));
+}
+
+/** When the oldest dead delivery of a store died, or null. */
+export async function readOldestDeadAt(store: Reads, tenantId: string): Promise<number | null> {
+  const row = await store.db
+    .selectFrom('delivery_exceptions')
+    .select((eb) => eb.fn.min<number>('updated_at').as('at'))
+    .where('tenant_id', '=', tenantId)
+    .where('status', '=', SQL_DEAD)
+    .executeTakeFirst();
+  return row?.at === null || row?.at === undefined ? null : Number(row.at);
+}
+
+/**
+ * An event's IP address and user agent while the relay keeps them: the event's clear fields until every pixel is
+ * past it, else the copy an exception row keeps (a dead event's, for its replay window).
+ */
+export async function readClearFields(store: Reads, tenantId: string, seq: number): Promise<{ clientIp: string | null; userAgent: string | null }> {
+  const clear = await store.db
+    .selectFrom('event_clear_fields')
+    .select(['client_ip_address', 'client_user_agent'])
+    .where('tenant_id', '=', tenantId)
+    .where('seq', '=', seq)
+    .executeTakeFirst();
+  if (clear) return { clientIp: clear.client_ip_address, userAgent: clear.client_user_agent };
+  const kept = await store.db
+    .selectFrom('delivery_exceptions')
+    .select(['client_ip_address', 'client_user_agent'])
+    .where('tenant_id', '=', tenantId)
+    .where('seq', '=', seq)
+    .where((eb) => eb.or([eb('client_ip_address', 'is not', null), eb('client_user_agent', 'is not', null)]))
+    .orderBy('updated_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return { clientIp: kept?.client_ip_address ?? null, userAgent: kept?.client_user_agent ?? null };
 }
 
 /**

@@ -7,6 +7,7 @@ import type { AlertsAnswer, EventDetails, PublishableKeyAnswer, SetupAnswer, Ten
 import type { Emulator } from '../../src/emulator/index.js';
 import { steppedClock } from '../helpers/clock.js';
 import { dialects } from '../helpers/databases.js';
+import { allDeliveryStates } from '../helpers/delivery-states.js';
 import { startEmulator } from '../helpers/emulator.js';
 import { ADMIN_HEADERS, createTenantViaApi, startTestRelay, type ApiTenant, type TestRelay } from '../helpers/relay.js';
 
@@ -89,13 +90,8 @@ describe.each(dialects)('overview, alerts and setup on $name', (dialect) => {
     if (!engine) throw new Error('delivery is off');
     for (let round = 0; round < 100; round++) {
       if ((await engine.tick()) > 0) continue;
-      const due = await t.relay.store.db
-        .selectFrom('deliveries')
-        .innerJoin('pixels', 'pixels.id', 'deliveries.pixel_row_id')
-        .select('deliveries.id')
-        .where('deliveries.status', 'in', ['queued', 'failed', 'sending'])
-        .where('pixels.status', '=', 'active')
-        .execute();
+      const active = new Set((await t.relay.store.db.selectFrom('pixels').select('id').where('status', '=', 'active').execute()).map((p) => p.id));
+      const due = (await allDeliveryStates(t.relay.store)).filter((d) => active.has(d.pixelRowId) && ['queued', 'failed', 'sending'].includes(d.status));
       if (due.length === 0) return;
       clock.advance(16 * 60 * 1000);
     }
@@ -320,6 +316,16 @@ describe.each(dialects)('overview, alerts and setup on $name', (dialect) => {
     expect(sent.clientFields).toEqual({ ipAddress: 'erased', userAgent: 'erased' });
     expect(sent.identifiers).toEqual(['Email', 'Phone', 'Browser ID (fbp)', 'IP address', 'User agent']);
     expect((sent.sent.user_data as Record<string, unknown>).client_ip_address).toBeUndefined();
+
+    // A dead event keeps its own copy of IP and user agent for the replay window: still shown, its error per pixel.
+    await ingest([order(8, clock.now())]);
+    const deadRow = await poison('purchase:8');
+    await drain();
+    const dead = await get<EventDetails>(`/api/v1/tenants/${tenant.id}/events/${deadRow}/details`);
+    expect(dead.answers.map((a) => a.status)).toEqual(['dead', 'dead']);
+    for (const a of dead.answers) expect(a.lastError).toEqual(expect.any(String));
+    expect(dead.clientFields).toEqual({ ipAddress: 'shown_masked', userAgent: 'shown' });
+    expect((dead.sent.user_data as Record<string, unknown>).client_ip_address).toBe('203.0.113.x');
 
     const other = await createTenantViaApi(t, 'Other');
     expect((await api('GET', `/api/v1/tenants/${other.id}/events/${row.id}/details`)).json().error.code).toBe('not_found');
