@@ -122,3 +122,34 @@ export const eventHistory = z
     history: z.array(z.object({ pixelRowId: z.string(), status: z.string(), at: z.number().int(), detail: z.string().nullable() })),
   })
   .meta({ id: 'EventHistory' });
+
+/**
+ * The two event shapes /v1/events takes, for the document: the transform validates them with its own rules
+ * (src/transform/), which this schema describes, not replaces; unknown keys are refused there.
+ */
+const metaNativeEvent = z
+  .looseObject({
+    event_name: z.string().meta({ description: 'Purchase, AddToCart, … or a custom name' }),
+    event_time: z.number().int().optional().meta({ description: 'Unix seconds' }),
+    event_id: z.string().optional(),
+    action_source: z.string().optional(),
+    event_source_url: z.string().optional(),
+    user_data: z.record(z.string(), z.unknown()).optional().meta({ description: 'raw or already SHA-256 hashed; normalized and hashed by Meta\'s rules' }),
+    custom_data: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ id: 'MetaNativeEvent', description: "Meta's server event (docs/meta-capi.md)" });
+const commerceEvent = z
+  .looseObject({
+    event: z.string().meta({ description: 'purchase, begin_checkout, add_to_cart, view_item, … (GA4 / Commanders Act style)' }),
+    event_id: z.string().optional(),
+    timestamp: z.union([z.number(), z.string()]).optional(),
+    user: z.record(z.string(), z.unknown()).optional().meta({ description: 'email, phone, first_name, …, ip, user_agent, fbp, fbc, fbclid' }),
+    url: z.string().optional(),
+    value: z.number().optional(),
+    currency: z.string().optional(),
+    order_id: z.union([z.string(), z.number()]).optional(),
+    items: z.array(z.record(z.string(), z.unknown())).optional(),
+    consent_categories: z.array(z.string()).optional(),
+  })
+  .meta({ id: 'CommerceEvent', description: 'A commerce event (README: Ingest)' });
+export const ingestEvent = z.union([metaNativeEvent, commerceEvent]).meta({ id: 'IngestEvent' });

@@ -65,7 +65,7 @@ class SchemaConverter {
     const renamed = new Map<string, string>();
     for (const [name, def] of Object.entries(defs)) {
       const existing = this.components[name];
-      const target = existing === undefined || sameJson(existing, def) ? name : `${name}_${io}`;
+      const target = existing === undefined || sameJson(existing, rewriteRefs(def, new Map())) ? name : `${name}_${io}`;
       renamed.set(name, target);
     }
     for (const [name, def] of Object.entries(defs)) this.components[renamed.get(name) as string] = rewriteRefs(def, renamed) as Json;
@@ -143,10 +143,13 @@ function errorResponses(codes: readonly HttpErrorCode[]): Record<string, Json> {
 
 function responseOf(converter: SchemaConverter, r: RouteDescription['responses'][number]): Json {
   const headers = r.headers ? Object.fromEntries(Object.entries(r.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }])) : undefined;
+  const content: Record<string, Json> = {};
+  if (r.schema) content[r.contentType ?? 'application/json'] = { schema: converter.convert(r.schema, 'output') };
+  for (const [type, schema] of Object.entries(r.otherContent ?? {})) content[type] = { schema: converter.convert(schema, 'output') };
   return {
     description: r.description,
     ...(headers ? { headers } : {}),
-    ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: converter.convert(r.schema, 'output') } } } : {}),
+    ...(Object.keys(content).length > 0 ? { content } : {}),
   };
 }
 

@@ -50,6 +50,8 @@ export interface ResponseDescription {
   schema?: z.ZodType;
   /** A content type other than JSON; with `schema` the schema describes that body (e.g. a string). */
   contentType?: string;
+  /** The same answer in other content types (a report as CSV), by content type. */
+  otherContent?: Record<string, z.ZodType>;
   headers?: Record<string, string>;
 }
 
