@@ -4,6 +4,7 @@
  * Real answers of the running relay are checked against the document's own schemas (ajv, draft 2020-12), and
  * input the document calls invalid is answered with the relay's 4xx error envelope.
  */
+import { readFileSync } from 'node:fs';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { LightMyRequestResponse } from 'fastify';
@@ -131,6 +132,17 @@ describe('/openapi.json', () => {
     for (const secret of [ADMIN_TOKEN, ENCRYPTION_KEY, TOKEN]) expect(body).not.toContain(secret);
     // Public: no credential needed.
     expect((await t.relay.app.inject({ url: '/openapi.json', headers: { authorization: 'Bearer wrong' } })).statusCode).toBe(200);
+  });
+
+  it('has a section with one curl example per operation in docs/api.md, which the README links with the document', () => {
+    const page = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8');
+    const sections = new Map(page.split(/^### /m).slice(1).map((part) => [part.split('\n')[0]!.trim(), part]));
+    const operations = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(operations.filter((op) => !/```sh\n[^`]*\bcurl\b/.test(sections.get(op) ?? ''))).toEqual([]);
+    expect([...sections.keys()].filter((heading) => !operations.includes(heading))).toEqual([]);
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain('/openapi.json');
+    expect(readme).toContain('(docs/api.md)');
   });
 
   it('answers bad input the document calls invalid with the 4xx error envelope', async () => {
