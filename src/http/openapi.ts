@@ -38,6 +38,8 @@ function securityOf(auth: RouteAuth, method: string): Json[] | undefined {
       return [{ graphAccessToken: [] }, { ingestKey: [] }];
     case 'publishable':
       return [{ publishableKey: [] }];
+    case 'session':
+      return [{ dashboardSession: [] }];
   }
 }
 

@@ -39,9 +39,10 @@ export type ApiTag = keyof typeof API_TAGS;
  * Who may call a route: `public` (no credential, or one the route explains itself, such as the key inside a
  * /v1/collect body or a webhook signature), `ingest` (Bearer ingest key), `admin` (admin token, or a dashboard
  * session cookie with X-CSRF-Token on writes), `segment` (Basic auth, write key = ingest key), `ga4`
- * (api_secret query parameter), `graph` (access_token in body, query or Bearer), `publishable` (?key=).
+ * (api_secret query parameter), `graph` (access_token in body, query or Bearer), `publishable` (?key=),
+ * `session` (the dashboard session cookie alone).
  */
-export type RouteAuth = 'public' | 'ingest' | 'admin' | 'segment' | 'ga4' | 'graph' | 'publishable';
+export type RouteAuth = 'public' | 'ingest' | 'admin' | 'segment' | 'ga4' | 'graph' | 'publishable' | 'session';
 
 /** An answer of the route: its meaning and, for JSON, its shape; or another content type (text, CSV, JavaScript). */
 export interface ResponseDescription {

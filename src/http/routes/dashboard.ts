@@ -32,7 +32,7 @@ const routes = {
     responses: { 200: { description: 'signed in: the session cookie is set', schema: sessionSchema, headers: { 'Set-Cookie': 'the session cookie (HttpOnly, SameSite=Strict; Secure over https)' } } },
     errors: ['invalid_json', 'invalid_body', 'body_too_large', 'unsupported_media_type', 'unauthorized', 'login_throttled', 'storage_unavailable'],
   }),
-  session: describeRoute({ summary: 'The current dashboard session', tags: ['Dashboard'], auth: 'public', responses: { 200: { description: 'the session and its CSRF token', schema: sessionSchema } }, errors: ['unauthorized'] }),
+  session: describeRoute({ summary: 'The current dashboard session', tags: ['Dashboard'], auth: 'session', responses: { 200: { description: 'the session and its CSRF token', schema: sessionSchema } }, errors: ['unauthorized'] }),
   logout: describeRoute({ summary: 'Sign out', description: 'With a session cookie, X-CSRF-Token is required.', tags: ['Dashboard'], auth: 'public', responses: { 200: { description: 'signed out: the cookie is cleared', schema: z.object({ ok: z.literal(true) }) } }, errors: ['csrf_token_invalid'] }),
 };
 
