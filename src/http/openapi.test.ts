@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { buildOpenApiDocument, openApiPath } from './openapi.js';
 import { describeRoute, type RegisteredRoute } from './route-contract.js';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 const thing = z.object({ id: z.string(), size: z.number().int().default(1) }).meta({ id: 'Thing' });
 const create = describeRoute({ summary: 'Create a thing', tags: ['Admin: tenants'], auth: 'admin', body: z.strictObject({ name: z.string().min(1) }), responses: { 201: { description: 'created', schema: thing } } });
