@@ -227,6 +227,7 @@ describe('/openapi.json', () => {
     await call('GET', '/api/v1/tenants/{id}/origins', { headers: admin, params: { id } });
     await call('DELETE', '/api/v1/tenants/{id}/origins', { headers: json, params: { id }, payload: { origin: 'https://old.example.com' } });
     await call('GET', '/sdk.js', { query: `?key=${tenant.publishableKey}` });
+    await call('GET', '/api/v1/tenants/{id}/shopify-pixel', { headers: admin, params: { id }, query: `?key=${tenant.publishableKey}` });
     await call('OPTIONS', '/v1/collect', { headers: { origin: 'https://shop.example.com', 'access-control-request-method': 'POST' } });
     const origin = { origin: 'https://shop.example.com', 'content-type': 'text/plain' };
     await call('POST', '/v1/collect', { headers: origin, payload: JSON.stringify({ key: tenant.publishableKey, event: 'ViewContent', fbp: 'fb.1.1700000000000.42' }) });
