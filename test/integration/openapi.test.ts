@@ -206,6 +206,12 @@ describe('/openapi.json', () => {
     await call('GET', '/v1/events/{id}', { headers: ingest, params: { id: page.items[0].id } });
     await call('GET', '/api/v1/tenants/{id}/events', { headers: admin, params: { id } });
     await call('GET', '/api/v1/tenants/{id}/events/{eventId}', { headers: admin, params: { id, eventId: page.items[0].id } });
+    await call('GET', '/api/v1/tenants/{id}/events/{eventId}/details', { headers: admin, params: { id, eventId: page.items[0].id } });
+    await call('GET', '/api/v1/tenants/{id}/overview', { headers: admin, params: { id } });
+    await call('GET', '/api/v1/tenants/{id}/alerts', { headers: admin, params: { id } });
+    await call('GET', '/api/v1/alerts', { headers: admin });
+    await call('GET', '/api/v1/tenants/{id}/setup', { headers: admin, params: { id } });
+    await call('GET', '/api/v1/tenants/{id}/keys/publishable', { headers: admin, params: { id } });
 
     const source = (await call('POST', '/api/v1/tenants/{id}/sources', { headers: admin, params: { id }, payload: { platform: 'generic', secret: 'generic-secret' } })).json();
     await call('GET', '/api/v1/tenants/{id}/sources', { headers: admin, params: { id } });
