@@ -11,6 +11,7 @@ import { registerOriginCommands } from './origins-commands.js';
 import { registerSourceCommands } from './sources-commands.js';
 import { registerPrivacyCommands } from './privacy-commands.js';
 import { registerShopifyPixelCommand } from './shopify-pixel-command.js';
+import { RELAY_VERSION } from '../core/version.js';
 
 interface StoreFlags {
   dataDir?: string;
@@ -78,7 +79,7 @@ export interface CliContext {
 
 /** The capi-relay command line: every admin task the API offers is also a command. */
 export function runCli(): Command {
-  const program = new Command('capi-relay').description('Send a store’s real conversions to Meta’s Conversions API').version('0.1.0');
+  const program = new Command('capi-relay').description('Send a store’s real conversions to Meta’s Conversions API').version(RELAY_VERSION);
 
   storeOptions(program.command('serve').description('run the HTTP server and delivery workers'))
     .option('--port <port>', 'HTTP port (CAPI_RELAY_PORT)')

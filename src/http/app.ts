@@ -10,6 +10,8 @@ import { errorBody, HttpError, STORAGE_RETRY_AFTER_S } from './errors.js';
 import { registerEarlyClose, requestTimeouts } from './slow-clients.js';
 import type { Metrics } from './metrics.js';
 import { checkRequestParameters } from './validate.js';
+import { collectRoutes } from './route-contract.js';
+import { registerOpenApiRoute } from './routes/openapi.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerCollectRoutes, registerOriginAdminRoutes } from './routes/collect.js';
 import { registerShopifyPixelRoute } from './routes/admin-shopify-pixel.js';
@@ -89,6 +91,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
 
+  // Every route from here on is recorded with its contract: /openapi.json is built from them.
+  const routes = collectRoutes(app);
   // One per-client throttle for wrong admin tokens and wrong sign-ins alike (the admin token also signs in).
   const authThrottle = createAuthThrottle(DEFAULT_AUTH_THROTTLE, deps.ingest.now);
   // Admin token or dashboard session, tenant scope and the audit log for every /api/v1 route (root hooks, so every route file gets them).
@@ -108,5 +112,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (scope) => registerSegmentRoutes(scope, deps));
   await app.register(async (scope) => registerGa4Routes(scope, deps));
   await app.register(async (scope) => registerAdminOverviewRoutes(scope, deps), { prefix: '/api/v1' });
+  await app.register(async (scope) => registerOpenApiRoute(scope, deps, routes));
   return app;
 }

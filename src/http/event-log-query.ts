@@ -4,7 +4,7 @@ import { EVENT_LOG_STATUSES } from '../core/admin-api.js';
 import type { EventLogQuery } from '../services/delivery-status.js';
 import { parseQuery } from './validate.js';
 
-const eventLogQuery = z
+export const eventLogQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(500).default(50),
     cursor: z.string().max(200).optional(),

@@ -15,7 +15,7 @@ import type { AcceptanceAnswer, AcceptanceSummaryAnswer, ChainEventView, EventsP
 import type { AppDeps } from '../app.js';
 import { fetchDatasetQuality, type DatasetQualityAnswer } from '../dataset-quality.js';
 import { HttpError } from '../errors.js';
-import { parseQuery } from '../validate.js';
+import { describeRoute } from '../route-contract.js';
 
 const DAY_MS = 24 * 3_600_000;
 
@@ -37,6 +37,53 @@ const attributionQuery = z.strictObject({ ...periodQuery, format: z.enum(['json'
 const chainQuery = z
   .strictObject({ order_id: z.string().trim().min(1).max(200).optional(), fbp: z.string().trim().min(1).max(200).optional() })
   .refine((q) => (q.order_id === undefined) !== (q.fbp === undefined), 'give exactly one of order_id or fbp');
+
+const period = { from: z.number().int(), to: z.number().int() };
+const report = { tags: ['Admin: reports'], auth: 'admin', errors: ['not_found', 'invalid_period'] } as const;
+const routes = {
+  matchQuality: describeRoute({
+    ...report,
+    summary: "Match quality beside Meta's own score",
+    description: "Share of events carrying each customer identifier, per event type, over a period (default the last 30 days, at most 366); Meta's dataset quality for the chosen pixel when it answers.",
+    query: matchQualityQuery,
+    responses: { 200: { description: 'the report', schema: z.looseObject({ ...period, events: z.number().int(), truncated: z.boolean(), eventTypes: z.unknown(), meta: z.looseObject({ status: z.string() }) }) } },
+  }),
+  acceptance: describeRoute({
+    ...report,
+    summary: 'The acceptance chain of one order or browser session',
+    description: 'Give exactly one of order_id or fbp: each step, browser and server event side by side, with its delivery per pixel.',
+    query: chainQuery,
+    responses: { 200: { description: 'the chain', schema: z.looseObject({ key: z.union([z.object({ orderId: z.string() }), z.object({ fbp: z.string() })]), order: z.unknown(), truncated: z.boolean(), steps: z.array(z.record(z.string(), z.unknown())) }) } },
+    errors: ['not_found'],
+  }),
+  acceptanceSummary: describeRoute({
+    ...report,
+    summary: 'Orders reconciled against the Purchases sent',
+    description: 'Over a period (default the last 7 days, at most 366).',
+    query: periodOnlyQuery,
+    responses: { 200: { description: 'the summary', schema: z.looseObject({ truncated: z.boolean() }) } },
+  }),
+  attribution: describeRoute({
+    ...report,
+    summary: 'Orders attributed to ad clicks, as JSON or CSV',
+    description: 'Over a period (default the last 30 days, at most 366); format=csv answers a CSV download.',
+    query: attributionQuery,
+    responses: {
+      200: {
+        description: 'the attributed orders and revenue per channel',
+        schema: z.looseObject({ ...period, truncated: z.boolean(), orders: z.array(z.record(z.string(), z.unknown())), revenue: z.unknown() }),
+        otherContent: { 'text/csv': z.string() },
+      },
+    },
+  }),
+  eventsPerHour: describeRoute({
+    ...report,
+    summary: 'Events per hour by status',
+    description: 'Over a period (default the last day, at most 31).',
+    query: periodOnlyQuery,
+    responses: { 200: { description: 'one entry per hour', schema: z.object({ ...period, hours: z.array(z.record(z.string(), z.unknown())) }) } },
+  }),
+};
 
 /** Fills in the default period (the last `defaultDays`, ending now) and checks order and length. */
 function periodOf(q: { from?: number | undefined; to?: number | undefined }, defaultDays: number, maxDays: number, now: number): Period {
@@ -73,9 +120,9 @@ export async function registerAdminReportRoutes(app: FastifyInstance, deps: AppD
     return fetchDatasetQuality(deps.graph, chosen.pixelId, accessToken, chosen.graphVersion);
   }
 
-  app.get('/tenants/:id/reports/match-quality', async (req): Promise<MatchQualityAnswer> => {
+  app.get('/tenants/:id/reports/match-quality', routes.matchQuality.options, async (req): Promise<MatchQualityAnswer> => {
     const tenantId = await tenantOf(req);
-    const q = parseQuery(matchQualityQuery, req.query);
+    const q = routes.matchQuality.query(req);
     const period = periodOf(q, 30, 366, Date.now());
     const [events, meta] = await Promise.all([
       reports.matchQualityEvents(tenantId, period, REPORT_LIMITS.matchQualityEvents),
@@ -93,9 +140,9 @@ export async function registerAdminReportRoutes(app: FastifyInstance, deps: AppD
     };
   });
 
-  app.get('/tenants/:id/reports/acceptance', async (req): Promise<AcceptanceAnswer> => {
+  app.get('/tenants/:id/reports/acceptance', routes.acceptance.options, async (req): Promise<AcceptanceAnswer> => {
     const tenantId = await tenantOf(req);
-    const q = parseQuery(chainQuery, req.query);
+    const q = routes.acceptance.query(req);
     const key: ChainKey = q.order_id !== undefined ? { orderId: q.order_id } : { fbp: q.fbp as string };
     const input = await reports.chain(tenantId, key, REPORT_LIMITS.chainEvents);
     if (input.events.length === 0 && !input.order) {
@@ -110,16 +157,16 @@ export async function registerAdminReportRoutes(app: FastifyInstance, deps: AppD
     };
   });
 
-  app.get('/tenants/:id/reports/acceptance-summary', async (req): Promise<AcceptanceSummaryAnswer> => {
+  app.get('/tenants/:id/reports/acceptance-summary', routes.acceptanceSummary.options, async (req): Promise<AcceptanceSummaryAnswer> => {
     const tenantId = await tenantOf(req);
-    const period = periodOf(parseQuery(periodOnlyQuery, req.query), 7, 366, Date.now());
+    const period = periodOf(routes.acceptanceSummary.query(req), 7, 366, Date.now());
     const { orders, purchases, truncated } = await reports.ordersAndPurchases(tenantId, period, REPORT_LIMITS.orders);
     return { ...acceptanceSummary(orders, purchases, period), truncated };
   });
 
-  app.get('/tenants/:id/reports/attribution', async (req, reply) => {
+  app.get('/tenants/:id/reports/attribution', routes.attribution.options, async (req, reply) => {
     const tenantId = await tenantOf(req);
-    const q = parseQuery(attributionQuery, req.query);
+    const q = routes.attribution.query(req);
     const period = periodOf(q, 30, 366, Date.now());
     const { orders, truncated } = await reports.orders(tenantId, period, REPORT_LIMITS.orders);
     const inPeriod = orders.filter((o) => o.createdAt >= period.from && o.createdAt < period.to).sort((a, b) => b.createdAt - a.createdAt);
@@ -134,9 +181,9 @@ export async function registerAdminReportRoutes(app: FastifyInstance, deps: AppD
     return { ...period, truncated, orders: rows, revenue: revenueByChannel(rows) };
   });
 
-  app.get('/tenants/:id/reports/events-per-hour', async (req): Promise<EventsPerHourAnswer> => {
+  app.get('/tenants/:id/reports/events-per-hour', routes.eventsPerHour.options, async (req): Promise<EventsPerHourAnswer> => {
     const tenantId = await tenantOf(req);
-    const period = periodOf(parseQuery(periodOnlyQuery, req.query), 1, 31, Date.now());
+    const period = periodOf(routes.eventsPerHour.query(req), 1, 31, Date.now());
     return { ...period, hours: await reports.eventsPerHour(tenantId, period) };
   });
 }

@@ -6,13 +6,27 @@ import { parsePolicy } from '../../transform/transform.js';
 import type { AppDeps } from '../app.js';
 import { requestIsHttps } from '../auth.js';
 import { HttpError } from '../errors.js';
-import { parseQuery } from '../validate.js';
+import { describeRoute } from '../route-contract.js';
 
 const httpUrl = z
   .string()
   .max(500)
   .refine((s) => /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/i.test(s), { message: 'an http(s) URL such as https://relay.example.com' });
 const pixelQuery = z.object({ key: z.string().min(1).max(200).optional(), relay_url: httpUrl.optional() }).strict();
+const shopifyPixelRoute = describeRoute({
+  summary: 'The Shopify custom pixel for the store',
+  description: "Paste `code` into Shopify Admin › Settings › Customer events. key: the store's publishable key to embed (else a placeholder); relay_url: default publicUrl (docs/switch-from.md).",
+  tags: ['Admin: browser'],
+  auth: 'admin',
+  query: pixelQuery,
+  responses: {
+    200: {
+      description: 'the code and the settings it holds',
+      schema: z.object({ code: z.string(), relayUrl: z.string(), keyIncluded: z.boolean(), purchaseEventIdTemplate: z.string(), events: z.record(z.string(), z.string()) }),
+    },
+  },
+  errors: ['not_found'],
+});
 
 /**
  * GET /api/v1/tenants/{id}/shopify-pixel[?key=cr_pub_…][&relay_url=…]: the Shopify custom pixel for the store
@@ -21,9 +35,9 @@ const pixelQuery = z.object({ key: z.string().min(1).max(200).optional(), relay_
  */
 export async function registerShopifyPixelRoute(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const isTrustedProxy = createTrustedProxyCheck(deps.config.trustedProxies);
-  app.get('/tenants/:id/shopify-pixel', async (req) => {
+  app.get('/tenants/:id/shopify-pixel', shopifyPixelRoute.options, async (req) => {
     const tenant = await deps.tenants.getTenant((req.params as { id: string }).id);
-    const q = parseQuery(pixelQuery, req.query);
+    const q = shopifyPixelRoute.query(req);
     if (q.key !== undefined && (await deps.tenants.authenticate(q.key, 'publishable'))?.id !== tenant.id) {
       throw new HttpError('invalid_parameter', "key: not this store's publishable key (cr_pub_…)");
     }

@@ -13,9 +13,23 @@ import type { SimulateAnswer } from '../../core/admin-api.js';
 import { SIMULATED_EVENT_NAMES, simulatedEvent } from '../../dashboard/simulated-events.js';
 import type { AppDeps } from '../app.js';
 import { HttpError } from '../errors.js';
-import { parseBody } from '../validate.js';
+import { describeRoute } from '../route-contract.js';
 
 const simulateBody = z.object({ eventName: z.enum(SIMULATED_EVENT_NAMES, { message: `eventName must be one of ${SIMULATED_EVENT_NAMES.join(', ')}` }) }).strict();
+const simulateRoute = describeRoute({
+  summary: "Send a sample event to the pixel's Test Events",
+  description: "Stored marked simulated and sent only with the pixel's Test Event Code, to this pixel only; waits up to 8 s for Meta's answer.",
+  tags: ['Admin: events'],
+  auth: 'admin',
+  body: simulateBody,
+  responses: {
+    200: {
+      description: "the event and Meta's answer (status sent, failed, dead, dropped, queued, not_sent or rejected)",
+      schema: z.looseObject({ eventName: z.string(), eventId: z.string(), testEventCode: z.string(), status: z.string(), eventRowId: z.string().nullable().optional(), code: z.string().nullable().optional(), fbtraceId: z.string().nullable().optional(), eventsReceived: z.number().int().nullable().optional(), message: z.string().nullable() }),
+    },
+  },
+  errors: ['not_found', 'no_test_event_code', 'pixel_not_active'],
+});
 /** Meta answers in well under a second; past this the page says "still queued" and the event log takes over. */
 const ANSWER_WAIT_MS = 8000;
 const SETTLED = new Set(['sent', 'failed', 'dead', 'dropped']);
@@ -23,9 +37,9 @@ const SETTLED = new Set(['sent', 'failed', 'dead', 'dropped']);
 const FALLBACK_POLL_MS = 500;
 
 export async function registerAdminSimulateRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  app.post('/pixels/:id/simulate', async (req): Promise<SimulateAnswer> => {
+  app.post('/pixels/:id/simulate', simulateRoute.options, async (req): Promise<SimulateAnswer> => {
     const { id } = req.params as { id: string };
-    const { eventName } = parseBody(simulateBody, req.body);
+    const { eventName } = simulateRoute.body(req);
     const pixel = await deps.tenants.getPixel(id);
     if (!pixel.testEventCode) throw new HttpError('no_test_event_code', `pixel ${pixel.pixelId} has no Test Event Code: copy one from Events Manager › Test Events and save it on the pixel first`);
     if (pixel.status !== 'active') throw new HttpError('pixel_not_active', `pixel ${pixel.pixelId} is ${pixel.status}${pixel.pauseReason ? ` (${pixel.pauseReason})` : ''}`);

@@ -11,7 +11,8 @@ import { parsePolicy } from '../../transform/transform.js';
 import type { AppDeps } from '../app.js';
 import { requestIsHttps } from '../auth.js';
 import { HttpError } from '../errors.js';
-import { parseBody } from '../validate.js';
+import { eventResults } from '../api-schemas.js';
+import { describeRoute } from '../route-contract.js';
 
 // A beacon carries one event: a small limit keeps abuse of a public endpoint cheap.
 const COLLECT_BODY_LIMIT = 64 * 1024;
@@ -54,6 +55,51 @@ function allowOrigin(reply: FastifyReply, origin: string): void {
   reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
 }
 
+const sdkRoute = describeRoute({
+  summary: 'The first-party snippet',
+  description: "Plain JavaScript configured for the store: its pixels, consent rule and Purchase event_id rule (docs/snippet.md).",
+  tags: ['Browser'],
+  auth: 'publishable',
+  query: z.object({ key: z.string().optional().meta({ description: 'the publishable key' }), pageview: z.string().optional().meta({ description: '0: no automatic PageView' }) }),
+  responses: { 200: { description: 'the snippet', contentType: 'application/javascript', schema: z.string() } },
+});
+const preflightRoute = describeRoute({
+  summary: 'CORS preflight of /v1/collect',
+  tags: ['Browser'],
+  auth: 'public',
+  headers: { Origin: { description: "must be on some tenant's allow-list", required: true } },
+  responses: { 204: { description: 'allowed', headers: { 'Access-Control-Allow-Origin': 'the Origin' } } },
+  errors: ['origin_not_allowed'],
+});
+const collectBody = z.looseObject({
+  key: z.string().meta({ description: 'the publishable key (sendBeacon cannot set headers)' }),
+  event: z.string().meta({ description: 'a Meta standard name such as ViewContent, or a GA4 name' }),
+  event_id: z.string().optional(),
+  timestamp: z.union([z.number(), z.string()]).optional(),
+  url: z.string().optional(),
+  value: z.number().optional(),
+  currency: z.string().optional(),
+  order_id: z.union([z.string(), z.number()]).optional(),
+  items: z.array(z.record(z.string(), z.unknown())).optional(),
+  user: z.record(z.string(), z.unknown()).optional().meta({ description: 'email, phone, first_name, last_name, city, state, zip, country, external_id' }),
+  fbp: z.string().optional(),
+  fbc: z.string().optional(),
+  fbclid: z.string().optional(),
+  gclid: z.string().optional(),
+  consent: z.boolean().optional(),
+  custom_data: z.record(z.string(), z.unknown()).optional(),
+});
+const collectRoute = describeRoute({
+  summary: 'A browser beacon: one event',
+  description: "The key travels in the body; the Origin must be on the tenant's allow-list; rate-limited per IP and tenant (collectRatePerMinute). IP and user agent come from the request, never the body.",
+  tags: ['Browser'],
+  auth: 'public',
+  headers: { Origin: { description: "must be on the tenant's allow-list", required: true } },
+  documentedBody: { description: 'one event, as JSON or as text/plain holding JSON (sendBeacon); at most 64 KiB', content: { 'application/json': collectBody, 'text/plain': z.string() } },
+  responses: { 202: { description: 'one result, as on /v1/events', schema: eventResults } },
+  errors: ['invalid_json', 'invalid_body', 'body_too_large', 'unsupported_media_type', 'unauthorized', 'origin_not_allowed', 'rate_limited', 'storage_unavailable'],
+});
+
 /** The browser side: GET /sdk.js (the snippet) and POST /v1/collect (its beacons). */
 export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const { origins, clicks, browserSettings: settings, collectRateLimiter: limiter } = deps;
@@ -62,8 +108,8 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
   // Bundled at start, not on a store page's first request: a build failure stops the relay where it shows.
   await prepareSdk();
 
-  app.get('/sdk.js', async (req, reply) => {
-    const q = (req.query ?? {}) as Record<string, string | undefined>;
+  app.get('/sdk.js', sdkRoute.options, async (req, reply) => {
+    const q = sdkRoute.query(req);
     const tenant = q.key ? await deps.tenants.authenticate(q.key, 'publishable') : null;
     if (!tenant) throw new HttpError('unauthorized', 'load /sdk.js?key=<the tenant publishable key>');
     const { loadPixel, cookieDomain } = await settings.get(tenant.id);
@@ -91,7 +137,7 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
   });
 
   // A preflight has no body; one sent anyway is not worth buffering up to bodyLimitBytes.
-  app.options('/v1/collect', { bodyLimit: 1024 }, async (req, reply) => {
+  app.options('/v1/collect', { bodyLimit: 1024, ...preflightRoute.options }, async (req, reply) => {
     const origin = req.headers.origin;
     // A preflight carries no key, so the question is only whether some tenant allows the origin.
     if (!origin || !(await origins.isKnown(origin))) {
@@ -120,7 +166,7 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
     }
   };
 
-  app.post('/v1/collect', { bodyLimit: COLLECT_BODY_LIMIT, onRequest: refuseUnknownOrigin }, async (req, reply) => {
+  app.post('/v1/collect', { bodyLimit: COLLECT_BODY_LIMIT, onRequest: refuseUnknownOrigin, ...collectRoute.options }, async (req, reply) => {
     let raw: unknown = req.body;
     // sendBeacon posts text/plain (no preflight); the text is JSON.
     if (typeof raw === 'string') {
@@ -172,6 +218,24 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
 }
 
 const originBody = z.object({ origin: z.string().min(1).max(300) }).strict();
+const snippetSettings = z.object({ loadPixel: z.boolean(), cookieDomain: z.string().nullable() });
+const originsAnswer = z.object({ origins: z.array(z.string()) });
+const originRoutes = {
+  getSnippet: describeRoute({ summary: "The snippet's settings", tags: ['Admin: browser'], auth: 'admin', responses: { 200: { description: 'the settings', schema: snippetSettings } }, errors: ['not_found'] }),
+  setSnippet: describeRoute({ summary: "Change the snippet's settings", description: 'Any subset of the settings; cookieDomain null: found in the browser.', tags: ['Admin: browser'], auth: 'admin', body: browserSettingsPatch, responses: { 200: { description: 'the settings now', schema: snippetSettings } }, errors: ['not_found'] }),
+  listOrigins: describeRoute({ summary: 'The Origin allow-list of /v1/collect', tags: ['Admin: browser'], auth: 'admin', responses: { 200: { description: 'the allowed origins', schema: originsAnswer } }, errors: ['not_found'] }),
+  addOrigin: describeRoute({ summary: 'Allow an Origin', tags: ['Admin: browser'], auth: 'admin', body: originBody, responses: { 201: { description: 'the origin as stored (normalized) and the list', schema: originsAnswer.extend({ origin: z.string() }) } }, errors: ['not_found'] }),
+  removeOrigin: describeRoute({
+    summary: 'Remove an Origin',
+    description: 'The origin in the body, or as ?origin= for clients that send no DELETE body.',
+    tags: ['Admin: browser'],
+    auth: 'admin',
+    query: z.object({ origin: z.string().optional() }),
+    documentedBody: { description: 'the origin to remove', required: false, content: { 'application/json': originBody } },
+    responses: { 200: { description: 'the list now', schema: originsAnswer } },
+    errors: ['invalid_body', 'not_found'],
+  }),
+};
 
 /** Admin API for the snippet: the allow-list (/api/v1/tenants/{id}/origins) and its settings (…/snippet). */
 export async function registerOriginAdminRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
@@ -195,18 +259,18 @@ export async function registerOriginAdminRoutes(app: FastifyInstance, deps: AppD
     }
   }
 
-  app.get('/tenants/:id/snippet', async (req) => settings.get(await tenantId(req.params)));
-  app.put('/tenants/:id/snippet', async (req) => {
+  app.get('/tenants/:id/snippet', originRoutes.getSnippet.options, async (req) => settings.get(await tenantId(req.params)));
+  app.put('/tenants/:id/snippet', originRoutes.setSnippet.options, async (req) => {
     const id = await tenantId(req.params);
-    return settings.update(id, parseBody(browserSettingsPatch, req.body));
+    return settings.update(id, originRoutes.setSnippet.body(req));
   });
-  app.get('/tenants/:id/origins', async (req) => ({ origins: await origins.list(await tenantId(req.params)) }));
-  app.post('/tenants/:id/origins', async (req, reply) => {
+  app.get('/tenants/:id/origins', originRoutes.listOrigins.options, async (req) => ({ origins: await origins.list(await tenantId(req.params)) }));
+  app.post('/tenants/:id/origins', originRoutes.addOrigin.options, async (req, reply) => {
     const id = await tenantId(req.params);
     const origin = await guard(() => origins.add(id, originOf(req.body)));
     return reply.status(201).send({ origin, origins: await origins.list(id) });
   });
-  app.delete('/tenants/:id/origins', async (req) => {
+  app.delete('/tenants/:id/origins', originRoutes.removeOrigin.options, async (req) => {
     const id = await tenantId(req.params);
     const removed = await guard(() => origins.remove(id, originOf(req.body ?? req.query)));
     if (!removed) throw new HttpError('not_found', 'that origin is not on the allow-list');

@@ -12,9 +12,25 @@ import type { AppDeps } from '../app.js';
 import { requestIsHttps, requireCsrf, safeEqual } from '../auth.js';
 import type { AuthThrottle } from '../auth-throttle.js';
 import { HttpError } from '../errors.js';
+import { describeRoute } from '../route-contract.js';
 import { actorOf } from './admin-guard.js';
 
 const loginBody = z.object({ password: z.string().min(1).max(1000) }).strict();
+
+const sessionSchema = z.object({ csrfToken: z.string().meta({ description: 'send as X-CSRF-Token on every write' }), expiresAt: z.number().int(), tenantId: z.string().nullable().meta({ description: "null: the operator; else the one store this session may see" }) });
+const routes = {
+  login: describeRoute({
+    summary: 'Sign in to the dashboard',
+    description: "The admin password or token signs in the operator; a store's ingest key signs in to that store only. Wrong guesses are throttled per client.",
+    tags: ['Dashboard'],
+    auth: 'public',
+    documentedBody: { description: 'the secret; at most 4 KiB', content: { 'application/json': loginBody } },
+    responses: { 200: { description: 'signed in: the session cookie is set', schema: sessionSchema, headers: { 'Set-Cookie': 'the session cookie (HttpOnly, SameSite=Strict; Secure over https)' } } },
+    errors: ['invalid_json', 'invalid_body', 'body_too_large', 'unsupported_media_type', 'unauthorized', 'login_throttled', 'storage_unavailable'],
+  }),
+  session: describeRoute({ summary: 'The current dashboard session', tags: ['Dashboard'], auth: 'session', responses: { 200: { description: 'the session and its CSRF token', schema: sessionSchema } }, errors: ['unauthorized'] }),
+  logout: describeRoute({ summary: 'Sign out', description: 'With a session cookie, X-CSRF-Token is required.', tags: ['Dashboard'], auth: 'public', responses: { 200: { description: 'signed out: the cookie is cleared', schema: z.object({ ok: z.literal(true) }) } }, errors: ['csrf_token_invalid'] }),
+};
 
 /** The session cookie; `Secure` only over https (see requestIsHttps), since plain http on localhost must still work. */
 function cookie(https: boolean, value: string, maxAgeSeconds: number): string {
@@ -70,7 +86,7 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: AppDep
   app.get('/dashboard/vendor/chart.umd.min.js', async (_req, reply) => asset(reply, 'text/javascript; charset=utf-8', chartJsSource(), { 'cache-control': 'public, max-age=86400' }));
 
   // Anyone may post here before signing in: the body is a password, so 4 KiB is plenty (not bodyLimitBytes).
-  app.post('/dashboard/login', { bodyLimit: 4096 }, async (req, reply) => {
+  app.post('/dashboard/login', { bodyLimit: 4096, ...routes.login.options }, async (req, reply) => {
     // Behind a trusted proxy this is the browser's IP. The throttle is per client and shared with the admin
     // bearer token (the admin token also signs in): a guesser waits, everyone else signs in.
     const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']) ?? '';
@@ -96,13 +112,13 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: AppDep
   });
 
   // Lets a reloaded page pick up its session (and CSRF token) without signing in again.
-  app.get('/dashboard/session', async (req) => {
+  app.get('/dashboard/session', routes.session.options, async (req) => {
     const session = await sessions.resolve(readCookie(req.headers.cookie, SESSION_COOKIE));
     if (!session) throw new HttpError('unauthorized', 'not signed in');
     return sessionAnswer(session);
   });
 
-  app.post('/dashboard/logout', async (req, reply) => {
+  app.post('/dashboard/logout', routes.logout.options, async (req, reply) => {
     const session = await sessions.resolve(readCookie(req.headers.cookie, SESSION_COOKIE));
     if (session) {
       // Logout changes state, so it needs the CSRF token too (else another site could sign the user out).

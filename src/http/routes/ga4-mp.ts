@@ -7,13 +7,56 @@
  * would refuse or not send.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { mapMpRequest, validateMpRequest, type ValidationMessage } from '../../protocols/ga4-mp.js';
+import { GA4_MAX_EVENTS, mapMpRequest, validateMpRequest, type ValidationMessage } from '../../protocols/ga4-mp.js';
 import type { TenantView } from '../../services/configuration.js';
 import { parsePolicy, transformEvent } from '../../transform/transform.js';
 import { checkUntrusted } from '../../transform/untrusted.js';
 import type { AppDeps } from '../app.js';
 import { HttpError } from '../errors.js';
 import { parseTextPlainAsJson } from '../validate.js';
+import { z } from 'zod';
+import { describeRoute } from '../route-contract.js';
+
+const mpQuery = z.looseObject({
+  measurement_id: z.string().meta({ description: 'required as Google requires it; not used' }),
+  api_secret: z.string().meta({ description: 'the store ingest key' }),
+});
+const mpBody = z.looseObject({
+  client_id: z.string().optional(),
+  user_id: z.string().optional(),
+  timestamp_micros: z.union([z.number(), z.string()]).optional(),
+  user_data: z.record(z.string(), z.unknown()).optional(),
+  consent: z.record(z.string(), z.unknown()).optional(),
+  events: z.array(z.looseObject({ name: z.string(), params: z.record(z.string(), z.unknown()).optional() })).min(1).max(GA4_MAX_EVENTS),
+});
+const body = { description: 'a Measurement Protocol request, as JSON (or text/plain holding JSON)', content: { 'application/json': mpBody, 'text/plain': z.string() } };
+const routes = {
+  collect: describeRoute({
+    summary: 'GA4 Measurement Protocol: send events',
+    description: 'Answers 204 once the events are stored and queued (docs/switch-from.md).',
+    tags: ['Drop-in: GA4'],
+    auth: 'ga4',
+    query: mpQuery,
+    documentedBody: body,
+    responses: { 204: { description: 'stored and queued' } },
+    errors: ['invalid_json', 'invalid_body', 'too_many_events', 'body_too_large', 'unsupported_media_type'],
+  }),
+  debug: describeRoute({
+    summary: 'GA4 Measurement Protocol: validate only',
+    description: "Stores nothing; lists every problem, including what the relay's transform would refuse or not send.",
+    tags: ['Drop-in: GA4'],
+    auth: 'ga4',
+    query: mpQuery,
+    documentedBody: body,
+    responses: {
+      200: {
+        description: "Google's validation answer (empty when valid)",
+        schema: z.object({ validationMessages: z.array(z.object({ fieldPath: z.string(), description: z.string(), validationCode: z.string() })) }),
+      },
+    },
+    errors: ['invalid_json', 'body_too_large', 'unsupported_media_type'],
+  }),
+};
 
 const tenantOfRequest = new WeakMap<FastifyRequest, TenantView>();
 
@@ -31,7 +74,7 @@ export async function registerGa4Routes(app: FastifyInstance, deps: AppDeps): Pr
     tenantOfRequest.set(req, tenant);
   });
 
-  app.post('/mp/collect', async (req, reply) => {
+  app.post('/mp/collect', routes.collect.options, async (req, reply) => {
     const tenant = tenantOfRequest.get(req) as TenantView;
     const unsafe = checkUntrusted(req.body, 'body');
     if (unsafe) throw new HttpError('invalid_body', unsafe.message);
@@ -42,7 +85,7 @@ export async function registerGa4Routes(app: FastifyInstance, deps: AppDeps): Pr
     return reply.status(204).send();
   });
 
-  app.post('/debug/mp/collect', async (req) => {
+  app.post('/debug/mp/collect', routes.debug.options, async (req) => {
     const tenant = tenantOfRequest.get(req) as TenantView;
     const unsafe = checkUntrusted(req.body, 'body');
     if (unsafe) return { validationMessages: [{ fieldPath: unsafe.path.join('.'), description: unsafe.message, validationCode: 'VALUE_INVALID' }] };

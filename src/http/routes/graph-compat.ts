@@ -13,6 +13,41 @@ import type { TenantView } from '../../services/configuration.js';
 import type { AppDeps } from '../app.js';
 import { bearerToken } from '../auth.js';
 import { STORAGE_RETRY_AFTER_S } from '../errors.js';
+import { z } from 'zod';
+import { graphErrorEnvelope, ingestEvent } from '../api-schemas.js';
+import { describeRoute } from '../route-contract.js';
+
+const graphBody = z.looseObject({
+  data: z.array(ingestEvent).min(1).meta({ description: "Meta's server events" }),
+  test_event_code: z.string().optional().meta({ description: 'sent to Meta as Test Events with this code, never live' }),
+  access_token: z.string().optional().meta({ description: 'the store ingest key (or ?access_token= or Bearer)' }),
+});
+const graphForm = z.object({
+  data: z.string().meta({ description: 'the events as a JSON array' }),
+  access_token: z.string().optional(),
+  test_event_code: z.string().optional(),
+});
+const graphErrorAnswer = (description: string) => ({ description, schema: graphErrorEnvelope });
+const graphRoute = describeRoute({
+  summary: "Meta's Conversions API endpoint, at the relay",
+  description: "Change the host from graph.facebook.com to the relay; the token is the store ingest key, the pixel one of the store's, and the events go to that pixel only. Answers and errors are Meta's (docs/switch-from.md).",
+  tags: ['Drop-in: Graph API'],
+  auth: 'graph',
+  params: z.object({ version: z.string().meta({ description: 'any Graph API version, e.g. v24.0' }), pixelId: z.string().meta({ description: "one of the store's pixel ids" }) }),
+  documentedBody: { description: "Meta's request: JSON, or the form data=[…]&access_token=… of Meta's curl examples", content: { 'application/json': graphBody, 'application/x-www-form-urlencoded': graphForm, 'multipart/form-data': graphForm } },
+  responses: {
+    200: {
+      description: "Meta's answer, once the events are durably stored",
+      schema: z.object({ events_received: z.number().int(), messages: z.array(z.string()), fbtrace_id: z.string() }),
+    },
+    400: graphErrorAnswer('code 100 invalid parameter (or every event refused), 104 no access token'),
+    401: graphErrorAnswer('code 190: a wrong or revoked ingest key'),
+    404: graphErrorAnswer("code 100 subcode 33: not one of the store's pixels; code 2500: not a Graph API version"),
+    413: graphErrorAnswer('code 100: the body is larger than bodyLimitBytes'),
+    503: graphErrorAnswer('code 2, transient: the database is unavailable (Retry-After)'),
+  },
+  errorEnvelope: 'graph',
+});
 
 /** Thrown inside the route to answer a Graph error envelope. */
 class GraphAnswer extends Error {
@@ -53,6 +88,7 @@ export async function registerGraphCompatRoutes(app: FastifyInstance, deps: AppD
 
   const path = '/:version/:pixelId/events';
   app.post(path, {
+    ...graphRoute.options,
     // A token in the header or query is checked before the body is read: a stranger's body is never parsed.
     onRequest: async (req) => {
       const { version } = req.params as { version: string };

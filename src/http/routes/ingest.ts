@@ -1,10 +1,30 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { unknownKeyMessage } from '../../core/input-messages.js';
 import type { TenantView } from '../../services/configuration.js';
 import type { AppDeps } from '../app.js';
 import { bearerToken } from '../auth.js';
-import { parseEventLogQuery } from '../event-log-query.js';
+import { eventLogQuery, parseEventLogQuery } from '../event-log-query.js';
 import { HttpError } from '../errors.js';
+import { eventHistory as eventHistorySchema, eventLogPage, eventResults, ingestEvent } from '../api-schemas.js';
+import { describeRoute } from '../route-contract.js';
+
+const routes = {
+  ingest: describeRoute({
+    summary: 'Send events',
+    description: "One event, {\"events\": [...]} or Meta's {\"data\": [...]} with 1 to maxEventsPerRequest events. Answered 202 whenever the body could be read: look at each event's result.",
+    tags: ['Ingest'],
+    auth: 'ingest',
+    documentedBody: {
+      description: 'the events (each Meta-native or commerce-shaped, detected per event)',
+      content: { 'application/json': z.union([ingestEvent, z.object({ events: z.array(ingestEvent).min(1) }), z.object({ data: z.array(ingestEvent).min(1) })]) },
+    },
+    responses: { 202: { description: 'one result per event, in input order', schema: eventResults } },
+    errors: ['invalid_json', 'invalid_body', 'too_many_events', 'body_too_large', 'unsupported_media_type'],
+  }),
+  list: describeRoute({ summary: "The store's event log", description: 'Newest first, each event with its delivery status per pixel.', tags: ['Event log'], auth: 'ingest', query: eventLogQuery, responses: { 200: { description: 'one page', schema: eventLogPage } } }),
+  detail: describeRoute({ summary: 'One event with its decisions, payload (hashed) and history', tags: ['Event log'], auth: 'ingest', responses: { 200: { description: 'the event', schema: eventHistorySchema } }, errors: ['not_found'] }),
+};
 
 /** Splits a body into events: one event object, `{ "events": [...] }`, or Meta's `{ "data": [...] }`. */
 export function eventsOfBody(body: unknown, max: number): unknown[] {
@@ -49,7 +69,7 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: AppDeps):
     return tenant ? Promise.resolve(tenant) : tenantOf(req);
   };
 
-  app.post('/v1/events', async (req, reply) => {
+  app.post('/v1/events', routes.ingest.options, async (req, reply) => {
     const tenant = await tenantOfRequest(req);
     if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError('unsupported_media_type');
     const events = eventsOfBody(req.body, deps.config.maxEventsPerRequest);
@@ -57,12 +77,12 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: AppDeps):
     return reply.status(202).send({ results });
   });
 
-  app.get('/v1/events', async (req) => {
+  app.get('/v1/events', routes.list.options, async (req) => {
     const tenant = await tenantOfRequest(req);
     return deps.deliveryStatus.listEvents(tenant.id, parseEventLogQuery(req.query));
   });
 
-  app.get('/v1/events/:id', async (req) => {
+  app.get('/v1/events/:id', routes.detail.options, async (req) => {
     const tenant = await tenantOfRequest(req);
     const { id } = req.params as { id: string };
     return eventHistory(deps, tenant.id, id);

@@ -14,6 +14,34 @@ import { parsePolicy } from '../../transform/transform.js';
 import type { AppDeps } from '../app.js';
 import { HttpError } from '../errors.js';
 import { parseTextPlainAsJson } from '../validate.js';
+import { z } from 'zod';
+import { describeRoute } from '../route-contract.js';
+
+const segmentCall = z.looseObject({
+  type: z.enum(['track', 'page', 'identify']).optional().meta({ description: 'in a batch' }),
+  messageId: z.string().optional(),
+  userId: z.string().optional(),
+  anonymousId: z.string().optional(),
+  event: z.string().optional().meta({ description: 'track: the event name (e-commerce spec v2: Order Completed, Product Added …)' }),
+  properties: z.record(z.string(), z.unknown()).optional(),
+  traits: z.record(z.string(), z.unknown()).optional(),
+  context: z.record(z.string(), z.unknown()).optional(),
+  timestamp: z.string().optional(),
+});
+const callResult = z.object({ messageId: z.string().nullable(), status: z.string().meta({ description: 'accepted, duplicate, skipped, rejected, remembered (identify) or ignored' }), event_id: z.string().nullable().optional(), code: z.string().optional(), message: z.string().optional() });
+const segmentRoute = (path: 'track' | 'page' | 'identify' | 'batch') =>
+  describeRoute({
+    summary: `Segment / RudderStack: ${path}`,
+    description: 'The write key is the store ingest key, as the Basic-auth user with an empty password; calls take the one ingest path (docs/switch-from.md).',
+    tags: ['Drop-in: Segment'],
+    auth: 'segment',
+    documentedBody: {
+      description: path === 'batch' ? '{"batch": [...]}, up to maxEventsPerRequest calls' : `one ${path} call`,
+      content: { 'application/json': path === 'batch' ? z.looseObject({ batch: z.array(segmentCall).min(1) }) : segmentCall, 'text/plain': z.string() },
+    },
+    responses: { 200: { description: "Segment's success, with one result per call in order", schema: z.object({ success: z.literal(true), results: z.array(callResult) }) } },
+    errors: ['invalid_json', 'invalid_body', 'too_many_events', 'body_too_large', 'unsupported_media_type'],
+  });
 
 /** The write key of `Authorization: Basic base64(writeKey:)`, or null. */
 export function basicUser(req: FastifyRequest): string | null {
@@ -50,7 +78,7 @@ export async function registerSegmentRoutes(app: FastifyInstance, deps: AppDeps)
   });
 
   for (const path of ['track', 'page', 'identify', 'batch'] as const) {
-    app.post(`/v1/${path}`, async (req, reply) => {
+    app.post(`/v1/${path}`, segmentRoute(path).options, async (req, reply) => {
       const tenant = tenantOfRequest.get(req) as TenantView;
       const split = segmentCalls(path, req.body, deps.config.maxEventsPerRequest);
       if ('error' in split) throw new HttpError(split.tooMany ? 'too_many_events' : 'invalid_body', split.error);

@@ -11,6 +11,46 @@ import type { IngestResult } from '../../ingest/ingest-service.js';
 import type { AppDeps } from '../app.js';
 import { HttpError } from '../errors.js';
 import { isCleanText, storableText } from '../../transform/untrusted.js';
+import { z } from 'zod';
+import { eventResult } from '../api-schemas.js';
+import { describeRoute } from '../route-contract.js';
+
+const webhookRoute = describeRoute({
+  summary: "A platform's webhook",
+  description:
+    'The raw body is verified against the source\'s signing secret (signed bytes as received), then mapped to commerce events that take the one ingest path. ' +
+    'A delivery that cannot be mapped is answered 200 (rejected, kept in the event log as Unmappable) so the platform does not retry it. ' +
+    'Signature headers by platform: shopify X-Shopify-Hmac-Sha256 (base64 HMAC-SHA256 of the body); woocommerce X-WC-Webhook-Signature (the same); ' +
+    'stripe Stripe-Signature (t=…,v1=…); generic X-Capi-Relay-Signature (t=…,v1=hex HMAC-SHA256 of "{t}.{body}") and X-Capi-Relay-Delivery-Id; ' +
+    'commerce7 optional Basic auth. docs/connect-your-store.md.',
+  tags: ['Webhooks'],
+  auth: 'public',
+  params: z.object({
+    platform: z.enum(['shopify', 'woocommerce', 'commerce7', 'stripe', 'generic']),
+    sourceId: z.string().meta({ description: 'the source id (POST /api/v1/tenants/{id}/sources answers its webhookUrl)' }),
+  }),
+  headers: {
+    'X-Shopify-Hmac-Sha256': { description: 'shopify: base64 HMAC-SHA256 of the raw body' },
+    'X-Shopify-Topic': { description: 'shopify: orders/create, orders/paid, checkouts/create, carts/update, customers/create …' },
+    'X-Shopify-Webhook-Id': { description: 'shopify: the delivery id' },
+    'X-WC-Webhook-Signature': { description: 'woocommerce: base64 HMAC-SHA256 of the raw body' },
+    'X-WC-Webhook-Topic': { description: 'woocommerce: order.created, customer.created …' },
+    'Stripe-Signature': { description: 'stripe: t=<unix seconds>,v1=<hex HMAC-SHA256 of "{t}.{body}">' },
+    'X-Capi-Relay-Signature': { description: 'generic: t=<unix seconds>,v1=<hex HMAC-SHA256 of "{t}.{body}">' },
+    'X-Capi-Relay-Delivery-Id': { description: 'generic: 1–128 characters of A–Z a–z 0–9 . _ : -; a repeat is answered duplicate' },
+  },
+  documentedBody: {
+    description: "the platform's payload, kept as raw bytes whatever the content type (signatures cover the exact bytes)",
+    content: { 'application/json': z.record(z.string(), z.unknown()), 'application/x-www-form-urlencoded': z.string().meta({ description: 'a WooCommerce ping' }) },
+  },
+  responses: {
+    200: {
+      description: 'verified: one result per mapped event, or ignored (a ping or a topic not sent to Meta) or duplicate (a delivery or signed request already received)',
+      schema: z.union([z.object({ results: z.array(eventResult) }), z.object({ status: z.enum(['ignored', 'duplicate']), reason: z.string(), results: z.array(eventResult).max(0) })]),
+    },
+  },
+  errors: ['not_found', 'signature_missing', 'signature_invalid', 'signature_malformed', 'signature_outdated', 'timestamp_out_of_tolerance', 'delivery_id_invalid', 'too_many_events', 'body_too_large', 'storage_unavailable'],
+});
 
 /** The event name of the log row kept for a delivery that could not be mapped. */
 export const UNMAPPABLE_EVENT = 'Unmappable';
@@ -89,7 +129,7 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps)
     if (platform !== undefined && sourceId !== undefined) targets.set(req, await resolveTarget(platform, sourceId));
   });
 
-  app.post('/v1/webhooks/:platform/:sourceId', async (req, reply: FastifyReply) => {
+  app.post('/v1/webhooks/:platform/:sourceId', webhookRoute.options, async (req, reply: FastifyReply) => {
     const { platform: name, sourceId } = req.params as { platform: string; sourceId: string };
     const { platform, source, tenant } = targets.get(req) ?? (await resolveTarget(name, sourceId));
 
