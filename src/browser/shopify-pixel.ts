@@ -3,6 +3,7 @@
  * ./shopify-pixel/ (bundled for ES2017 with its names kept, so a merchant can still tell what they paste) with the
  * store's publishable key, the relay's URL and its Purchase event_id rule in place.
  */
+import type { ShopifyPixelAnswer } from '../core/admin-api.js';
 import { eventIdParts, purchaseEventIdTemplate } from '../core/event-id-template.js';
 import { browserProgram, withConfig } from './bundle.js';
 import { SUBSCRIBED_EVENTS } from './shopify-pixel/beacons.js';
@@ -20,15 +21,8 @@ export interface ShopifyPixelInput {
   eventIdTemplates: Readonly<Record<string, string>>;
 }
 
-export interface ShopifyPixel {
-  code: string;
-  /** The settings in the code (the key shown only as whether it is in). */
-  relayUrl: string;
-  keyIncluded: boolean;
-  purchaseEventIdTemplate: string;
-  /** Shopify's standard events it subscribes to, and the Meta event each becomes. */
-  events: Record<string, string>;
-}
+/** The admin API's answer type (src/core/admin-api.ts), which the dashboard reads too. */
+export type ShopifyPixel = ShopifyPixelAnswer;
 
 /** The custom pixel's code for one store. Pure but for the one-time bundle (kept for the process). */
 export async function generateShopifyPixel(input: ShopifyPixelInput): Promise<ShopifyPixel> {

@@ -40,6 +40,20 @@ export interface CreatedTenant {
   publishableKey: string;
 }
 
+/**
+ * `GET /api/v1/tenants/{id}/shopify-pixel`: the custom pixel a store pastes into Shopify Admin › Settings ›
+ * Customer events (written by src/browser/shopify-pixel.ts).
+ */
+export interface ShopifyPixelAnswer {
+  code: string;
+  /** The settings in the code (the key shown only as whether it is in). */
+  relayUrl: string;
+  keyIncluded: boolean;
+  purchaseEventIdTemplate: string;
+  /** Shopify's standard events it subscribes to, and the Meta event each becomes. */
+  events: Record<string, string>;
+}
+
 export interface PixelView {
   id: string;
   tenantId: string;

@@ -6,7 +6,8 @@
  * form that caused them. A rotated key is shown once, in the page only: never in the URL, the console or
  * browser storage.
  */
-import type { ConnectionReport, PixelList, PixelView, RelayInfo, RemovedCounts, SnippetSettings, SourceListItem, SwitchesView, TenantView } from '../../core/admin-api.js';
+import type { ConnectionReport, PixelList, PixelView, RelayInfo, RemovedCounts, ShopifyPixelAnswer, SnippetSettings, SourceListItem, SwitchesView, TenantView } from '../../core/admin-api.js';
+import type { PublishableKeyAnswer } from '../../core/overview-api.js';
 import type { z } from 'zod';
 import type { policySchema } from '../../transform/policy.js';
 import { identifierWord } from './words.js';
@@ -328,7 +329,9 @@ function sourceSection(t: TenantView, sources: SourceListItem[], publicUrl: stri
     field('source-site', 'Site URL (optional)', siteUrl, 'The storefront, e.g. https://shop.example.com/: the page of website events whose payload names none. Commerce7: needed for web sales.'),
     h('button', { type: 'submit' }, 'Add source'), out);
 
-  return [h('h2', { id: 'sources' }, 'Webhook sources'), purchaseIdNote(t), listBox, result,
+  return [h('h2', { id: 'sources' }, 'Webhook sources'), purchaseIdNote(t),
+    h('p', { class: 'hint', id: 'shopify-pixel-pointer' }, 'A Shopify store also needs its custom pixel for the checkout: see ', h('a', { href: '#/config/snippet' }, 'Snippet and origins › Shopify custom pixel'), '.'),
+    listBox, result,
     publicUrl ? null : h('p', { class: 'hint' }, 'The URLs use this page\'s address; set publicUrl (CAPI_RELAY_PUBLIC_URL) when the platforms reach the relay at another one.'),
     added, form];
 }
@@ -349,6 +352,49 @@ function snippetSection(base: string, t: TenantView, snippet: SnippetSettings | 
     h('section', { class: 'card' }, h('p', {}, 'Paste in the store\'s <head>, with the publishable key (cr_pub_…) shown when "' + t.name + '" was created or its key last rotated (Keys, below), and add the store\'s origin under Allowed origins.'),
       h('pre', {}, code), copyButton(code, 'Copy the snippet tag'), snippet && typeof snippet.loadPixel === 'boolean' ? loadPixelToggle(t, snippet.loadPixel) : null,
       snippet ? cookieDomainForm(t, snippet.cookieDomain ?? '') : null)];
+}
+
+/**
+ * The Shopify custom pixel (Shopify's checkout runs no script tags, so the snippet cannot see it): the code is
+ * fetched when the section is opened, with the store's publishable key when the relay holds it, else with the
+ * placeholder and a word on how to get the key in (docs/switch-from.md).
+ */
+function shopifyPixelSection(base: string, t: TenantView): Child[] {
+  const status = h('p', { role: 'status', 'aria-live': 'polite', id: 'shopify-pixel-status' });
+  const keyNote = h('p', { id: 'shopify-pixel-key-note' });
+  const code = h('textarea', { id: 'shopify-pixel-code', readonly: true, rows: 12, spellcheck: 'false', class: 'mono', 'aria-label': 'Shopify custom pixel code', hidden: true });
+  const copy = copyButton(code, 'Copy the Shopify custom pixel code');
+  copy.hidden = true;
+  let loaded = false;
+  async function load(): Promise<void> {
+    loaded = true;
+    show(status, null, 'Writing the code…');
+    try {
+      const held = await api<PublishableKeyAnswer>('GET', '/api/v1/tenants/' + t.id + '/keys/publishable');
+      const query = new URLSearchParams({ relay_url: base });
+      if (held.key !== null) query.set('key', held.key);
+      const pixel = await api<ShopifyPixelAnswer>('GET', '/api/v1/tenants/' + t.id + '/shopify-pixel?' + query.toString());
+      keyNote.replaceChildren(...(pixel.keyIncluded
+        ? ['The code carries this store\'s publishable key and sends to ', h('code', {}, pixel.relayUrl), '.']
+        : [h('strong', {}, 'The relay does not hold this store\'s publishable key'), ' (it was issued before the relay kept it), so the code has ',
+          h('code', {}, 'YOUR_PUBLISHABLE_KEY'), ' in its place. Rotate the publishable key once under ', h('a', { href: '#/config/keys' }, 'Keys'),
+          ' and come back here: the code then carries it.']));
+      code.value = pixel.code;
+      code.hidden = false; copy.hidden = false;
+      show(status, null, '');
+    } catch (err) { loaded = false; show(status, false, apiError(err).message); }
+  }
+  const box = h('details', { class: 'card', id: 'shopify-pixel' }, h('summary', {}, 'Shopify custom pixel (for a Shopify store\'s checkout)'),
+    h('p', { class: 'hint' }, 'Shopify\'s checkout and thank-you page run no script tags, so the snippet above cannot see a purchase there. Shopify runs this code instead, on every page, checkout included.'),
+    h('ol', { id: 'shopify-pixel-steps' },
+      h('li', {}, 'Add the shop\'s address (and its checkout\'s, if another) under Allowed origins, below.'),
+      h('li', {}, 'In Shopify Admin, open Settings › Customer events › Add custom pixel; name it (e.g. capi-relay) and choose Add pixel.'),
+      h('li', {}, 'Under Customer privacy, set Permission to Required and tick Marketing and Analytics.'),
+      h('li', {}, 'Copy the code below and paste it in place of everything in the editor, then choose Save, then Connect.'),
+      h('li', {}, 'Keep the Shopify order webhook (Webhook sources): it and the pixel name an order alike, so Meta counts it once.')),
+    keyNote, status, code, h('p', { class: 'actions' }, copy));
+  box.addEventListener('toggle', () => { if (box.open && !loaded) void load(); });
+  return [h('h2', { id: 'shopify-pixel-heading' }, 'Shopify custom pixel'), box];
 }
 
 function cookieDomainForm(t: TenantView, current: string): HTMLFormElement {
@@ -685,7 +731,7 @@ async function configView(t0: TenantView, part: Part, flash?: Flash): Promise<vo
     PARTS.map(([id, label]) => h('a', { href: '#/config/' + id, id: 'part-' + id, 'aria-current': id === part ? 'page' : null }, label)));
   const content: Child[] = part === 'pixels' ? [...pixelSection(tenant, px.pixels, px.graphVersion, redraw), ...switchSection(tenant, sw)]
     : part === 'sources' ? sourceSection(tenant, src.sources, info.publicUrl)
-      : part === 'snippet' ? [...snippetSection(base, tenant, snippet), ...originSection(tenant, origins.origins)]
+      : part === 'snippet' ? [...snippetSection(base, tenant, snippet), ...shopifyPixelSection(base, tenant), ...originSection(tenant, origins.origins)]
         : part === 'keys' ? keySection(tenant, redraw)
           : part === 'policy' ? policySection(tenant, redraw)
             : privacySection(tenant, info.retentionDays);
