@@ -131,7 +131,7 @@ describe.each(dialects)('work carried over by migration 0021 on $name', (dialect
     const old = await openRelayStore(config, { migrate: false });
     try {
       const db = old.store.db as unknown as Kysely<any>;
-      await migrateUpTo(db, old.store.adapter, '0019_protocols');
+      await migrateUpTo(db, old.store.adapter, '0020_dashboard_signals');
       const tenant = await old.tenants.createTenant('Old');
       const pixel = (await old.tenants.addPixel({ tenantId: tenant.id, pixelId: '111', accessToken: 'tok' })).id;
       const payload = '{"action_source":"website","user_data":{"em":["' + 'a'.repeat(64) + '"]},"event_name":"Lead","event_time":1790000000}';

@@ -15,7 +15,7 @@ describe.each(dialects)('migration 0021_store_log on $name', (dialect) => {
     const store = await openStore({ databaseUrl: tdb.databaseUrl, dataDir: tdb.dataDir, migrate: false });
     try {
       const db = store.db as unknown as Kysely<any>;
-      await migrateUpTo(db, store.adapter, '0019_protocols');
+      await migrateUpTo(db, store.adapter, '0020_dashboard_signals');
       await db.insertInto('tenants').values({ id: 't1', name: 'Old', status: 'active', forwarding: 1, policy: '{}', created_at: 1 }).execute();
       for (const id of ['pA', 'pB']) {
         await db.insertInto('pixels').values({ id, tenant_id: 't1', pixel_id: id, token_sealed: 'x', test_event_code: null, status: 'active', pause_reason: null, created_at: 1, updated_at: 1 }).execute();
