@@ -265,7 +265,7 @@ describe.skipIf(!available).each(sqlite)('dashboard in Chromium on $name', (dial
     expect(await page.locator('table', { hasText: 'shopify' }).textContent()).toContain(`${base}${new URL(hook).pathname}`);
     await page.getByRole('button', { name: 'Copy the shopify webhook URL' }).click();
     await shot('09-forwarding-sources');
-    await page.getByRole('link', { name: 'Snippet and origins' }).click();
+    await page.getByRole('link', { name: 'Snippet and origins', exact: true }).click();
     await page.locator('#snippet-tag').waitFor();
     expect(await page.locator('#snippet-tag').textContent()).toContain(`${base}/sdk.js?key=YOUR_PUBLISHABLE_KEY`);
     await page.getByLabel('Also load the Meta Pixel').check();
