@@ -54,6 +54,8 @@ describe.skipIf(!available).each(sqlite)('dashboard fixes in Chromium on $name',
   async function useStore(name: string): Promise<void> {
     await page.getByRole('link', { name: 'Stores' }).click();
     const use = page.getByRole('button', { name: `Use store ${name}` });
+    // The list renders after the link's click: wait until it offers the store, or the store is already the current one.
+    await expect.poll(async () => (await use.count()) > 0 || ((await page.locator('#current-tenant').textContent()) ?? '').includes(name)).toBe(true);
     if (await use.count()) await use.click();
     await expect.poll(() => page.locator('#current-tenant').textContent()).toContain(name);
   }
