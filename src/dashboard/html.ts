@@ -11,6 +11,8 @@ export const DASHBOARD_HTML = `<!doctype html>
 <link rel="stylesheet" href="/dashboard/app.css">
 <link rel="stylesheet" href="/dashboard/reports.css">
 <script type="module" src="/dashboard/app.js"></script>
+<script type="module" src="/dashboard/alerts.js"></script>
+<script type="module" src="/dashboard/overview.js"></script>
 <script type="module" src="/dashboard/config.js"></script>
 <script type="module" src="/dashboard/events.js"></script>
 <script type="module" src="/dashboard/audit.js"></script>
@@ -24,6 +26,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   <span id="current-tenant" class="current"></span>
   <button type="button" id="logout" class="secondary" hidden>Sign out</button>
 </header>
+<div id="alerts" class="alerts" role="region" aria-label="Alerts" hidden></div>
 <main id="main" tabindex="-1"><p>Loading…</p></main>
 <p id="announce" class="visually-hidden" role="status" aria-live="polite"></p>
 </body>

@@ -102,8 +102,31 @@ ul.plain li:last-child { border-bottom: 0; }
 .keys .hint { margin: 0 0 8px; }
 .notice.new-key { border-color: var(--warn); background: #fff8c5; margin: 8px 0; }
 .notice p { margin: 6px 0; }
+/* The alerts banner (above every page) and the Overview. */
+.alerts { max-width: 1200px; margin: 12px auto 0; padding: 0 20px; }
+.alert-list { list-style: none; margin: 0; padding: 0; display: grid; gap: 8px; }
+.alert { background: #fff8c5; border: 1px solid #d4a72c; border-left-width: 6px; border-radius: 8px; padding: 10px 14px; }
+.alert.critical { background: #ffebe9; border-color: var(--bad); }
+.alert p { margin: 0 0 6px; overflow-wrap: anywhere; }
+.alert .level { display: inline-block; font-size: .75rem; font-weight: 700; text-transform: uppercase; letter-spacing: .04em; padding: 0 6px; margin-right: 6px; border-radius: 4px; color: #fff; background: var(--warn); }
+.alert.critical .level { background: var(--bad); }
+.alert form.fix { display: flex; flex-wrap: wrap; gap: 8px 12px; align-items: flex-end; margin: 4px 0 0; }
+.alert form.fix .field { flex: 1 1 240px; margin: 0; }
+.alert .hint { margin: 2px 0 0; }
+.alert .error:empty, .alert p[role="status"]:empty { display: none; }
+.alert .confirm { margin: 8px 0 0; }
+.overview-row { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 420px), 1fr)); gap: 0 16px; }
+#overview-body h2 { margin-top: 0; }
+#overview-body tr:last-child th { border-bottom: 0; }
+.figures { list-style: none; padding: 0; margin: 0 0 12px; display: flex; flex-wrap: wrap; gap: 8px 24px; }
+.figure { font-size: 1.35rem; font-weight: 700; }
+tr.total th, tr.total td { font-weight: 700; }
+tbody th { background: none; font-size: inherit; font-weight: 400; }
+meter.bar { width: 100%; min-width: 80px; height: 12px; }
+.status.idle { background: #eef1f4; color: var(--muted); }
 @media (max-width: 600px) {
   main { padding: 12px; }
+  .alerts { padding: 0 12px; margin-top: 8px; }
   /* A compact header: brand, store and sign-out on one line, the nav one line under it that scrolls on its own. */
   .top { padding: 6px 12px; gap: 4px 10px; }
   .current { margin-left: auto; min-width: 0; max-width: 55vw; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-size: .85rem; }

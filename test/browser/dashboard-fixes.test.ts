@@ -89,7 +89,7 @@ describe.skipIf(!available).each(sqlite)('dashboard fixes in Chromium on $name',
     expect(await page.getByRole('link', { name: 'Event log' }).isVisible()).toBe(false);
     await page.getByLabel('Admin password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Stores' }).waitFor();
+    await page.getByRole('heading', { name: 'Overview: Fix Shop' }).waitFor();
     expect(await page.locator('#nav').isVisible()).toBe(true);
   });
 
@@ -174,7 +174,7 @@ describe.skipIf(!available).each(sqlite)('dashboard fixes in Chromium on $name',
     await store.goto(base);
     await store.getByLabel('Admin password').fill(shop.ingestKey);
     await store.getByRole('button', { name: 'Sign in' }).click();
-    await store.getByRole('heading', { name: 'Stores' }).waitFor();
+    await store.getByRole('heading', { name: 'Overview: Fix Shop' }).waitFor();
     await store.getByRole('link', { name: 'Audit log' }).click();
     await store.getByRole('heading', { name: 'Audit log: Fix Shop' }).waitFor();
     expect(await store.locator('main').textContent()).not.toContain('null');

@@ -56,7 +56,7 @@ describe.skipIf(!available).each(sqlite)('dashboard paging and privacy in Chromi
     await page.goto(base);
     await page.getByLabel('Admin password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Stores' }).waitFor();
+    await page.getByRole('heading', { name: 'Overview: Privacy Shop' }).waitFor();
   });
   afterAll(async () => {
     await browser?.close();

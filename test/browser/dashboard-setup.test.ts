@@ -79,7 +79,7 @@ describe.skipIf(!available).each(sqlite)('dashboard setup (sources, origins, key
     await page.goto(base);
     await page.getByLabel('Admin password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Stores' }).waitFor();
+    await page.getByRole('heading', { name: 'Overview: Setup Shop' }).waitFor();
     await openConfig(page, 'Webhook sources');
   });
   afterAll(async () => {
@@ -345,7 +345,7 @@ describe.skipIf(!available).each(sqlite)('dashboard setup (sources, origins, key
       await store.goto(base);
       await store.getByLabel('Admin password').fill(tenant.ingestKey);
       await store.getByRole('button', { name: 'Sign in' }).click();
-      await store.getByRole('heading', { name: 'Stores' }).waitFor();
+      await store.getByRole('heading', { name: 'Overview: Setup Shop' }).waitFor();
       await openConfig(store, 'Keys');
       await store.getByRole('button', { name: 'Rotate ingest key…' }).click();
       expect(await store.locator('#rotate-ingest-confirm-question').textContent()).toContain('You are signed in with it, so this session ends too: the new key signs you in again.');

@@ -32,7 +32,7 @@ describe.skipIf(!available).each(sqlite)('dashboard Shopify custom pixel in Chro
     await page.goto(base);
     await page.getByLabel('Admin password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Stores' }).waitFor();
+    await page.getByRole('heading', { name: 'Overview: Pixel Shop' }).waitFor();
   });
   afterAll(async () => {
     await browser?.close();

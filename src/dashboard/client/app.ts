@@ -82,6 +82,7 @@ interface SessionAnswer { csrfToken: string; expiresAt: number; tenantId: string
 
 function showLogin(message: string): void {
   stopPolling();
+  for (const fn of pageChangeListeners) fn();
   state.csrf = null;
   nav.hidden = true; logoutBtn.hidden = true; currentLabel.textContent = '';
   const error = h('p', { class: 'error', role: 'alert', id: 'login-error' }, message);
@@ -111,7 +112,8 @@ async function start(): Promise<void> {
   if (state.scopedTenantId) state.tenantId = state.scopedTenantId;
   if (!currentTenant()) state.tenantId = state.tenants[0]?.id ?? null;
   showCurrent();
-  if (!location.hash || location.hash === '#/') location.hash = '#/tenants'; else await route();
+  // The store's overview first; without a store, the Stores page to add or choose one.
+  if (!location.hash || location.hash === '#/') location.hash = currentTenant() && views.has('overview') ? '#/overview' : '#/tenants'; else await route();
 }
 
 export interface ViewParams { path: string[]; query: Record<string, string> }
@@ -121,11 +123,11 @@ export type Render = (params: ViewParams) => Promise<void> | void;
 const views = new Map<string, Render>();
 let booted = false;
 
-/** Adds a page reached at #/<hashPrefix> and its link in the header nav; render(params) draws it via setView. */
-export function registerView(hashPrefix: string, navLabel: string | null, render: Render): void {
+/** Adds a page reached at #/<hashPrefix> and its link in the header nav (first with `first`); render(params) draws it via setView. */
+export function registerView(hashPrefix: string, navLabel: string | null, render: Render, opts: { first?: boolean } = {}): void {
   const prefix = hashPrefix.replace(/^#?\/?/, '');
   views.set(prefix, render);
-  if (navLabel) nav.append(h('a', { href: `#/${prefix}` }, navLabel));
+  if (navLabel) { const link = h('a', { href: `#/${prefix}` }, navLabel); if (opts.first) nav.prepend(link); else nav.append(link); }
   // A module that loads after the first route still gets its page drawn when the hash already names it.
   if (booted && parseHash().prefix === prefix) void route();
 }
@@ -140,9 +142,14 @@ function parseHash(): ViewParams & { prefix: string } {
 
 export function navigate(hash: string): void { if (location.hash === hash) void route(); else location.hash = hash; }
 
+const pageChangeListeners: (() => void)[] = [];
+/** Calls fn on every route change and on sign-out (it reads `state.csrf` to tell them apart), e.g. to re-check alerts. */
+export function onPageChange(fn: () => void): void { pageChangeListeners.push(fn); }
+
 async function route(): Promise<void> {
   if (!state.csrf) return;
   stopPolling();
+  for (const fn of pageChangeListeners) fn();
   const { prefix, path, query } = parseHash();
   const found = views.has(prefix) ? prefix : 'tenants';
   for (const a of nav.querySelectorAll('a')) {
@@ -162,7 +169,8 @@ async function route(): Promise<void> {
   if (heading && document.activeElement === document.body) heading.focus();
 }
 
-function useTenant(id: string): void {
+/** Makes a store the current one (remembered in the browser) and says so. */
+export function useTenant(id: string): void {
   state.tenantId = id;
   localStorage.setItem('capi-relay.tenant', id);
   showCurrent();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EVENT_LOG_STATUSES } from '../../core/admin-api.js';
-import { auditSentence, channelWord, eventWord, FILTER_WORDS, identifierWord, statusWord } from './words.js';
+import { auditSentence, CHANNEL_CLASS_WORDS, channelWord, eventWord, FILTER_WORDS, HEALTH_WORDS, identifierWord, REFUSED_WORDS, statusWord } from './words.js';
 
 describe('status words', () => {
   it('says what happened to a delivery, not its code', () => {
@@ -41,5 +41,14 @@ describe('other words', () => {
     expect(auditSentence('dashboard tenant 0190 (session 99aa00bb)', 'sign in')).toBe('The store owner (session 99aa00bb) signed in.');
     expect(auditSentence('admin API token', 'PUT /api/v1/tenants/:id/policy')).toBe('The admin API token changed the policy.');
     expect(auditSentence('admin API token', 'PUT /api/v1/somewhere/new')).toBe('The admin API token changed /api/v1/somewhere/new.');
+  });
+});
+
+describe('overview words', () => {
+  it("names every pixel health, channel and refusal reason in words, with the failing health's chip red", () => {
+    expect(Object.values(HEALTH_WORDS).every((w) => w.text.length > 0 && !w.text.includes('_'))).toBe(true);
+    expect(HEALTH_WORDS.failing.chip).toBe('bad');
+    expect(CHANNEL_CLASS_WORDS.both).toContain('Both');
+    expect(REFUSED_WORDS.signature_refused).toBe('Webhook signatures refused');
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { EventLogStatus, EventStatus, ShownDeliveryStatus } from '../../core/admin-api.js';
 import type { HourlyStatus } from '../../reports/answers.js';
+import type { ChannelClass, PixelHealth, RefusedReason } from '../../core/overview-api.js';
 
 /** A delivery's status per pixel. */
 export const DELIVERY_WORDS: Readonly<Record<ShownDeliveryStatus, string>> = {
@@ -36,6 +37,22 @@ export const FILTER_WORDS: Readonly<Record<EventLogStatus, string | null>> = {
 export const HOURLY_WORDS: Readonly<Record<HourlyStatus, string>> = {
   queued: 'waiting to send', sending: 'sending', sent: 'sent', failed: 'waiting to retry', dead: 'failed — will not retry',
   dropped: 'not sent: policy or too old', skipped: 'not sent: switched off or no pixel',
+};
+
+/** A pixel's delivery health on the Overview (the API's `health`), with the chip colour (a CSS class of `.status`). */
+export const HEALTH_WORDS: Readonly<Record<PixelHealth['health'], { text: string; chip: string }>> = {
+  healthy: { text: 'sending', chip: 'ok' }, failing: { text: 'failing: nothing sent for an hour', chip: 'bad' },
+  paused: { text: 'paused', chip: 'paused' }, disabled: { text: 'switched off', chip: 'disabled' }, idle: { text: 'nothing sent yet', chip: 'idle' },
+};
+
+/** How an event reached the relay, as the Overview's rows name it. */
+export const CHANNEL_CLASS_WORDS: Readonly<Record<ChannelClass, string>> = {
+  browser: 'Browser only (the snippet)', server: 'Server only (API, webhooks, imports)', both: 'Both (reported twice, sent once)',
+};
+
+/** Why requests were refused before anything was stored. */
+export const REFUSED_WORDS: Readonly<Record<RefusedReason, string>> = {
+  origin_not_allowed: 'Origins refused', signature_refused: 'Webhook signatures refused', rate_limited: 'Rate-limited',
 };
 
 /** A word for any status code (deliveries, history lines, a simulation's answer), the code itself when it has none. */
