@@ -152,6 +152,8 @@ describe.skipIf(!available).each(sqlite)('dashboard overview and alerts in Chrom
     await signIn(phone, PASSWORD, 'Overview: Demo Shop');
     await phone.getByTestId('week-total').waitFor();
     expect(await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    // Not even inside a table: the columns that matter least are hidden instead.
+    for (const wrap of await phone.locator('main .table-wrap').all()) expect(await wrap.evaluate((w) => [w.querySelector('caption')?.textContent, w.scrollWidth - w.clientWidth])).toEqual([expect.any(String), 0]);
     await screenshot(phone, '32-overview-phone');
     await phone.close();
   });
@@ -172,6 +174,13 @@ describe.skipIf(!available).each(sqlite)('dashboard overview and alerts in Chrom
     expect(await alert.textContent()).toContain(PIXEL_NAME);
     expect(await banner().getAttribute('role')).toBe('region');
     await screenshot(page, '31-alert-paused-pixel');
+    // On a phone too, the alert and its form fit the screen.
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await signIn(phone, PASSWORD, 'Overview: Demo Shop');
+    await phone.locator('#alerts li[data-alert="pixel_paused"]').getByLabel('New access token').waitFor();
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await screenshot(phone, 'alert-paused-pixel-phone', { docs: false });
+    await phone.close();
 
     await alert.getByLabel('New access token').fill(NEW_TOKEN);
     await alert.getByRole('button', { name: 'Set a new access token' }).click();
@@ -201,6 +210,13 @@ describe.skipIf(!available).each(sqlite)('dashboard overview and alerts in Chrom
     expect(await alert.getAttribute('class')).toBe('alert warning');
     await expect.poll(() => page.getByTestId('dead').textContent()).toContain('1 delivery: failed — will not retry');
     expect(await page.locator(`tr[data-pixel-row="${PIXEL}"] td`).nth(4).textContent()).toBe('1');
+
+    // The overview's own Retry all asks first too; Escape keeps everything as it is.
+    await page.getByTestId('dead').getByRole('button', { name: /^Retry all/ }).click();
+    await page.getByTestId('dead').getByRole('button', { name: 'Retry now' }).waitFor();
+    await page.keyboard.press('Escape');
+    expect(await page.getByTestId('dead').locator('.confirm').count()).toBe(0);
+    expect((await overview()).deliveries.dead).toBe(1);
 
     // Whatever Meta refused is put right (here: the payload as sent), then Retry all from the alert, which asks first.
     await t.relay.store.db.updateTable('events').set({ payload: row.payload }).where('id', '=', row.id).execute();

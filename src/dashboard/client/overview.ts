@@ -18,6 +18,9 @@ let redraw: (() => Promise<void>) | null = null;
 document.addEventListener('relay:fixed', () => void redraw?.());
 
 const capital = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+const PIXEL_COLUMNS = ['Pixel', 'State', 'Sent (7 days)', capital(DELIVERY_WORDS.queued) + ' or retry', capital(DELIVERY_WORDS.dead), 'Last sent', 'Last problem'];
+/** A table shown as one block per row on phones, with the cells' data-label (the event log's layout, `.log` in styles.ts). */
+const asBlocksOnPhones = (wrap: HTMLDivElement): HTMLDivElement => { wrap.classList.add('log'); return wrap; };
 const hourLabel = (hour: number): string => new Date(hour).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
 function eventsSection(o: TenantOverview): HTMLElement {
@@ -35,20 +38,21 @@ function eventsSection(o: TenantOverview): HTMLElement {
 function pixelRow(p: PixelHealth): HTMLTableRowElement {
   const health = HEALTH_WORDS[p.health];
   const c = p.last7Days;
+  // data-label: on a phone each pixel is a block of labelled lines (the event log's layout), not a wide row.
   return h('tr', { 'data-pixel-row': p.pixelId },
-    h('td', {}, p.name ? [h('strong', {}, p.name), h('span', { class: 'sub' }, p.pixelId)] : [h('strong', {}, p.pixelId), h('span', { class: 'sub' }, 'name shown after a Test connection')]),
+    h('td', { class: 'event' }, p.name ? [h('strong', {}, p.name), h('span', { class: 'sub' }, p.pixelId)] : [h('strong', {}, p.pixelId), h('span', { class: 'sub' }, 'name shown after a Test connection')]),
     h('td', {}, statusChip(health.chip, health.text), p.status === 'paused' && p.pauseReason ? h('span', { class: 'sub' }, p.pauseReason) : null),
-    h('td', {}, c.sent),
-    h('td', {}, c.queued + c.sending + c.retrying),
-    h('td', {}, p.dead),
-    h('td', { class: 'opt' }, p.lastSentAt === null ? 'never' : relativeTime(p.lastSentAt, Date.now())),
-    h('td', { class: 'opt' }, p.lastError ?? '—'));
+    h('td', { 'data-label': PIXEL_COLUMNS[2] }, c.sent),
+    h('td', { 'data-label': PIXEL_COLUMNS[3] }, c.queued + c.sending + c.retrying),
+    h('td', { 'data-label': PIXEL_COLUMNS[4] }, p.dead),
+    h('td', { 'data-label': PIXEL_COLUMNS[5] }, p.lastSentAt === null ? 'never' : relativeTime(p.lastSentAt, Date.now())),
+    h('td', { 'data-label': PIXEL_COLUMNS[6] }, p.lastError ?? '—'));
 }
 
 function deliveriesSection(o: TenantOverview, t: TenantView): HTMLElement {
   const d = o.deliveries;
   const pixels = o.pixels.length
-    ? table('Delivery health per pixel', ['Pixel', 'State', 'Sent (7 days)', capital(DELIVERY_WORDS.queued) + ' or retry', capital(DELIVERY_WORDS.dead), 'Last sent', 'Last problem'], o.pixels.map(pixelRow), [5, 6])
+    ? asBlocksOnPhones(table('Delivery health per pixel', PIXEL_COLUMNS, o.pixels.map(pixelRow)))
     : h('p', {}, 'No pixel yet: nothing is sent to Meta. ', h('a', { href: '#/config/pixels' }, 'Add a pixel'), '.');
   const waiting = d.pending > 0
     ? h('p', { 'data-testid': 'pending' }, `${plural(d.pending, 'delivery', 'deliveries')} ${DELIVERY_WORDS.queued} or ${DELIVERY_WORDS.failed}`, d.oldestPendingAgeMs === null ? '' : `; the oldest for ${duration(d.oldestPendingAgeMs)}`, '.')
