@@ -147,6 +147,20 @@ describe.skipIf(!available).each(sqlite)('dashboard overview and alerts in Chrom
     await expect.poll(() => page.getByTestId('week-server').textContent(), { timeout: 15_000 }).toBe('3');
   });
 
+  it('says when the figures are not updated while the relay cannot be reached, and draws itself again once it can', async () => {
+    await page.route('**/api/v1/**', (route) => route.abort('connectionrefused'));
+    await expect.poll(() => page.getByTestId('overview-updated').textContent(), { timeout: 25_000 }).toMatch(/^Not updated since .*Cannot reach the relay/);
+    // The figures drawn before stay on the page.
+    expect(await page.getByTestId('week-total').textContent()).toBe('6');
+    // Opened while the relay is away, the page says so and draws itself once the relay answers.
+    await page.getByRole('link', { name: 'Stores' }).click();
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('heading', { name: 'Cannot reach the relay' }).waitFor();
+    await page.unroute('**/api/v1/**');
+    await page.getByRole('heading', { name: 'Overview: Demo Shop' }).waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('overview-updated').textContent()).toMatch(/^Updated /);
+  });
+
   it('fits a 390 px phone screen', async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await signIn(phone, PASSWORD, 'Overview: Demo Shop');
