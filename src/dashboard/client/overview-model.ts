@@ -31,11 +31,14 @@ export function duration(ms: number): string {
   return `${unit(Math.floor(ms / DAY), 'day')}${h ? ` ${h} h` : ''}`;
 }
 
-/** The start of the viewer's day (their local midnight), the overview's "today". */
+/**
+ * The start of the viewer's day (their local midnight), the overview's "today". The API takes at most 24 hours
+ * back: in the last hour of a 25-hour day (clocks set back), today starts 24 hours ago.
+ */
 export function localMidnight(now: number): number {
   const d = new Date(now);
   d.setHours(0, 0, 0, 0);
-  return d.getTime();
+  return Math.max(d.getTime(), now - DAY);
 }
 
 export const REFUSED_REASONS: readonly RefusedReason[] = ['origin_not_allowed', 'signature_refused', 'rate_limited'];

@@ -97,15 +97,14 @@ function refusedSection(o: TenantOverview): HTMLElement {
   const r = o.refused;
   const bars = refusedBars(r.hourly);
   const total = REFUSED_REASONS.reduce((n, k) => n + r.last24Hours[k], 0);
-  const max = Math.max(1, ...bars.map((b) => b.total));
   return h('section', { class: 'card', 'aria-labelledby': 'ov-refused' }, h('h2', { id: 'ov-refused' }, 'Refused requests (last 24 hours)'),
     h('ul', { class: 'figures' }, REFUSED_REASONS.map((k) => h('li', { 'data-refused': k }, h('span', { class: 'figure' }, r.last24Hours[k]), ' ', REFUSED_WORDS[k]))),
     total === 0
       ? h('p', {}, 'Nothing refused in the last 24 hours.')
       : table('Refused requests per hour', ['Hour', ...REFUSED_REASONS.map((k) => REFUSED_WORDS[k]), 'Share'], bars.map((b) => h('tr', { 'data-hour': b.hour },
         h('td', { class: 'nowrap' }, hourLabel(b.hour)), REFUSED_REASONS.map((k) => h('td', {}, b.counts[k])),
-        h('td', { class: 'opt' }, h('meter', { class: 'bar', min: 0, max, value: b.total, 'aria-label': `${b.total} refused` })))), [4]),
-    h('p', { class: 'hint' }, 'Counted per hour, never per request: a beacon from a site not on the allowed origins, a webhook whose signature did not verify, beacons over the rate limit. Nothing of them was stored.'));
+        h('td', { class: 'opt' }, h('meter', { class: 'bar', min: 0, max: 100, value: b.percent, 'aria-label': `${b.total} refused` })))), [4]),
+    h('p', { class: 'hint' }, 'Counted per hour, never per request: a beacon from a site not on the allowed origins, a webhook whose signature did not verify, beacons over the rate limit. None of them was stored.'));
 }
 
 registerView('overview', 'Overview', forTenant(async (t) => {
