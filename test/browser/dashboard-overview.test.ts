@@ -187,6 +187,8 @@ describe.skipIf(!available).each(sqlite)('dashboard overview and alerts in Chrom
     expect(await alert.textContent()).toContain('Critical');
     expect(await alert.textContent()).toContain(PIXEL_NAME);
     expect(await banner().getAttribute('role')).toBe('region');
+    // Announced once to screen readers (the banner itself is not a live region).
+    expect(await page.locator('#announce').textContent()).toMatch(/^Alert: Pixel "Demo Shop main pixel" \(424242424242\) is paused/);
     await screenshot(page, '31-alert-paused-pixel');
     // On a phone too, the alert and its form fit the screen.
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });

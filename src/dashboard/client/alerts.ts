@@ -97,6 +97,10 @@ function textOf(a: Alert): HTMLParagraphElement {
 
 function draw(alerts: readonly Alert[]): void {
   const keys = alerts.map(alertKey);
+  // The banner is not a live region (it is redrawn every 30 s): a new alert is announced once.
+  const added = alerts.filter((a) => !shown.has(alertKey(a)));
+  if (added.length === 1 && added[0]) say(`Alert: ${added[0].message}`);
+  else if (added.length > 1) say(`${added.length} new alerts at the top of the page`);
   for (const [key, el] of shown) if (!keys.includes(key)) { el.remove(); shown.delete(key); }
   const items = alerts.map((a) => {
     const key = alertKey(a);
