@@ -189,12 +189,19 @@ async function tenantsView(): Promise<void> {
       await tenantsView();
       byId('new-keys').replaceChildren(h('div', { class: 'notice', role: 'status' },
         h('p', {}, h('strong', {}, `Store "${t.name}" added. `), 'Copy its keys now: they are shown only once.'),
-        h('dl', {}, h('dt', {}, 'Ingest key (server to server)'), h('dd', {}, h('code', { 'data-testid': 'ingest-key' }, t.ingestKey)),
-          h('dt', {}, 'Publishable key (browser)'), h('dd', {}, h('code', { 'data-testid': 'publishable-key' }, t.publishableKey)))));
+        h('dl', {}, h('dt', {}, 'Ingest key (server to server)'), h('dd', {}, shownKey('ingest-key', t.ingestKey, 'Copy the ingest key')),
+          h('dt', {}, 'Publishable key (browser)'), h('dd', {}, shownKey('publishable-key', t.publishableKey, 'Copy the publishable key'))),
+        h('p', {}, 'Next: the ', h('a', { href: '#/config/setup' }, 'setup checklist'), ' of this store.')));
     } catch (err) { error.textContent = apiError(err).message; }
   } }, h('h2', {}, 'Add a store'), h('div', { class: 'field' }, h('label', { for: 'tenant-name' }, 'Store name'), name), error, h('button', { type: 'submit' }, 'Add store'));
   // Creating tenants is for operators; a store-key session only sees its own store.
   setView('Stores', keys, list, state.scopedTenantId ? h('p', { class: 'hint' }, 'Signed in with this store\'s key: you see only this store.') : form);
+}
+
+/** A key shown once, with its Copy button. */
+function shownKey(testId: string, key: string, label: string): Child[] {
+  const code = h('code', { 'data-testid': testId }, key);
+  return [code, ' ', copyButton(code, label)];
 }
 
 /** A "Copy" button for the text of source, an element or a (read-only) input (clipboard where allowed, else the text is selected for Ctrl+C). */
