@@ -137,6 +137,14 @@ ul.answers { margin: 0 0 8px; padding-left: 20px; }
   .log td.event { font-weight: 600; }
   /* Secondary columns (channels) stay in the row's details on phones. */
   .log td.opt { display: none; }
+  /* Three short lines per event: time and event; the order; the status with Details at its right. */
+  .log tbody tr[data-event] { display: flex; flex-wrap: wrap; align-items: baseline; }
+  .log tbody tr[data-event] td { width: auto; }
+  .log td.when { flex: 0 0 auto; }
+  .log td.event { flex: 1 1 0; min-width: 0; padding-left: 0; }
+  .log tbody tr[data-event] td[data-label] { flex: 0 0 100%; }
+  .log td.status-cell { flex: 1 1 0; min-width: 0; }
+  .log td.history { flex: 0 0 auto; }
   .details pre { max-width: calc(100vw - 48px); }
   .log td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: .8rem; font-weight: 400; }
 }

@@ -125,24 +125,39 @@ describe.skipIf(!available).each(sqlite)('dashboard setup, pasted as shown, in C
     await page.getByRole('heading', { name: 'Setup checklist' }).waitFor();
   });
 
-  it('moves the pixel and Test Connection steps to done as they are done', async () => {
+  it('moves the pixel step to done, Test Connection to a problem with a wrong token and to done once it is replaced', async () => {
     await step('pixel').getByRole('link', { name: 'Add a pixel' }).click();
     // The link lands on the form's heading, in the pixels part.
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('pixel-add');
     await page.getByLabel('Pixel (dataset) ID').fill(PIXEL);
-    await page.getByLabel('Conversions API access token').fill(TOKEN);
+    await page.getByLabel('Conversions API access token').fill('tok-wrong-0123456789');
     await page.getByRole('button', { name: 'Add pixel' }).click();
     await page.locator(`tr[data-pixel="${PIXEL}"]`).waitFor();
     await page.getByRole('link', { name: 'Setup checklist', exact: true }).click();
     await expect.poll(shownStates).toMatchObject({ pixel: 'done', test_connection: 'todo' });
     expect(await step('test_connection').textContent()).toContain(`Pixel ${PIXEL} has not been tested yet`);
-    // Test connection is done from the checklist itself: it asks Meta and the step turns done.
+    // Test connection is done from the checklist itself: it asks Meta, and Meta refuses the token.
+    await step('test_connection').getByRole('button', { name: 'Test connection' }).click();
+    await expect.poll(shownStates).toMatchObject({ pixel: 'done', test_connection: 'problem' });
+    expect(await step('test_connection').textContent()).toMatch(new RegExp(`problemPixel ${PIXEL}: token: `));
+    await expect.poll(() => page.locator('#setup-result').textContent()).toMatch(/^token problem: /);
+    expect(await page.locator('#setup-result').getAttribute('class')).toBe('result-bad');
+    // Done, a problem and to do, side by side.
+    await screenshot(page, '40-setup-checklist');
+
+    // The right token, set in the pixel's editor; the step stays a problem until tested again.
+    await step('test_connection').getByRole('link', { name: 'Open the pixels' }).click();
+    await page.getByRole('button', { name: `Edit pixel ${PIXEL}` }).click();
+    await page.getByLabel('New access token (optional)').fill(TOKEN);
+    await page.getByRole('button', { name: 'Save pixel' }).click();
+    await expect.poll(() => page.locator('#pixels-result').textContent()).toBe(`Pixel ${PIXEL} saved`);
+    await page.getByRole('link', { name: 'Setup checklist', exact: true }).click();
+    await expect.poll(shownStates).toMatchObject({ test_connection: 'problem' });
     await step('test_connection').getByRole('button', { name: 'Test connection' }).click();
     await expect.poll(shownStates).toMatchObject({ pixel: 'done', test_connection: 'done', snippet: 'todo' });
     expect(await step('test_connection').textContent()).toContain('Verified: Paste Shop pixel');
     await expect.poll(() => page.locator('#setup-result').textContent()).toBe('verified: Paste Shop pixel');
     expect(await step('snippet').textContent()).toContain("List your shop's origin");
-    await screenshot(page, '40-setup-checklist');
   });
 
   it('gives the tag with the store\'s key; copied with its button and pasted unchanged on the shop, it delivers a PageView', async () => {
