@@ -17,7 +17,7 @@ import type { SetupAnswer } from '../../src/core/overview-api.js';
 import { chromiumAvailable, launchChromium, screenshot } from '../helpers/chromium.js';
 import { dialects } from '../helpers/databases.js';
 import { waitUntil } from '../helpers/processes.js';
-import { ADMIN_HEADERS, startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { ADMIN_HEADERS, createTenantViaApi, startTestRelay, type TestRelay } from '../helpers/relay.js';
 
 const PASSWORD = 'dashboard-password-42';
 const PIXEL = '777777777';
@@ -253,6 +253,10 @@ describe.skipIf(!available).each(sqlite)('dashboard setup, pasted as shown, in C
     expect(answer).toMatch(/events_received 1, fbtrace_id [A-Za-z0-9_-]{6,}/);
     // The exact JSON sent: hashes, never the plain values; the IP masked.
     await details.getByText('The exact JSON sent to Meta').click();
+    // The live refresh redraws the rows every 3 s: the JSON stays unfolded as the reader left it.
+    const updated = (await page.locator('span.live').textContent()) ?? '';
+    await expect.poll(() => page.locator('span.live').textContent(), { timeout: 10_000 }).not.toBe(updated);
+    expect(await page.locator('tr.details details.sent-json').evaluate((el) => (el as HTMLDetailsElement).open)).toBe(true);
     const json = JSON.parse((await details.getByTestId('sent-json').textContent()) ?? '{}') as { user_data: Record<string, unknown>; custom_data: Record<string, unknown> };
     expect(json.custom_data).toMatchObject({ value: 42.5, currency: 'EUR' });
     expect(JSON.stringify(json.user_data.em)).toMatch(/^\[?"[0-9a-f]{64}"\]?$/);
@@ -266,8 +270,44 @@ describe.skipIf(!available).each(sqlite)('dashboard setup, pasted as shown, in C
     await screenshot(page, '41-event-details');
   });
 
+  it('says when the relay does not hold the key, and the tag carries it once the key is rotated', async () => {
+    // A store whose publishable key was issued before the relay kept publishable keys: only its hash is stored.
+    const old = await createTenantViaApi(t, 'Old Shop');
+    await t.relay.store.db.updateTable('api_keys').set({ public_key: null }).where('tenant_id', '=', old.id).where('kind', '=', 'publishable').execute();
+    await page.getByRole('link', { name: 'Stores' }).click();
+    await page.getByRole('button', { name: 'Use store Old Shop' }).click();
+    await expect.poll(() => page.locator('#current-tenant').textContent()).toBe('Store: Old Shop');
+    await page.getByRole('link', { name: 'Configuration' }).click();
+    await page.getByRole('heading', { name: 'Configuration: Old Shop' }).waitFor();
+    await page.getByRole('navigation', { name: 'Parts of the configuration' }).getByRole('link', { name: 'Snippet and origins' }).click();
+    await page.locator('#snippet-tag').waitFor();
+    expect(await page.locator('#snippet-tag').textContent()).toContain(`${base}/sdk.js?key=YOUR_PUBLISHABLE_KEY`);
+    const note = page.locator('#snippet-key-note');
+    expect(await note.textContent()).toContain("The relay does not hold this store's publishable key");
+    await note.getByRole('link', { name: 'Keys' }).click();
+    await page.getByRole('button', { name: 'Rotate publishable key…' }).click();
+    await page.getByRole('button', { name: 'Rotate now' }).click();
+    const fresh = await page.getByTestId('new-key').inputValue();
+    expect(fresh).toMatch(/^cr_pub_/);
+    await page.getByRole('navigation', { name: 'Parts of the configuration' }).getByRole('link', { name: 'Snippet and origins' }).click();
+    await expect.poll(() => page.locator('#snippet-tag').textContent()).toContain(`${base}/sdk.js?key=${fresh}`);
+    expect(await page.locator('#snippet-key-note').textContent()).toContain("it carries the store's publishable key");
+    // Back to the first store for the phone check.
+    await page.getByRole('link', { name: 'Stores' }).click();
+    await page.getByRole('button', { name: 'Use store Paste Shop' }).click();
+    await page.getByRole('link', { name: 'Event log' }).click();
+    await page.getByRole('heading', { name: 'Event log: Paste Shop' }).waitFor();
+    await page.locator('tbody tr[data-event]').first().waitFor();
+  });
+
   it('fits the event log on a 390 px phone: no sideways scroll, time, event and status on screen', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
+    // With one event's details open: what was sent (its JSON too) fits as well.
+    const purchase = page.locator('tbody tr[data-event]', { hasText: 'P-2001' });
+    // (Open since the details test: the page remembers which details are open.)
+    await purchase.getByRole('button', { name: /Hide history of Purchase P-2001/ }).waitFor();
+    await page.locator('tr.details').getByText('The exact JSON sent to Meta').click();
+    await page.locator('tr.details [data-testid="sent-json"]').waitFor();
     // Paused, so a live refresh does not redraw the rows while they are measured.
     await page.getByLabel('Live refresh').uncheck();
     await page.evaluate(() => window.scrollTo(0, 0));

@@ -54,3 +54,18 @@ describe('setup and answer words', () => {
     expect(metaAnswerWords({ status: 'queued', fbtraceId: null, eventsReceived: null, lastError: null, attempts: 0 })).toBe('no answer yet');
   });
 });
+
+describe('event details: the JSON fold', () => {
+  it('opens as asked and reports the reader opening it', () => {
+    const seen: boolean[] = [];
+    const el = h('div', {}, sentDetails(details(), true, (open) => seen.push(open)));
+    const fold = el.querySelector('details.sent-json') as HTMLDetailsElement;
+    expect(fold.open).toBe(true);
+    expect((h('div', {}, sentDetails(details())).querySelector('details.sent-json') as HTMLDetailsElement).open).toBe(false);
+    // The browser fires "toggle" when the reader folds it (happy-dom when open changes; once more by hand here).
+    fold.open = false;
+    fold.dispatchEvent(new Event('toggle'));
+    expect(seen.length).toBeGreaterThan(0);
+    expect(new Set(seen)).toEqual(new Set([false]));
+  });
+});

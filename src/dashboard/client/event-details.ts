@@ -40,8 +40,15 @@ function answersList(answers: readonly PixelAnswer[]): HTMLElement {
     statusChip(a.status, statusWord(a.status)), ' ', h('span', { class: 'meta-answer' }, metaAnswerWords(a)))));
 }
 
-/** The "what was sent" part of an event's details. */
-export function sentDetails(d: SentDetails): Child[] {
+/**
+ * The "what was sent" part of an event's details. The JSON is folded unless jsonOpen; onJsonToggle hears the
+ * reader open or close it, so a live redraw of the log can keep it as the reader left it.
+ */
+export function sentDetails(d: SentDetails, jsonOpen = false, onJsonToggle?: (open: boolean) => void): Child[] {
+  const json = h('details', { class: 'sent-json', open: jsonOpen }, h('summary', {}, 'The exact JSON sent to Meta'),
+    h('p', { class: 'hint' }, 'Customer data is hashed (SHA-256) as Meta receives it. ', CLIENT_IP[d.clientFields.ipAddress], ' ', CLIENT_UA[d.clientFields.userAgent]),
+    h('pre', {}, h('code', { 'data-testid': 'sent-json' }, JSON.stringify(d.sent, null, 2))));
+  if (onJsonToggle) json.addEventListener('toggle', () => onJsonToggle(json.open));
   const value = valueWords(d.value, d.currency);
   return [
     h('h3', {}, 'What was sent'),
@@ -55,8 +62,6 @@ export function sentDetails(d: SentDetails): Child[] {
         : 'none')),
     h('h3', {}, 'Meta\'s answer'),
     answersList(d.answers),
-    h('details', { class: 'sent-json' }, h('summary', {}, 'The exact JSON sent to Meta'),
-      h('p', { class: 'hint' }, 'Customer data is hashed (SHA-256) as Meta receives it. ', CLIENT_IP[d.clientFields.ipAddress], ' ', CLIENT_UA[d.clientFields.userAgent]),
-      h('pre', {}, h('code', { 'data-testid': 'sent-json' }, JSON.stringify(d.sent, null, 2)))),
+    json,
   ];
 }

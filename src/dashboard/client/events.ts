@@ -80,6 +80,8 @@ async function eventsView(t: TenantView): Promise<void> {
   const tbody = h('tbody', {});
   const error = h('p', { class: 'error', role: 'alert' });
   const cleared = h('p', { class: 'hint' });
+  // Events whose "exact JSON sent" is unfolded: the live redraw keeps them so.
+  const jsonOpen = new Set<string>();
 
   async function details(ev: EventLogItem, cell: HTMLTableCellElement): Promise<void> {
     // The history (every attempt) and what was sent with Meta's answer per pixel: two reads of one event.
@@ -98,7 +100,7 @@ async function eventsView(t: TenantView): Promise<void> {
       d.simulated ? [h('dt', {}, 'Simulated'), h('dd', {}, 'yes: sent only to Test Events')] : null,
       d.dropCode ? [h('dt', {}, 'Not sent because'), h('dd', {}, `${eventWord(d.status, d.dropCode)} `, h('span', { class: 'hint' }, `(${d.dropCode}${d.dropMessage ? `: ${d.dropMessage}` : ''})`))] : null,
       ev.deliveries.filter((x) => x.shown === 'paused').map((x) => [h('dt', {}, 'Paused'), h('dd', {}, `pixel ${pixelName(x.pixelRowId)}: ${x.pauseReason ?? 'paused'}`)])),
-      sentDetails(sent),
+      sentDetails(sent, jsonOpen.has(ev.id), (open) => { if (open) jsonOpen.add(ev.id); else jsonOpen.delete(ev.id); }),
       h('h3', {}, 'Delivery history (Meta\'s answers)'),
       d.history.length ? h('ol', {}, d.history.map((x) => h('li', {}, `${time(x.at)} — pixel ${pixelName(x.pixelRowId)}: `, statusChip(x.status, statusWord(x.status)), x.detail ? h('code', {}, x.detail) : null)))
         : h('p', {}, 'No delivery attempts.'),
