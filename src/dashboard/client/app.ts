@@ -12,6 +12,7 @@
  */
 import type { TenantList, TenantView, CreatedTenant } from '../../core/admin-api.js';
 import { byId, h, nodes, statusChip, table, type Child } from './dom.js';
+import { storeWords } from './words.js';
 
 export { h, nodes, plural, pixelNameIn, statusChip, table, time } from './dom.js';
 export type { Child } from './dom.js';
@@ -66,7 +67,7 @@ export async function api<T>(method: Method, path: string, body?: unknown): Prom
   }
   const data = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
   if (res.status === 401 && !path.startsWith('/dashboard/')) { showLogin('Your session ended; sign in again.'); throw new ApiError(401, 'unauthorized', 'signed out'); }
-  if (!res.ok) throw new ApiError(res.status, data.error ? data.error.code : 'error', data.error ? data.error.message : `HTTP ${res.status}`);
+  if (!res.ok) throw new ApiError(res.status, data.error ? data.error.code : 'error', data.error ? storeWords(data.error.message) : `HTTP ${res.status}`);
   return data as T;
 }
 

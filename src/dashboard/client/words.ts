@@ -52,6 +52,11 @@ export function channelWord(channel: string): { kind: 'browser' | 'server'; text
   return { kind: 'server', text: detail ? `server (${detail})` : 'server' };
 }
 
+/** A relay message as the pages say it: the API's "tenant" is a "store" here ("this tenant has no active pixel"). */
+export function storeWords(message: string): string {
+  return message.replace(/\b([Tt])enant(s?)\b/g, (_m, t: string, s: string) => `${t === 'T' ? 'S' : 's'}tore${s}`);
+}
+
 /** A setup checklist step's state. */
 const SETUP_WORDS: Readonly<Record<SetupStep['state'], string>> = { done: 'done', todo: 'to do', problem: 'problem' };
 export const setupStateWord = (state: SetupStep['state']): string => SETUP_WORDS[state];
