@@ -360,8 +360,9 @@ function snippetSection(base: string, t: TenantView, snippet: SnippetSettings | 
   const note = key !== null
     ? h('p', { id: 'snippet-key-note' }, 'Paste it as it is into the <head> of every page of "' + t.name + '": it carries the store\'s publishable key. The shop\'s address must be listed under ',
       h('a', { href: '#/config/snippet/origins' }, 'Allowed origins'), ' (below), or its events are refused.')
+    : held === null ? h('p', { id: 'snippet-key-note', class: 'error', role: 'alert' }, 'The store\'s publishable key could not be read, so the tag has YOUR_PUBLISHABLE_KEY in its place: reload the page.')
     : h('p', { id: 'snippet-key-note', class: 'notice new-key' }, h('strong', {}, 'The relay does not hold this store\'s publishable key'),
-      held?.message ? ' (' + held.message.split(':')[0] + ')' : '', ', so the tag has ', h('code', {}, 'YOUR_PUBLISHABLE_KEY'), ' in its place. Rotate the publishable key once under ',
+      held.message ? ' (' + held.message.split(':')[0] + ')' : '', ', so the tag has ', h('code', {}, 'YOUR_PUBLISHABLE_KEY'), ' in its place. Rotate the publishable key once under ',
       h('a', { href: '#/config/keys/keys' }, 'Keys'), ' and come back here: the tag then carries it, ready to paste.');
   return [h('h2', { id: 'snippet' }, 'Snippet tag'),
     h('section', { class: 'card', 'aria-labelledby': 'snippet' }, note,
