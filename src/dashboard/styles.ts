@@ -102,6 +102,19 @@ ul.plain li:last-child { border-bottom: 0; }
 .keys .hint { margin: 0 0 8px; }
 .notice.new-key { border-color: var(--warn); background: #fff8c5; margin: 8px 0; }
 .notice p { margin: 6px 0; }
+/* The setup checklist (configuration › Setup checklist) and the event details' "what was sent". */
+ol.checklist { list-style: none; padding: 0; margin: 0 0 8px; }
+ol.checklist li { border-bottom: 1px solid var(--line); padding: 8px 0; }
+ol.checklist li:last-child { border-bottom: 0; }
+ol.checklist .step-no { display: inline-block; width: 1.6em; height: 1.6em; line-height: 1.6em; text-align: center; border-radius: 50%; background: #eef1f4; margin-right: 8px; font-weight: 600; }
+ol.checklist li.done .step-no { background: #dafbe1; color: var(--ok); }
+ol.checklist li.problem .step-no { background: #ffebe9; color: var(--bad); }
+ol.checklist p { margin: 4px 0 0 2.3em; }
+.setup-summary { padding: 8px 12px; }
+ul.ids { list-style: none; padding: 0; margin: 0; display: flex; flex-wrap: wrap; gap: 4px; }
+ul.ids li { border: 1px solid var(--line); border-radius: 10px; padding: 0 8px; font-size: .85rem; background: #fff; }
+ul.answers { margin: 0 0 8px; padding-left: 20px; }
+.meta-answer { overflow-wrap: anywhere; }
 /* The alerts banner (above every page) and the Overview. */
 .alerts { max-width: 1200px; margin: 12px auto 0; padding: 0 20px; }
 .alert-list { list-style: none; margin: 0; padding: 0; display: grid; gap: 8px; }
@@ -145,6 +158,17 @@ meter.bar { width: 100%; min-width: 80px; height: 12px; }
   .log td { border: 0; padding: 2px 10px; overflow-wrap: anywhere; }
   .log td.when { color: var(--muted); font-size: .8rem; }
   .log td.event { font-weight: 600; }
+  /* Secondary columns (channels) stay in the row's details on phones. */
+  .log td.opt { display: none; }
+  /* Three short lines per event: time and event; the order; the status with Details at its right. */
+  .log tbody tr[data-event] { display: flex; flex-wrap: wrap; align-items: baseline; }
+  .log tbody tr[data-event] td { width: auto; }
+  .log td.when { flex: 0 0 auto; }
+  .log td.event { flex: 1 1 0; min-width: 0; padding-left: 0; }
+  .log tbody tr[data-event] td[data-label] { flex: 0 0 100%; }
+  .log td.status-cell { flex: 1 1 0; min-width: 0; }
+  .log td.history { flex: 0 0 auto; }
+  .details pre { max-width: calc(100vw - 48px); }
   .log td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: .8rem; font-weight: 400; }
 }
 `;

@@ -154,7 +154,7 @@ describe.skipIf(!available).each(sqlite)('dashboard overview and alerts in Chrom
     expect(await page.getByTestId('week-total').textContent()).toBe('6');
     // Opened while the relay is away, the page says so and draws itself once the relay answers.
     await page.getByRole('link', { name: 'Stores' }).click();
-    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('link', { name: 'Overview', exact: true }).click();
     await page.getByRole('heading', { name: 'Cannot reach the relay' }).waitFor();
     await page.unroute('**/api/v1/**');
     await page.getByRole('heading', { name: 'Overview: Demo Shop' }).waitFor({ timeout: 15_000 });
@@ -219,7 +219,7 @@ describe.skipIf(!available).each(sqlite)('dashboard overview and alerts in Chrom
     engine.start();
     await expect.poll(async () => (await overview()).deliveries.dead, { timeout: 15_000 }).toBe(1);
 
-    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('link', { name: 'Overview', exact: true }).click();
     await page.getByRole('heading', { name: 'Overview: Demo Shop' }).waitFor();
     const alert = banner().locator('li[data-alert="dead_deliveries"]');
     await alert.waitFor();

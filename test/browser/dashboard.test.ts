@@ -267,7 +267,8 @@ describe.skipIf(!available).each(sqlite)('dashboard in Chromium on $name', (dial
     await shot('09-forwarding-sources');
     await page.getByRole('link', { name: 'Snippet and origins', exact: true }).click();
     await page.locator('#snippet-tag').waitFor();
-    expect(await page.locator('#snippet-tag').textContent()).toContain(`${base}/sdk.js?key=YOUR_PUBLISHABLE_KEY`);
+    // The tag carries the store's own publishable key (the relay keeps it), ready to paste.
+    expect(await page.locator('#snippet-tag').textContent()).toContain(`${base}/sdk.js?key=cr_pub_`);
     await page.getByLabel('Also load the Meta Pixel').check();
     await expect.poll(() => page.locator('#snippet-result').textContent()).toBe('The snippet now loads the Meta Pixel');
     const snippet = await fetch(`${base}/api/v1/tenants/${tenantId}/snippet`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });

@@ -12,6 +12,7 @@
  */
 import type { TenantList, TenantView, CreatedTenant } from '../../core/admin-api.js';
 import { byId, h, nodes, statusChip, table, type Child } from './dom.js';
+import { storeWords } from './words.js';
 
 export { h, nodes, plural, pixelNameIn, statusChip, table, time } from './dom.js';
 export type { Child } from './dom.js';
@@ -66,7 +67,7 @@ export async function api<T>(method: Method, path: string, body?: unknown): Prom
   }
   const data = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
   if (res.status === 401 && !path.startsWith('/dashboard/')) { showLogin('Your session ended; sign in again.'); throw new ApiError(401, 'unauthorized', 'signed out'); }
-  if (!res.ok) throw new ApiError(res.status, data.error ? data.error.code : 'error', data.error ? data.error.message : `HTTP ${res.status}`);
+  if (!res.ok) throw new ApiError(res.status, data.error ? data.error.code : 'error', data.error ? storeWords(data.error.message) : `HTTP ${res.status}`);
   return data as T;
 }
 
@@ -82,8 +83,8 @@ interface SessionAnswer { csrfToken: string; expiresAt: number; tenantId: string
 
 function showLogin(message: string): void {
   stopPolling();
-  for (const fn of pageChangeListeners) fn();
   state.csrf = null;
+  for (const fn of pageChangeListeners) fn();
   nav.hidden = true; logoutBtn.hidden = true; currentLabel.textContent = '';
   const error = h('p', { class: 'error', role: 'alert', id: 'login-error' }, message);
   const input = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true, 'aria-describedby': 'login-hint login-error' });
@@ -197,12 +198,19 @@ async function tenantsView(): Promise<void> {
       await tenantsView();
       byId('new-keys').replaceChildren(h('div', { class: 'notice', role: 'status' },
         h('p', {}, h('strong', {}, `Store "${t.name}" added. `), 'Copy its keys now: they are shown only once.'),
-        h('dl', {}, h('dt', {}, 'Ingest key (server to server)'), h('dd', {}, h('code', { 'data-testid': 'ingest-key' }, t.ingestKey)),
-          h('dt', {}, 'Publishable key (browser)'), h('dd', {}, h('code', { 'data-testid': 'publishable-key' }, t.publishableKey)))));
+        h('dl', {}, h('dt', {}, 'Ingest key (server to server)'), h('dd', {}, shownKey('ingest-key', t.ingestKey, 'Copy the ingest key')),
+          h('dt', {}, 'Publishable key (browser)'), h('dd', {}, shownKey('publishable-key', t.publishableKey, 'Copy the publishable key'))),
+        h('p', {}, 'Next: the ', h('a', { href: '#/config/setup' }, 'setup checklist'), ' of this store.')));
     } catch (err) { error.textContent = apiError(err).message; }
   } }, h('h2', {}, 'Add a store'), h('div', { class: 'field' }, h('label', { for: 'tenant-name' }, 'Store name'), name), error, h('button', { type: 'submit' }, 'Add store'));
   // Creating tenants is for operators; a store-key session only sees its own store.
   setView('Stores', keys, list, state.scopedTenantId ? h('p', { class: 'hint' }, 'Signed in with this store\'s key: you see only this store.') : form);
+}
+
+/** A key shown once, with its Copy button. */
+function shownKey(testId: string, key: string, label: string): Child[] {
+  const code = h('code', { 'data-testid': testId }, key);
+  return [code, ' ', copyButton(code, label)];
 }
 
 /** A "Copy" button for the text of source, an element or a (read-only) input (clipboard where allowed, else the text is selected for Ctrl+C). */

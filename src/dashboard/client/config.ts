@@ -7,11 +7,11 @@
  * browser storage.
  */
 import type { ConnectionReport, PixelList, PixelView, RelayInfo, RemovedCounts, ShopifyPixelAnswer, SnippetSettings, SourceListItem, SwitchesView, TenantView } from '../../core/admin-api.js';
-import type { PublishableKeyAnswer } from '../../core/overview-api.js';
+import type { PublishableKeyAnswer, SetupAnswer, SetupStep } from '../../core/overview-api.js';
 import type { z } from 'zod';
 import type { policySchema } from '../../transform/policy.js';
-import { identifierWord } from './words.js';
-import { api, apiError, copyButton, forTenant, h, plural, registerView, say, setView, state, statusChip, table, time, useSession, type Child } from './app.js';
+import { identifierWord, setupStateWord } from './words.js';
+import { api, apiError, copyButton, forTenant, h, navigate, plural, registerView, say, setView, state, statusChip, table, time, useSession, type Child } from './app.js';
 
 const IDENTIFIERS: readonly string[] = ['em', 'ph', 'external_id', 'fbp', 'fbc', 'fn', 'ln', 'ct', 'st', 'zp', 'country', 'ge', 'db'];
 
@@ -114,7 +114,7 @@ function pixelSection(t: TenantView, pixels: PixelView[], graphVersion: string, 
     if (role.value) body.role = role.value;
     try { await api('POST', '/api/v1/tenants/' + t.id + '/pixels', body); say('Pixel ' + body.pixelId + ' added'); await redraw(); }
     catch (err) { error.textContent = apiError(err).message; }
-  } }, h('h3', {}, 'Add a pixel'),
+  } }, h('h3', { id: 'pixel-add' }, 'Add a pixel'),
     field('pixel-id', 'Pixel (dataset) ID', pixelId),
     field('pixel-token', 'Conversions API access token', token, 'Stored encrypted and never shown again.'),
     field('pixel-test-code', 'Test event code (optional)', code, 'From Events Manager › Test Events. Used only by simulated events, never on live traffic.'),
@@ -345,12 +345,28 @@ function purchaseIdNote(t: TenantView): HTMLParagraphElement {
     h('code', {}, tpl), ': order 1001 is ', h('code', {}, example), ' everywhere, so Meta counts it once. Change it in the ', h('a', { href: '#/config/policy' }, 'policy'), '.');
 }
 
-function snippetSection(base: string, t: TenantView, snippet: SnippetSettings | null): Child[] {
-  const tag = '<script>\n  window.capiRelay=window.capiRelay||{q:[],track:function(){this.q.push([\'track\',arguments])},consent:function(){this.q.push([\'consent\',arguments])},init:function(){this.q.push([\'init\',arguments])}};\n</script>\n<script async src="' + base + '/sdk.js?key=YOUR_PUBLISHABLE_KEY"></script>';
-  const code = h('code', { id: 'snippet-tag' }, tag);
+/** The two tags of docs/snippet.md for the store's `<head>`: the stub that queues early calls, and sdk.js with the key. */
+export function snippetTag(base: string, key: string): string {
+  return '<script>\n  window.capiRelay=window.capiRelay||{q:[],track:function(){this.q.push([\'track\',arguments])},consent:function(){this.q.push([\'consent\',arguments])},init:function(){this.q.push([\'init\',arguments])}};\n</script>\n<script async src="' + base + '/sdk.js?key=' + encodeURIComponent(key) + '"></script>';
+}
+
+/**
+ * The snippet tag as it is pasted: with the store's publishable key when the relay holds it (so the copied tag
+ * works unchanged), else with YOUR_PUBLISHABLE_KEY and a word on rotating the key once to get it in.
+ */
+function snippetSection(base: string, t: TenantView, snippet: SnippetSettings | null, held: PublishableKeyAnswer | null): Child[] {
+  const key = held?.key ?? null;
+  const code = h('code', { id: 'snippet-tag' }, snippetTag(base, key ?? 'YOUR_PUBLISHABLE_KEY'));
+  const note = key !== null
+    ? h('p', { id: 'snippet-key-note' }, 'Paste it as it is into the <head> of every page of "' + t.name + '": it carries the store\'s publishable key. The shop\'s address must be listed under ',
+      h('a', { href: '#/config/snippet/origins' }, 'Allowed origins'), ' (below), or its events are refused.')
+    : held === null ? h('p', { id: 'snippet-key-note', class: 'error', role: 'alert' }, 'The store\'s publishable key could not be read, so the tag has YOUR_PUBLISHABLE_KEY in its place: reload the page.')
+    : h('p', { id: 'snippet-key-note', class: 'notice new-key' }, h('strong', {}, 'The relay does not hold this store\'s publishable key'),
+      held.message ? ' (' + held.message.split(':')[0] + ')' : '', ', so the tag has ', h('code', {}, 'YOUR_PUBLISHABLE_KEY'), ' in its place. Rotate the publishable key once under ',
+      h('a', { href: '#/config/keys/keys' }, 'Keys'), ' and come back here: the tag then carries it, ready to paste.');
   return [h('h2', { id: 'snippet' }, 'Snippet tag'),
-    h('section', { class: 'card' }, h('p', {}, 'Paste in the store\'s <head>, with the publishable key (cr_pub_…) shown when "' + t.name + '" was created or its key last rotated (Keys, below), and add the store\'s origin under Allowed origins.'),
-      h('pre', {}, code), copyButton(code, 'Copy the snippet tag'), snippet && typeof snippet.loadPixel === 'boolean' ? loadPixelToggle(t, snippet.loadPixel) : null,
+    h('section', { class: 'card', 'aria-labelledby': 'snippet' }, note,
+      h('pre', {}, code), h('p', { class: 'actions' }, copyButton(code, 'Copy the snippet tag')), snippet && typeof snippet.loadPixel === 'boolean' ? loadPixelToggle(t, snippet.loadPixel) : null,
       snippet ? cookieDomainForm(t, snippet.cookieDomain ?? '') : null)];
 }
 
@@ -705,42 +721,113 @@ function privacySection(t: TenantView, retentionDays: number): Child[] {
 /** Draws the page; 'flash' puts a save's outcome into the redrawn page's status line with that id (and may name an element to focus). */
 interface Flash { id?: string; text?: string; focus?: string }
 
+/** Where each checklist step is done on the dashboard: [the link's words, its address]. */
+const STEP_LINKS: Readonly<Record<SetupStep['id'], readonly (readonly [string, string])[]>> = {
+  pixel: [['Add a pixel', '#/config/pixels/pixel-add']],
+  test_connection: [['Open the pixels', '#/config/pixels/pixels']],
+  snippet: [['Copy the snippet tag', '#/config/snippet/snippet'], ['Allowed origins', '#/config/snippet/origins']],
+  webhook_source: [['Add a webhook source', '#/config/sources/source-add-heading']],
+  first_event: [['Open the event log', '#/events']],
+};
+
+/**
+ * The setup checklist (GET /api/v1/tenants/{id}/setup): each step done, to do or a problem with the relay's
+ * detail, and a link to where it is done; Test connection is a button that asks Meta at once.
+ */
+function setupSection(t: TenantView, setup: SetupAnswer | null, redraw: Redraw): Child[] {
+  const out = h('p', { role: 'status', 'aria-live': 'polite', id: 'setup-result' });
+  if (!setup) return [h('h2', { id: 'setup' }, 'Setup checklist'), h('p', { class: 'error', role: 'alert' }, 'The checklist could not be read: reload the page.')];
+  const done = setup.steps.filter((s) => s.state === 'done').length;
+  const items = setup.steps.map((step, i) => {
+    const action: Child[] = [];
+    if (step.id === 'test_connection' && step.fix) {
+      const fix = step.fix;
+      const btn = h('button', { type: 'button', class: 'secondary', 'data-step-action': step.id }, fix.label);
+      btn.addEventListener('click', async () => {
+        btn.disabled = true; show(out, null, 'Asking Meta…');
+        try {
+          const r = await api<ConnectionReport>('POST', fix.path);
+          const text = r.ok ? r.message : r.problem + ' problem: ' + r.message;
+          await redraw({ id: 'setup-result', text });
+          const again = document.getElementById('setup-result');
+          if (again && !r.ok) show(again, false, text);
+          say(text);
+        } catch (err) { btn.disabled = false; show(out, false, apiError(err).message); }
+      });
+      action.push(btn);
+    }
+    for (const [label, href] of STEP_LINKS[step.id]) action.push(h('a', { href }, label));
+    return h('li', { 'data-step': step.id, 'data-state': step.state, class: 'step ' + step.state },
+      h('div', { class: 'step-head' }, h('span', { class: 'step-no', 'aria-hidden': 'true' }, step.state === 'done' ? '✓' : String(i + 1)),
+        h('strong', {}, step.title), ' ', statusChip(step.state === 'done' ? 'ok' : step.state === 'problem' ? 'bad' : 'queued', setupStateWord(step.state))),
+      h('p', { class: 'hint' }, step.detail.charAt(0).toUpperCase() + step.detail.slice(1)),
+      h('p', { class: 'step-actions' }, action.map((a, j) => [j ? ' · ' : '', a])));
+  });
+  return [h('h2', { id: 'setup' }, 'Setup checklist'),
+    h('section', { class: 'card', 'aria-labelledby': 'setup' },
+      h('p', { id: 'setup-progress' }, setup.complete ? 'Setup is complete: every step is done.' : done + ' of ' + setup.steps.length + ' steps done. Do them in order: each one needs the one before.'),
+      h('ol', { class: 'checklist', 'aria-label': 'Setup steps of ' + t.name }, items),
+      h('p', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', id: 'setup-refresh', onclick: () => redraw({ focus: 'setup-refresh' }) }, 'Check again')), out)];
+}
+
+/** One line above every other part while setup is not complete: how far it is, and the next step. */
+function setupSummary(setup: SetupAnswer | null): HTMLElement | null {
+  if (!setup || setup.complete) return null;
+  const next = setup.steps.find((s) => s.state !== 'done');
+  const done = setup.steps.filter((s) => s.state === 'done').length;
+  return h('p', { class: 'notice setup-summary', id: 'setup-summary' }, 'Setup: ' + done + ' of ' + setup.steps.length + ' steps done',
+    next ? ['. Next: ', h('strong', {}, next.title), next.state === 'problem' ? ' (a problem)' : ''] : '', '. ', h('a', { href: '#/config/setup' }, 'Open the setup checklist'));
+}
+
 /** The page's parts, one at a time (a tab each, at #/config/<part>): the whole configuration is 4,800 px tall. */
 const PARTS = [
-  ['pixels', 'Pixels and forwarding'], ['sources', 'Webhook sources'], ['snippet', 'Snippet and origins'],
+  ['setup', 'Setup checklist'], ['pixels', 'Pixels and forwarding'], ['sources', 'Webhook sources'], ['snippet', 'Snippet and origins'],
   ['keys', 'Keys'], ['policy', 'Policy'], ['privacy', 'Privacy'],
 ] as const;
 type Part = (typeof PARTS)[number][0];
 const partOf = (name: string | undefined): Part => PARTS.find(([id]) => id === name)?.[0] ?? 'pixels';
 
-async function configView(t0: TenantView, part: Part, flash?: Flash): Promise<void> {
-  const [tenant, px, sw, src, info, origins, snippet] = await Promise.all([
+/** Draws a part; `section` (the id of a heading in it, from #/config/<part>/<section>) is scrolled to and focused. */
+async function configView(t0: TenantView, part: Part, flash?: Flash, section?: string): Promise<void> {
+  const [tenant, px, sw, src, info, origins, snippet, setup, held] = await Promise.all([
     api<TenantView>('GET', '/api/v1/tenants/' + t0.id),
     api<PixelList>('GET', '/api/v1/tenants/' + t0.id + '/pixels'),
     api<SwitchesView>('GET', '/api/v1/tenants/' + t0.id + '/switches'),
     api<{ sources: SourceListItem[] }>('GET', '/api/v1/tenants/' + t0.id + '/sources'),
     api<RelayInfo>('GET', '/api/v1/relay-info'),
     api<{ origins: string[] }>('GET', '/api/v1/tenants/' + t0.id + '/origins'),
-    // The snippet's settings are optional here: the page works without them.
+    // The snippet's settings, the checklist and the key are optional here: the page works without them.
     api<SnippetSettings>('GET', '/api/v1/tenants/' + t0.id + '/snippet').catch(() => null),
+    api<SetupAnswer>('GET', '/api/v1/tenants/' + t0.id + '/setup').catch(() => null),
+    part === 'snippet' ? api<PublishableKeyAnswer>('GET', '/api/v1/tenants/' + t0.id + '/keys/publishable').catch(() => null) : null,
   ]);
   const redraw: Redraw = (next) => configView(t0, part, next);
   const base = (info.publicUrl ?? location.origin).replace(/\/+$/, '');
   const focusId = document.activeElement?.id;
   const tabs = h('nav', { 'aria-label': 'Parts of the configuration', class: 'tabs' },
     PARTS.map(([id, label]) => h('a', { href: '#/config/' + id, id: 'part-' + id, 'aria-current': id === part ? 'page' : null }, label)));
-  const content: Child[] = part === 'pixels' ? [...pixelSection(tenant, px.pixels, px.graphVersion, redraw), ...switchSection(tenant, sw)]
-    : part === 'sources' ? sourceSection(tenant, src.sources, info.publicUrl)
-      : part === 'snippet' ? [...snippetSection(base, tenant, snippet), ...shopifyPixelSection(base, tenant), ...originSection(tenant, origins.origins)]
-        : part === 'keys' ? keySection(tenant, redraw)
-          : part === 'policy' ? policySection(tenant, redraw)
-            : privacySection(tenant, info.retentionDays);
-  setView('Configuration: ' + tenant.name, tabs, ...content);
+  const content: Child[] = part === 'setup' ? setupSection(tenant, setup, redraw)
+    : part === 'pixels' ? [...pixelSection(tenant, px.pixels, px.graphVersion, redraw), ...switchSection(tenant, sw)]
+      : part === 'sources' ? sourceSection(tenant, src.sources, info.publicUrl)
+        : part === 'snippet' ? [...snippetSection(base, tenant, snippet, held), ...shopifyPixelSection(base, tenant), ...originSection(tenant, origins.origins)]
+          : part === 'keys' ? keySection(tenant, redraw)
+            : part === 'policy' ? policySection(tenant, redraw)
+              : privacySection(tenant, info.retentionDays);
+  setView('Configuration: ' + tenant.name, tabs, part === 'setup' ? null : setupSummary(setup), ...content);
   // Redrawing after a save keeps the keyboard where it was.
   if (focusId) document.getElementById(focusId)?.focus();
   const flashed = flash?.id ? document.getElementById(flash.id) : null;
   if (flashed) show(flashed, true, flash?.text ?? '');
   if (flash?.focus) document.getElementById(flash.focus)?.focus();
+  // A direct link to a section: its heading comes into view and takes the focus (so the keyboard starts there).
+  const target = section ? document.getElementById(section) : null;
+  if (target) {
+    if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
+    target.scrollIntoView({ block: 'start' });
+    target.focus();
+  }
 }
 
-registerView('config', 'Configuration', forTenant((t, params) => configView(t, partOf(params.path[0]))));
+registerView('config', 'Configuration', forTenant((t, params) => configView(t, partOf(params.path[0]), undefined, params.path[1])));
+// The checklist's own address, for links from elsewhere (the start page, the docs).
+registerView('setup', null, () => navigate('#/config/setup'));

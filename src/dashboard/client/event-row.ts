@@ -22,7 +22,7 @@ export function eventRow(ev: EventLogItem, pixelName: (rowId: string) => string,
   return h('tr', { 'data-event': ev.id }, h('td', { class: 'when' }, time(ev.receivedAt)),
     h('td', { class: 'event' }, ev.eventName, ev.simulated ? h('span', { class: 'hint' }, ' (simulated)') : null),
     h('td', { 'data-label': 'Order' }, ev.orderId ?? '—'),
-    h('td', {}, channelChips(ev.channels)),
+    h('td', { class: 'opt' }, channelChips(ev.channels)),
     h('td', { class: 'status-cell' }, statusChips(ev, pixelName), ev.dropCode ? h('span', { class: 'hint' }, ` ${ev.dropCode}`) : null),
     h('td', { class: 'history' }, toggle));
 }

@@ -4,10 +4,12 @@
  * deliveries and "Clear the log".
  */
 import type { EventDetails, EventLogItem, EventLogPage, EventLogStatus, PixelList, SimulateAnswer, TenantView } from '../../core/admin-api.js';
+import type { EventDetails as SentDetails } from '../../core/overview-api.js';
 import type { SimulatedEventName } from '../simulated-events.js';
 import { UNREACHABLE, api, apiError, h, nodes, plural, pixelNameIn, registerView, say, setView, state, statusChip, table, forTenant, time } from './app.js';
+import { sentDetails } from './event-details.js';
 import { eventRow } from './event-row.js';
-import { FILTER_WORDS, statusWord } from './words.js';
+import { channelWord, eventWord, FILTER_WORDS, statusWord } from './words.js';
 
 // The names the simulate route accepts, keyed by its own type: a name added there must be added here.
 const SIMULATED_BUTTONS: Readonly<Record<SimulatedEventName, true>> = {
@@ -78,9 +80,15 @@ async function eventsView(t: TenantView): Promise<void> {
   const tbody = h('tbody', {});
   const error = h('p', { class: 'error', role: 'alert' });
   const cleared = h('p', { class: 'hint' });
+  // Events whose "exact JSON sent" is unfolded: the live redraw keeps them so.
+  const jsonOpen = new Set<string>();
 
   async function details(ev: EventLogItem, cell: HTMLTableCellElement): Promise<void> {
-    const d = await api<EventDetails>('GET', `/api/v1/tenants/${t.id}/events/${ev.id}`);
+    // The history (every attempt) and what was sent with Meta's answer per pixel: two reads of one event.
+    const [d, sent] = await Promise.all([
+      api<EventDetails>('GET', `/api/v1/tenants/${t.id}/events/${ev.id}`),
+      api<SentDetails>('GET', `/api/v1/tenants/${t.id}/events/${ev.id}/details`),
+    ]);
     const dead = ev.deliveries.some((x) => x.status === 'dead');
     const out = h('span', { role: 'status' });
     const retry = dead ? h('button', { type: 'button', 'data-key': `retry-${ev.id}`, onclick: async () => {
@@ -88,10 +96,11 @@ async function eventsView(t: TenantView): Promise<void> {
       catch (err) { out.textContent = apiError(err).message; }
     } }, 'Retry dead deliveries') : null;
     cell.replaceChildren(...nodes([h('dl', {}, h('dt', {}, 'Event ID'), h('dd', {}, h('code', {}, d.eventId)), h('dt', {}, 'Received'), h('dd', {}, time(d.receivedAt)),
-      h('dt', {}, 'Channels'), h('dd', {}, d.channels.join(', ')),
+      h('dt', {}, 'Channels'), h('dd', {}, d.channels.map((c, i) => [i ? ', ' : '', channelWord(c).text])),
       d.simulated ? [h('dt', {}, 'Simulated'), h('dd', {}, 'yes: sent only to Test Events')] : null,
-      d.dropCode ? [h('dt', {}, 'Not sent because'), h('dd', {}, `${d.dropCode}: ${d.dropMessage ?? ''}`)] : null,
+      d.dropCode ? [h('dt', {}, 'Not sent because'), h('dd', {}, `${eventWord(d.status, d.dropCode)} `, h('span', { class: 'hint' }, `(${d.dropCode}${d.dropMessage ? `: ${d.dropMessage}` : ''})`))] : null,
       ev.deliveries.filter((x) => x.shown === 'paused').map((x) => [h('dt', {}, 'Paused'), h('dd', {}, `pixel ${pixelName(x.pixelRowId)}: ${x.pauseReason ?? 'paused'}`)])),
+      sentDetails(sent, jsonOpen.has(ev.id), (open) => { if (open) jsonOpen.add(ev.id); else jsonOpen.delete(ev.id); }),
       h('h3', {}, 'Delivery history (Meta\'s answers)'),
       d.history.length ? h('ol', {}, d.history.map((x) => h('li', {}, `${time(x.at)} — pixel ${pixelName(x.pixelRowId)}: `, statusChip(x.status, statusWord(x.status)), x.detail ? h('code', {}, x.detail) : null)))
         : h('p', {}, 'No delivery attempts.'),
@@ -235,7 +244,7 @@ async function eventsView(t: TenantView): Promise<void> {
       h('div', { class: 'field' }, h('label', { for: 'f-until' }, 'until'), f.until),
       h('button', { type: 'submit' }, 'Filter')),
     h('p', {}, h('label', { for: 'live', class: 'live' }, live, ' Live refresh every 3 s '), liveNote));
-  const list = table('Events, newest first', ['Received', 'Event', 'Order', 'Channels', 'Status per pixel', 'History'], []);
+  const list = table('Events, newest first', ['Received', 'Event', 'Order', 'Channels', 'Status per pixel', 'History'], [], [3]);
   list.classList.add('log');
   list.querySelector('tbody')?.replaceWith(tbody);
   setView(`Event log: ${t.name}`, filters, error, h('div', { class: 'toolbar' }, cleared, h('span', {}, clearBtn, confirmBox)),

@@ -9,7 +9,7 @@ import type { Chart as ChartInstance, ChartConfiguration } from 'chart.js';
 import type { PixelList, TenantView } from '../../core/admin-api.js';
 import type { AcceptanceAnswer, AcceptanceSummaryAnswer, AttributionAnswer, EventsPerHourAnswer, HourlyStatus, MatchQualityAnswer } from '../../reports/answers.js';
 import type { Channel, DedupState, EventMatchQuality, MatchQualityComparison, SignalLossSymptom } from '../../reports/index.js';
-import { HOURLY_WORDS, identifierWord } from './words.js';
+import { HOURLY_WORDS, identifierWord, statusWord } from './words.js';
 import { api, apiError, forTenant, h, navigate, pixelNameIn, plural, registerView, say, setView, state, statusChip, table, time, type ViewParams } from './app.js';
 
 const SYMPTOM_LABELS: Readonly<Record<SignalLossSymptom, string>> = {
@@ -159,8 +159,8 @@ function deliveredCell(step: StepAnswer, pixelName: (rowId: string) => string): 
   if (!step.delivered.length) return h('td', { class: 'opt' }, '—');
   const same = step.browserEvent && step.serverEvent && step.browserEvent.id === step.serverEvent.id;
   return h('td', { class: 'opt' }, step.delivered.map((d) => h('div', {}, pixelName(d.pixelRowId) + ': ',
-    same || !d.server ? statusChip(d.browser ?? d.server ?? '—') : !d.browser ? statusChip(d.server)
-      : [statusChip(d.browser, 'browser ' + d.browser), statusChip(d.server, 'server ' + d.server)])));
+    same || !d.server ? (d.browser ?? d.server ? statusChip(d.browser ?? d.server ?? '', statusWord(d.browser ?? d.server ?? '')) : '—') : !d.browser ? statusChip(d.server, statusWord(d.server))
+      : [statusChip(d.browser, 'browser ' + statusWord(d.browser)), statusChip(d.server, 'server ' + statusWord(d.server))])));
 }
 
 type ChainLookup = { order: string } | { fbp: string };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EVENT_LOG_STATUSES } from '../../core/admin-api.js';
-import { auditSentence, CHANNEL_CLASS_WORDS, channelWord, eventWord, FILTER_WORDS, HEALTH_WORDS, identifierWord, REFUSED_WORDS, statusWord } from './words.js';
+import { auditSentence, CHANNEL_CLASS_WORDS, channelWord, eventWord, FILTER_WORDS, HEALTH_WORDS, identifierWord, REFUSED_WORDS, statusWord, storeWords } from './words.js';
 
 describe('status words', () => {
   it('says what happened to a delivery, not its code', () => {
@@ -30,6 +30,12 @@ describe('other words', () => {
     expect(channelWord('browser')).toEqual({ kind: 'browser', text: 'browser' });
     expect(channelWord('webhook:shopify')).toEqual({ kind: 'server', text: 'server (shopify)' });
     expect(channelWord('api')).toEqual({ kind: 'server', text: 'server (api)' });
+  });
+
+  it('says store where the relay says tenant', () => {
+    expect(storeWords('this tenant has no active pixel')).toBe('this store has no active pixel');
+    expect(storeWords("pixel p1 is not one of this tenant's pixels; Tenants: 2")).toBe("pixel p1 is not one of this store's pixels; Stores: 2");
+    expect(storeWords('tenant_id stays')).toBe('tenant_id stays');
   });
 
   it('names customer identifiers in full', () => {

@@ -5,7 +5,7 @@
  */
 import type { EventLogStatus, EventStatus, ShownDeliveryStatus } from '../../core/admin-api.js';
 import type { HourlyStatus } from '../../reports/answers.js';
-import type { ChannelClass, PixelHealth, RefusedReason } from '../../core/overview-api.js';
+import type { ChannelClass, PixelHealth, RefusedReason, SetupStep } from '../../core/overview-api.js';
 
 /** A delivery's status per pixel. */
 export const DELIVERY_WORDS: Readonly<Record<ShownDeliveryStatus, string>> = {
@@ -66,6 +66,25 @@ export function channelWord(channel: string): { kind: 'browser' | 'server'; text
   if (channel === 'browser') return { kind: 'browser', text: 'browser' };
   const detail = channel.includes(':') ? channel.split(':')[1] : channel === 'api' ? 'api' : channel === 'simulate' ? 'simulated' : '';
   return { kind: 'server', text: detail ? `server (${detail})` : 'server' };
+}
+
+/** A relay message as the pages say it: the API's "tenant" is a "store" here ("this tenant has no active pixel"). */
+export function storeWords(message: string): string {
+  return message.replace(/\b([Tt])enant(s?)\b/g, (_m, t: string, s: string) => `${t === 'T' ? 'S' : 's'}tore${s}`);
+}
+
+/** A setup checklist step's state. */
+const SETUP_WORDS: Readonly<Record<SetupStep['state'], string>> = { done: 'done', todo: 'to do', problem: 'problem' };
+export const setupStateWord = (state: SetupStep['state']): string => SETUP_WORDS[state];
+
+/** What Meta's answer says for one pixel: "events_received 1, fbtrace_id A1b2…", or the last error. */
+export function metaAnswerWords(a: { status: string; fbtraceId: string | null; eventsReceived: number | null; lastError: string | null; attempts: number }): string {
+  const parts: string[] = [];
+  if (a.eventsReceived !== null) parts.push(`events_received ${a.eventsReceived}`);
+  if (a.fbtraceId) parts.push(`fbtrace_id ${a.fbtraceId}`);
+  if (a.lastError && a.status !== 'sent') parts.push(a.lastError);
+  if (a.attempts > 1) parts.push(`${a.attempts} attempts`);
+  return parts.join(', ') || 'no answer yet';
 }
 
 /** Meta's customer-information keys as a person names them. */
