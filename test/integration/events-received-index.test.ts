@@ -5,9 +5,9 @@
  */
 import { type Kysely, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/database.js';
-import { migrateToLatest, migrateUpTo } from '../../src/store/migrations.js';
+import { migrateToLatest } from '../../src/store/migrations.js';
 import { dialects } from '../helpers/databases.js';
+import { withStoreMigratedTo } from '../helpers/old-store.js';
 
 async function indexColumns(db: Kysely<unknown>, postgres: boolean): Promise<string[]> {
   if (postgres) {
@@ -25,18 +25,12 @@ async function indexColumns(db: Kysely<unknown>, postgres: boolean): Promise<str
 
 describe.each(dialects)('migration 0022_events_received_index on $name', (dialect) => {
   it('indexes a store log of migration 0021 by (tenant_id, received_at) again', async () => {
-    const tdb = await dialect.create();
-    const store = await openStore({ databaseUrl: tdb.databaseUrl, dataDir: tdb.dataDir, migrate: false });
-    try {
+    await withStoreMigratedTo(dialect, '0021_store_log', async (store) => {
       const db = store.db as unknown as Kysely<unknown>;
       const postgres = store.adapter.name === 'postgres';
-      await migrateUpTo(db, store.adapter, '0021_store_log');
       expect(await indexColumns(db, postgres)).toEqual([]);
       await migrateToLatest(db, store.adapter);
       expect(await indexColumns(db, postgres)).toEqual(['tenant_id', 'received_at']);
-    } finally {
-      await store.close();
-      await tdb.cleanup();
-    }
+    });
   });
 });
