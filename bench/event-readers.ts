@@ -9,7 +9,9 @@
  * tenant's traffic is) straight in SQL, then times the real store functions with the index dropped and created
  * again on the same rows, and prints the plan of each read. The insert part writes one-event transactions through
  * the real writeEvents (as a one-event request does) and reads the WAL each writes: SQLite's -wal file growth with
- * checkpoints off, PostgreSQL's LSN distance. PostgreSQL works in a scratch schema it drops afterwards.
+ * checkpoints off; on PostgreSQL the LSN distance (which counts every session of the server) and, exactly, the WAL
+ * of the events INSERT alone by EXPLAIN (ANALYZE, WAL). PostgreSQL is the one of CAPI_RELAY_TEST_DATABASE_URL (the
+ * local test database by default), in a scratch schema dropped afterwards.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -69,6 +71,11 @@ interface Bench {
   close(): Promise<void>;
 }
 
+/*
+ * Each store is opened here rather than by openStore: the bench needs Kysely's query log (for the plans) and the
+ * raw connection (for the WAL). The functions measured never report a storage fault, so `health` is not given;
+ * SQLite statements are prepared afresh each time (the relay caches them), alike with and without the index.
+ */
 async function openSqlite(): Promise<Bench> {
   const dir = mkdtempSync(join(tmpdir(), 'capi-relay-bench-readers-'));
   const file = join(dir, 'capi-relay.sqlite');
