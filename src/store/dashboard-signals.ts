@@ -55,7 +55,8 @@ export function createDashboardSignalsRepository(store: Store) {
 
     /**
      * Events received in [from, to); simulations too unless `excludeSimulated` (which reads every row, where the
-     * count alone is read from the (tenant_id, received_at) index: for a week of traffic, the difference counts).
+     * count alone is read from the (tenant_id, received_at) index of migration 0022: for a week of traffic, the
+     * difference counts).
      */
     async eventCountBetween(tenantId: string, from: number, to: number, excludeSimulated = true): Promise<number> {
       let q = db

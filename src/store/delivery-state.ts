@@ -371,6 +371,19 @@ export async function countDeliveriesSince(store: Reads, tenantId: string, since
     .map((r) => ({ pixelRowId: r.pixel_row_id, status: r.status, count: Number(r.n), lastAt: r.last_at === null ? null : Number(r.last_at) }));
 }
 
+/** The newest error recorded on one pixel's rows of `table` in these statuses (literals, for the partial indexes). */
+function newestError(store: Reads, table: 'delivery_batches' | 'delivery_exceptions', pixelRowId: string, statuses: readonly RawBuilder<'queued' | 'failed' | 'dead'>[]) {
+  return store.db
+    .selectFrom(table)
+    .select(['last_error', 'updated_at'])
+    .where('pixel_row_id', '=', pixelRowId)
+    .where('status', 'in', statuses)
+    .where('last_error', 'is not', null)
+    .orderBy('updated_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 /**
  * Each pixel's newest delivery error among what a store owner can still act on: batches and single events waiting
  * to retry (read through the partial indexes of open work), and dead events.
@@ -378,33 +391,9 @@ export async function countDeliveriesSince(store: Reads, tenantId: string, since
 export async function readLastErrors(store: Reads, pixelRowIds: readonly string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const pixelRowId of pixelRowIds) {
-    const batch = await store.db
-      .selectFrom('delivery_batches')
-      .select(['last_error', 'updated_at'])
-      .where('pixel_row_id', '=', pixelRowId)
-      .where('status', 'in', OPEN)
-      .where('last_error', 'is not', null)
-      .orderBy('updated_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    const single = await store.db
-      .selectFrom('delivery_exceptions')
-      .select(['last_error', 'updated_at'])
-      .where('pixel_row_id', '=', pixelRowId)
-      .where('status', 'in', OPEN)
-      .where('last_error', 'is not', null)
-      .orderBy('updated_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    const dead = await store.db
-      .selectFrom('delivery_exceptions')
-      .select(['last_error', 'updated_at'])
-      .where('pixel_row_id', '=', pixelRowId)
-      .where('status', '=', SQL_DEAD)
-      .where('last_error', 'is not', null)
-      .orderBy('updated_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const batch = await newestError(store, 'delivery_batches', pixelRowId, OPEN);
+    const single = await newestError(store, 'delivery_exceptions', pixelRowId, OPEN);
+    const dead = await newestError(store, 'delivery_exceptions', pixelRowId, [SQL_DEAD]);
     const newest = [batch, single, dead].filter((r) => r?.last_error != null).sort((a, b) => Number(b?.updated_at) - Number(a?.updated_at))[0];
     if (newest?.last_error) out.set(pixelRowId, newest.last_error);
   }

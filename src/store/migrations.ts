@@ -394,6 +394,16 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
       await migrateToStoreLog(db, adapter, Date.now());
     },
   },
+  '0022_events_received_index': {
+    async up(db: Kysely<unknown>) {
+      // 0021 dropped it with the delivery rows, but every reader of a time range still asks by arrival: the event
+      // log's pages (newest first), the overview's week, reports' periods and the retention purge. Without it each
+      // of those sorted or scanned a store's whole log (docs/architecture.md, "Data at rest", has the figures).
+      // Seqs follow arrival only nearly (clocks of several nodes, a commit waiting on the seq lock), so a seq range
+      // cannot stand in for a time range exactly.
+      await db.schema.createIndex('events_tenant_received').on('events').columns(['tenant_id', 'received_at']).execute();
+    },
+  },
 });
 
 function provider(adapter: DialectAdapter): MigrationProvider {

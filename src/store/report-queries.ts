@@ -195,7 +195,8 @@ async function readPeriodOrders(store: Store, tenantId: string, period: Period, 
     .where('tenant_id', '=', tenantId)
     .where('event_name', '=', 'Purchase')
     .where('simulated', '=', 0)
-    // By arrival, to use the (tenant_id, received_at) index: an event arrives at most 7 days after its time.
+    // Bounded by arrival (an event arrives at most 7 days after its time). Purchases are a small share of a store's
+    // events, so SQLite and PostgreSQL both read them by the dedup index's (tenant_id, event_name) and filter these.
     .where('received_at', '>=', period.from - ORDER_EVENT_MARGIN_MS)
     .where('received_at', '<', period.to + 2 * ORDER_EVENT_MARGIN_MS)
     .orderBy('received_at', 'desc')

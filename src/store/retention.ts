@@ -54,7 +54,10 @@ export async function purgeBefore(store: Store, cutoff: number, now: number): Pr
         );
       if (after) {
         const { receivedAt, id } = after;
-        query = query.where((eb) => eb.or([eb('received_at', '>', receivedAt), eb.and([eb('received_at', '=', receivedAt), eb('id', '>', id)])]));
+        // The plain bound lets the (tenant_id, received_at) index seek past the rows already read.
+        query = query
+          .where('received_at', '>=', receivedAt)
+          .where((eb) => eb.or([eb('received_at', '>', receivedAt), eb.and([eb('received_at', '=', receivedAt), eb('id', '>', id)])]));
       }
       const rows = await query.orderBy('received_at').orderBy('id').limit(PURGE_CHUNK).execute();
       if (rows.length > 0) removed.events += await deleteEvents(db, tenantId, rows.map((r) => r.id));

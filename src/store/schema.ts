@@ -136,19 +136,10 @@ export interface PixelCursorsTable {
 /** A batch's state: in flight under a lease, waiting to be claimed again (queued: released; failed: retry), or sent. */
 export type BatchStatus = 'sending' | 'queued' | 'failed' | 'sent';
 
-/**
- * One claimed seq range of one pixel (migration 0021), and once sent, the Graph request that carried it. The
- * ranges of a pixel never overlap. The batch's events are the tenant's queued events in [from_seq, to_seq] meant
- * for this pixel, less those with a delivery_exceptions row (those left the batch: failed, dead, dropped alone).
- */
-export interface DeliveryBatchesTable {
-  id: Generated<number>;
-  tenant_id: string;
-  pixel_row_id: string;
-  from_seq: number;
-  to_seq: number;
-  status: BatchStatus;
-  /** Sends of this batch before now (a retry of the whole batch counts one for each of its events). */
+/** What a batch and an exception both record as claimable work: its state, its lease and Meta's last answer. */
+export interface ClaimableWork<Status extends string> {
+  status: Status;
+  /** Sends before now (a retry of a whole batch counts one for each of its events). */
   attempts: number;
   next_attempt_at: number;
   /** The claim's own token (`<worker>/<uuid>`, new for every claim): only its holder records the outcome. */
@@ -156,8 +147,21 @@ export interface DeliveryBatchesTable {
   lease_until: number | null;
   last_error: string | null;
   fbtrace_id: string | null;
-  /** Meta's events_received for the request that sent the batch; null until sent. */
+  /** Meta's events_received for the request that sent it; null until sent. */
   events_received: number | null;
+}
+
+/**
+ * One claimed seq range of one pixel (migration 0021), and once sent, the Graph request that carried it. The
+ * ranges of a pixel never overlap. The batch's events are the tenant's queued events in [from_seq, to_seq] meant
+ * for this pixel, less those with a delivery_exceptions row (those left the batch: failed, dead, dropped alone).
+ */
+export interface DeliveryBatchesTable extends ClaimableWork<BatchStatus> {
+  id: Generated<number>;
+  tenant_id: string;
+  pixel_row_id: string;
+  from_seq: number;
+  to_seq: number;
   /** Events in the batch when it was claimed (or carried over). */
   event_count: number;
   /** How many times the range was claimed: more than one means a retry or a takeover of a lapsed lease. */
@@ -175,18 +179,10 @@ export type ExceptionStatus = 'queued' | 'failed' | 'sending' | 'sent' | 'dead' 
  * apart from its batch (`failed`, `sending`, then `sent` with its own fbtrace_id), `dead` (Retry / replay turns it
  * back to `queued`), `dropped` (too old, no Test Event Code), or work carried over from the old deliveries table.
  */
-export interface DeliveryExceptionsTable {
+export interface DeliveryExceptionsTable extends ClaimableWork<ExceptionStatus> {
   pixel_row_id: string;
   tenant_id: string;
   seq: number;
-  status: ExceptionStatus;
-  attempts: number;
-  next_attempt_at: number;
-  lease_owner: string | null;
-  lease_until: number | null;
-  last_error: string | null;
-  fbtrace_id: string | null;
-  events_received: number | null;
   /** A copy of the event's clear fields while it may still be sent (kept for a dead one's 7-day replay window). */
   client_ip_address: string | null;
   client_user_agent: string | null;

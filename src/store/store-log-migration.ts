@@ -1,8 +1,27 @@
-import { type Kysely, sql } from 'kysely';
+import { type CreateTableBuilder, type Kysely, sql } from 'kysely';
 import type { DialectAdapter } from './dialect-adapter.js';
 
-const OPEN_BATCH = [sql.lit('queued'), sql.lit('failed')];
-const OPEN_EXCEPTION = [sql.lit('queued'), sql.lit('failed')];
+/** Work waiting to be claimed again (released or retrying): literals, so the queue's queries imply the partial index. */
+const OPEN = [sql.lit('queued'), sql.lit('failed')];
+
+/** What a batch and an exception both record as claimable work: its state, its lease and Meta's last answer. */
+function addWorkColumns<TB extends string, C extends string>(t: CreateTableBuilder<TB, C>) {
+  return t
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('attempts', 'integer', (c) => c.notNull())
+    .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+    .addColumn('lease_owner', 'text')
+    .addColumn('lease_until', 'bigint')
+    .addColumn('last_error', 'text')
+    .addColumn('fbtrace_id', 'text')
+    .addColumn('events_received', 'integer');
+}
+
+/** The partial indexes a queue claims work by: `<table>_due` (open work by due time), `<table>_leased` (in flight). */
+async function addWorkIndexes(db: Kysely<unknown>, table: 'delivery_batches' | 'delivery_exceptions'): Promise<void> {
+  await db.schema.createIndex(`${table}_due`).on(table).columns(['pixel_row_id', 'next_attempt_at']).where(sql.ref('status'), 'in', OPEN).execute();
+  await db.schema.createIndex(`${table}_leased`).on(table).columns(['pixel_row_id', 'lease_until']).where(sql.ref('status'), '=', sql.lit('sending')).execute();
+}
 
 /**
  * Migration 0021: the store becomes a log (issue 15). Events get a per-tenant `seq` and lose IP and user agent to
@@ -80,14 +99,7 @@ export async function migrateToStoreLog(db: Kysely<unknown>, adapter: DialectAda
     .addColumn('pixel_row_id', 'text', (c) => c.notNull())
     .addColumn('from_seq', 'bigint', (c) => c.notNull())
     .addColumn('to_seq', 'bigint', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull())
-    .addColumn('attempts', 'integer', (c) => c.notNull())
-    .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
-    .addColumn('lease_owner', 'text')
-    .addColumn('lease_until', 'bigint')
-    .addColumn('last_error', 'text')
-    .addColumn('fbtrace_id', 'text')
-    .addColumn('events_received', 'integer')
+    .$call(addWorkColumns)
     .addColumn('event_count', 'integer', (c) => c.notNull())
     .addColumn('claims', 'integer', (c) => c.notNull())
     .addColumn('claimed_at', 'bigint', (c) => c.notNull())
@@ -96,8 +108,7 @@ export async function migrateToStoreLog(db: Kysely<unknown>, adapter: DialectAda
     .execute();
   // A pixel's ranges never overlap: the batch holding a seq is the last one starting at or below it.
   await db.schema.createIndex('delivery_batches_range').unique().on('delivery_batches').columns(['pixel_row_id', 'from_seq']).execute();
-  await db.schema.createIndex('delivery_batches_due').on('delivery_batches').columns(['pixel_row_id', 'next_attempt_at']).where(sql.ref('status'), 'in', OPEN_BATCH).execute();
-  await db.schema.createIndex('delivery_batches_leased').on('delivery_batches').columns(['pixel_row_id', 'lease_until']).where(sql.ref('status'), '=', sql.lit('sending')).execute();
+  await addWorkIndexes(db, 'delivery_batches');
   await db.schema.createIndex('delivery_batches_tenant_created').on('delivery_batches').columns(['tenant_id', 'created_at']).execute();
   // Gaps and islands: consecutive sent rows of one pixel (in seq order) that share a fbtrace_id were one request.
   await sql`insert into delivery_batches (tenant_id, pixel_row_id, from_seq, to_seq, status, attempts, next_attempt_at, fbtrace_id,
@@ -118,14 +129,7 @@ export async function migrateToStoreLog(db: Kysely<unknown>, adapter: DialectAda
     .addColumn('pixel_row_id', 'text', (c) => c.notNull())
     .addColumn('tenant_id', 'text', (c) => c.notNull())
     .addColumn('seq', 'bigint', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull())
-    .addColumn('attempts', 'integer', (c) => c.notNull())
-    .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
-    .addColumn('lease_owner', 'text')
-    .addColumn('lease_until', 'bigint')
-    .addColumn('last_error', 'text')
-    .addColumn('fbtrace_id', 'text')
-    .addColumn('events_received', 'integer')
+    .$call(addWorkColumns)
     .addColumn('client_ip_address', 'text')
     .addColumn('client_user_agent', 'text')
     .addColumn('replayed', 'integer', (c) => c.notNull().defaultTo(0))
@@ -134,18 +138,7 @@ export async function migrateToStoreLog(db: Kysely<unknown>, adapter: DialectAda
     .addPrimaryKeyConstraint('delivery_exceptions_pk', ['pixel_row_id', 'seq'])
     .execute();
   await db.schema.createIndex('delivery_exceptions_event').on('delivery_exceptions').columns(['tenant_id', 'seq']).execute();
-  await db.schema
-    .createIndex('delivery_exceptions_due')
-    .on('delivery_exceptions')
-    .columns(['pixel_row_id', 'next_attempt_at'])
-    .where(sql.ref('status'), 'in', OPEN_EXCEPTION)
-    .execute();
-  await db.schema
-    .createIndex('delivery_exceptions_leased')
-    .on('delivery_exceptions')
-    .columns(['pixel_row_id', 'lease_until'])
-    .where(sql.ref('status'), '=', sql.lit('sending'))
-    .execute();
+  await addWorkIndexes(db, 'delivery_exceptions');
   await sql`insert into delivery_exceptions (pixel_row_id, tenant_id, seq, status, attempts, next_attempt_at, last_error, fbtrace_id,
       events_received, client_ip_address, client_user_agent, replayed, created_at, updated_at)
     select d.pixel_row_id, d.tenant_id, e.seq,

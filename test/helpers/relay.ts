@@ -130,13 +130,16 @@ export interface EmulatedStore {
 
 /**
  * Registers the hooks of a suite in which one emulator (on `clock`) knows `pixels`, and every test gets a fresh
- * relay on `dialect` with one store holding all of them; `use` receives each test's set before it runs.
+ * relay on `dialect` (with `opts.relay` settings) with one store holding all of them, unless `opts.addPixels` is
+ * false (the store then starts with none); `use` receives each test's set before it runs. Each test starts with
+ * the emulator's events and faults cleared.
  */
 export function useEmulatedStore(
   dialect: Dialect,
   clock: ReturnType<typeof steppedClock>,
   pixels: Record<string, { name: string; tokens: string[] }>,
   use: (store: EmulatedStore) => void,
+  opts: { relay?: Partial<ConfigInput>; addPixels?: boolean } = {},
 ): void {
   let emulator: Emulator;
   let graphUrl: string;
@@ -148,8 +151,10 @@ export function useEmulatedStore(
   beforeEach(async () => {
     clock.set(Date.now());
     emulator.state.resetEvents();
-    t = await startTestRelay(dialect, { graphUrl, graphVersion: 'v24.0' }, clock.now);
+    emulator.state.clearFaults();
+    t = await startTestRelay(dialect, { graphUrl, graphVersion: 'v24.0', ...opts.relay }, clock.now);
     const tenant = await t.relay.tenants.createTenant('Store');
+    if (opts.addPixels === false) return use({ emulator, t, tenant });
     for (const [pixelId, { tokens }] of Object.entries(pixels)) await t.relay.tenants.addPixel({ tenantId: tenant.id, pixelId, accessToken: tokens[0] as string });
     use({ emulator, t, tenant });
   });

@@ -2,14 +2,13 @@
  * IP address and user agent, the two fields Meta takes in clear: kept while an event can still be sent (a dead
  * delivery can be replayed, for a bounded time), erased at once for an event that never will be.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { deliveryStates } from '../../src/store/delivery-state.js';
 import { REPLAYABLE_CLEAR_FIELDS_MS } from '../../src/store/retention.js';
 import { steppedClock } from '../helpers/clock.js';
 import { dialects } from '../helpers/databases.js';
-import { startEmulator } from '../helpers/emulator.js';
-import { ADMIN_HEADERS, startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { ADMIN_HEADERS, type EmulatedStore, type TestRelay, useEmulatedStore } from '../helpers/relay.js';
 
 const PIXEL = '333333333333';
 const IP = '203.0.113.9';
@@ -19,24 +18,14 @@ const HOUR = 3_600_000;
 describe.each(dialects)('client IP and user agent on $name', (dialect) => {
   const clock = steppedClock();
   let emulator: Emulator;
-  let graphUrl: string;
   let t: TestRelay;
-  let tenant: { id: string; ingestKey: string };
-
-  beforeAll(async () => {
-    ({ emulator, graphUrl } = await startEmulator({ now: clock.now, pixels: { [PIXEL]: { name: 'Shop', tokens: ['tok'] } } }));
+  let tenant: EmulatedStore['tenant'];
+  // Retention 0 keeps every event; the replay window of IP and user agent closes all the same. The store starts
+  // without its pixel: some tests add it, one shows an event with no pixel to go to.
+  useEmulatedStore(dialect, clock, { [PIXEL]: { name: 'Shop', tokens: ['tok'] } }, (store) => ({ emulator, t, tenant } = store), {
+    relay: { deliveryMaxAttempts: 1, retentionDays: 0 },
+    addPixels: false,
   });
-  afterAll(async () => emulator?.close());
-
-  beforeEach(async () => {
-    clock.set(Date.now());
-    emulator.state.resetEvents();
-    emulator.state.clearFaults();
-    // Retention 0 keeps every event; the replay window of IP and user agent closes all the same.
-    t = await startTestRelay(dialect, { graphUrl, deliveryMaxAttempts: 1, retentionDays: 0 }, clock.now);
-    tenant = await t.relay.tenants.createTenant('Store');
-  });
-  afterEach(async () => t?.close());
 
   function lead(id: string, user: Record<string, unknown> = { email: `${id}@example.com` }) {
     return { event: 'generate_lead', event_id: id, timestamp: Math.floor(clock.now() / 1000) - 30, url: 'https://shop.example/contact', user: { ...user, ip: IP, user_agent: UA } };

@@ -3,37 +3,20 @@
  * rejects it), one still queued; then Retry sends the dead one, and the purge removes what is settled. The event
  * log's status filter, the timeline, events per hour, /metrics and retention must all say the same.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Emulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
 import { deliveryStates } from '../../src/store/delivery-state.js';
 import { purgeBefore } from '../../src/store/retention.js';
 import { steppedClock } from '../helpers/clock.js';
 import { dialects } from '../helpers/databases.js';
-import { startEmulator } from '../helpers/emulator.js';
-import { ADMIN_HEADERS, startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { ADMIN_HEADERS, type EmulatedStore, type TestRelay, useEmulatedStore } from '../helpers/relay.js';
 
 const PIXEL = '777777777777';
 
 describe.each(dialects)('readers of the delivery log on $name', (dialect) => {
   const clock = steppedClock();
-  let emulator: Emulator;
-  let graphUrl: string;
   let t: TestRelay;
-  let tenant: { id: string; ingestKey: string };
-
-  beforeAll(async () => {
-    ({ emulator, graphUrl } = await startEmulator({ now: clock.now, pixels: { [PIXEL]: { name: 'Shop', tokens: ['tok'] } } }));
-  });
-  afterAll(async () => emulator?.close());
-
-  beforeEach(async () => {
-    clock.set(Date.now());
-    emulator.state.resetEvents();
-    t = await startTestRelay(dialect, { graphUrl }, clock.now);
-    tenant = await t.relay.tenants.createTenant('Store');
-    await t.relay.tenants.addPixel({ tenantId: tenant.id, pixelId: PIXEL, accessToken: 'tok' });
-  });
-  afterEach(async () => t?.close());
+  let tenant: EmulatedStore['tenant'];
+  useEmulatedStore(dialect, clock, { [PIXEL]: { name: 'Shop', tokens: ['tok'] } }, (store) => ({ t, tenant } = store));
 
   const lead = (id: string) => ({ event: 'generate_lead', event_id: id, timestamp: Math.floor(clock.now() / 1000) - 30, url: 'https://shop.example/contact', user: { email: `${id}@example.com` } });
 

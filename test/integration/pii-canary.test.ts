@@ -9,10 +9,10 @@ import { createHmac } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signGeneric } from '../../src/sources/index.js';
-import { openStore } from '../../src/store/database.js';
-import { migrateToLatest, migrateUpTo } from '../../src/store/migrations.js';
+import { migrateToLatest } from '../../src/store/migrations.js';
 import { steppedClock } from '../helpers/clock.js';
 import { dialects } from '../helpers/databases.js';
+import { withStoreMigratedTo } from '../helpers/old-store.js';
 import { ADMIN_HEADERS as admin, createTenantViaApi, startTestRelay, type ApiTenant, type TestRelay } from '../helpers/relay.js';
 
 const EMAIL = 'pii.canary.7f3a@example.org';
@@ -189,11 +189,8 @@ describe.each(dialects)('no plain customer data in messages, store or logs on $n
 
 describe.each(dialects)('rejection messages stored by earlier releases on $name', (dialect) => {
   it('lose their values in migration 0017, keeping their code and every other message', async () => {
-    const tdb = await dialect.create();
-    const store = await openStore({ databaseUrl: tdb.databaseUrl, dataDir: tdb.dataDir, migrate: false });
-    try {
+    await withStoreMigratedTo(dialect, '0014_webhook_replay_keys', async (store) => {
       const db = store.db as unknown as Kysely<unknown>;
-      await migrateUpTo(db, store.adapter, '0014_webhook_replay_keys');
       await store.db.insertInto('tenants').values({ id: 't1', name: 'Old', status: 'active', forwarding: 1, policy: '{}', created_at: 1 }).execute();
       const row = (id: string, code: string, message: string) => ({
         id, tenant_id: 't1', event_name: 'Unmappable', event_id: id, source: 'webhook:generic', order_id: null, event_time: 1, received_at: 1,
@@ -213,9 +210,6 @@ describe.each(dialects)('rejection messages stored by earlier releases on $name'
         { id: 'e3', drop_code: 'invalid_action_source', drop_message: 'invalid_action_source: the input value was removed from this message' },
         { id: 'e4', drop_code: 'order_id_missing', drop_message: 'order payload has no id' },
       ]);
-    } finally {
-      await store.close();
-      await tdb.cleanup();
-    }
+    });
   });
 });

@@ -5,17 +5,14 @@
  */
 import type { Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/database.js';
-import { migrateToLatest, migrateUpTo } from '../../src/store/migrations.js';
+import { migrateToLatest } from '../../src/store/migrations.js';
 import { dialects } from '../helpers/databases.js';
+import { withStoreMigratedTo } from '../helpers/old-store.js';
 
 describe.each(dialects)('migration 0021_store_log on $name', (dialect) => {
   it('carries events, deliveries and their outcomes over to the log', async () => {
-    const tdb = await dialect.create();
-    const store = await openStore({ databaseUrl: tdb.databaseUrl, dataDir: tdb.dataDir, migrate: false });
-    try {
+    await withStoreMigratedTo(dialect, '0020_dashboard_signals', async (store) => {
       const db = store.db as unknown as Kysely<any>;
-      await migrateUpTo(db, store.adapter, '0020_dashboard_signals');
       await db.insertInto('tenants').values({ id: 't1', name: 'Old', status: 'active', forwarding: 1, policy: '{}', created_at: 1 }).execute();
       for (const id of ['pA', 'pB']) {
         await db.insertInto('pixels').values({ id, tenant_id: 't1', pixel_id: id, token_sealed: 'x', test_event_code: null, status: 'active', pause_reason: null, created_at: 1, updated_at: 1 }).execute();
@@ -76,9 +73,6 @@ describe.each(dialects)('migration 0021_store_log on $name', (dialect) => {
         { pixel_row_id: 'pB', seq: 3, status: 'failed', attempts: 1, next_attempt_at: 77, last_error: null, client_ip_address: '10.0.0.3' },
         { pixel_row_id: 'pA', seq: 4, status: 'dead', attempts: 1, next_attempt_at: 5, last_error: 'Invalid parameter', client_ip_address: '10.0.0.4' },
       ]);
-    } finally {
-      await store.close();
-      await tdb.cleanup();
-    }
+    });
   });
 });
