@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Store } from './database.js';
+import { createKeyCache } from './key-cache.js';
 import { generateKey, hashKey, type KeyKind } from './keys.js';
 import type { SecretBox } from './secret-box.js';
 
@@ -14,6 +15,8 @@ export class NotFoundError extends Error {
 /** Tenants, their API keys and their destination pixels. Secrets are returned once, at creation. */
 export function createTenantRepository(store: Store, box: SecretBox, clock: () => number = Date.now) {
   const { db } = store;
+  // What `authenticate` found per key hash and kind; cleared by every write below (see key-cache.ts).
+  const owners = createKeyCache<TenantView>(store.dataVersion);
 
   async function issueKey(tenantId: string, kind: KeyKind): Promise<string> {
     const { key, hash, prefix } = generateKey(kind);
@@ -68,16 +71,19 @@ export function createTenantRepository(store: Store, box: SecretBox, clock: () =
     async setTenantStatus(id: string, status: 'active' | 'disabled') {
       await requireTenant(id);
       await db.updateTable('tenants').set({ status }).where('id', '=', id).execute();
+      owners.clear();
     },
 
     async setForwarding(id: string, on: boolean) {
       await requireTenant(id);
       await db.updateTable('tenants').set({ forwarding: on ? 1 : 0 }).where('id', '=', id).execute();
+      owners.clear();
     },
 
     async setPolicy(id: string, policy: Record<string, unknown>) {
       await requireTenant(id);
       await db.updateTable('tenants').set({ policy: JSON.stringify(policy) }).where('id', '=', id).execute();
+      owners.clear();
     },
 
     /** Revokes every active key of that kind and issues a new one. */
@@ -89,12 +95,18 @@ export function createTenantRepository(store: Store, box: SecretBox, clock: () =
         .where('tenant_id', '=', tenantId)
         .where('kind', '=', kind)
         .execute();
+      owners.clear();
       return issueKey(tenantId, kind);
     },
 
     /** The active tenant owning this key, or null. */
     async authenticate(key: string, kind: KeyKind): Promise<TenantView | null> {
-      return (await keyOwner(key, kind))?.tenant ?? null;
+      const cacheKey = `${kind}:${hashKey(key)}`;
+      const { value, generation } = owners.get(cacheKey);
+      if (value) return value;
+      const tenant = (await keyOwner(key, kind))?.tenant ?? null;
+      if (tenant) owners.set(generation, cacheKey, tenant);
+      return tenant;
     },
 
     /** The active tenant owning this key and the key's row id (a store-key dashboard session lives as long as that row), or null. */
