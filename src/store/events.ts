@@ -4,7 +4,7 @@ import { dedupKey, parseChannels } from './channels.js';
 import { chunks } from './chunks.js';
 import { newRowId } from './ids.js';
 import { toStoredPayload } from './stored-payload.js';
-import { CompiledQuery, type Insertable, type Transaction } from 'kysely';
+import { CompiledQuery, type Expression, type Insertable, sql, type SqlBool, type Transaction } from 'kysely';
 import { type BulkColumn, bulkInsert } from './bulk-insert.js';
 import { adapterOf } from './dialect-adapter.js';
 import { allocateSeqs } from './log-sequence.js';
@@ -133,7 +133,7 @@ export async function writeEvents(
     orphans.push(row.id);
   });
   for (const chunk of chunks(orphans, ID_CHUNK)) {
-    await trx.updateTable('events').set({ status: 'skipped', drop_code: NO_ACTIVE_PIXEL.code, drop_message: NO_ACTIVE_PIXEL.message }).where('id', 'in', chunk).execute();
+    await trx.updateTable('events').set({ status: 'skipped', drop_code: NO_ACTIVE_PIXEL.code, drop_message: NO_ACTIVE_PIXEL.message }).where(oneOf(trx, 'id', chunk)).execute();
   }
   const clearRows: EventClearFieldsTable[] = [];
   rows.forEach((row, k) => {
@@ -184,7 +184,7 @@ async function keepCursorsAtHead(
   await trx
     .updateTable('pixel_cursors')
     .set({ sent_through: lastSeq, claimed_through: lastSeq, updated_at: now })
-    .where('pixel_row_id', 'in', idle.map((p) => p.id))
+    .where(oneOf(trx, 'pixel_row_id', idle.map((p) => p.id)))
     .where('claimed_through', '=', firstSeq - 1)
     .where('sent_through', '=', firstSeq - 1)
     .execute();
@@ -233,8 +233,8 @@ async function recordRepeatChannels(trx: Transaction<Database>, tenantId: string
     .select(['id', 'event_name', 'event_id', 'source', 'channels'])
     .where('tenant_id', '=', tenantId)
     // With event_name too, the lookup is a search of the dedup index; without it SQLite walked the tenant's events.
-    .where('event_name', 'in', [...new Set(repeats.map((r) => r.event_name))])
-    .where('event_id', 'in', [...new Set(repeats.map((r) => r.event_id))])
+    .where(oneOf(trx, 'event_name', [...new Set(repeats.map((r) => r.event_name))]))
+    .where(oneOf(trx, 'event_id', [...new Set(repeats.map((r) => r.event_id))]))
     .execute();
   for (const row of existing) {
     const source = sourceOf.get(dedupKey(row.event_name, row.event_id));
@@ -257,6 +257,15 @@ async function recordOrders(trx: Transaction<Database>, tenantId: string, items:
   }
   if (orders.size === 0) return;
   for (const chunk of chunks([...orders.values()], EVENT_CHUNK)) await INSERT_ORDERS.run(trx, chunk);
+}
+
+/**
+ * `column in (…)`: on PostgreSQL `column = any($1)` with the values as one array parameter, one statement text
+ * (parsed and planned once) whatever their count; on SQLite, which has no arrays, a placeholder per value (the
+ * callers keep lists under ID_CHUNK).
+ */
+function oneOf(trx: Transaction<Database>, column: string, values: readonly string[]): Expression<SqlBool> {
+  return adapterOf(trx).name === 'postgres' ? sql<SqlBool>`${sql.ref(column)} = any(${[...values]})` : sql<SqlBool>`${sql.ref(column)} in (${sql.join(values)})`;
 }
 
 function fbpOf(event: MetaServerEvent | null): string | null {
