@@ -83,9 +83,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((_req, reply) => reply.status(404).send(errorBody('not_found')));
   // Before any route reads them: no parameter with text a database refuses (one rule for both databases).
   app.addHook('onRequest', async (req) => checkRequestParameters(req.params, req.query));
+  // The request line holds only the method, route pattern, status and time: nothing the logger's redaction paths
+  // could match. It is written by a child without the redaction pass, which cost more than the rest of the line
+  // (about 20 µs of a one-event request's ~160); the request id is its own field, as req.log's binding wrote it.
+  const requestLine = deps.logger.child({}, { redact: { paths: [] } });
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
-    req.log.info({ method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    requestLine.info({ reqId: req.id, method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
     // By matched route and status class: a label per raw URL or exact status would grow without bound.
     deps.metrics.requestDuration.observe({ method: req.method, route, status: `${Math.floor(reply.statusCode / 100)}xx` }, reply.elapsedTime / 1000);
     done();

@@ -90,7 +90,18 @@ export function createIngestService(deps: {
     return committer.submit({ tenant: { id: tenant.id, forwarding: tenant.forwarding }, items, now });
   }
 
+  // A tenant view answered from the key cache (src/store/key-cache.ts) is the same object request after request:
+  // its parsed policy is found by identity, without serializing the policy again to compare it.
+  const policyOfView = new WeakMap<TenantView, TenantPolicy>();
   function policyOf(tenant: TenantView): TenantPolicy {
+    const known = policyOfView.get(tenant);
+    if (known) return known;
+    const policy = policyOfRaw(tenant);
+    policyOfView.set(tenant, policy);
+    return policy;
+  }
+
+  function policyOfRaw(tenant: TenantView): TenantPolicy {
     const raw = JSON.stringify(tenant.policy);
     const cached = policyCache.get(tenant.id);
     if (cached && cached.raw === raw) return cached.policy;

@@ -15,6 +15,13 @@ export interface Store {
   adapter: DialectAdapter;
   /** Storage faults (database unreachable, disk full): logged once per outage, probed until they pass. */
   health: StorageHealth;
+  /**
+   * SQLite's `pragma data_version`: a number that changes whenever another connection (a CLI command, another
+   * process) has committed to the file since the last read; this connection's own commits leave it. Lets an
+   * in-memory cache of rarely changing rows (API keys) notice writes made elsewhere at the cost of one tiny read.
+   * Unset on PostgreSQL, which has no such signal across nodes.
+   */
+  dataVersion?: () => number;
   close(): Promise<void>;
 }
 
@@ -62,6 +69,7 @@ const pgTypes = {
 export async function openStore(opts: StoreOptions): Promise<Store> {
   let db: Kysely<Database>;
   let adapter: DialectAdapter;
+  let dataVersion: (() => number) | undefined;
   let probe: () => Promise<void>;
   // The probe reads the store lazily: it only runs after a fault, long after db is assigned.
   const health = createStorageHealth({ probe: () => probe(), probeIntervalMs: opts.healthProbeIntervalMs });
@@ -92,6 +100,8 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     // CLI commands and the server may touch the file at once: wait instead of failing.
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
+    const readDataVersion = sqlite.prepare('pragma data_version').pluck();
+    dataVersion = () => Number(readDataVersion.get());
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: rollbackAfterAutoRollback(cachingStatements(sqlite), () => sqlite.inTransaction) }) });
     adapter = sqliteAdapter;
     // A full disk still reads, and even takes a small write into WAL space it already holds, while a batch
@@ -110,6 +120,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     db,
     adapter,
     health,
+    ...(dataVersion ? { dataVersion } : {}),
     close: async () => {
       health.close();
       await db.destroy();

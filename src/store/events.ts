@@ -4,7 +4,8 @@ import { dedupKey, parseChannels } from './channels.js';
 import { chunks } from './chunks.js';
 import { newRowId } from './ids.js';
 import { toStoredPayload } from './stored-payload.js';
-import { sql, type Insertable, type Transaction } from 'kysely';
+import { CompiledQuery, type Expression, type Insertable, sql, type SqlBool, type Transaction } from 'kysely';
+import { type BulkColumn, bulkInsert } from './bulk-insert.js';
 import { adapterOf } from './dialect-adapter.js';
 import { allocateSeqs } from './log-sequence.js';
 import type { Database, EventClearFieldsTable, EventsTable, OrdersTable } from './schema.js';
@@ -116,13 +117,7 @@ export async function writeEvents(
   const inserted = await insertEvents(trx, rows);
   await recordRepeatChannels(trx, tenant.id, rows.filter((r) => !inserted.has(r.id)));
   await recordOrders(trx, tenant.id, items, now);
-  const pixels = await trx
-    .selectFrom('pixels')
-    .leftJoin('pixel_cursors', 'pixel_cursors.pixel_row_id', 'pixels.id')
-    .select(['pixels.id', 'pixel_cursors.claimed_through', 'pixel_cursors.sent_through'])
-    .where('pixels.tenant_id', '=', tenant.id)
-    .where('pixels.status', '!=', 'disabled')
-    .execute();
+  const pixels = (await trx.executeQuery<ActivePixel>(CompiledQuery.raw(adapterOf(trx).name === 'postgres' ? ACTIVE_PIXELS_PG : ACTIVE_PIXELS_SQLITE, [tenant.id]))).rows;
   // An event is queued only if a pixel will take it; one that would go to none is skipped, with the reason,
   // and keeps no IP or user agent (it will never be sent). Corrected after the INSERT rather than by reading
   // the pixels first, so the transaction's first statement stays a write.
@@ -138,14 +133,14 @@ export async function writeEvents(
     orphans.push(row.id);
   });
   for (const chunk of chunks(orphans, ID_CHUNK)) {
-    await trx.updateTable('events').set({ status: 'skipped', drop_code: NO_ACTIVE_PIXEL.code, drop_message: NO_ACTIVE_PIXEL.message }).where('id', 'in', chunk).execute();
+    await trx.updateTable('events').set({ status: 'skipped', drop_code: NO_ACTIVE_PIXEL.code, drop_message: NO_ACTIVE_PIXEL.message }).where(oneOf(trx, 'id', chunk)).execute();
   }
   const clearRows: EventClearFieldsTable[] = [];
   rows.forEach((row, k) => {
     const clear = clearFields[k];
     if (clear && inserted.has(row.id)) clearRows.push({ tenant_id: tenant.id, seq: row.seq as number, ...clear });
   });
-  for (const chunk of chunks(clearRows, EVENT_CHUNK)) await trx.insertInto('event_clear_fields').values(chunk).execute();
+  for (const chunk of chunks(clearRows, EVENT_CHUNK)) await INSERT_CLEAR_FIELDS.run(trx, chunk);
   await keepCursorsAtHead(trx, tenant.id, pixels, rows, inserted, firstSeq, lastSeq, now);
 
   rows.forEach((row, k) => {
@@ -189,45 +184,39 @@ async function keepCursorsAtHead(
   await trx
     .updateTable('pixel_cursors')
     .set({ sent_through: lastSeq, claimed_through: lastSeq, updated_at: now })
-    .where('pixel_row_id', 'in', idle.map((p) => p.id))
+    .where(oneOf(trx, 'pixel_row_id', idle.map((p) => p.id)))
     .where('claimed_through', '=', firstSeq - 1)
     .where('sent_through', '=', firstSeq - 1)
     .execute();
 }
 
-const EVENT_COLUMNS = [
-  'id', 'tenant_id', 'seq', 'event_name', 'event_id', 'source', 'order_id', 'event_time', 'received_at', 'status', 'payload', 'had_client_ip', 'had_user_agent',
-  'decisions', 'drop_code', 'drop_message', 'simulated', 'test_event_code', 'only_pixel_row_id', 'fbp',
-] as const;
+/** The tenant's pixels that take events, with their cursor (none yet: null), read by each write; its SQL written once. */
+type ActivePixel = { id: string; claimed_through: number | null; sent_through: number | null };
+const ACTIVE_PIXELS = `select pixels.id, pixel_cursors.claimed_through, pixel_cursors.sent_through from pixels
+  left join pixel_cursors on pixel_cursors.pixel_row_id = pixels.id where pixels.tenant_id = ? and pixels.status != 'disabled'`;
+const ACTIVE_PIXELS_SQLITE = ACTIVE_PIXELS;
+const ACTIVE_PIXELS_PG = ACTIVE_PIXELS.replace('?', '$1');
 
-/**
- * On PostgreSQL one statement of constant text whatever the count: the rows travel as one JSON parameter
- * (json_to_recordset), not as 20 placeholders per row that the server parses and plans again on every call.
- */
-const PG_INSERT_EVENTS = sql.raw(`insert into events (${EVENT_COLUMNS.join(', ')})
-  select ${EVENT_COLUMNS.join(', ')} from json_to_recordset($1::json) as r(id text, tenant_id text, seq bigint, event_name text, event_id text,
-    source text, order_id text, event_time bigint, received_at bigint, status text, payload text, had_client_ip integer, had_user_agent integer,
-    decisions text, drop_code text, drop_message text, simulated integer, test_event_code text, only_pixel_row_id text, fbp text)
-  on conflict (tenant_id, event_name, event_id) do nothing
-  returning id`);
+const EVENT_COLUMNS: readonly BulkColumn<Insertable<EventsTable>>[] = [
+  ['id', 'text'], ['tenant_id', 'text'], ['seq', 'bigint'], ['event_name', 'text'], ['event_id', 'text'], ['source', 'text'], ['order_id', 'text'],
+  ['event_time', 'bigint'], ['received_at', 'bigint'], ['status', 'text'], ['payload', 'text'], ['had_client_ip', 'integer'], ['had_user_agent', 'integer'],
+  ['decisions', 'text'], ['drop_code', 'text'], ['drop_message', 'text'], ['simulated', 'integer'], ['test_event_code', 'text'], ['only_pixel_row_id', 'text'], ['fbp', 'text'],
+];
+const INSERT_EVENTS = bulkInsert('events', EVENT_COLUMNS, 'on conflict (tenant_id, event_name, event_id) do nothing returning id');
+const INSERT_CLEAR_FIELDS = bulkInsert<EventClearFieldsTable>('event_clear_fields', [['tenant_id', 'text'], ['seq', 'bigint'], ['client_ip_address', 'text'], ['client_user_agent', 'text']]);
+const INSERT_ORDERS = bulkInsert<OrdersTable>(
+  'orders',
+  [['tenant_id', 'text'], ['order_id', 'text'], ['total', 'double precision'], ['currency', 'text'], ['source', 'text'], ['created_at', 'bigint']],
+  'on conflict (tenant_id, order_id) do nothing',
+);
 
 /** Inserts the events, skipping those already stored (same tenant, event_name and event_id); answers the ids inserted. */
 async function insertEvents(trx: Transaction<Database>, rows: Insertable<EventsTable>[]): Promise<Set<string>> {
   const inserted = new Set<string>();
-  if (adapterOf(trx).name === 'postgres') {
-    const query = PG_INSERT_EVENTS.compile(trx);
-    const res = await trx.executeQuery<{ id: string }>({ ...query, parameters: [JSON.stringify(rows)] });
-    for (const r of res.rows) inserted.add(r.id);
-    return inserted;
-  }
-  for (const chunk of chunks(rows, EVENT_CHUNK)) {
-    const res = await trx
-      .insertInto('events')
-      .values(chunk)
-      .onConflict((oc) => oc.columns(['tenant_id', 'event_name', 'event_id']).doNothing())
-      .returning('id')
-      .execute();
-    for (const r of res) inserted.add(r.id);
+  // PostgreSQL takes them all in one statement (one JSON parameter); SQLite in chunks under its parameter limit.
+  const parts = adapterOf(trx).name === 'postgres' ? [rows] : chunks(rows, EVENT_CHUNK);
+  for (const part of parts) {
+    for (const r of await INSERT_EVENTS.run<{ id: string }>(trx, part)) inserted.add(r.id);
   }
   return inserted;
 }
@@ -244,8 +233,8 @@ async function recordRepeatChannels(trx: Transaction<Database>, tenantId: string
     .select(['id', 'event_name', 'event_id', 'source', 'channels'])
     .where('tenant_id', '=', tenantId)
     // With event_name too, the lookup is a search of the dedup index; without it SQLite walked the tenant's events.
-    .where('event_name', 'in', [...new Set(repeats.map((r) => r.event_name))])
-    .where('event_id', 'in', [...new Set(repeats.map((r) => r.event_id))])
+    .where(oneOf(trx, 'event_name', [...new Set(repeats.map((r) => r.event_name))]))
+    .where(oneOf(trx, 'event_id', [...new Set(repeats.map((r) => r.event_id))]))
     .execute();
   for (const row of existing) {
     const source = sourceOf.get(dedupKey(row.event_name, row.event_id));
@@ -267,9 +256,16 @@ async function recordOrders(trx: Transaction<Database>, tenantId: string, items:
     orders.set(orderId, { tenant_id: tenantId, order_id: orderId, total: value, currency: currency.toUpperCase(), source: item.source, created_at: now });
   }
   if (orders.size === 0) return;
-  for (const chunk of chunks([...orders.values()], EVENT_CHUNK)) {
-    await trx.insertInto('orders').values(chunk).onConflict((oc) => oc.columns(['tenant_id', 'order_id']).doNothing()).execute();
-  }
+  for (const chunk of chunks([...orders.values()], EVENT_CHUNK)) await INSERT_ORDERS.run(trx, chunk);
+}
+
+/**
+ * `column in (…)`: on PostgreSQL `column = any($1)` with the values as one array parameter, one statement text
+ * (parsed and planned once) whatever their count; on SQLite, which has no arrays, a placeholder per value (the
+ * callers keep lists under ID_CHUNK).
+ */
+function oneOf(trx: Transaction<Database>, column: string, values: readonly string[]): Expression<SqlBool> {
+  return adapterOf(trx).name === 'postgres' ? sql<SqlBool>`${sql.ref(column)} = any(${[...values]})` : sql<SqlBool>`${sql.ref(column)} in (${sql.join(values)})`;
 }
 
 function fbpOf(event: MetaServerEvent | null): string | null {

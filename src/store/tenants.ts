@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { CompiledQuery } from 'kysely';
 import type { Store } from './database.js';
+import { createKeyCache } from './key-cache.js';
 import { generateKey, hashKey, type KeyKind } from './keys.js';
 import type { SecretBox } from './secret-box.js';
 
@@ -14,6 +16,8 @@ export class NotFoundError extends Error {
 /** Tenants, their API keys and their destination pixels. Secrets are returned once, at creation. */
 export function createTenantRepository(store: Store, box: SecretBox, clock: () => number = Date.now) {
   const { db } = store;
+  // What `authenticate` found per key hash and kind; cleared by every write below (see key-cache.ts).
+  const owners = createKeyCache<TenantView>(store.dataVersion);
 
   async function issueKey(tenantId: string, kind: KeyKind): Promise<string> {
     const { key, hash, prefix } = generateKey(kind);
@@ -25,18 +29,42 @@ export function createTenantRepository(store: Store, box: SecretBox, clock: () =
     return key;
   }
 
-  /** Unknown, revoked and disabled-tenant keys all answer null: a caller cannot tell which. */
-  async function keyOwner(key: string, kind: KeyKind): Promise<{ tenant: TenantView; apiKeyId: string } | null> {
-    const row = await db
+  const ownerQuery = (keyHash: string, kind: KeyKind) =>
+    db
       .selectFrom('api_keys')
       .innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
       .selectAll('tenants')
       .select('api_keys.id as api_key_id')
-      .where('api_keys.key_hash', '=', hashKey(key))
+      .where('api_keys.key_hash', '=', keyHash)
       .where('api_keys.kind', '=', kind)
       .where('api_keys.status', '=', 'active')
-      .where('tenants.status', '=', 'active')
-      .executeTakeFirst();
+      .where('tenants.status', '=', 'active');
+  type OwnerRow = NonNullable<Awaited<ReturnType<ReturnType<typeof ownerQuery>['executeTakeFirst']>>>;
+  // Compiled once per kind (Kysely's building and compiling cost as much as the database answering); each
+  // lookup puts its hash in the hash parameter's place. The text is constant, so it stays prepared.
+  const HASH_SLOT = '\u0000key-hash';
+  const compiledOwner = new Map<KeyKind, { query: CompiledQuery<OwnerRow>; slot: number }>();
+  function ownerLookup(keyHash: string, kind: KeyKind): CompiledQuery<OwnerRow> {
+    let compiled = compiledOwner.get(kind);
+    if (!compiled) {
+      const query = ownerQuery(HASH_SLOT, kind).compile();
+      const slot = query.parameters.indexOf(HASH_SLOT);
+      if (slot < 0) throw new Error('the key lookup has no parameter for the key hash');
+      compiled = { query, slot };
+      compiledOwner.set(kind, compiled);
+    }
+    const parameters = [...compiled.query.parameters];
+    parameters[compiled.slot] = keyHash;
+    return { ...compiled.query, parameters };
+  }
+
+  /** Unknown, revoked and disabled-tenant keys all answer null: a caller cannot tell which. */
+  async function keyOwner(key: string, kind: KeyKind): Promise<{ tenant: TenantView; apiKeyId: string } | null> {
+    return ownerOfHash(hashKey(key), kind);
+  }
+
+  async function ownerOfHash(keyHash: string, kind: KeyKind): Promise<{ tenant: TenantView; apiKeyId: string } | null> {
+    const row = (await db.executeQuery(ownerLookup(keyHash, kind))).rows[0];
     return row ? { tenant: toTenantView(row), apiKeyId: row.api_key_id } : null;
   }
 
@@ -68,16 +96,19 @@ export function createTenantRepository(store: Store, box: SecretBox, clock: () =
     async setTenantStatus(id: string, status: 'active' | 'disabled') {
       await requireTenant(id);
       await db.updateTable('tenants').set({ status }).where('id', '=', id).execute();
+      owners.clear();
     },
 
     async setForwarding(id: string, on: boolean) {
       await requireTenant(id);
       await db.updateTable('tenants').set({ forwarding: on ? 1 : 0 }).where('id', '=', id).execute();
+      owners.clear();
     },
 
     async setPolicy(id: string, policy: Record<string, unknown>) {
       await requireTenant(id);
       await db.updateTable('tenants').set({ policy: JSON.stringify(policy) }).where('id', '=', id).execute();
+      owners.clear();
     },
 
     /** Revokes every active key of that kind and issues a new one. */
@@ -89,12 +120,19 @@ export function createTenantRepository(store: Store, box: SecretBox, clock: () =
         .where('tenant_id', '=', tenantId)
         .where('kind', '=', kind)
         .execute();
+      owners.clear();
       return issueKey(tenantId, kind);
     },
 
     /** The active tenant owning this key, or null. */
     async authenticate(key: string, kind: KeyKind): Promise<TenantView | null> {
-      return (await keyOwner(key, kind))?.tenant ?? null;
+      const keyHash = hashKey(key);
+      const cacheKey = `${kind}:${keyHash}`;
+      const { value, generation } = owners.get(cacheKey);
+      if (value) return value;
+      const tenant = (await ownerOfHash(keyHash, kind))?.tenant ?? null;
+      if (tenant) owners.set(generation, cacheKey, tenant);
+      return tenant;
     },
 
     /** The active tenant owning this key and the key's row id (a store-key dashboard session lives as long as that row), or null. */
