@@ -161,6 +161,12 @@ The full \`npm run bench -- --only a,b,c,f\` after the changes (21:52 UTC, load 
 backlog build and cannot be compared); (f) PostgreSQL one node (a) 5,200 events/s against SQLite's 5,219 in the
 same run, 1.0× (target ≥ 0.5×; relay / SDK 0.22, was 0.15), delivery done 0.3 s after the last ingest answer.
 
+Drains of the same copied backlog at 22:00 UTC, when the load fell to 4.6–6.2: 20,282–42,861 events/s at
+14.9–16.8 µs of relay CPU per event (the highest rate in the quietest minute), so the ≥ 50,000 target looks
+within reach of a quiet machine but was not seen here. A cheaper grouping of an ack's rows by pixel and lease
+(no parsed id or key string per row) was tried and measured in alternating drains: no difference beyond the
+noise (15.3/16.8 µs before, 16.4/14.9 after), so it was left out.
+
 In those drains the relay process was busy ~20 % of the wall time (14.5 s of CPU in 71 s): the rest was the
 emulator's single thread parsing and checking 1000-event requests and the other engineers' work, so on this
 machine the drain rate measures the machine, not the relay. Of the relay's own time (V8 CPU profile of a
