@@ -96,12 +96,14 @@ ${r.table}
   connections) for ${r.sizes.STEADY_S} s with 50 ms emulator latency; per event, the time from the ingest answer
   (\`202\`) to the emulator's \`receivedAt\` (which is after its 50 ms delay). Real stores send one event per
   request (every webhook, every snippet beacon). Until 2026-12-06 this part sent batches of 100 (target ≤ 1000 ms).
-- **(c) backlog** — ${r.sizes.BACKLOG.toLocaleString('en-US')} events ingested while the emulator answers every Graph request 503,
-  then faults cleared and the drain timed until the emulator has accepted every event. Peak RSS is the
-  relay process's own (\`/proc/PID/status\` VmRSS sampled every 200 ms, and VmHWM). Every 503 pushes rows
-  into exponential backoff, so before timing the drain the bench sets \`next_attempt_at = 0\` on the
-  waiting rows (otherwise the figure would measure the backoff schedule, not the relay).
-  The relay runs from \`dist/\` (built by the bench first) with the V8 flags \`npm start\` uses.
+- **(c) backlog** — ${r.sizes.BACKLOG.toLocaleString('en-US')} queued events that no pixel has claimed, then a relay started on them and
+  the drain timed from its start until the emulator has accepted every event. The backlog is built without
+  timing ingest: 10,000 events (\`BENCH_BACKLOG_SEED\`) go through \`POST /v1/events\` to a relay with delivery
+  off, so they are stored exactly as ingest stores them; the bench then copies them in SQL (new seqs, row ids
+  and event ids) up to the full size. Building 1,000,000 through HTTP took ~1,000 s and measured ingest, not
+  delivery (until 2026-12-06 the backlog was ingested while the emulator answered 503, which also timed the
+  retry schedule). Peak RSS is the draining relay process's own (\`/proc/PID/status\` VmRSS sampled every
+  200 ms, and VmHWM). The relay runs from \`dist/\` (built by the bench first) with the V8 flags \`npm start\` uses.
 - **(d) transform alone** — \`transformEvent\` (validation, mapping, normalization, SHA-256 hashing, gates)
   plus \`JSON.stringify\` vs the SDK's \`ServerEvent\` + \`normalize()\` + \`JSON.stringify\`, ${r.sizes.TRANSFORM_N.toLocaleString('en-US')}
   events, after one warm-up pass each, then 7 alternating rounds (ours, SDK, ours, …) in the bench process;
@@ -127,6 +129,55 @@ ${FINDINGS}`;
 
 /** Analysis written by hand from one profiled run; kept when the figures above are regenerated. */
 const FINDINGS = `
+## Delivery side of the store log (2026-12-06, issue #15)
+What changed, each measured before/after in the same window (the machine's 1-minute load 8–15 on 2 cores all
+evening, so wall-clock rates moved ±30 % between identical runs; the CPU time the relay process spent per
+delivered event, from \`/proc/PID/stat\`, is the steadier figure):
+- **The next range is claimed while a full one is on the wire, and no linger after a batch.** The running loop
+  started every free slot of a pixel at each scan (the second claim of a trickle found nothing, after a write
+  transaction), and after every batch that was not full it waited the 50 ms linger again before claiming what
+  had come in meanwhile. Now a scan starts one batch per pixel; a claim that comes back full starts the next
+  one at once into a free slot (\`deliveryConcurrency\`), and a finished batch rescans at once.
+- **One probe for waiting work per claim.** A claim searched lapsed and due batches and exceptions (four
+  queries) before taking a new range; one \`exists\` probe now says whether any of them is worth searching.
+- **An ack reads only the seqs of its range**, filtered in SQL (target pixel, exceptions), not the events'
+  targets and a separate list of exceptions.
+- **The Graph request body is written into one buffer.** Joining 1000 events made a ~0.6 MB string per
+  request in V8's large-object space, which undici then copied into a buffer.
+
+| measure | before | after | load |
+| --- | --- | --- | --- |
+| (c) 1,000,000-event drain: relay CPU per event (same backlog copied for both, back to back) | 17.4 µs | 14.5 µs (−17 %) | 9.5 |
+| (c) drain rate, wall (same two runs) | 15,042 events/s | 14,065 events/s | 9.5 |
+| (c) drain rate, wall (four more alternating runs) | 10,397 / 10,952 | 9,875 / 9,496 | 12.5–14 |
+| (c) peak RSS while draining (the six runs) | 278–296 MB | 269–280 MB | 9.5–14 |
+| (b) p99, 10 s at 2,000 one-event requests/s offered (two alternating pairs) | 1,290 / 915 ms | 818 / 617 ms | 9.6–12.6 |
+| (a) relay / SDK (first run of the evening, before any change) | 0.28 | see the table above | 7.9 |
+
+The full \`npm run bench -- --only a,b,c,f\` after the changes (21:52 UTC, load 9.9, 7.1–11.7; the tables above):
+(a) relay / SDK 0.29 (before: 0.28 at load 7.9, 0.29 at 19:31 at load 2.5); (b) p99 705 ms with 1,682 of the
+2,000 requests/s answered (before: 455 ms at load 7.9, 2,507 ms at 19:31); (c) 1,000,000 events drained at
+23,511 events/s with a peak RSS of 275 MB (the 19:31 figures, 347 MB and 2,843 events/s, came from the old
+backlog build and cannot be compared); (f) PostgreSQL one node (a) 5,200 events/s against SQLite's 5,219 in the
+same run, 1.0× (target ≥ 0.5×; relay / SDK 0.22, was 0.15), delivery done 0.3 s after the last ingest answer.
+
+Drains of the same copied backlog at 22:00 UTC, when the load fell to 4.6–6.2: 20,282–42,861 events/s at
+14.9–16.8 µs of relay CPU per event (the highest rate in the quietest minute), so the ≥ 50,000 target looks
+within reach of a quiet machine but was not seen here. A cheaper grouping of an ack's rows by pixel and lease
+(no parsed id or key string per row) was tried and measured in alternating drains: no difference beyond the
+noise (15.3/16.8 µs before, 16.4/14.9 after), so it was left out.
+
+In those drains the relay process was busy ~20 % of the wall time (14.5 s of CPU in 71 s): the rest was the
+emulator's single thread parsing and checking 1000-event requests and the other engineers' work, so on this
+machine the drain rate measures the machine, not the relay. Of the relay's own time (V8 CPU profile of a
+drain, \`BENCH_PROFILE\`): SQLite ~30 % (reading each new range with its payloads and clear fields, ~15 %,
+is the largest; commits, the ack's range read and the erase of IP and user agent ~3 % each), garbage
+collection ~20 %, undici ~7 %, the splice of stored payloads ~1.5 %. Peak RSS is ~270 MB against ~116 MB for an
+idle relay: during a drain the V8 heap holds ~105 MB (of which ~80 MB in use), external memory ~30 MB, and
+~75 MB of other anonymous memory (SQLite, the statement cache, malloc); not met (≤ 200), and nothing tried
+here moved it. (a) is bounded by ingest: delivery finished ~1 s after the last ingest answer, and the relay
+would still sit near 0.35 if delivery cost nothing, so (a) moves with the ingest path.
+
 ## Group commit (2026-12-06, issue #15)
 Concurrent ingest calls now share a transaction (\`src/ingest/group-commit.ts\`; up to \`ingestCommitWaitMs\`,
 2 ms, or 1000 events). Before (main) and after, on this machine while seven other engineers ran their suites

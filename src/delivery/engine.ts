@@ -160,6 +160,10 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
   async function runBatch(pixel: PixelTarget): Promise<number> {
     const claimed = await queue.claim(pixel.pixelRowId, maxBatch, clock.now(), leaseMs, workerId);
     if (claimed.length === 0) return 0;
+    // A full claim says more is waiting: the running loop claims the next range now, into a free slot, so it
+    // is read while this one is on the wire. A partial claim took everything there was, and a second claim
+    // at the same time would only find nothing (tick() fills every slot itself).
+    if (claimed.length >= maxBatch && running) track(launch(pixel));
     const lease = (claimed[0] as ClaimedDelivery).lease;
     const heartbeat = setInterval(() => {
       queue.renewLease(pixel.pixelRowId, lease, clock.now() + leaseMs).catch((err: unknown) => log.warn({ err: String(err), pixelRowId: pixel.pixelRowId }, 'renewing a lease failed'));
@@ -231,11 +235,12 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
     return p;
   }
 
-  function launchAll(pixels: PixelTarget[]): Promise<number>[] {
+  /** Starts a batch per free slot of every pixel, or with `oneEach` one per pixel (runBatch adds more while claims come back full). */
+  function launchAll(pixels: PixelTarget[], oneEach = false): Promise<number>[] {
     const started: Promise<number>[] = [];
     for (const pixel of pixels) {
       if (pixel.paused) continue;
-      for (let slot = 0; slot < concurrency; slot++) {
+      for (let slot = 0; slot < (oneEach ? 1 : concurrency); slot++) {
         const p = launch(pixel);
         if (!p) break;
         started.push(p);
@@ -277,14 +282,7 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
         failedScans = 0;
         if (!running) break; // stop() was called during the scan: start nothing new.
         // Batches run detached: a pixel stuck in timeouts must not delay the next scan for other pixels.
-        for (const p of launchAll(pixels)) {
-          void p.then((n) => {
-            // A full batch says more is waiting: claim again at once. Lingering only helps fill a batch
-            // when events trickle in, which is what an ingest wake-up means.
-            if (n >= maxBatch) wakeNow();
-            else if (n > 0) wake();
-          });
-        }
+        for (const p of launchAll(pixels, true)) track(p);
       } catch (err) {
         if (failedScans === 0) log.error({ err: String(err) }, 'scanning due pixels failed; backing off until the store answers');
         failedScans++;
@@ -307,6 +305,17 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
   /** 0.5 s, 1 s, 2 s … capped at 10 s (not the injected clock: this is the loop's own pacing, as pollIntervalMs). */
   function scanBackoffMs(failures: number): number {
     return Math.min(10_000, pollIntervalMs * 2 ** Math.min(failures, 10));
+  }
+
+  /**
+   * When a batch of the running loop is done, scan again at once for the slot it freed: events that came in
+   * while it was on the wire have waited long enough. Lingering only helps fill a batch when the engine is
+   * idle and events trickle in, which is what an ingest wake-up means.
+   */
+  function track(p: Promise<number> | null): void {
+    void p?.then((n) => {
+      if (n > 0) wakeNow();
+    });
   }
 
   function wake(): void {

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MetaServerEvent } from '../core/meta-event.js';
-import { createGraphClient, graphErrorOf, type GraphClient } from './graph-client.js';
+import { createGraphClient, graphErrorOf, requestBody, type GraphClient } from './graph-client.js';
 
 interface Seen {
   method: string | undefined;
@@ -45,6 +45,15 @@ async function start(handler: (req: IncomingMessage, body: string) => { status: 
 }
 
 describe('graph client', () => {
+  it('sends several events, non-ASCII text and a test event code as one exact JSON body', async () => {
+    const { url, seen } = await start(() => ({ status: 200, body: JSON.stringify({ events_received: 3 }) }));
+    client = createGraphClient({ baseUrl: url, version: 'v24.0' });
+    const events = [event, { ...event, event_id: 'é-2', user_data: { ...event.user_data, client_user_agent: 'Mozilla/5.0 (Ünïcode; 日本)' } }, { ...event, event_id: 'e3' }];
+    await client.sendEvents('1234', TOKEN, events.map((e) => JSON.stringify(e)), 'TEST123');
+    expect(seen[0]?.body).toBe(JSON.stringify({ data: events, test_event_code: 'TEST123' }));
+    expect(requestBody([], '').toString()).toBe('{"data":[]}');
+  });
+
   it('sends the token only in the Authorization header and the events as JSON', async () => {
     const { url, seen } = await start(() => ({ status: 200, body: JSON.stringify({ events_received: 1, messages: [], fbtrace_id: 'AT1' }) }));
     client = createGraphClient({ baseUrl: url + '/', version: 'v24.0' });

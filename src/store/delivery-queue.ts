@@ -91,20 +91,19 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
 
   /** The seqs of a batch's events (see batchEvents), without reading the events themselves: what an ack needs. */
   async function batchMembers(trx: Transaction<Database>, cursor: Cursor, pixelRowId: string, from: number, to: number): Promise<number[]> {
-    const [events, exceptions] = await Promise.all([
-      trx
-        .selectFrom('events')
-        .select(['seq', 'only_pixel_row_id'])
-        .where('tenant_id', '=', cursor.tenant_id)
-        .where('seq', '>=', from)
-        .where('seq', '<=', to)
-        .where('status', '=', QUEUED_EVENT)
-        .orderBy('seq')
-        .execute(),
-      trx.selectFrom('delivery_exceptions').select('seq').where('pixel_row_id', '=', pixelRowId).where('seq', '>=', from).where('seq', '<=', to).execute(),
-    ]);
-    const left = new Set(exceptions.map((x) => Number(x.seq)));
-    return events.filter((e) => (e.only_pixel_row_id === null || e.only_pixel_row_id === pixelRowId) && !left.has(Number(e.seq))).map((e) => Number(e.seq));
+    // Filtered in SQL, one column: an ack of 1000 events reads 1000 small rows, not the events and their targets.
+    const rows = await trx
+      .selectFrom('events as e')
+      .select('e.seq')
+      .where('e.tenant_id', '=', cursor.tenant_id)
+      .where('e.seq', '>=', from)
+      .where('e.seq', '<=', to)
+      .where('e.status', '=', QUEUED_EVENT)
+      .where((eb) => eb.or([eb('e.only_pixel_row_id', 'is', null), eb('e.only_pixel_row_id', '=', pixelRowId)]))
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('delivery_exceptions as x').select('x.seq').where('x.pixel_row_id', '=', pixelRowId).whereRef('x.seq', '=', 'e.seq'))))
+      .orderBy('e.seq')
+      .execute();
+    return rows.map((r) => Number(r.seq));
   }
 
   const toClaimed = (pixelRowId: string, lease: string, attempts: (seq: number) => number) => (e: LogEvent): ClaimedDelivery => {
@@ -419,14 +418,16 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
       return db.transaction().execute(async (trx) => {
         const cursor = await lockCursor(trx, pixelRowId, now);
         if (!cursor) return [];
-        for (;;) {
+        // Most claims find nothing waiting apart from the log: one probe instead of four searches that find nothing.
+        const waiting = await somethingWaits(trx, pixelRowId, now);
+        while (waiting) {
           const batch = await waitingBatch(trx, pixelRowId, now);
           if (!batch) break;
           const taken = await takeBatch(trx, cursor, batch, limit, now, leaseMs, lease);
           if (taken.length > 0) return taken.map(toClaimed(pixelRowId, lease, () => batch.attempts));
           await advanceCursor(trx, cursor, pixelRowId);
         }
-        const single = await takeExceptions(trx, cursor, pixelRowId, limit, now, leaseMs, lease);
+        const single = waiting ? await takeExceptions(trx, cursor, pixelRowId, limit, now, leaseMs, lease) : [];
         if (single.length > 0) {
           const attempts = new Map(single.map((s) => [Number(s.event.seq), s.attempts]));
           return single.map((s) => toClaimed(pixelRowId, lease, (seq) => attempts.get(seq) ?? 0)(s.event));
@@ -479,6 +480,23 @@ async function waitingBatch(trx: Transaction<Database>, pixelRowId: string, now:
     .orderBy('next_attempt_at')
     .limit(1)
     .executeTakeFirst();
+}
+
+/** True when a batch or an exception of the pixel waits for a worker (lapsed lease, or released or failed and due). */
+async function somethingWaits(trx: Transaction<Database>, pixelRowId: string, now: number): Promise<boolean> {
+  const row = await trx
+    .selectFrom('pixel_cursors as c')
+    .select('c.pixel_row_id')
+    .where('c.pixel_row_id', '=', pixelRowId)
+    .where((eb) => {
+      const waits = (name: 'delivery_batches' | 'delivery_exceptions') => [
+        eb.exists(eb.selectFrom(name).select('pixel_row_id').whereRef(`${name}.pixel_row_id`, '=', 'c.pixel_row_id').where(`${name}.status`, '=', SENDING).where(`${name}.lease_until`, '<', now)),
+        eb.exists(eb.selectFrom(name).select('pixel_row_id').whereRef(`${name}.pixel_row_id`, '=', 'c.pixel_row_id').where(`${name}.status`, 'in', WAITING).where(`${name}.next_attempt_at`, '<=', now)),
+      ];
+      return eb.or([...waits('delivery_batches'), ...waits('delivery_exceptions')]);
+    })
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** The ways a pixel can have work, each shaped like one index: waiting batches and exceptions, or events above its cursor. */
