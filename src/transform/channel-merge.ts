@@ -18,10 +18,10 @@
  * - LDU (data_processing_options) from either copy applies (the server's when both have it: it knows the address);
  *   opt_out from either applies.
  */
+import type { ChannelCopy, ChannelKind, ChannelMerger, MergedEvent } from '../core/channel-merge.js';
 import type { Decision, MetaCustomData, MetaServerEvent, MetaUserData } from '../core/meta-event.js';
 
-/** Which side of a conversion a source reports from. */
-export type ChannelKind = 'browser' | 'server';
+export type { ChannelCopy, ChannelKind, MergedEvent };
 
 /**
  * `browser`: the snippet and the Shopify custom pixel (both post to /v1/collect, source `browser`). `server`: the
@@ -43,23 +43,6 @@ const BROWSER_IDENTIFIERS: ReadonlySet<string> = new Set(['fbp', 'fbc', 'client_
 /** custom_data fields the server copy owns. value and currency travel as a pair, never one from each copy. */
 export const SERVER_CUSTOM_KEYS = ['contents', 'content_ids', 'content_type', 'num_items', 'order_id'] as const;
 const PRIVACY_KEYS = ['data_processing_options', 'data_processing_options_country', 'data_processing_options_state'] as const;
-
-/** One copy of the event as a channel reported it. */
-export interface ChannelCopy {
-  source: string;
-  /** The event as it would be sent; null when the store's policy dropped that copy (consent refused: `drop`). */
-  event: MetaServerEvent | null;
-  /** Consent refused, or missing where the policy requires it (stripped or dropped by the privacy step). */
-  consentRefused: boolean;
-}
-
-export interface MergedEvent {
-  event: MetaServerEvent;
-  /** The source whose value (and currency) was sent; null when neither copy had one. */
-  valueFrom: string | null;
-  /** What the merge did, for the event's decisions (never values). */
-  decisions: Decision[];
-}
 
 const isEmpty = (v: unknown): boolean =>
   v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0);
@@ -193,3 +176,6 @@ export function lateAdditions(sent: ChannelCopy, late: ChannelCopy): string[] {
   }
   return names.sort();
 }
+
+/** The rules as the store takes them (src/store/channel-hold.ts applies them inside the writing transaction). */
+export const channelMerger: ChannelMerger = { kindOf: channelKindOf, merge: mergeChannelCopies, lateAdditions };
