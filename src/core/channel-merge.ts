@@ -41,3 +41,45 @@ export interface MergeDetail {
   valueFrom?: string | null;
   late?: { channel: string; adds: string[]; at: number };
 }
+
+/**
+ * What the event log and the acceptance report say of an event's merge: `held` (waiting for its partner),
+ * `merged`, `sent_alone` (the window ended without a partner) or `late_partner` (sent alone, and a partner came
+ * after: recorded, not sent). Null for an event that was never held.
+ */
+export interface MergeState {
+  state: 'held' | 'merged' | 'sent_alone' | 'late_partner';
+  /** The words shown: "held, waiting for its partner", "merged", "sent alone", "late partner". */
+  label: string;
+  /** While held: when it is sent alone if no partner comes (Unix ms). */
+  holdUntil: number | null;
+  /** The channel whose value (and currency) was sent, when merged. */
+  valueFrom: string | null;
+  /** A partner that came after the event went out: its channel and the fields it would have added (names only). */
+  late: { channel: string; adds: string[] } | null;
+}
+
+export const MERGE_LABELS: Readonly<Record<MergeState['state'], string>> = {
+  held: 'held, waiting for its partner',
+  merged: 'merged',
+  sent_alone: 'sent alone',
+  late_partner: 'late partner',
+};
+
+/** The merge state of a stored event from its columns (`seq`, `hold_until`, `merge_outcome`, `merge_detail`). */
+export function mergeStateOf(row: { seq: number | null; hold_until?: number | null; merge_outcome?: string | null; merge_detail?: string | null }): MergeState | null {
+  let detail: MergeDetail = {};
+  try {
+    detail = row.merge_detail ? (JSON.parse(row.merge_detail) as MergeDetail) : {};
+  } catch {
+    detail = {};
+  }
+  const late = detail.late ? { channel: detail.late.channel, adds: detail.late.adds } : null;
+  let state: MergeState['state'] | null = null;
+  if (row.seq === null && row.hold_until !== null && row.hold_until !== undefined) state = 'held';
+  else if (row.merge_outcome === 'merged') state = 'merged';
+  else if (late) state = 'late_partner';
+  else if (row.merge_outcome === 'sent_alone') state = 'sent_alone';
+  if (state === null) return null;
+  return { state, label: MERGE_LABELS[state], holdUntil: state === 'held' ? Number(row.hold_until) : null, valueFrom: detail.valueFrom ?? null, late };
+}

@@ -106,6 +106,7 @@ export async function resolveRepeats(trx: Transaction<Database>, tenantId: strin
     const kind = merger.kindOf(source);
     const partner = kind !== null && merger.kindOf(row.source) !== null && merger.kindOf(row.source) !== kind && !before.some((c) => merger.kindOf(c) === kind);
     const late: ChannelCopy = { source, event: repeat.row.status === 'queued' ? repeat.event : null, consentRefused: consentRefused(repeat.decisions, repeat.row.drop_code) };
+    let wentAlone = row.merge_outcome === 'sent_alone';
     if (partner && row.seq === null) {
       const held: ChannelCopy = {
         source: row.source,
@@ -117,9 +118,13 @@ export async function resolveRepeats(trx: Transaction<Database>, tenantId: strin
         merged.push({ ...release, onlyPixelRowId: row.only_pixel_row_id });
         continue;
       }
+      // No longer held: a sweeper (on another node) sent it alone just now.
+      wentAlone = true;
     }
     const detail = parseDetail(row.merge_detail);
-    if (partner && detail.late === undefined && row.merge_outcome !== 'merged') {
+    // Only an event that was held and went out alone has a late partner; one never held (merging off, or the store
+    // not yet known to report from both sides) records the channel as before.
+    if (partner && wentAlone && detail.late === undefined) {
       // Went out alone (the window ended, or a sweeper on another node released it just now): what it missed.
       const sent: ChannelCopy = {
         source: row.source,

@@ -31,7 +31,8 @@ describe.each(dialects)('channel merge on $name', (dialect) => {
     await t.relay.tenants.addPixel({ tenantId: tenant.id, pixelId, accessToken: 'tok-merge-0123456789' });
     expect((await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/origins`, headers: admin, payload: { origin: ORIGIN } })).statusCode).toBe(201);
     // The first order reported from both sides teaches the relay that this store has both (not held: not yet known).
-    expect(await browser('purchase:prime', { consent: true })).toBe('accepted');
+    // Another visitor (its own fbp), so the orders below have a browser session of their own.
+    expect(await browser('purchase:prime', { consent: true, fbp: 'fb.1.1700000000000.999', order_id: 'prime' })).toBe('accepted');
     expect(await server('purchase:prime')).toBe('duplicate');
     await until(() => sent('purchase:prime').length === 1);
   }
@@ -72,6 +73,13 @@ describe.each(dialects)('channel merge on $name', (dialect) => {
   const row = (eventId: string) =>
     t.relay.store.db.selectFrom('events').select(['seq', 'status', 'channels', 'merge_outcome', 'merge_detail', 'hold_until']).where('tenant_id', '=', tenant.id).where('event_id', '=', eventId).executeTakeFirstOrThrow();
 
+  /** What the event log (GET /api/v1/tenants/{id}/events) says of the event's merge. */
+  async function logMerge(eventId: string) {
+    const res = await t.relay.app.inject({ method: 'GET', url: `/api/v1/tenants/${tenant.id}/events?limit=50`, headers: admin });
+    expect(res.statusCode).toBe(200);
+    return (res.json() as { items: { eventId: string; merge: unknown }[] }).items.find((i) => i.eventId === eventId)?.merge;
+  }
+
   function expectMerged(eventId: string) {
     const events = sent(eventId);
     expect(events).toHaveLength(1);
@@ -91,6 +99,7 @@ describe.each(dialects)('channel merge on $name', (dialect) => {
     const held = await row('purchase:1002');
     expect(held.seq).toBeNull();
     expect(Number(held.hold_until)).toBeGreaterThan(Date.now() + 20_000);
+    expect(await logMerge('purchase:1002')).toMatchObject({ state: 'held', label: 'held, waiting for its partner' });
     await sleep(1500);
     expect(sent('purchase:1002')).toHaveLength(0);
     const started = Date.now();
@@ -104,6 +113,12 @@ describe.each(dialects)('channel merge on $name', (dialect) => {
     expect(merged.merge_outcome).toBe('merged');
     expect(JSON.parse(merged.merge_detail!)).toEqual({ browser: 'browser', server: 'api', valueFrom: 'api' });
     expect(JSON.parse(merged.channels)).toEqual(['browser', 'api']);
+    // The event log and the acceptance report say "merged", and whose value was sent.
+    expect(await logMerge('purchase:1002')).toEqual({ state: 'merged', label: 'merged', holdUntil: null, valueFrom: 'api', late: null });
+    const chain = await t.relay.app.inject({ method: 'GET', url: `/api/v1/tenants/${tenant.id}/reports/acceptance?order_id=1002`, headers: admin });
+    const purchase = (chain.json() as { steps: { eventName: string; merge: { label: string }; reconciliation: { server: { value: number; valueFrom: string; valueMatches: boolean } } }[] }).steps.find((st) => st.eventName === 'Purchase')!;
+    expect(purchase.merge.label, chain.body).toBe('merged');
+    expect(purchase.reconciliation.server).toMatchObject({ value: 35, valueFrom: 'api', valueMatches: true });
     // A third copy changes nothing.
     expect(await server('purchase:1002')).toBe('duplicate');
     await sleep(1500);
@@ -130,12 +145,14 @@ describe.each(dialects)('channel merge on $name', (dialect) => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
     const alone = await row('purchase:1003');
     expect(alone.merge_outcome).toBe('sent_alone');
+    expect(await logMerge('purchase:1003')).toMatchObject({ state: 'sent_alone', label: 'sent alone' });
     expect(sent('purchase:1003')[0]!.event).toMatchObject({ custom_data: { value: 35 } });
     expect((sent('purchase:1003')[0]!.event as { user_data: Record<string, unknown> }).user_data.fbp).toBeUndefined();
 
     expect(await browser('purchase:1003')).toBe('duplicate');
     await sleep(1500);
     expect(sent('purchase:1003')).toHaveLength(1);
+    expect(await logMerge('purchase:1003')).toMatchObject({ state: 'late_partner', label: 'late partner', late: { channel: 'browser' } });
     const late = JSON.parse((await row('purchase:1003')).merge_detail!) as { late: { channel: string; adds: string[] } };
     expect(late.late.channel).toBe('browser');
     expect(late.late.adds).toEqual(expect.arrayContaining(['user_data.fbp', 'user_data.fbc', 'event_source_url']));
