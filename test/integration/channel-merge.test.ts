@@ -183,4 +183,16 @@ describe.each(dialects)('channel merge on $name', (dialect) => {
     const merged = await row('purchase:1002');
     expect([merged.status, merged.merge_outcome]).toEqual(['queued', 'merged']);
   });
+
+  it('an erasure request while an event is held deletes it: it is never sent', async () => {
+    await setup({ channelMerge: { windowSeconds: 60, eventWindowSeconds: { Purchase: 2 } } });
+    expect(await server('purchase:1005')).toBe('accepted');
+    expect((await row('purchase:1005')).seq).toBeNull();
+    const forget = await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/forget`, headers: admin, payload: { email: 'jane@example.com' } });
+    expect(forget.statusCode).toBe(200);
+    expect((forget.json() as { removed: { events: number } }).removed.events).toBeGreaterThanOrEqual(1);
+    await sleep(3500);
+    expect(sent('purchase:1005')).toHaveLength(0);
+    expect(await t.relay.store.db.selectFrom('events').select('id').where('tenant_id', '=', tenant.id).where('event_id', '=', 'purchase:1005').executeTakeFirst()).toBeUndefined();
+  });
 });
