@@ -40,8 +40,11 @@ export async function applyHolds(writes: readonly TenantItems[], presence: Chann
   }
 }
 
-/** Records the channel kinds each tenant of the group reported its event types through (in the transaction). */
-export async function notePresence(trx: Transaction<Database>, writes: readonly (TenantItems & { now: number })[], presence: ChannelPresence): Promise<void> {
+/**
+ * Records the channel kinds each tenant of the group reported its event types through (in the transaction);
+ * answers what to call once it has committed.
+ */
+export async function notePresence(trx: Transaction<Database>, writes: readonly (TenantItems & { now: number })[], presence: ChannelPresence): Promise<() => void> {
   const byTenant = new Map<string, { seen: Map<string, SeenChannel>; now: number }>();
   for (const w of writes) {
     for (const item of w.items) {
@@ -53,5 +56,7 @@ export async function notePresence(trx: Transaction<Database>, writes: readonly 
       byTenant.set(w.tenant.id, entry);
     }
   }
-  for (const [tenantId, { seen, now }] of byTenant) await presence.note(trx, tenantId, [...seen.values()], now);
+  const committed: (() => void)[] = [];
+  for (const [tenantId, { seen, now }] of byTenant) committed.push(await presence.note(trx, tenantId, [...seen.values()], now));
+  return () => committed.forEach((f) => f());
 }

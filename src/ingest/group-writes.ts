@@ -82,7 +82,8 @@ export async function writeGroup(store: Store, writes: readonly StoreWrite[], of
   // writeEvents first locks its tenant's sequence row until the commit. Taking the tenants of a group in one order
   // (by id; a tenant's own calls keep theirs) means two groups on two PostgreSQL nodes can never wait on each other.
   const order = writes.map((_, i) => i).sort((a, b) => compareIds(writes[a]!.tenant.id, writes[b]!.tenant.id) || a - b);
-  return store.db.transaction().execute(async (trx) => {
+  let onCommitted: (() => void) | undefined;
+  const out = await store.db.transaction().execute(async (trx) => {
     const sorted: StoreOutcome[][] = [];
     for (const run of runsOf(order.map((i) => writes[i]!))) {
       const outcomes = await writeEvents(trx, run.tenant, run.items, run.now, presence ? channelMerger : undefined);
@@ -92,13 +93,15 @@ export async function writeGroup(store: Store, writes: readonly StoreWrite[], of
         at += n;
       }
     }
-    if (presence) await notePresence(trx, writes, presence);
+    if (presence) onCommitted = await notePresence(trx, writes, presence);
     const out: StoreOutcome[][] = new Array(writes.length);
     order.forEach((original, k) => {
       out[original] = sorted[k]!;
     });
     return out;
   });
+  onCommitted?.();
+  return out;
 }
 
 function compareIds(a: string, b: string): number {

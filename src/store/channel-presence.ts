@@ -44,23 +44,28 @@ export function createChannelPresence(store: Pick<Store, 'db'>, clock: () => num
       return both;
     },
 
-    /** Records, inside the writing transaction, the channel kinds a write reported its event types through. */
-    async note(trx: Transaction<Database>, tenantId: string, seen: readonly SeenChannel[], now: number): Promise<void> {
+    /**
+     * Records, inside the writing transaction, the channel kinds a write reported its event types through; answers
+     * what to remember once that transaction has committed (a rolled-back write is written again by its retry).
+     */
+    async note(trx: Transaction<Database>, tenantId: string, seen: readonly SeenChannel[], now: number): Promise<() => void> {
       const due = new Map<string, SeenChannel>();
       for (const s of seen) {
         const key = `${tenantId}\u0000${s.eventName}\u0000${s.kind}`;
         const last = written.get(key);
         if (last === undefined || now - last >= WRITE_EVERY_MS) due.set(key, s);
       }
-      if (due.size === 0) return;
+      if (due.size === 0) return () => undefined;
       await trx
         .insertInto('channel_presence')
         .values([...due.values()].map((s) => ({ tenant_id: tenantId, event_name: s.eventName, channel_kind: s.kind, last_seen_at: now })))
         .onConflict((oc) => oc.columns(['tenant_id', 'event_name', 'channel_kind']).doUpdateSet({ last_seen_at: now }))
         .execute();
-      for (const key of due.keys()) written.set(key, now);
-      // Something new may complete a pair: read again on the next write.
-      cache.delete(tenantId);
+      return () => {
+        for (const key of due.keys()) written.set(key, now);
+        // Something new may complete a pair: read again on the next write.
+        cache.delete(tenantId);
+      };
     },
   };
 }
