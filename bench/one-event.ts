@@ -94,7 +94,7 @@ export async function closedLoop(t: Target, bodyOf: (i: number) => string, opts:
  * Open loop: one-event requests leave on schedule (`rate` per second, in ticks of 5 ms) whether or not earlier
  * ones were answered; `onAnswer` gets each event_id and when its 202 arrived.
  */
-export async function openLoop(t: Target, events: BenchEvent[], rate: number, onAnswer: (id: string, at: number) => void): Promise<void> {
+export async function openLoop(t: Target, events: BenchEvent[], rate: number, onAnswer: (id: string, at: number) => void, bodyOf: (e: BenchEvent) => unknown = commerceEvent): Promise<void> {
   const tickMs = 5;
   const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
   const start = Date.now();
@@ -106,7 +106,7 @@ export async function openLoop(t: Target, events: BenchEvent[], rate: number, on
     if (wait > 0) await sleep(wait);
     for (const e of events.slice(i, i + perTick)) {
       const pool = t.pools[k++ % t.pools.length] as Pool;
-      pending.push(postOne(pool, t.key, JSON.stringify({ events: [commerceEvent(e)] })).then(() => onAnswer(e.id, Date.now())));
+      pending.push(postOne(pool, t.key, JSON.stringify({ events: [bodyOf(e)] })).then(() => onAnswer(e.id, Date.now())));
     }
   }
   await Promise.all(pending);

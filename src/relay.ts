@@ -20,6 +20,8 @@ import { createRefusedTraffic } from './services/overview-refused.js';
 import { createOverviewService } from './services/overview.js';
 import { createAlertsService } from './services/alerts.js';
 import { createSettledSignal } from './http/settled-signal.js';
+import { createChannelPresence } from './store/channel-presence.js';
+import { createHoldSweeper } from './ingest/hold-sweeper.js';
 
 export interface Relay {
   app: FastifyInstance;
@@ -79,7 +81,10 @@ export async function createRelay(config: Config, logger: Logger, clock: () => n
     onQueued: () => engine?.wake(),
     switches: createSwitchRepository(store, clock),
     groupCommit: { ...DEFAULT_GROUP_COMMIT, maxWaitMs: config.ingestCommitWaitMs },
+    presence: createChannelPresence(store, clock),
   });
+  // Channel merge: held copies whose window ended are sent alone.
+  const holds = createHoldSweeper({ store, clock, logger: logger.child({ component: 'channel-merge' }), onReleased: () => engine?.wake() });
   const refused = createRefusedTraffic({
     repository: createRefusedRequestRepository(store),
     counter: metrics.refused,
@@ -115,6 +120,7 @@ export async function createRelay(config: Config, logger: Logger, clock: () => n
       relay.url = await app.listen({ port: config.port, host: config.host });
       engine?.start();
       retention.start();
+      holds.start();
       return relay.url;
     },
     async close() {
@@ -125,6 +131,7 @@ export async function createRelay(config: Config, logger: Logger, clock: () => n
       // With the store down at shutdown, the last few seconds of refusal counts are lost (the metric kept them).
       await refused.close().catch(() => undefined);
       await retention.stop();
+      await holds.stop();
       await engine?.stop();
       await graph.close();
       await store.close();

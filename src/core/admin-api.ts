@@ -4,6 +4,8 @@
  * or a new status fails the typecheck on both sides instead of drifting. Types and constant lists only.
  */
 
+import type { MergeState } from './channel-merge.js';
+
 /** A delivery row's status (`deliveries.status`). */
 export const DELIVERY_STATUSES = ['queued', 'sending', 'sent', 'failed', 'dropped', 'dead'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -163,6 +165,8 @@ export interface EventLogItem {
   channels: string[];
   simulated: boolean;
   deliveries: EventLogDelivery[];
+  /** Channel merge (issue 18): held, merged, sent alone or late partner; null when never held. */
+  merge: MergeState | null;
 }
 
 /** `GET /api/v1/tenants/{id}/events`. */
@@ -195,6 +199,7 @@ export interface EventDetails {
   channels: string[];
   simulated: boolean;
   history: TimelineEntry[];
+  merge: MergeState | null;
 }
 
 export interface AuditEntry {

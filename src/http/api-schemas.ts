@@ -79,6 +79,19 @@ const delivery = z.object({
   eventsReceived: z.number().int().nullable(),
 });
 
+
+/** Channel merge (issue 18): what happened to an event held for its other channel's copy; null when never held. */
+export const mergeState = z
+  .object({
+    state: z.enum(['held', 'merged', 'sent_alone', 'late_partner']),
+    label: z.string().meta({ description: '"held, waiting for its partner", "merged", "sent alone" or "late partner"' }),
+    holdUntil: z.number().int().nullable().meta({ description: 'while held: when it is sent alone if no partner comes' }),
+    valueFrom: z.string().nullable().meta({ description: "the channel whose value was sent (merged)" }),
+    late: z.object({ channel: z.string(), adds: z.array(z.string()).meta({ description: 'names of the fields it would have added, never values' }) }).nullable(),
+  })
+  .nullable()
+  .meta({ id: 'MergeState' });
+
 /** One page of the event log, newest first. */
 export const eventLogPage = z
   .object({
@@ -97,6 +110,7 @@ export const eventLogPage = z
         channels: z.array(z.string()),
         simulated: z.boolean(),
         deliveries: z.array(delivery),
+        merge: mergeState,
       }),
     ),
     nextCursor: z.string().nullable().meta({ description: 'pass as cursor for the next page; null on the last' }),
@@ -120,6 +134,7 @@ export const eventHistory = z
     decisions: z.array(z.unknown()),
     payload: z.unknown(),
     history: z.array(z.object({ pixelRowId: z.string(), status: z.string(), at: z.number().int(), detail: z.string().nullable() })),
+    merge: mergeState,
   })
   .meta({ id: 'EventHistory' });
 

@@ -8,6 +8,8 @@ import type { Store } from '../store/database.js';
 import { dedupKey } from '../store/channels.js';
 import { type EventToStore, type StoreOutcome, writeEvents } from '../store/events.js';
 import { switchOf } from '../store/switches.js';
+import type { ChannelPresence } from '../store/channel-presence.js';
+import { applyHolds, channelMerger, notePresence } from './channel-holds.js';
 
 /** One ingest call's writes. */
 export interface StoreWrite {
@@ -73,27 +75,33 @@ export async function applySwitches(writes: readonly StoreWrite[], offSwitches: 
  * Stores the writes in one transaction; one list of outcomes per write, in order, once committed. With
  * `offSwitches`, per-event switches are applied first (applySwitches).
  */
-export async function writeGroup(store: Store, writes: readonly StoreWrite[], offSwitches?: OffSwitches): Promise<StoreOutcome[][]> {
+export async function writeGroup(store: Store, writes: readonly StoreWrite[], offSwitches?: OffSwitches, presence?: ChannelPresence): Promise<StoreOutcome[][]> {
   if (offSwitches) await applySwitches(writes, offSwitches);
+  // Channel merge (src/ingest/channel-holds.ts): which copies wait for their partner.
+  if (presence) await applyHolds(writes, presence);
   // writeEvents first locks its tenant's sequence row until the commit. Taking the tenants of a group in one order
   // (by id; a tenant's own calls keep theirs) means two groups on two PostgreSQL nodes can never wait on each other.
   const order = writes.map((_, i) => i).sort((a, b) => compareIds(writes[a]!.tenant.id, writes[b]!.tenant.id) || a - b);
-  return store.db.transaction().execute(async (trx) => {
+  let onCommitted: (() => void) | undefined;
+  const out = await store.db.transaction().execute(async (trx) => {
     const sorted: StoreOutcome[][] = [];
     for (const run of runsOf(order.map((i) => writes[i]!))) {
-      const outcomes = await writeEvents(trx, run.tenant, run.items, run.now);
+      const outcomes = await writeEvents(trx, run.tenant, run.items, run.now, presence ? channelMerger : undefined);
       let at = 0;
       for (const n of run.counts) {
         sorted.push(outcomes.slice(at, at + n));
         at += n;
       }
     }
+    if (presence) onCommitted = await notePresence(trx, writes, presence);
     const out: StoreOutcome[][] = new Array(writes.length);
     order.forEach((original, k) => {
       out[original] = sorted[k]!;
     });
     return out;
   });
+  onCommitted?.();
+  return out;
 }
 
 function compareIds(a: string, b: string): number {

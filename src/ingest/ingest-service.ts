@@ -8,6 +8,8 @@ import type { TenantView } from '../store/tenants.js';
 import { parsePolicy, type TenantPolicy, transformEvent } from '../transform/transform.js';
 import { createGroupCommitter } from './group-commit.js';
 import { type StoreWrite, writeGroup } from './group-writes.js';
+import { holdWindowOf } from './channel-holds.js';
+import type { ChannelPresence } from '../store/channel-presence.js';
 
 /**
  * What will happen to one event, answered per event by every channel:
@@ -64,13 +66,15 @@ export function createIngestService(deps: {
   onQueued?: () => void;
   switches?: SwitchRepository;
   groupCommit?: GroupCommitSettings;
+  /** Channel merge (issue 18): without it no copy waits for its partner. */
+  presence?: ChannelPresence;
 }) {
   const policyCache = new Map<string, { raw: string; policy: TenantPolicy }>();
   const settings = deps.groupCommit ?? DEFAULT_GROUP_COMMIT;
   const switches = deps.switches;
   const committer = createGroupCommitter<StoreWrite, StoreOutcome[]>({
     // Per-event switches are read once per tenant of a group, and a sendable event whose switch is off is stored skipped.
-    run: (writes) => writeGroup(deps.store, writes, switches ? (id) => switches.offSet(id) : undefined),
+    run: (writes) => writeGroup(deps.store, writes, switches ? (id) => switches.offSet(id) : undefined, deps.presence),
     sizeOf: (w) => w.items.length,
     maxWaitMs: settings.maxWaitMs,
     maxSize: settings.maxEvents,
@@ -142,6 +146,7 @@ export function createIngestService(deps: {
           r.kind === 'send'
             ? { ...common, eventName: r.event.event_name, eventId: r.event.event_id }
             : { ...common, eventName: r.eventName, eventId: r.eventId, drop: { code: r.code, message: r.message } };
+        if (deps.presence) item.holdMs = holdWindowOf(policy, item.eventName, opts.source, opts.simulated ?? false);
         toStore.push(item);
         storeIndex.push(i);
       });

@@ -58,6 +58,12 @@ export interface AcceptanceSummary {
   mismatches: number;
   /** Purchase events in the period whose order id is missing or not among the given orders. */
   purchasesWithoutOrder: number;
+  /**
+   * Channel merge (issue 18) of the orders' Purchases: how many were "merged", "sent alone" (no partner within the
+   * window), had a "late partner" (recorded, not sent) or are still "held"; and per channel, how many of the sent
+   * Purchases carried that channel's value.
+   */
+  merges: { merged: number; sentAlone: number; latePartner: number; held: number; valueFrom: Record<string, number> };
   diagnoses: SignalLoss[];
 }
 
@@ -80,11 +86,22 @@ export function acceptanceSummary(
   const hits = new Map<SignalLossSymptom, string[]>(SIGNAL_LOSS_SYMPTOMS.map((s) => [s, []]));
   const flag = (s: SignalLossSymptom, orderId: string): void => void hits.get(s)?.push(orderId);
   let ordersWithPurchase = 0, purchasesSent = 0, dedupedOrders = 0, mismatches = 0;
+  const merges: AcceptanceSummary['merges'] = { merged: 0, sentAlone: 0, latePartner: 0, held: 0, valueFrom: {} };
 
   for (const order of inPeriod) {
     const purchases = purchasesByOrder.get(order.orderId) ?? [];
     if (purchases.length > 0) ordersWithPurchase++;
     purchasesSent += purchases.filter((e) => e.deliveries.some((d) => d.status === 'sent')).length;
+    for (const e of purchases) {
+      const m = e.merge?.state;
+      if (m === 'merged') merges.merged++;
+      else if (m === 'sent_alone') merges.sentAlone++;
+      else if (m === 'late_partner') merges.latePartner++;
+      else if (m === 'held') merges.held++;
+      if (m === 'held') continue;
+      const from = m === 'merged' && e.merge?.valueFrom ? e.merge.valueFrom : e.source;
+      merges.valueFrom[from] = (merges.valueFrom[from] ?? 0) + 1;
+    }
     const pair = pairChannels(purchases);
     if (pair.browserCount === 0) flag('browser_missing', order.orderId);
     if (pair.serverCount === 0) flag('server_missing', order.orderId);
@@ -124,6 +141,7 @@ export function acceptanceSummary(
     dedupRate: ordersWithPurchase === 0 ? null : dedupedOrders / ordersWithPurchase,
     mismatches,
     purchasesWithoutOrder,
+    merges,
     diagnoses,
   };
 }

@@ -3,6 +3,7 @@
  * and the server event, whether they deduplicate, what each pixel received, and whether the Purchase
  * reconciles to the order. The store-wide summary lives in acceptance-summary.ts.
  */
+import type { MergeState } from '../core/channel-merge.js';
 import type { DeliveryStatus } from '../store/schema.js';
 import { isBrowserSource, reportedByBrowser, reportedByServer, type EventRow, type OrderRow } from './rows.js';
 
@@ -38,6 +39,8 @@ export interface Reconciliation {
   valueMatches: boolean;
   /** Case-insensitive; false also when the event carries no currency. */
   currencyMatches: boolean;
+  /** The channel whose value was sent: the merge's choice for a merged event, else the event's first reporter. */
+  valueFrom: string | null;
 }
 
 /** One row of the acceptance table. */
@@ -49,6 +52,11 @@ export interface ChainStep {
   browserCount: number;
   serverCount: number;
   dedup: DedupState;
+  /**
+   * Channel merge (issue 18), for the step's event reported by both channels (or held, or sent alone): "merged",
+   * "sent alone", "late partner" or "held, waiting for its partner"; null when it was never held.
+   */
+  merge: MergeState | null;
   delivered: PixelDeliveryState[];
   /** Purchase only, and only when the order is known. */
   reconciliation?: { browser: Reconciliation | null; server: Reconciliation | null };
@@ -69,13 +77,14 @@ export function isReconcilable(order: OrderRow): boolean {
 }
 
 /** Compares one event's value and currency with the order (tolerance 0.01, currency case-insensitive). */
-export function reconcile(event: Pick<EventRow, 'value' | 'currency'>, order: OrderRow): Reconciliation {
+export function reconcile(event: Pick<EventRow, 'value' | 'currency'> & Partial<Pick<EventRow, 'source' | 'merge'>>, order: OrderRow): Reconciliation {
   const valueMatches = event.value !== null && Number.isFinite(event.value)
     // The epsilon absorbs float noise so that a difference of exactly 0.01 counts as within tolerance.
     && Math.abs(event.value - order.total) <= VALUE_TOLERANCE + 1e-9;
   const currencyMatches = event.currency !== null
     && event.currency.trim().toUpperCase() === order.currency.trim().toUpperCase();
-  return { value: event.value, currency: event.currency, orderTotal: order.total, orderCurrency: order.currency, valueMatches, currencyMatches };
+  const valueFrom = event.merge?.state === 'merged' && event.merge.valueFrom ? event.merge.valueFrom : (event.source ?? null);
+  return { value: event.value, currency: event.currency, orderTotal: order.total, orderCurrency: order.currency, valueMatches, currencyMatches, valueFrom };
 }
 
 /**
@@ -133,7 +142,8 @@ export function acceptanceChain(events: readonly EventRow[], key: ChainKey, orde
   const mine = events.filter((e) => belongs(e, key, order));
   const steps = CHAIN_STEPS.map((eventName): ChainStep => {
     const pair = pairChannels(mine.filter((e) => e.eventName === eventName));
-    const step: ChainStep = { eventName, ...pair, delivered: deliveredPerPixel(pair.browserEvent, pair.serverEvent) };
+    const merge = (pair.serverEvent ?? pair.browserEvent)?.merge ?? pair.browserEvent?.merge ?? null;
+    const step: ChainStep = { eventName, ...pair, merge, delivered: deliveredPerPixel(pair.browserEvent, pair.serverEvent) };
     if (eventName === 'Purchase' && order && isReconcilable(order)) {
       step.reconciliation = {
         browser: pair.browserEvent ? reconcile(pair.browserEvent, order) : null,

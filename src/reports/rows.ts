@@ -3,6 +3,7 @@
  * (src/store/delivery-state.ts, derived from the delivery log), plus the store's orders and first-seen clicks,
  * so the reports stay pure: the caller reads the database, the reports only compute.
  */
+import type { MergeState } from '../core/channel-merge.js';
 import type { DeliveryStatus, EventsTable } from '../store/schema.js';
 
 /** Where an event came from; `browser` is the pixel/SDK channel, every other source is server-side. */
@@ -44,6 +45,8 @@ export interface EventRow {
   deliveries: DeliveryRow[];
   /** The `_fbp` browser id, when known: it ties a browser session's events together (sent in clear by Meta's rules). */
   fbp?: string | null;
+  /** Channel merge (issue 18): merged (which channel's value was sent), sent alone, late partner, held; null: never held. */
+  merge?: MergeState | null;
 }
 
 /** One store order; `total` in major units of `currency`. */

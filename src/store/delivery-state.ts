@@ -96,6 +96,9 @@ export async function readDeliveryStates(store: Reads, tenantId: string, eventRo
         .where('tenant_id', '=', tenantId)
         .where('id', 'in', part)
         .where('status', '=', 'queued')
+        // A held event (channel merge: seq null until released) has no delivery yet.
+        .where('seq', 'is not', null)
+        .$narrowType<{ seq: number }>()
         .execute()),
     );
   }

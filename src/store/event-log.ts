@@ -2,6 +2,7 @@ import type { EventLogItem, EventLogStatus, ShownDeliveryStatus } from '../core/
 import { sql } from 'kysely';
 import type { Store } from './database.js';
 import { parseChannels } from './channels.js';
+import { mergeStateOf } from '../core/channel-merge.js';
 import { hasDeliveryStatus, readDeliveryStates, readTimeline } from './delivery-state.js';
 import type { DeliveryStatus } from './schema.js';
 
@@ -42,6 +43,7 @@ export async function listEvents(store: Store, tenantId: string, q: EventLogQuer
   let query = store.db
     .selectFrom('events')
     .select(['id', 'event_name', 'event_id', 'source', 'order_id', 'event_time', 'received_at', 'status', 'drop_code', 'drop_message', 'channels', 'simulated'])
+    .select(['seq', 'hold_until', 'merge_outcome', 'merge_detail'])
     .where('tenant_id', '=', tenantId);
   if (q.hiddenUpTo !== undefined && q.hiddenUpTo !== null) query = query.where('received_at', '>', q.hiddenUpTo);
   if (q.since !== undefined) query = query.where('received_at', '>=', q.since);
@@ -109,6 +111,7 @@ export async function listEvents(store: Store, tenantId: string, q: EventLogQuer
     channels: parseChannels(r.channels, r.source),
     simulated: Number(r.simulated) === 1,
     deliveries: byEvent.get(r.id) ?? [],
+    merge: mergeStateOf(r),
   }));
   const last = page[page.length - 1];
   return { items, nextCursor: rows.length > q.limit && last ? encodeCursor(last.received_at, last.id) : null };
@@ -134,5 +137,6 @@ export async function getEventHistory(store: Store, tenantId: string, id: string
     decisions: JSON.parse(row.decisions) as unknown[],
     payload: JSON.parse(row.payload) as unknown,
     history,
+    merge: mergeStateOf(row),
   };
 }

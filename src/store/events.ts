@@ -1,4 +1,6 @@
+import type { ChannelMerger } from '../core/channel-merge.js';
 import type { Decision, MetaServerEvent } from '../core/meta-event.js';
+import { insertHeldEvents, type RepeatCopy, resolveRepeats } from './channel-hold.js';
 import type { Store } from './database.js';
 import { dedupKey, parseChannels } from './channels.js';
 import { chunks } from './chunks.js';
@@ -25,6 +27,11 @@ export interface EventToStore {
   drop?: { code: string; message: string } | undefined;
   /** Valid and sendable, but a switch says not to forward it: stored as `skipped` with this reason. */
   skip?: { code: string; message: string } | undefined;
+  /**
+   * Channel merge: the window this copy may wait for its other channel's copy, in ms (ingest sets it from the
+   * policy; src/ingest/channel-holds.ts keeps it only where the store reports the event type from both sides).
+   */
+  holdMs?: number | undefined;
 }
 
 /** A stored event: `queued` for at least one pixel, or kept with the reason it will not be sent. */
@@ -67,12 +74,15 @@ export async function writeEvents(
   tenant: { id: string; forwarding: boolean },
   items: EventToStore[],
   now: number,
+  merger?: ChannelMerger,
 ): Promise<StoreOutcome[]> {
   const outcomes: StoreOutcome[] = new Array(items.length);
   const firstIndexByKey = new Map<string, number>();
   const rows: Insertable<EventsTable>[] = [];
   const clearFields: (StoredClear | null)[] = [];
   const rowIndex: number[] = [];
+  // Channel merge: copies that wait for their partner, and their IP / user agent meanwhile.
+  const held = new Map<string, StoredClear | null>();
   items.forEach((item, i) => {
     const key = dedupKey(item.eventName, item.eventId);
     if (firstIndexByKey.has(key)) {
@@ -107,6 +117,9 @@ export async function writeEvents(
     // (had_client_ip / had_user_agent still say they came).
     clearFields.push(status === 'queued' ? clear : null);
     rowIndex.push(i);
+    // A copy the browser's consent dropped is held too: its partner from the server is still sent, and merged
+    // with the refusal in mind, instead of being thrown away as a duplicate of a dropped event.
+    if (merger && item.holdMs && (status === 'queued' || item.drop?.code === 'no_consent')) held.set(rows[rows.length - 1]!.id, status === 'queued' ? clear : null);
   });
   if (rows.length === 0) return outcomes;
 
@@ -114,8 +127,39 @@ export async function writeEvents(
   const firstSeq = await allocateSeqs(trx, tenant.id, rows.length);
   rows.forEach((row, k) => (row.seq = firstSeq + k));
   const lastSeq = firstSeq + rows.length - 1;
-  const inserted = await insertEvents(trx, rows);
-  await recordRepeatChannels(trx, tenant.id, rows.filter((r) => !inserted.has(r.id)));
+  const inserted = await insertEvents(trx, held.size === 0 ? rows : rows.filter((r) => !held.has(r.id)));
+  // Only a write with held copies or repeats needs these (not the common one): built on first use.
+  let lookups: { allocated: Map<string, number>; itemOf: Map<string, EventToStore> } | null = null;
+  const lookup = () =>
+    (lookups ??= {
+      allocated: new Map(rows.map((r) => [r.id, r.seq as number])),
+      itemOf: new Map(rows.map((r, k) => [r.id, items[rowIndex[k] as number] as EventToStore])),
+    });
+  if (held.size > 0) {
+    const { itemOf } = lookup();
+    // Held copies take no place in the log until merged or released (src/store/channel-hold.ts).
+    const heldRows = rows.filter((r) => held.has(r.id));
+    for (const r of heldRows) {
+      const clear = held.get(r.id) ?? null;
+      Object.assign(r, { seq: null, hold_until: now + (itemOf.get(r.id)?.holdMs ?? 0), held_client_ip: clear?.client_ip_address ?? null, held_user_agent: clear?.client_user_agent ?? null });
+    }
+    for (const id of await insertHeldEvents(trx, heldRows)) inserted.add(id);
+  }
+  const repeats = rows.filter((r) => !inserted.has(r.id));
+  const merges = merger
+    ? await resolveRepeats(
+        trx,
+        tenant.id,
+        repeats.map((r): RepeatCopy => {
+          const { allocated, itemOf } = lookup();
+          const item = itemOf.get(r.id) as EventToStore;
+          return { row: r, event: item.event, decisions: item.decisions, seq: allocated.get(r.id) as number };
+        }),
+        merger,
+        now,
+      )
+    : (await recordRepeatChannels(trx, tenant.id, repeats), []);
+  const mergedAt = new Map(merges.map((m) => [m.repeatRowId, m]));
   await recordOrders(trx, tenant.id, items, now);
   const pixels = (await trx.executeQuery<ActivePixel>(CompiledQuery.raw(adapterOf(trx).name === 'postgres' ? ACTIVE_PIXELS_PG : ACTIVE_PIXELS_SQLITE, [tenant.id]))).rows;
   // An event is queued only if a pixel will take it; one that would go to none is skipped, with the reason,
@@ -123,7 +167,7 @@ export async function writeEvents(
   // the pixels first, so the transaction's first statement stays a write.
   const orphans: string[] = [];
   rows.forEach((row, k) => {
-    if (row.status !== 'queued' || !inserted.has(row.id)) return;
+    if (row.status !== 'queued' || !inserted.has(row.id) || row.seq === null) return;
     const only = (items[rowIndex[k] as number] as EventToStore).onlyPixelRowId;
     if (only === undefined ? pixels.length > 0 : pixels.some((p) => p.id === only)) return;
     row.status = 'skipped';
@@ -138,14 +182,23 @@ export async function writeEvents(
   const clearRows: EventClearFieldsTable[] = [];
   rows.forEach((row, k) => {
     const clear = clearFields[k];
-    if (clear && inserted.has(row.id)) clearRows.push({ tenant_id: tenant.id, seq: row.seq as number, ...clear });
+    if (clear && inserted.has(row.id) && row.seq !== null) clearRows.push({ tenant_id: tenant.id, seq: row.seq as number, ...clear });
   });
+  for (const m of merges) if (m.clear) clearRows.push({ tenant_id: tenant.id, seq: m.seq, ...m.clear });
   for (const chunk of chunks(clearRows, EVENT_CHUNK)) await INSERT_CLEAR_FIELDS.run(trx, chunk);
-  await keepCursorsAtHead(trx, tenant.id, pixels, rows, inserted, firstSeq, lastSeq, now);
+  // What this write puts in the log to be sent: its own queued rows (not the held ones) and the merged ones.
+  const sends = rows
+    .filter((r) => r.status === 'queued' && inserted.has(r.id) && r.seq !== null)
+    .map((r) => r.only_pixel_row_id ?? null)
+    .concat(merges.map((m) => m.onlyPixelRowId));
+  await keepCursorsAtHead(trx, tenant.id, pixels, sends, firstSeq, lastSeq, now);
 
   rows.forEach((row, k) => {
     const i = rowIndex[k] as number;
-    if (!inserted.has(row.id)) outcomes[i] = { status: 'duplicate' };
+    const merge = mergedAt.get(row.id);
+    // A copy that completed a held event is sent, merged into it.
+    if (merge) outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: 'queued' };
+    else if (!inserted.has(row.id)) outcomes[i] = { status: 'duplicate' };
     else if (row.status !== 'queued') {
       outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: row.status, notSent: { code: row.drop_code ?? 'not_sent', message: row.drop_message ?? 'not sent' } };
     } else outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: row.status };
@@ -162,8 +215,7 @@ async function keepCursorsAtHead(
   trx: Transaction<Database>,
   tenantId: string,
   pixels: { id: string; claimed_through: number | null; sent_through: number | null }[],
-  rows: Insertable<EventsTable>[],
-  inserted: Set<string>,
+  sends: (string | null)[],
   firstSeq: number,
   lastSeq: number,
   now: number,
@@ -178,7 +230,7 @@ async function keepCursorsAtHead(
   }
   const idle = pixels.filter((p) => {
     const caughtUp = p.claimed_through === null || (Number(p.claimed_through) === firstSeq - 1 && Number(p.sent_through) === firstSeq - 1);
-    return caughtUp && !rows.some((r) => r.status === 'queued' && inserted.has(r.id) && (r.only_pixel_row_id === null || r.only_pixel_row_id === p.id));
+    return caughtUp && !sends.some((only) => only === null || only === p.id);
   });
   if (idle.length === 0) return;
   await trx

@@ -404,6 +404,27 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
       await db.schema.createIndex('events_tenant_received').on('events').columns(['tenant_id', 'received_at']).execute();
     },
   },
+  '0023_channel_merge': {
+    async up(db: Kysely<unknown>) {
+      // A held event waits for its other channel's copy with seq null (it takes no place in the log, so no cursor
+      // waits for it) until hold_until; its IP and user agent wait beside it. The sweeper finds due ones by the
+      // partial index, which holds only the few events waiting at any time.
+      await db.schema.alterTable('events').addColumn('hold_until', 'bigint').execute();
+      await db.schema.alterTable('events').addColumn('held_client_ip', 'text').execute();
+      await db.schema.alterTable('events').addColumn('held_user_agent', 'text').execute();
+      await db.schema.alterTable('events').addColumn('merge_outcome', 'text').execute();
+      await db.schema.alterTable('events').addColumn('merge_detail', 'text').execute();
+      await db.schema.createIndex('events_held').on('events').column('hold_until').where(sql.ref('seq'), 'is', null).execute();
+      await db.schema
+        .createTable('channel_presence')
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('event_name', 'text', (c) => c.notNull())
+        .addColumn('channel_kind', 'text', (c) => c.notNull())
+        .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('channel_presence_pk', ['tenant_id', 'event_name', 'channel_kind'])
+        .execute();
+    },
+  },
 });
 
 function provider(adapter: DialectAdapter): MigrationProvider {

@@ -8,6 +8,7 @@ import type { ChainKey, ClickRow, DeliveryRow, EventRow, OrderRow } from '../rep
 import type { HourCounts, HourlyStatus } from '../reports/answers.js';
 import type { Store } from './database.js';
 import { parseChannels } from './channels.js';
+import { mergeStateOf } from '../core/channel-merge.js';
 import { WEB_WINDOW_MS } from '../delivery/event-window.js';
 import { chunks } from './chunks.js';
 import { countStatusesPerHour, readDeliveryStates } from './delivery-state.js';
@@ -36,7 +37,7 @@ const IN_CHUNK = 500;
 
 const EVENT_COLUMNS = [
   'id', 'seq', 'event_name', 'event_id', 'source', 'order_id', 'event_time', 'received_at', 'status', 'payload',
-  'had_client_ip', 'had_user_agent', 'channels', 'fbp',
+  'had_client_ip', 'had_user_agent', 'channels', 'fbp', 'hold_until', 'merge_outcome', 'merge_detail',
 ] as const;
 type EventColumns = Pick<Selectable<EventsTable>, (typeof EVENT_COLUMNS)[number]>;
 
@@ -112,6 +113,7 @@ function toEventRow(r: EventColumns, deliveries: DeliveryRow[], kept: KeptClearF
     currency: typeof currency === 'string' ? currency : null,
     fbp: r.fbp,
     deliveries,
+    merge: mergeStateOf(r),
   };
 }
 

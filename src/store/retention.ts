@@ -179,7 +179,12 @@ async function deleteEvents(db: Kysely<Database>, tenantId: string, ids: string[
   return db.transaction().execute(async (trx) => {
     const rows = await trx.selectFrom('events').select('seq').where('tenant_id', '=', tenantId).where('id', 'in', ids).execute();
     if (rows.length === 0) return 0;
-    const seqs = rows.map((r) => Number(r.seq));
+    // A held event (channel merge: seq null until released) has nothing hanging off it by seq.
+    const seqs = rows.filter((r) => r.seq !== null).map((r) => Number(r.seq));
+    if (seqs.length === 0) {
+      const res = await trx.deleteFrom('events').where('tenant_id', '=', tenantId).where('id', 'in', ids).executeTakeFirst();
+      return Number(res.numDeletedRows);
+    }
     await trx.deleteFrom('delivery_exceptions').where('tenant_id', '=', tenantId).where('seq', 'in', seqs).execute();
     await trx.deleteFrom('event_clear_fields').where('tenant_id', '=', tenantId).where('seq', 'in', seqs).execute();
     const res = await trx.deleteFrom('events').where('tenant_id', '=', tenantId).where('id', 'in', ids).executeTakeFirst();

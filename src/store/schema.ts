@@ -57,7 +57,7 @@ export interface EventsTable {
    * transaction, so on every database the committed seqs of a tenant are a prefix (see docs/architecture.md).
    * Delivery cursors, batches and exceptions name an event by (tenant_id, seq).
    */
-  seq: number;
+  seq: number | null;
   event_name: string;
   event_id: string;
   source: string;
@@ -89,6 +89,29 @@ export interface EventsTable {
    */
   channels: Generated<string>;
   fbp: string | null;
+  /**
+   * Channel merge (migration 0023, issue 18). A held event (`seq` null) waits until `hold_until` for its other
+   * channel's copy, with its IP and user agent in `held_client_ip`/`held_user_agent` (they move to
+   * event_clear_fields when it gets its seq). `merge_outcome`: null (never held), `merged` or `sent_alone`;
+   * `merge_detail`: JSON {browser, server, valueFrom} of a merge, and `late` {channel, adds} of a partner that came
+   * after the window (names of the fields it would have added, never values).
+   */
+  hold_until?: number | null;
+  held_client_ip?: string | null;
+  held_user_agent?: string | null;
+  merge_outcome?: 'merged' | 'sent_alone' | null;
+  merge_detail?: string | null;
+}
+
+/**
+ * The channel kinds (`browser`, `server`) each tenant has reported each event type through, with when one was
+ * last seen: merging applies to an event type reported from both within the last 7 days (migration 0023).
+ */
+export interface ChannelPresenceTable {
+  tenant_id: string;
+  event_name: string;
+  channel_kind: 'browser' | 'server';
+  last_seen_at: number;
 }
 
 /**
@@ -319,6 +342,7 @@ export interface Database {
   pixels: PixelsTable;
   api_keys: ApiKeysTable;
   events: EventsTable;
+  channel_presence: ChannelPresenceTable;
   tenant_sequences: TenantSequencesTable;
   event_clear_fields: EventClearFieldsTable;
   pixel_cursors: PixelCursorsTable;

@@ -57,6 +57,18 @@ export const policySchema = z
      * /v1/collect, every webhook source, the CSV import and the API all use it (core/event-id-template.ts).
      */
     eventIdTemplates: z.record(z.string(), z.string()).default({ Purchase: DEFAULT_PURCHASE_EVENT_ID_TEMPLATE }),
+    /**
+     * One event from two channels (docs/data-handling.md, issue 18): when the store reports an event type from both
+     * the browser and a server channel, the first copy waits up to this many seconds for the other so one merged
+     * event is sent. `eventWindowSeconds` overrides it per Meta event name; 0 turns merging off.
+     */
+    channelMerge: z
+      .object({
+        windowSeconds: z.number().int().min(0).max(600).default(60),
+        eventWindowSeconds: z.record(z.string(), z.number().int().min(0).max(600)).default({}),
+      })
+      .strict()
+      .default({ windowSeconds: 60, eventWindowSeconds: {} }),
   })
   .strict();
 
@@ -94,6 +106,11 @@ export function policyProblem(policy: TenantPolicy): string | null {
   }
   const badState = policy.lduStates.find((st) => !US_STATE_CODE.test(st));
   return badState === undefined ? null : `lduStates: "${badState}" is not a lowercase 2-letter US state code`;
+}
+
+/** How long the first copy of an `eventName` event waits for its other channel's copy, in ms (0: no merging). */
+export function mergeWindowMs(policy: TenantPolicy, eventName: string): number {
+  return (policy.channelMerge.eventWindowSeconds[eventName] ?? policy.channelMerge.windowSeconds) * 1000;
 }
 
 /** The policy of a tenant that configured nothing. */

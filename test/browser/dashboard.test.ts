@@ -188,7 +188,7 @@ describe.skipIf(!available).each(sqlite)('dashboard in Chromium on $name', (dial
     await db
       .insertInto('delivery_exceptions')
       .values({
-        pixel_row_id: pixel.id, tenant_id: event.tenant_id, seq: event.seq, status: 'dead', attempts: 8, next_attempt_at: now, lease_owner: null, lease_until: null,
+        pixel_row_id: pixel.id, tenant_id: event.tenant_id, seq: Number(event.seq), status: 'dead', attempts: 8, next_attempt_at: now, lease_owner: null, lease_until: null,
         last_error: 'gave up after 8 attempts', fbtrace_id: null, events_received: null, client_ip_address: null, client_user_agent: null, replayed: 0, created_at: now, updated_at: now,
       })
       .execute();

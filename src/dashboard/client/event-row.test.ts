@@ -14,7 +14,7 @@ function delivery(pixelRowId: string, status: EventLogDelivery['status'], extra:
 function event(extra: Partial<EventLogItem> = {}): EventLogItem {
   return {
     id: 'ev-1', eventName: 'Purchase', eventId: 'purchase:1001', source: 'webhook:shopify', orderId: '1001', eventTime: 1_700_000_000_000,
-    receivedAt: 1_700_000_000_000, status: 'queued', dropCode: null, dropMessage: null, channels: ['webhook:shopify', 'browser'], simulated: false, deliveries: [],
+    receivedAt: 1_700_000_000_000, status: 'queued', dropCode: null, dropMessage: null, channels: ['webhook:shopify', 'browser'], simulated: false, deliveries: [], merge: null,
     ...extra,
   };
 }
@@ -48,5 +48,15 @@ describe('event log row', () => {
   it('names the pause reason of a paused pixel', () => {
     const tr = row(event({ deliveries: [delivery('row-1', 'queued', { shown: 'paused', pauseReason: 'token expired' })] }));
     expect(cell(tr, 'td.status-cell')).toBe('111111111: paused (token expired)');
+  });
+
+  it('says what the channel merge did: held, merged (value from), sent alone, late partner', () => {
+    const merge = (m: EventLogItem['merge']) => cell(row(event({ merge: m })), 'td:nth-child(4) .merge');
+    expect(merge(null)).toBe('');
+    expect(merge({ state: 'held', label: 'held, waiting for its partner', holdUntil: 1, valueFrom: null, late: null })).toBe(' held, waiting for its partner');
+    const merged = row(event({ merge: { state: 'merged', label: 'merged', holdUntil: null, valueFrom: 'webhook:shopify', late: null } })).querySelector('.merge');
+    expect([merged?.textContent, merged?.getAttribute('title')]).toEqual([' merged', 'value from webhook:shopify']);
+    const late = row(event({ merge: { state: 'late_partner', label: 'late partner', holdUntil: null, valueFrom: null, late: { channel: 'browser', adds: ['user_data.fbp'] } } })).querySelector('.merge');
+    expect(late?.getAttribute('title')).toBe('browser came late; it would have added user_data.fbp');
   });
 });

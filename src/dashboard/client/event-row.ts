@@ -22,7 +22,15 @@ export function eventRow(ev: EventLogItem, pixelName: (rowId: string) => string,
   return h('tr', { 'data-event': ev.id }, h('td', { class: 'when' }, time(ev.receivedAt)),
     h('td', { class: 'event' }, ev.eventName, ev.simulated ? h('span', { class: 'hint' }, ' (simulated)') : null),
     h('td', { 'data-label': 'Order' }, ev.orderId ?? '—'),
-    h('td', { class: 'opt' }, channelChips(ev.channels)),
+    h('td', { class: 'opt' }, channelChips(ev.channels), mergeHint(ev)),
     h('td', { class: 'status-cell' }, statusChips(ev, pixelName), ev.dropCode ? h('span', { class: 'hint' }, ` ${ev.dropCode}`) : null),
     h('td', { class: 'history' }, toggle));
+}
+
+/** The channel merge's word for the row (issue 18): "held, waiting for its partner", "merged", "sent alone", "late partner". */
+export function mergeHint(ev: EventLogItem): HTMLSpanElement | null {
+  const m = ev.merge;
+  if (!m) return null;
+  const why = m.state === 'merged' && m.valueFrom ? `value from ${m.valueFrom}` : m.late ? `${m.late.channel} came late; it would have added ${m.late.adds.join(', ') || 'nothing'}` : m.label;
+  return h('span', { class: 'hint merge', title: why }, ` ${m.label}`);
 }
