@@ -33,7 +33,7 @@ describe.skipIf(!available).each(sqlite)('dashboard overview and alerts in Chrom
   let sourceId: string;
   let store: StorePage;
 
-  const api = (method: 'GET' | 'POST', url: string, payload?: object) => t.relay.app.inject({ method, url, headers: ADMIN_HEADERS, ...(payload === undefined ? {} : { payload }) });
+  const api = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) => t.relay.app.inject({ method, url, headers: ADMIN_HEADERS, ...(payload === undefined ? {} : { payload }) });
   const overview = async () => (await api('GET', `/api/v1/tenants/${shop.id}/overview`)).json<TenantOverview>();
   const alerts = async () => (await api('GET', `/api/v1/tenants/${shop.id}/alerts`)).json<AlertsAnswer>().alerts;
   const banner = () => page.locator('#alerts');
@@ -75,6 +75,9 @@ describe.skipIf(!available).each(sqlite)('dashboard overview and alerts in Chrom
     base = await t.relay.listen();
     store = await startStorePage();
     shop = await createTenantViaApi(t, 'Demo Shop');
+    // These tests are about the overview and alerts, not the merge window: a Purchase reported from both sides
+    // would otherwise wait up to 60 s for its partner before the pixel's pause or death could show.
+    expect((await api('PUT', `/api/v1/tenants/${shop.id}/policy`, { channelMerge: { windowSeconds: 0 } })).statusCode).toBe(200);
     const pixel = await api('POST', `/api/v1/tenants/${shop.id}/pixels`, { pixelId: PIXEL, accessToken: OLD_TOKEN });
     expect(pixel.statusCode).toBe(201);
     pixelRowId = pixel.json<{ id: string }>().id;
