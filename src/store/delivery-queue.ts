@@ -231,9 +231,10 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
 
   /**
    * Moves sent_through up to just below the first range still open (sending, released or waiting to retry), or
-   * to claimed_through when none is; then IP and user agent that every pixel of the tenant is past are deleted.
+   * to claimed_through when none is. Answers whether it moved: the caller then erases, after its commit, the IP
+   * and user agent every pixel of the tenant is past (eraseAfterCommit).
    */
-  async function advanceCursor(trx: Transaction<Database>, cursor: Cursor, pixelRowId: string): Promise<void> {
+  async function advanceCursor(trx: Transaction<Database>, cursor: Cursor, pixelRowId: string): Promise<boolean> {
     const open = await trx
       .selectFrom('delivery_batches')
       .select((eb) => eb.fn.min('from_seq').as('first'))
@@ -244,9 +245,20 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
       .executeTakeFirst();
     const first = open?.first === null || open?.first === undefined ? null : Number(open.first);
     const sentThrough = first === null ? Number(cursor.claimed_through) : first - 1;
-    if (sentThrough === Number(cursor.sent_through)) return;
+    if (sentThrough === Number(cursor.sent_through)) return false;
     await trx.updateTable('pixel_cursors').set({ sent_through: sentThrough }).where('pixel_row_id', '=', pixelRowId).execute();
-    await eraseSentClearFields(trx, cursor.tenant_id);
+    return true;
+  }
+
+  /**
+   * Deletes the IP and user agent that every pixel of the tenant is past, in a transaction of its own after the
+   * cursor's move committed. Inside the moving transaction it could miss them: on PostgreSQL two pixels' acks
+   * commit side by side (READ COMMITTED), each reads the other's cursor as it was before, and neither would
+   * erase. After the commit, the later of the two sees both cursors. A crash in between leaves them to the
+   * hourly retention pass, which runs the same erase.
+   */
+  async function eraseAfterCommit(tenantId: string | null): Promise<void> {
+    if (tenantId !== null) await db.transaction().execute((trx) => eraseSentClearFields(trx, tenantId));
   }
 
   /** Writes exception rows for events that leave a held batch, each with its own attempts and outcome. */
@@ -303,7 +315,8 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
 
   /** Records one outcome for the held events of one pixel under one lease; answers the seqs it settled. */
   async function settle(pixelRowId: string, lease: string, seqs: number[], outcome: Outcome, now: number): Promise<Set<number>> {
-    return db.transaction().execute(async (trx) => {
+    let moved: string | null = null;
+    const answer = await db.transaction().execute(async (trx) => {
       const settled = new Set<number>();
       const cursor = await lockCursor(trx, pixelRowId, now);
       if (!cursor) return settled;
@@ -352,9 +365,11 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
           if (whole) await trx.deleteFrom('delivery_batches').where('id', '=', batch.id).execute();
         }
       }
-      if (changed) await advanceCursor(trx, cursor, pixelRowId);
+      if (changed && (await advanceCursor(trx, cursor, pixelRowId))) moved = cursor.tenant_id;
       return settled;
     });
+    await eraseAfterCommit(moved);
+    return answer;
   }
 
   async function settleExceptions(trx: Transaction<Database>, pixelRowId: string, seqs: number[], outcome: Outcome, now: number) {
@@ -415,7 +430,8 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
       // A new lease per claim, not per worker: a worker running several batches of one pixel, or taking back its
       // own lapsed range, must not settle one claim's events with another's ack.
       const lease = `${workerId}/${randomUUID()}`;
-      return db.transaction().execute(async (trx) => {
+      let moved: string | null = null;
+      const claimed = await db.transaction().execute(async (trx) => {
         const cursor = await lockCursor(trx, pixelRowId, now);
         if (!cursor) return [];
         // Most claims find nothing waiting apart from the log: one probe instead of four searches that find nothing.
@@ -425,7 +441,7 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
           if (!batch) break;
           const taken = await takeBatch(trx, cursor, batch, limit, now, leaseMs, lease);
           if (taken.length > 0) return taken.map(toClaimed(pixelRowId, lease, () => batch.attempts));
-          await advanceCursor(trx, cursor, pixelRowId);
+          if (await advanceCursor(trx, cursor, pixelRowId)) moved = cursor.tenant_id;
         }
         const single = waiting ? await takeExceptions(trx, cursor, pixelRowId, limit, now, leaseMs, lease) : [];
         if (single.length > 0) {
@@ -435,6 +451,8 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
         const fresh = await takeNewRange(trx, cursor, pixelRowId, limit, now, leaseMs, lease);
         return fresh.map(toClaimed(pixelRowId, lease, () => 0));
       });
+      await eraseAfterCommit(moved);
+      return claimed;
     },
 
     markSent: (held, info, now) => transition(held, { kind: 'sent', fbtraceId: info.fbtraceId, eventsReceived: info.eventsReceived }, now),

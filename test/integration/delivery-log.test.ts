@@ -54,6 +54,19 @@ describe.each(dialects)('the delivery log on $name', (dialect) => {
   };
   const clearFields = async () => (await node.store.db.selectFrom('event_clear_fields').select('seq').orderBy('seq').execute()).map((r) => Number(r.seq));
 
+  it('two pixels acking at once leave no IP or user agent behind once both are past the event', async () => {
+    // On PostgreSQL the two acks commit side by side; each must still see the other's cursor before erasing.
+    const a = await addPixel('111');
+    const b = await addPixel('222');
+    for (let round = 0; round < 12; round++) {
+      await storeEvents(node.store, tenant, [item(`side-by-side-${round}`)], T0);
+      const [forA, forB] = await Promise.all([queue.claim(a, 1000, T0, LEASE, 'wa'), queue.claim(b, 1000, T0, LEASE, 'wb')]);
+      expect([forA.length, forB.length]).toEqual([1, 1]);
+      await Promise.all([queue.markSent(forA, { fbtraceId: 'A', eventsReceived: 1 }, T0), queue.markSent(forB, { fbtraceId: 'B', eventsReceived: 1 }, T0)]);
+      expect(await clearFields()).toEqual([]);
+    }
+  });
+
   it('a pixel added later starts at the end of the log; an event for one pixel is passed over by the others', async () => {
     const a = await addPixel('111');
     await storeEvents(node.store, tenant, [item('before')], T0);
