@@ -12,6 +12,7 @@ import type { Decision, MetaServerEvent } from '../core/meta-event.js';
 import { dedupKey, parseChannels } from './channels.js';
 import type { Store } from './database.js';
 import { allocateSeqs } from './log-sequence.js';
+import { NO_ACTIVE_PIXEL } from './no-active-pixel.js';
 import type { Database, EventClearFieldsTable, EventsTable } from './schema.js';
 import { toStoredPayload } from './stored-payload.js';
 
@@ -218,17 +219,23 @@ export async function releaseDueHolds(store: Store, now: number, limit = 500): P
       const firstSeq = await allocateSeqs(trx, tenantId, ids.length);
       const rows = await trx
         .selectFrom('events')
-        .select(['id', 'status', 'held_client_ip', 'held_user_agent'])
+        .select(['id', 'status', 'held_client_ip', 'held_user_agent', 'only_pixel_row_id'])
         .where('id', 'in', ids)
         .where('seq', 'is', null)
         .execute();
+      // As at ingest (writeEvents): an event that would go to no pixel (none enabled now, or its one pixel
+      // disabled while it waited) is skipped with the reason, and keeps no IP or user agent.
+      const active = (await trx.selectFrom('pixels').select('id').where('tenant_id', '=', tenantId).where('status', '!=', 'disabled').execute()).map((p) => p.id);
       let n = 0;
       const clearRows: EventClearFieldsTable[] = [];
       for (const [k, row] of rows.entries()) {
         const seq = firstSeq + k;
+        const only = row.only_pixel_row_id ?? null;
+        const orphan = row.status === 'queued' && (only === null ? active.length === 0 : !active.includes(only));
+        const skip = orphan ? { status: 'skipped' as const, drop_code: NO_ACTIVE_PIXEL.code, drop_message: NO_ACTIVE_PIXEL.message } : {};
         const res = await trx
           .updateTable('events')
-          .set({ seq, hold_until: null, held_client_ip: null, held_user_agent: null, merge_outcome: 'sent_alone' })
+          .set({ seq, hold_until: null, held_client_ip: null, held_user_agent: null, merge_outcome: 'sent_alone', ...skip })
           .where('id', '=', row.id)
           .where('seq', 'is', null)
           .executeTakeFirst();
@@ -236,7 +243,7 @@ export async function releaseDueHolds(store: Store, now: number, limit = 500): P
         n++;
         const ip = row.held_client_ip ?? null;
         const ua = row.held_user_agent ?? null;
-        if (row.status === 'queued' && (ip !== null || ua !== null)) clearRows.push({ tenant_id: tenantId, seq, client_ip_address: ip, client_user_agent: ua });
+        if (row.status === 'queued' && !orphan && (ip !== null || ua !== null)) clearRows.push({ tenant_id: tenantId, seq, client_ip_address: ip, client_user_agent: ua });
       }
       if (clearRows.length > 0) await trx.insertInto('event_clear_fields').values(clearRows).execute();
       // A pixel added while the event waited gets its cursor before it, as at ingest.

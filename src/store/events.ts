@@ -10,6 +10,7 @@ import { CompiledQuery, type Expression, type Insertable, sql, type SqlBool, typ
 import { type BulkColumn, bulkInsert } from './bulk-insert.js';
 import { adapterOf } from './dialect-adapter.js';
 import { allocateSeqs } from './log-sequence.js';
+import { NO_ACTIVE_PIXEL } from './no-active-pixel.js';
 import type { Database, EventClearFieldsTable, EventsTable, OrdersTable } from './schema.js';
 
 /** One transformed event ready to be stored: sent to every active pixel, or kept as dropped. */
@@ -39,10 +40,6 @@ export type StoreOutcome =
   | { status: 'accepted'; rowId: string; eventStatus: EventsTable['status']; notSent?: { code: string; message: string } }
   | { status: 'duplicate' };
 
-const NO_ACTIVE_PIXEL = {
-  code: 'no_active_pixel',
-  message: 'the store has no enabled pixel: logged, not forwarded (a pixel added later does not resend it)',
-};
 
 // Row counts per multi-row INSERT on SQLite: keeps bound parameters under its limit. PostgreSQL takes one JSON
 // parameter per statement instead (json_to_recordset), whatever the count.

@@ -1,0 +1,67 @@
+/**
+ * What the merge window (issue 18) leaves behind when a held event is released alone by the sweeper: through the
+ * real HTTP server and the relay's own sweeper, on SQLite and PostgreSQL, with a clock the test moves.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { dialects } from '../helpers/databases.js';
+import { waitUntil } from '../helpers/processes.js';
+import { ADMIN_HEADERS as admin, startTestRelay, type TestRelay } from '../helpers/relay.js';
+
+describe.each(dialects)('a held event released alone on $name', (dialect) => {
+  let t: TestRelay;
+  let now = Date.now();
+  const clock = () => now;
+  afterEach(async () => t?.close());
+
+  /** A store reporting Purchases from both sides (as channel_presence records it), with one pixel, sweeper running. */
+  async function setup() {
+    t = await startTestRelay(dialect, { deliveryEnabled: false, port: 0 }, clock);
+    await t.relay.listen();
+    const tenant = await t.relay.tenants.createTenant('Store', { channelMerge: { windowSeconds: 10 } });
+    const pixel = await t.relay.tenants.addPixel({ tenantId: tenant.id, pixelId: '717171717171', accessToken: 'tok-release-0123456789' });
+    await t.relay.store.db.insertInto('channel_presence').values([
+      { tenant_id: tenant.id, event_name: 'Purchase', channel_kind: 'browser', last_seen_at: now },
+      { tenant_id: tenant.id, event_name: 'Purchase', channel_kind: 'server', last_seen_at: now },
+    ]).execute();
+    return { tenant, pixel };
+  }
+
+  async function server(ingestKey: string, eventId: string): Promise<string> {
+    const res = await t.relay.app.inject({
+      method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${ingestKey}` },
+      payload: { event: 'purchase', event_id: eventId, order_id: eventId, value: 5, currency: 'EUR', url: 'https://shop.example/thanks', user: { email: `${eventId}@example.com`, ip: '203.0.113.9', user_agent: 'Mozilla/5.0 Test' } },
+    });
+    expect(res.statusCode).toBe(202);
+    return (res.json() as { results: { status: string }[] }).results[0]!.status;
+  }
+
+  const row = (tenantId: string, eventId: string) =>
+    t.relay.store.db.selectFrom('events').select(['seq', 'status', 'drop_code', 'merge_outcome']).where('tenant_id', '=', tenantId).where('event_id', '=', eventId).executeTakeFirstOrThrow();
+
+  it('is skipped (no_active_pixel) when the store has no enabled pixel by the end of its window, like an event written then', async () => {
+    const { tenant, pixel } = await setup();
+    expect(await server(tenant.ingestKey, 'p-1')).toBe('accepted');
+    expect(await row(tenant.id, 'p-1')).toMatchObject({ seq: null, status: 'queued' });
+    // The only pixel is disabled while the event waits for its partner.
+    expect((await t.relay.app.inject({ method: 'POST', url: `/api/v1/pixels/${pixel.id}/status`, headers: admin, payload: { status: 'disabled' } })).statusCode).toBe(200);
+    now += 11_000;
+    await waitUntil(async () => (await row(tenant.id, 'p-1')).seq !== null, 10_000, () => 'p-1 still held');
+    const released = await row(tenant.id, 'p-1');
+    expect(released).toMatchObject({ status: 'skipped', drop_code: 'no_active_pixel', merge_outcome: 'sent_alone' });
+    // It will never be sent: its IP and user agent are not kept.
+    expect(await t.relay.store.db.selectFrom('event_clear_fields').select('seq').where('tenant_id', '=', tenant.id).where('seq', '=', released.seq!).executeTakeFirst()).toBeUndefined();
+    // The same as an event written now, with no pixel enabled (not held: no partner to wait for once skipped).
+    const log = await t.relay.app.inject({ method: 'GET', url: `/api/v1/tenants/${tenant.id}/events?limit=10`, headers: admin });
+    expect((log.json() as { items: { eventId: string; status: string; dropCode: string | null }[] }).items.find((i) => i.eventId === 'p-1')).toMatchObject({ status: 'skipped', dropCode: 'no_active_pixel' });
+  });
+
+  it('stays queued, with its IP and user agent, when a pixel is enabled', async () => {
+    const { tenant } = await setup();
+    expect(await server(tenant.ingestKey, 'p-2')).toBe('accepted');
+    now += 11_000;
+    await waitUntil(async () => (await row(tenant.id, 'p-2')).seq !== null, 10_000, () => 'p-2 still held');
+    const released = await row(tenant.id, 'p-2');
+    expect(released).toMatchObject({ status: 'queued', drop_code: null, merge_outcome: 'sent_alone' });
+    expect(await t.relay.store.db.selectFrom('event_clear_fields').select('seq').where('tenant_id', '=', tenant.id).where('seq', '=', released.seq!).executeTakeFirst()).toBeDefined();
+  });
+});
