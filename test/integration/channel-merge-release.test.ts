@@ -7,7 +7,7 @@ import { dialects } from '../helpers/databases.js';
 import { waitUntil } from '../helpers/processes.js';
 import { ADMIN_HEADERS as admin, startTestRelay, type TestRelay } from '../helpers/relay.js';
 
-describe.each(dialects)('a held event released alone on $name', (dialect) => {
+describe.each(dialects)('held events of the merge window on $name', (dialect) => {
   let t: TestRelay;
   let now = Date.now();
   const clock = () => now;
@@ -63,5 +63,53 @@ describe.each(dialects)('a held event released alone on $name', (dialect) => {
     const released = await row(tenant.id, 'p-2');
     expect(released).toMatchObject({ status: 'queued', drop_code: null, merge_outcome: 'sent_alone' });
     expect(await t.relay.store.db.selectFrom('event_clear_fields').select('seq').where('tenant_id', '=', tenant.id).where('seq', '=', released.seq!).executeTakeFirst()).toBeDefined();
+  });
+
+  /** The value of one unlabelled series in GET /metrics (the Prometheus text format). */
+  async function metric(name: string): Promise<number> {
+    const res = await t.relay.app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    const line = res.body.split('\n').find((l) => l.startsWith(`${name} `));
+    expect(line, `${name} in /metrics`).toBeDefined();
+    return Number(line!.split(' ')[1]);
+  }
+
+  it('is counted in /metrics: held, merged, sent alone, late partners, and the events held now', async () => {
+    const { tenant } = await setup();
+    const origin = 'https://shop.example';
+    expect((await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/origins`, headers: admin, payload: { origin } })).statusCode).toBe(201);
+    const browser = async (eventId: string) => {
+      const res = await t.relay.app.inject({
+        method: 'POST', url: '/v1/collect', headers: { 'content-type': 'text/plain;charset=UTF-8', origin, 'user-agent': 'Mozilla/5.0 Test' },
+        payload: JSON.stringify({ key: tenant.publishableKey, event: 'Purchase', event_id: eventId, url: `${origin}/thanks`, fbp: 'fb.1.1700000000000.42', value: 5, currency: 'EUR', consent: true }),
+        remoteAddress: '203.0.113.7',
+      });
+      expect(res.statusCode).toBe(202);
+      return (res.json() as { results: { status: string }[] }).results[0]!.status;
+    };
+    const counts = async () => ({
+      held: await metric('capi_relay_merge_held_total'),
+      merged: await metric('capi_relay_merge_merged_total'),
+      alone: await metric('capi_relay_merge_sent_alone_total'),
+      late: await metric('capi_relay_merge_late_partners_total'),
+      now: await metric('capi_relay_merge_held_events'),
+    });
+    expect(await counts()).toEqual({ held: 0, merged: 0, alone: 0, late: 0, now: 0 });
+
+    expect(await server(tenant.ingestKey, 'm-1')).toBe('accepted');
+    expect(await server(tenant.ingestKey, 'm-2')).toBe('accepted');
+    expect(await counts()).toEqual({ held: 2, merged: 0, alone: 0, late: 0, now: 2 });
+    // m-1's partner comes within the window: merged.
+    expect(await browser('m-1')).toBe('accepted');
+    expect(await counts()).toEqual({ held: 2, merged: 1, alone: 0, late: 0, now: 1 });
+    // m-2's window ends: the sweeper sends it alone.
+    now += 11_000;
+    await waitUntil(async () => (await row(tenant.id, 'm-2')).seq !== null, 10_000, () => 'm-2 still held');
+    await waitUntil(async () => (await metric('capi_relay_merge_sent_alone_total')) === 1, 5_000, () => 'sent alone not counted');
+    expect(await counts()).toEqual({ held: 2, merged: 1, alone: 1, late: 0, now: 0 });
+    // Its partner comes after: a late partner (answered duplicate). A repeat of it is not counted again.
+    expect(await browser('m-2')).toBe('duplicate');
+    expect(await browser('m-2')).toBe('duplicate');
+    expect(await counts()).toEqual({ held: 2, merged: 1, alone: 1, late: 1, now: 0 });
   });
 });
