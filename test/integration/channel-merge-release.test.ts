@@ -112,4 +112,33 @@ describe.each(dialects)('held events of the merge window on $name', (dialect) =>
     expect(await browser('m-2')).toBe('duplicate');
     expect(await counts()).toEqual({ held: 2, merged: 1, alone: 1, late: 1, now: 0 });
   });
+
+  it('is found by the event log status filter `held` until merged or released, by the admin API and the ingest-key view', async () => {
+    const { tenant } = await setup();
+    expect(await server(tenant.ingestKey, 'h-1')).toBe('accepted');
+    expect(await server(tenant.ingestKey, 'h-2')).toBe('accepted');
+    // An event the merge window does not hold (a Lead: the store is not known to report it from both sides).
+    const lead = await t.relay.app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${tenant.ingestKey}` }, payload: { event: 'lead', event_id: 'h-lead', user: { email: 'lead@example.com' } } });
+    expect((lead.json() as { results: { status: string }[] }).results[0]!.status).toBe('accepted');
+    const ids = async (url: string, headers: Record<string, string>) => {
+      const res = await t.relay.app.inject({ method: 'GET', url, headers });
+      expect(res.statusCode, res.body).toBe(200);
+      return (res.json() as { items: { eventId: string; merge: { state: string } | null }[] }).items;
+    };
+    const adminHeld = () => ids(`/api/v1/tenants/${tenant.id}/events?status=held`, admin);
+    const items = await adminHeld();
+    expect(items.map((i) => i.eventId).sort()).toEqual(['h-1', 'h-2']);
+    expect(items.every((i) => i.merge?.state === 'held')).toBe(true);
+    expect((await ids('/v1/events?status=held', { authorization: `Bearer ${tenant.ingestKey}` })).map((i) => i.eventId).sort()).toEqual(['h-1', 'h-2']);
+    // Held events have no delivery yet: `queued` (a delivery waiting) does not list them; the Lead is.
+    expect((await ids(`/api/v1/tenants/${tenant.id}/events?status=queued`, admin)).map((i) => i.eventId)).toEqual(['h-lead']);
+    // Released (window over): no longer held.
+    now += 11_000;
+    await waitUntil(async () => (await adminHeld()).length === 0, 10_000, () => 'still listed as held');
+    expect((await ids(`/api/v1/tenants/${tenant.id}/events?status=queued`, admin)).map((i) => i.eventId).sort()).toEqual(['h-1', 'h-2', 'h-lead']);
+    // An unknown status is still a 400.
+    const bad = await t.relay.app.inject({ method: 'GET', url: `/api/v1/tenants/${tenant.id}/events?status=waiting`, headers: admin });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ error: { code: 'invalid_parameter' } });
+  });
 });
