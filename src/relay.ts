@@ -84,7 +84,15 @@ export async function createRelay(config: Config, logger: Logger, clock: () => n
     presence: createChannelPresence(store, clock),
   });
   // Channel merge: held copies whose window ended are sent alone.
-  const holds = createHoldSweeper({ store, clock, logger: logger.child({ component: 'channel-merge' }), onReleased: () => engine?.wake() });
+  const holds = createHoldSweeper({
+    store,
+    clock,
+    logger: logger.child({ component: 'channel-merge' }),
+    onReleased: (n) => {
+      metrics.mergeSentAlone.inc(n);
+      engine?.wake();
+    },
+  });
   const refused = createRefusedTraffic({
     repository: createRefusedRequestRepository(store),
     counter: metrics.refused,

@@ -12,9 +12,10 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /**
  * What the event log's `status` filter accepts: an event's own status (queued, dropped by the policy, skipped,
- * done) or one of its deliveries' (sent, failed, dead …).
+ * done), one of its deliveries' (sent, failed, dead …), or `held`: held by the merge window for its other
+ * channel's copy, with no place in the log and no delivery yet.
  */
-export const EVENT_LOG_STATUSES = ['queued', 'sending', 'sent', 'failed', 'dropped', 'dead', 'skipped', 'done'] as const;
+export const EVENT_LOG_STATUSES = ['queued', 'sending', 'sent', 'failed', 'dropped', 'dead', 'skipped', 'done', 'held'] as const;
 export type EventLogStatus = (typeof EVENT_LOG_STATUSES)[number];
 
 /** What the log shows for one delivery: its own status, or `paused` while its pixel is paused. */

@@ -51,6 +51,12 @@ export function createMetrics() {
       help: 'Age of the oldest delivery still to be sent (queued, retrying or sending); 0 when none is',
       registers: [registry],
     }),
+    // The channel merge window (issue 18): copies held for their other channel's copy, and how each wait ended.
+    mergeHeld: new Counter({ name: 'capi_relay_merge_held_total', help: 'Events held by the merge window for their other channel\'s copy', registers: [registry] }),
+    mergeMerged: new Counter({ name: 'capi_relay_merge_merged_total', help: 'Held events completed by their partner and sent merged', registers: [registry] }),
+    mergeSentAlone: new Counter({ name: 'capi_relay_merge_sent_alone_total', help: 'Held events released alone because their window ended without a partner', registers: [registry] }),
+    mergeLatePartners: new Counter({ name: 'capi_relay_merge_late_partners_total', help: 'Partners that came after their event went out alone (recorded, not sent)', registers: [registry] }),
+    mergeHeldNow: new Gauge({ name: 'capi_relay_merge_held_events', help: 'Events held now by the merge window, waiting for their partner', registers: [registry] }),
     requestDuration: new Histogram({
       name: 'capi_relay_http_request_duration_seconds',
       help: 'HTTP request latency by method, matched route and status class',

@@ -6,6 +6,10 @@ interface LabelledCounter<Label extends string> {
   inc(labels: Partial<Record<Label, string>>, value?: number): void;
 }
 
+interface PlainCounter {
+  inc(value?: number): void;
+}
+
 interface Histogram {
   observe(value: number): void;
 }
@@ -19,4 +23,8 @@ export interface IngestMetrics {
   duplicates: LabelledCounter<'source'>;
   rejected: LabelledCounter<'code'>;
   dropped: LabelledCounter<'code'>;
+  /** The merge window: copies held for their partner, held copies completed by it, partners that came too late. */
+  mergeHeld: PlainCounter;
+  mergeMerged: PlainCounter;
+  mergeLatePartners: PlainCounter;
 }

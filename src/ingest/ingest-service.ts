@@ -159,9 +159,12 @@ export function createIngestService(deps: {
           if (o.status === 'duplicate') {
             results[i] = { event_id: item.eventId, status: 'duplicate' };
             deps.metrics.duplicates.inc({ source: opts.source });
+            if (o.merge === 'late_partner') deps.metrics.mergeLatePartners.inc();
             return;
           }
           deps.metrics.ingested.inc({ source: opts.source });
+          if (o.merge === 'held') deps.metrics.mergeHeld.inc();
+          else if (o.merge === 'merged') deps.metrics.mergeMerged.inc();
           if (o.eventStatus === 'queued') {
             queued = true;
             results[i] = { event_id: item.eventId, status: 'accepted' };

@@ -12,6 +12,7 @@ import type { Decision, MetaServerEvent } from '../core/meta-event.js';
 import { dedupKey, parseChannels } from './channels.js';
 import type { Store } from './database.js';
 import { allocateSeqs } from './log-sequence.js';
+import { NO_ACTIVE_PIXEL } from './no-active-pixel.js';
 import type { Database, EventClearFieldsTable, EventsTable } from './schema.js';
 import { toStoredPayload } from './stored-payload.js';
 
@@ -84,10 +85,18 @@ export async function insertHeldEvents(trx: Transaction<Database>, rows: Inserta
 /**
  * Copies of events already stored: each records its channel (as before the merge existed), and one from the other
  * kind of channel either completes a held event (merged, released at the copy's seq) or, when the event already
- * went out alone, is recorded as a late partner. Answers the merges made.
+ * went out alone, is recorded as a late partner. Answers the merges made and the row ids of the copies recorded
+ * as late partners.
  */
-export async function resolveRepeats(trx: Transaction<Database>, tenantId: string, repeats: RepeatCopy[], merger: ChannelMerger, now: number): Promise<MergedRelease[]> {
-  if (repeats.length === 0) return [];
+export async function resolveRepeats(
+  trx: Transaction<Database>,
+  tenantId: string,
+  repeats: RepeatCopy[],
+  merger: ChannelMerger,
+  now: number,
+): Promise<{ merged: MergedRelease[]; late: Set<string> }> {
+  const late = new Set<string>();
+  if (repeats.length === 0) return { merged: [], late };
   const repeatOf = new Map(repeats.map((r) => [dedupKey(r.row.event_name, r.row.event_id), r]));
   const existing = await trx
     .selectFrom('events')
@@ -105,7 +114,7 @@ export async function resolveRepeats(trx: Transaction<Database>, tenantId: strin
     const channels = before.includes(source) ? before : [...before, source];
     const kind = merger.kindOf(source);
     const partner = kind !== null && merger.kindOf(row.source) !== null && merger.kindOf(row.source) !== kind && !before.some((c) => merger.kindOf(c) === kind);
-    const late: ChannelCopy = { source, event: repeat.row.status === 'queued' ? repeat.event : null, consentRefused: consentRefused(repeat.decisions, repeat.row.drop_code) };
+    const copy: ChannelCopy = { source, event: repeat.row.status === 'queued' ? repeat.event : null, consentRefused: consentRefused(repeat.decisions, repeat.row.drop_code) };
     let wentAlone = row.merge_outcome === 'sent_alone';
     if (partner && row.seq === null) {
       const held: ChannelCopy = {
@@ -113,7 +122,7 @@ export async function resolveRepeats(trx: Transaction<Database>, tenantId: strin
         event: row.status === 'queued' ? eventOf(row.payload, row.held_client_ip ?? null, row.held_user_agent ?? null) : null,
         consentRefused: consentRefused(parseDecisions(row.decisions), row.drop_code),
       };
-      const release = await completeHeld(trx, row.id, held, late, parseDecisions(row.decisions), repeat, channels, merger);
+      const release = await completeHeld(trx, row.id, held, copy, parseDecisions(row.decisions), repeat, channels, merger);
       if (release) {
         merged.push({ ...release, onlyPixelRowId: row.only_pixel_row_id });
         continue;
@@ -131,17 +140,18 @@ export async function resolveRepeats(trx: Transaction<Database>, tenantId: strin
         event: row.status === 'queued' ? eventOf(row.payload, row.had_client_ip ? '(sent)' : null, row.had_user_agent ? '(sent)' : null) : null,
         consentRefused: consentRefused(parseDecisions(row.decisions), row.drop_code),
       };
-      const adds = sent.event ? merger.lateAdditions(sent, late) : [];
+      const adds = sent.event ? merger.lateAdditions(sent, copy) : [];
       await trx
         .updateTable('events')
         .set({ channels: JSON.stringify(channels), merge_detail: JSON.stringify({ ...detail, late: { channel: source, adds, at: now } }) })
         .where('id', '=', row.id)
         .execute();
+      late.add(repeat.row.id as string);
       continue;
     }
     if (channels !== before) await trx.updateTable('events').set({ channels: JSON.stringify(channels) }).where('id', '=', row.id).execute();
   }
-  return merged;
+  return { merged, late };
 }
 
 /** The held row becomes the merged event at the partner's seq; null if it is no longer held (released meanwhile). */
@@ -218,17 +228,23 @@ export async function releaseDueHolds(store: Store, now: number, limit = 500): P
       const firstSeq = await allocateSeqs(trx, tenantId, ids.length);
       const rows = await trx
         .selectFrom('events')
-        .select(['id', 'status', 'held_client_ip', 'held_user_agent'])
+        .select(['id', 'status', 'held_client_ip', 'held_user_agent', 'only_pixel_row_id'])
         .where('id', 'in', ids)
         .where('seq', 'is', null)
         .execute();
+      // As at ingest (writeEvents): an event that would go to no pixel (none enabled now, or its one pixel
+      // disabled while it waited) is skipped with the reason, and keeps no IP or user agent.
+      const active = (await trx.selectFrom('pixels').select('id').where('tenant_id', '=', tenantId).where('status', '!=', 'disabled').execute()).map((p) => p.id);
       let n = 0;
       const clearRows: EventClearFieldsTable[] = [];
       for (const [k, row] of rows.entries()) {
         const seq = firstSeq + k;
+        const only = row.only_pixel_row_id ?? null;
+        const orphan = row.status === 'queued' && (only === null ? active.length === 0 : !active.includes(only));
+        const skip = orphan ? { status: 'skipped' as const, drop_code: NO_ACTIVE_PIXEL.code, drop_message: NO_ACTIVE_PIXEL.message } : {};
         const res = await trx
           .updateTable('events')
-          .set({ seq, hold_until: null, held_client_ip: null, held_user_agent: null, merge_outcome: 'sent_alone' })
+          .set({ seq, hold_until: null, held_client_ip: null, held_user_agent: null, merge_outcome: 'sent_alone', ...skip })
           .where('id', '=', row.id)
           .where('seq', 'is', null)
           .executeTakeFirst();
@@ -236,7 +252,7 @@ export async function releaseDueHolds(store: Store, now: number, limit = 500): P
         n++;
         const ip = row.held_client_ip ?? null;
         const ua = row.held_user_agent ?? null;
-        if (row.status === 'queued' && (ip !== null || ua !== null)) clearRows.push({ tenant_id: tenantId, seq, client_ip_address: ip, client_user_agent: ua });
+        if (row.status === 'queued' && !orphan && (ip !== null || ua !== null)) clearRows.push({ tenant_id: tenantId, seq, client_ip_address: ip, client_user_agent: ua });
       }
       if (clearRows.length > 0) await trx.insertInto('event_clear_fields').values(clearRows).execute();
       // A pixel added while the event waited gets its cursor before it, as at ingest.

@@ -247,6 +247,8 @@ export interface BacklogFigures {
   dead: number;
   /** Milliseconds since the oldest delivery still to send arrived; 0 when none is. */
   oldestQueuedAgeMs: number;
+  /** Events held by the merge window for their other channel's copy right now (not in the log yet). */
+  held: number;
 }
 
 /**
@@ -255,8 +257,10 @@ export interface BacklogFigures {
 export async function readBacklog(store: Store, now: number): Promise<BacklogFigures> {
   const pending = await readPending(store, null);
   const dead = await store.db.selectFrom('delivery_exceptions').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', SQL_DEAD).executeTakeFirstOrThrow();
+  // `seq is null` is the predicate of the partial index events_held: this counts the few rows it holds.
+  const held = await store.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).where('seq', 'is', null).executeTakeFirstOrThrow();
   const first = pending.oldestQueuedAt;
-  return { unsettled: pending.count, dead: Number(dead.n), oldestQueuedAgeMs: first === null ? 0 : Math.max(0, now - first) };
+  return { unsettled: pending.count, dead: Number(dead.n), oldestQueuedAgeMs: first === null ? 0 : Math.max(0, now - first), held: Number(held.n) };
 }
 
 /**

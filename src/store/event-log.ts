@@ -8,7 +8,7 @@ import type { DeliveryStatus } from './schema.js';
 
 export interface EventLogQuery {
   eventName?: string | undefined;
-  /** An event status (queued, dropped, skipped) or a delivery status (sent, failed, dead …). */
+  /** An event status (queued, dropped, skipped), a delivery status (sent, failed, dead …), or held (merge window). */
   status?: EventLogStatus | undefined;
   source?: string | undefined;
   /** Only events received at or after / before these times (Unix ms). */
@@ -69,6 +69,8 @@ export async function listEvents(store: Store, tenantId: string, q: EventLogQuer
     // `skipped` (and the retired `done`) are the event's own; `dropped` is either (kept back at ingest, or too old
     // when due); every other status is a delivery's: an event stays `queued` itself once it has gone out.
     if (status === 'skipped' || status === 'done') query = query.where('status', '=', status);
+    // Held by the merge window: no seq (no place in the log) until merged or released.
+    else if (status === 'held') query = query.where('seq', 'is', null);
     else if (status === 'dropped') query = query.where((eb) => eb.or([eb('status', '=', 'dropped'), hasDeliveryStatus(eb, 'dropped')]));
     else query = query.where((eb) => hasDeliveryStatus(eb, status as DeliveryStatus));
   }

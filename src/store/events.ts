@@ -10,6 +10,7 @@ import { CompiledQuery, type Expression, type Insertable, sql, type SqlBool, typ
 import { type BulkColumn, bulkInsert } from './bulk-insert.js';
 import { adapterOf } from './dialect-adapter.js';
 import { allocateSeqs } from './log-sequence.js';
+import { NO_ACTIVE_PIXEL } from './no-active-pixel.js';
 import type { Database, EventClearFieldsTable, EventsTable, OrdersTable } from './schema.js';
 
 /** One transformed event ready to be stored: sent to every active pixel, or kept as dropped. */
@@ -36,13 +37,12 @@ export interface EventToStore {
 
 /** A stored event: `queued` for at least one pixel, or kept with the reason it will not be sent. */
 export type StoreOutcome =
-  | { status: 'accepted'; rowId: string; eventStatus: EventsTable['status']; notSent?: { code: string; message: string } }
-  | { status: 'duplicate' };
+  | { status: 'accepted'; rowId: string; eventStatus: EventsTable['status']; notSent?: { code: string; message: string }; merge?: MergeStep }
+  | { status: 'duplicate'; merge?: 'late_partner' };
 
-const NO_ACTIVE_PIXEL = {
-  code: 'no_active_pixel',
-  message: 'the store has no enabled pixel: logged, not forwarded (a pixel added later does not resend it)',
-};
+/** What the merge window did with a copy (for the /metrics counters): held for its partner, or completed a held one. */
+export type MergeStep = 'held' | 'merged';
+
 
 // Row counts per multi-row INSERT on SQLite: keeps bound parameters under its limit. PostgreSQL takes one JSON
 // parameter per statement instead (json_to_recordset), whatever the count.
@@ -146,7 +146,7 @@ export async function writeEvents(
     for (const id of await insertHeldEvents(trx, heldRows)) inserted.add(id);
   }
   const repeats = rows.filter((r) => !inserted.has(r.id));
-  const merges = merger
+  const { merged: merges, late } = merger
     ? await resolveRepeats(
         trx,
         tenant.id,
@@ -158,7 +158,7 @@ export async function writeEvents(
         merger,
         now,
       )
-    : (await recordRepeatChannels(trx, tenant.id, repeats), []);
+    : (await recordRepeatChannels(trx, tenant.id, repeats), { merged: [], late: new Set<string>() });
   const mergedAt = new Map(merges.map((m) => [m.repeatRowId, m]));
   await recordOrders(trx, tenant.id, items, now);
   const pixels = (await trx.executeQuery<ActivePixel>(CompiledQuery.raw(adapterOf(trx).name === 'postgres' ? ACTIVE_PIXELS_PG : ACTIVE_PIXELS_SQLITE, [tenant.id]))).rows;
@@ -197,11 +197,12 @@ export async function writeEvents(
     const i = rowIndex[k] as number;
     const merge = mergedAt.get(row.id);
     // A copy that completed a held event is sent, merged into it.
-    if (merge) outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: 'queued' };
-    else if (!inserted.has(row.id)) outcomes[i] = { status: 'duplicate' };
+    const step = held.has(row.id) ? { merge: 'held' as const } : {};
+    if (merge) outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: 'queued', merge: 'merged' };
+    else if (!inserted.has(row.id)) outcomes[i] = late.has(row.id) ? { status: 'duplicate', merge: 'late_partner' } : { status: 'duplicate' };
     else if (row.status !== 'queued') {
-      outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: row.status, notSent: { code: row.drop_code ?? 'not_sent', message: row.drop_message ?? 'not sent' } };
-    } else outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: row.status };
+      outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: row.status, notSent: { code: row.drop_code ?? 'not_sent', message: row.drop_message ?? 'not sent' }, ...step };
+    } else outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: row.status, ...step };
   });
   return outcomes;
 }

@@ -131,6 +131,8 @@ describe.skipIf(!available).each(sqlite)('dashboard in Chromium on $name', (dial
     await expect.poll(() => page.locator('tbody tr[data-event]').count()).toBe(1);
     expect(await page.locator('tbody tr[data-event]').textContent()).toContain('AddToCart');
     await page.getByLabel('Event name').fill('');
+    // Events the merge window holds for their partner are findable too.
+    expect(await page.getByLabel('Status').locator('option[value="held"]').textContent()).toBe('held, waiting for its partner');
     await page.getByLabel('Status').selectOption('dead');
     await expect.poll(() => page.locator('tbody').textContent()).toContain('No events match.');
   });

@@ -22,6 +22,8 @@ describe('status words', () => {
 
   it('has a filter entry for every status the API filters on', () => {
     expect(Object.keys(FILTER_WORDS).sort()).toEqual([...EVENT_LOG_STATUSES].sort());
+    // The merge window's waiting events, in the words the log's merge column uses.
+    expect(FILTER_WORDS.held).toBe('held, waiting for its partner');
   });
 });
 

@@ -31,6 +31,7 @@ export function eventWord(status: EventStatus, dropCode: string | null): string 
 export const FILTER_WORDS: Readonly<Record<EventLogStatus, string | null>> = {
   queued: 'waiting to send', sending: 'sending', sent: 'sent', failed: 'waiting to retry', dead: 'failed — will not retry',
   dropped: 'not sent: consent, a gate or too old', skipped: 'not sent: switched off or no pixel', done: null,
+  held: 'held, waiting for its partner',
 };
 
 /** The events-per-hour chart's statuses: a delivery's, or the event's own when it got none. */

@@ -36,6 +36,7 @@ export async function registerOpsRoutes(app: FastifyInstance, deps: AppDeps): Pr
     deps.metrics.queued.set(backlog.unsettled);
     deps.metrics.deadDeliveries.set(backlog.dead);
     deps.metrics.oldestQueuedAge.set(backlog.oldestQueuedAgeMs / 1000);
+    deps.metrics.mergeHeldNow.set(backlog.held);
     await deps.alerts.refreshGauges(deps.metrics);
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
