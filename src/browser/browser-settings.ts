@@ -14,7 +14,7 @@ const cookieDomain = z
 
 /** A change: any subset of the settings, nothing unknown (a typo must not pass as "no change"). */
 export const browserSettingsPatch = z
-  .object({ loadPixel: z.boolean(), cookieDomain })
+  .object({ loadPixel: z.boolean(), cookieDomain, acceptSandboxedPixel: z.boolean() })
   .partial()
   .strict()
   .refine((p) => Object.keys(p).length > 0, { message: 'give at least one setting, e.g. {"loadPixel": true}' });

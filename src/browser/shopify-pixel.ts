@@ -21,8 +21,8 @@ export interface ShopifyPixelInput {
   eventIdTemplates: Readonly<Record<string, string>>;
 }
 
-/** The admin API's answer type (src/core/admin-api.ts), which the dashboard reads too. */
-export type ShopifyPixel = ShopifyPixelAnswer;
+/** The admin API's answer type (src/core/admin-api.ts), which the dashboard reads too, but for the store's setting. */
+export type ShopifyPixel = Omit<ShopifyPixelAnswer, 'acceptSandboxedPixel'>;
 
 /** The custom pixel's code for one store. Pure but for the one-time bundle (kept for the process). */
 export async function generateShopifyPixel(input: ShopifyPixelInput): Promise<ShopifyPixel> {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { generateShopifyPixel } from '../browser/shopify-pixel.js';
+import { createBrowserSettingsRepository } from '../store/browser-settings.js';
 import { parsePolicy } from '../transform/transform.js';
 import type { CliContext } from './program.js';
 
@@ -19,7 +20,7 @@ export function registerShopifyPixelCommand(program: Command, ctx: CliContext): 
         .option('--json', 'print JSON'),
     )
     .action(async (flags: { tenant: string; relayUrl?: string; key?: string; json?: boolean }) =>
-      ctx.withStore(flags, async ({ tenants, config }) => {
+      ctx.withStore(flags, async ({ store, tenants, config }) => {
         const tenant = await tenants.getTenant(flags.tenant);
         const relayUrl = flags.relayUrl ?? config.publicUrl;
         if (!relayUrl) throw new Error('give --relay-url <url> (the address stores reach the relay at), or set publicUrl');
@@ -33,8 +34,13 @@ export function registerShopifyPixelCommand(program: Command, ctx: CliContext): 
         } catch {
           // a broken policy: the default rule, as the webhook then uses
         }
-        const pixel = await generateShopifyPixel({ publishableKey: flags.key, relayUrl, eventIdTemplates: templates });
+        const { acceptSandboxedPixel } = await createBrowserSettingsRepository(store).get(tenant.id);
+        const pixel = { ...(await generateShopifyPixel({ publishableKey: flags.key, relayUrl, eventIdTemplates: templates })), acceptSandboxedPixel };
         ctx.print(flags, pixel, pixel.code.trimEnd());
+        // On stderr, so the code on stdout can still be piped or copied whole.
+        if (!acceptSandboxedPixel && !flags.json) {
+          process.stderr.write(`note: the relay refuses this pixel's beacons (Origin: null) until the store opts in: capi-relay snippet set --tenant ${tenant.id} --accept-sandboxed-pixel on\n`);
+        }
       }),
     );
 }

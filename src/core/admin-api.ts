@@ -55,6 +55,8 @@ export interface ShopifyPixelAnswer {
   purchaseEventIdTemplate: string;
   /** Shopify's standard events it subscribes to, and the Meta event each becomes. */
   events: Record<string, string>;
+  /** Whether the store takes the pixel's `Origin: null` beacons (its snippet setting); off: every one is refused. */
+  acceptSandboxedPixel: boolean;
 }
 
 export interface PixelView {
@@ -125,6 +127,7 @@ export interface SourceListItem {
 export interface SnippetSettings {
   loadPixel: boolean;
   cookieDomain: string | null;
+  acceptSandboxedPixel: boolean;
 }
 
 /** What one purge or erasure removed. */

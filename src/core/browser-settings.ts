@@ -15,9 +15,15 @@ export interface BrowserSettings {
    * hosting domain the browser does not know as a public suffix, or cookies wanted on a narrower subdomain).
    */
   cookieDomain: string | null;
+  /**
+   * Take /v1/collect beacons sent with `Origin: null` when the page URL in their body is on the allow-list.
+   * Shopify's custom pixel runs in a sandboxed frame whose requests carry that opaque origin; any page can
+   * make one, so the page URL is the only check left. Off by default: a store turns it on for that pixel.
+   */
+  acceptSandboxedPixel: boolean;
 }
 
-export const DEFAULT_BROWSER_SETTINGS: Readonly<BrowserSettings> = Object.freeze({ loadPixel: false, cookieDomain: null });
+export const DEFAULT_BROWSER_SETTINGS: Readonly<BrowserSettings> = Object.freeze({ loadPixel: false, cookieDomain: null, acceptSandboxedPixel: false });
 
 /** A change: any subset of the settings (src/browser/browser-settings.ts checks one). */
 export type BrowserSettingsPatch = Partial<BrowserSettings>;

@@ -6,8 +6,8 @@ export function createBrowserSettingsRepository(store: Store, clock: () => numbe
   const { db } = store;
 
   async function get(tenantId: string): Promise<BrowserSettings> {
-    const row = await db.selectFrom('browser_settings').select(['load_pixel', 'cookie_domain']).where('tenant_id', '=', tenantId).executeTakeFirst();
-    return row ? { loadPixel: row.load_pixel === 1, cookieDomain: row.cookie_domain } : { ...DEFAULT_BROWSER_SETTINGS };
+    const row = await db.selectFrom('browser_settings').select(['load_pixel', 'cookie_domain', 'accept_sandboxed_pixel']).where('tenant_id', '=', tenantId).executeTakeFirst();
+    return row ? { loadPixel: row.load_pixel === 1, cookieDomain: row.cookie_domain, acceptSandboxedPixel: row.accept_sandboxed_pixel === 1 } : { ...DEFAULT_BROWSER_SETTINGS };
   }
 
   return {
@@ -15,7 +15,7 @@ export function createBrowserSettingsRepository(store: Store, clock: () => numbe
     /** Applies a validated patch and returns the settings now in force. */
     async update(tenantId: string, patch: BrowserSettingsPatch): Promise<BrowserSettings> {
       const next: BrowserSettings = { ...(await get(tenantId)), ...patch };
-      const values = { load_pixel: next.loadPixel ? 1 : 0, cookie_domain: next.cookieDomain, updated_at: clock() };
+      const values = { load_pixel: next.loadPixel ? 1 : 0, cookie_domain: next.cookieDomain, accept_sandboxed_pixel: next.acceptSandboxedPixel ? 1 : 0, updated_at: clock() };
       await db
         .insertInto('browser_settings')
         .values({ tenant_id: tenantId, ...values })

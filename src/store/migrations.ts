@@ -425,6 +425,13 @@ const migrations = (adapter: DialectAdapter): Record<string, Migration> => ({
         .execute();
     },
   },
+  '0024_sandboxed_pixel_opt_in': {
+    async up(db: Kysely<unknown>) {
+      // Whether /v1/collect takes beacons sent with `Origin: null` (a sandboxed frame such as Shopify's custom
+      // pixel) on the strength of the page URL in their body. Off for every store until it opts in.
+      await db.schema.alterTable('browser_settings').addColumn('accept_sandboxed_pixel', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
 });
 
 function provider(adapter: DialectAdapter): MigrationProvider {

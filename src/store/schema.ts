@@ -293,6 +293,8 @@ export interface BrowserSettingsTable {
   load_pixel: number;
   /** The domain the snippet's click cookies go on (migration 0016); null: the registrable domain, found in the browser. */
   cookie_domain: string | null;
+  /** 1: /v1/collect takes `Origin: null` beacons whose page URL is allowed (migration 0024); 0 (the default): refused. */
+  accept_sandboxed_pixel: number;
   updated_at: number;
 }
 

@@ -68,4 +68,26 @@ describe.skipIf(!available).each(sqlite)('dashboard Shopify custom pixel in Chro
     await page.getByRole('button', { name: 'Copy the Shopify custom pixel code' }).click();
     await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(shown);
   });
+
+  it('turns on acceptSandboxedPixel with the checkbox in the Shopify custom pixel section, after which the pixel\'s beacons are taken', async () => {
+    const beacon = () =>
+      t.relay.app.inject({
+        method: 'POST',
+        url: '/v1/collect',
+        headers: { origin: 'null', 'content-type': 'text/plain;charset=UTF-8' },
+        payload: JSON.stringify({ key: tenant.publishableKey, event: 'PageView', event_id: 'dash-sandbox-1', url: 'https://pixel-shop.example/', consent: true }),
+      });
+    expect((await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/origins`, headers: ADMIN_HEADERS, payload: { origin: 'https://pixel-shop.example' } })).statusCode).toBe(201);
+    expect((await beacon()).statusCode).toBe(403);
+
+    const box = page.locator('#shopify-pixel').getByRole('checkbox', { name: 'Accept the Shopify custom pixel (events sent with Origin: null)' });
+    expect(await box.isChecked()).toBe(false);
+    expect(await page.locator('#shopify-pixel-accept-hint').textContent()).toContain('sandboxed frame');
+    expect(await page.locator('#shopify-pixel-steps').textContent()).toContain('Accept the Shopify custom pixel');
+    await box.check();
+    await expect.poll(() => page.locator('#shopify-pixel-accept-result').textContent()).toContain('now accepts');
+    const settings = await fetch(`${base}/api/v1/tenants/${tenant.id}/snippet`, { headers: ADMIN_HEADERS });
+    expect(await settings.json()).toMatchObject({ acceptSandboxedPixel: true });
+    expect((await beacon()).statusCode).toBe(202);
+  });
 });

@@ -285,7 +285,7 @@ describe.skipIf(!available).each(sqlite)('dashboard in Chromium on $name', (dial
     await page.getByRole('button', { name: 'Save cookie domain' }).click();
     await expect.poll(() => page.locator('#cookie-domain-result').textContent()).toBe('The click cookies now go on Example.co.uk');
     const withDomain = await fetch(`${base}/api/v1/tenants/${tenantId}/snippet`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-    expect(await withDomain.json()).toEqual({ loadPixel: true, cookieDomain: 'example.co.uk' });
+    expect(await withDomain.json()).toEqual({ loadPixel: true, cookieDomain: 'example.co.uk', acceptSandboxedPixel: false });
     // At phone width the configuration page does not scroll sideways either.
     await page.setViewportSize({ width: 390, height: 800 });
     await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);

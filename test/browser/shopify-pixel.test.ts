@@ -143,6 +143,8 @@ describe.skipIf(!hasChromium)('the Shopify custom pixel in a reproduction of Sho
     expect((await api('POST', `/tenants/${tenant.id}/pixels`, { pixelId: PIXEL, accessToken: TOKEN })).status).toBe(201);
     expect((await api('PUT', `/tenants/${tenant.id}/policy`, { eventIdTemplates: { Purchase: TEMPLATE } })).status).toBe(200);
     expect((await api('POST', `/tenants/${tenant.id}/origins`, { origin: shop.origin })).status).toBe(201);
+    // The store opts in to beacons from Shopify's sandbox (Origin: null); off, every one is refused.
+    expect((await api('PUT', `/tenants/${tenant.id}/snippet`, { acceptSandboxedPixel: true })).status).toBe(200);
     const source = await api('POST', `/tenants/${tenant.id}/sources`, { platform: 'shopify', secret: SHOPIFY_SECRET });
     expect(source.status).toBe(201);
 
@@ -216,6 +218,8 @@ describe.skipIf(!hasChromium)('the Shopify custom pixel in a reproduction of Sho
 
   it('refuses a sandboxed beacon whose page is not on the store\'s allow-list', async () => {
     const tenant = (await api('POST', '/tenants', { name: 'Elsewhere' })).json<{ id: string; publishableKey: string }>();
+    // Opted in, so the page URL is what decides.
+    expect((await api('PUT', `/tenants/${tenant.id}/snippet`, { acceptSandboxedPixel: true })).status).toBe(200);
     const res = await fetch(`${relayUrl}/v1/collect`, {
       method: 'POST',
       headers: { origin: 'null', 'content-type': 'text/plain;charset=UTF-8' },

@@ -166,7 +166,7 @@ describe.skipIf(!hasChromium)('the snippet and consent, in a real Chromium', () 
     await context.close();
 
     // Where the suffix rule is wrong for a store, the tenant names the domain (admin API, CLI, dashboard).
-    expect(await admin('PUT', `/tenants/${tenant.id}/snippet`, { cookieDomain: 'shop.example.co.uk' })).toEqual({ loadPixel: false, cookieDomain: 'shop.example.co.uk' });
+    expect(await admin('PUT', `/tenants/${tenant.id}/snippet`, { cookieDomain: 'shop.example.co.uk' })).toEqual({ loadPixel: false, cookieDomain: 'shop.example.co.uk', acceptSandboxedPixel: false });
     const narrow = await visit(`${shop}/?fbclid=NARROW1`);
     expect((await clickCookies(narrow.context)).map((c) => [c.name, c.domain]).sort()).toEqual([['_fbc', '.shop.example.co.uk'], ['_fbp', '.shop.example.co.uk']]);
     expect(narrow.errors).toEqual([]);

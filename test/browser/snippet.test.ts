@@ -198,7 +198,7 @@ describe.skipIf(!hasChromium)('the snippet in a real Chromium', () => {
     const tenant = await storeTenant('Pixel Store');
     const off = await t.relay.tenants.addPixel({ tenantId: tenant.id, pixelId: '444444444444', accessToken: 'tok-disabled-0123' });
     await t.relay.tenants.setPixelStatus(off.id, 'disabled');
-    expect(await (await admin('PUT', `/tenants/${tenant.id}/snippet`, { loadPixel: true })).json()).toEqual({ loadPixel: true, cookieDomain: null });
+    expect(await (await admin('PUT', `/tenants/${tenant.id}/snippet`, { loadPixel: true })).json()).toEqual({ loadPixel: true, cookieDomain: null, acceptSandboxedPixel: false });
 
     // The store has no Pixel tag of its own (nopixel=1): the snippet loads Meta's, served here by a stub.
     const pixelRequests: string[] = [];

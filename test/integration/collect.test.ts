@@ -136,7 +136,7 @@ describe.each(dialects)('POST /v1/collect on $name', (dialect) => {
       const sdk = async () => (await t.relay.app.inject({ method: 'GET', url: `/sdk.js?key=${tenant.publishableKey}` })).body;
       const settings = (method: 'GET' | 'PUT', payload?: object | string, id = tenant.id) =>
         t.relay.app.inject({ method, url: `/api/v1/tenants/${id}/snippet`, headers: { ...admin, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) }, payload: typeof payload === 'string' ? payload : payload === undefined ? undefined : JSON.stringify(payload) });
-      expect((await settings('GET')).json()).toEqual({ loadPixel: false, cookieDomain: null });
+      expect((await settings('GET')).json()).toEqual({ loadPixel: false, cookieDomain: null, acceptSandboxedPixel: false });
       // The old per-page switch no longer loads it: the tenant's setting is the one place.
       expect((await t.relay.app.inject({ method: 'GET', url: `/sdk.js?key=${tenant.publishableKey}&pixel=1` })).body).toContain('"pixelIds":[],"loadPixel":false');
 
@@ -144,8 +144,8 @@ describe.each(dialects)('POST /v1/collect on $name', (dialect) => {
       await t.relay.tenants.addPixel({ tenantId: tenant.id, pixelId: '999999999999', accessToken: 'tok-C-0123456789' }).then((p) => t.relay.tenants.setPixelStatus(p.id, 'disabled'));
       const on = await settings('PUT', { loadPixel: true });
       expect(on.statusCode).toBe(200);
-      expect(on.json()).toEqual({ loadPixel: true, cookieDomain: null });
-      expect((await settings('GET')).json()).toEqual({ loadPixel: true, cookieDomain: null });
+      expect(on.json()).toEqual({ loadPixel: true, cookieDomain: null, acceptSandboxedPixel: false });
+      expect((await settings('GET')).json()).toEqual({ loadPixel: true, cookieDomain: null, acceptSandboxedPixel: false });
       expect(await sdk()).toContain('"pixelIds":["111111111111","222222222222"],"loadPixel":true');
       await t.relay.tenants.setPixelStatus(second.id, 'disabled');
       expect(await sdk()).toContain('"pixelIds":["111111111111"],"loadPixel":true');
@@ -158,11 +158,11 @@ describe.each(dialects)('POST /v1/collect on $name', (dialect) => {
       }
       expect((await settings('PUT', { loadPixel: false }, 'no-such-tenant')).json().error.code).toBe('not_found');
       expect((await t.relay.app.inject({ method: 'PUT', url: `/api/v1/tenants/${tenant.id}/snippet`, payload: { loadPixel: false } })).statusCode).toBe(401);
-      expect((await settings('PUT', { loadPixel: false })).json()).toEqual({ loadPixel: false, cookieDomain: null });
+      expect((await settings('PUT', { loadPixel: false })).json()).toEqual({ loadPixel: false, cookieDomain: null, acceptSandboxedPixel: false });
       expect(await sdk()).toContain('"pixelIds":[],"loadPixel":false');
       // Stored per tenant: the row survives in the database, other tenants keep the default.
       const other = await t.relay.tenants.createTenant('Other');
-      expect((await settings('GET', undefined, other.id)).json()).toEqual({ loadPixel: false, cookieDomain: null });
+      expect((await settings('GET', undefined, other.id)).json()).toEqual({ loadPixel: false, cookieDomain: null, acceptSandboxedPixel: false });
       expect(await t.relay.store.db.selectFrom('browser_settings').select(['tenant_id', 'load_pixel']).execute()).toEqual([{ tenant_id: tenant.id, load_pixel: 0 }]);
     });
   });
@@ -233,7 +233,7 @@ describe.each(dialects)('POST /v1/collect on $name', (dialect) => {
     it('sets loadPixel and the cookie domain from the CLI, which refuses a bad value', async () => {
       await setup();
       const env = cliEnv(t.db);
-      expect(JSON.parse(await cli(env, 'snippet', 'set', '--tenant', tenant.id, '--load-pixel', 'on', '--json'))).toEqual({ loadPixel: true, cookieDomain: null });
+      expect(JSON.parse(await cli(env, 'snippet', 'set', '--tenant', tenant.id, '--load-pixel', 'on', '--json'))).toEqual({ loadPixel: true, cookieDomain: null, acceptSandboxedPixel: false });
       const refused = await runCli(env, ['snippet', 'set', '--tenant', tenant.id, '--load-pixel', 'maybe']);
       expect(refused.code).not.toBe(0);
       expect(refused.stderr).toMatch(/--load-pixel/);
@@ -241,13 +241,13 @@ describe.each(dialects)('POST /v1/collect on $name', (dialect) => {
       const js = (await t.relay.app.inject({ method: 'GET', url: `/sdk.js?key=${tenant.publishableKey}` })).body;
       expect(js).toContain('"pixelIds":["111111111111"],"loadPixel":true');
       // The click cookies' domain: normalized, shown, refused when it is not a domain name, back to automatic.
-      expect(JSON.parse(await cli(env, 'snippet', 'set', '--tenant', tenant.id, '--cookie-domain', '.Example.co.uk', '--json'))).toEqual({ loadPixel: true, cookieDomain: 'example.co.uk' });
+      expect(JSON.parse(await cli(env, 'snippet', 'set', '--tenant', tenant.id, '--cookie-domain', '.Example.co.uk', '--json'))).toEqual({ loadPixel: true, cookieDomain: 'example.co.uk', acceptSandboxedPixel: false });
       expect((await t.relay.app.inject({ method: 'GET', url: `/sdk.js?key=${tenant.publishableKey}` })).body).toContain('"cookieDomain":"example.co.uk"');
       expect(await cli(env, 'snippet', 'show', '--tenant', tenant.id)).toContain('cookie domain: example.co.uk');
       const badDomain = await runCli(env, ['snippet', 'set', '--tenant', tenant.id, '--cookie-domain', 'https://example.co.uk/']);
       expect(badDomain.code).not.toBe(0);
       expect(badDomain.stderr).toContain('--cookie-domain: cookieDomain must be a domain name');
-      expect(JSON.parse(await cli(env, 'snippet', 'set', '--tenant', tenant.id, '--cookie-domain', 'auto', '--json'))).toEqual({ loadPixel: true, cookieDomain: null });
+      expect(JSON.parse(await cli(env, 'snippet', 'set', '--tenant', tenant.id, '--cookie-domain', 'auto', '--json'))).toEqual({ loadPixel: true, cookieDomain: null, acceptSandboxedPixel: false });
     }, 180_000); // seven CLI processes: on a loaded machine each takes seconds to start
   }
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects, type TestDatabase } from '../helpers/databases.js';
 import { cli, runCli } from '../helpers/processes.js';
-import { ADMIN_HEADERS, cliEnv, startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { ADMIN_HEADERS, cliEnv, startRelayNode, startTestRelay, type TestRelay } from '../helpers/relay.js';
 
 const PUBLIC_URL = 'https://relay.example.com';
 
@@ -15,6 +15,7 @@ interface Pixel {
   keyIncluded: boolean;
   purchaseEventIdTemplate: string;
   events: Record<string, string>;
+  acceptSandboxedPixel: boolean;
 }
 
 describe.each(dialects)('the Shopify custom pixel route on $name', (dialect) => {
@@ -70,7 +71,26 @@ describe.each(dialects)('the Shopify custom pixel route on $name', (dialect) => 
     expect(add.statusCode).toBe(201);
     const collect = (body: object) =>
       t.relay.app.inject({ method: 'POST', url: '/v1/collect', headers: { origin: 'null', 'content-type': 'text/plain;charset=UTF-8' }, payload: JSON.stringify({ key: store.publishableKey, consent: true, ...body }) });
-    const ok = await collect({ event: 'PageView', event_id: 'sh-sandboxed-1', url: 'https://shop.example/checkouts/cn/x/thank-you', user: { email: 'jon@example.com' } });
+    const beacon = { event: 'PageView', event_id: 'sh-sandboxed-1', url: 'https://shop.example/checkouts/cn/x/thank-you', user: { email: 'jon@example.com' } };
+    // Off by default: refused as any origin not allowed, with the way to turn it on.
+    expect((await get(`/tenants/${store.id}/shopify-pixel`)).json<Pixel>().acceptSandboxedPixel).toBe(false);
+    const off = await collect(beacon);
+    expect(off.statusCode).toBe(403);
+    const offError = off.json<{ error: { code: string; message: string } }>().error;
+    expect(offError.code).toBe('origin_not_allowed');
+    expect(offError.message).toContain('acceptSandboxedPixel');
+    expect(offError.message).toContain('--accept-sandboxed-pixel on');
+    // Another store's opt-in does not open this one.
+    const other = await tenant('Opted in elsewhere');
+    expect((await t.relay.app.inject({ method: 'PUT', url: `/api/v1/tenants/${other.id}/snippet`, headers: ADMIN_HEADERS, payload: { acceptSandboxedPixel: true } })).statusCode).toBe(200);
+    expect((await collect(beacon)).statusCode).toBe(403);
+
+    const optIn = await t.relay.app.inject({ method: 'PUT', url: `/api/v1/tenants/${store.id}/snippet`, headers: ADMIN_HEADERS, payload: { acceptSandboxedPixel: true } });
+    expect(optIn.json()).toEqual({ loadPixel: false, cookieDomain: null, acceptSandboxedPixel: true });
+    expect((await get(`/tenants/${store.id}/shopify-pixel`)).json<Pixel>().acceptSandboxedPixel).toBe(true);
+    const audit = (await get(`/tenants/${store.id}/audit`)).json<{ items: { action: string; summary: unknown }[] }>().items;
+    expect(audit.find((e) => e.action === 'PUT /api/v1/tenants/:id/snippet')?.summary).toEqual({ body: { acceptSandboxedPixel: true } });
+    const ok = await collect(beacon);
     expect(ok.statusCode).toBe(202);
     // Past the origin check and stored (this store has no pixel, so not sent).
     expect(ok.json<{ results: unknown[] }>().results).toMatchObject([{ event_id: 'sh-sandboxed-1', status: 'skipped', code: 'no_active_pixel' }]);
@@ -83,6 +103,15 @@ describe.each(dialects)('the Shopify custom pixel route on $name', (dialect) => 
     }
     const stored = await t.relay.store.db.selectFrom('events').select('event_id').where('tenant_id', '=', store.id).execute();
     expect(stored).toEqual([{ event_id: 'sh-sandboxed-1' }]);
+    // A page origin allowed by another store only is still refused.
+    const add2 = await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${other.id}/origins`, headers: ADMIN_HEADERS, payload: { origin: 'https://other.example' } });
+    expect(add2.statusCode).toBe(201);
+    const foreign = await collect({ event: 'PageView', event_id: 'sh-sandboxed-3', url: 'https://other.example/' });
+    expect(foreign.statusCode).toBe(403);
+    expect(foreign.json<{ error: { code: string } }>().error.code).toBe('origin_not_allowed');
+    // Turned off again: refused again.
+    await t.relay.app.inject({ method: 'PUT', url: `/api/v1/tenants/${store.id}/snippet`, headers: ADMIN_HEADERS, payload: { acceptSandboxedPixel: false } });
+    expect((await collect({ ...beacon, event_id: 'sh-sandboxed-4' })).statusCode).toBe(403);
   });
 
   it('is an admin route: no admin token, no code', async () => {
@@ -107,6 +136,29 @@ describe.each(dialects)('capi-relay shopify-pixel on $name', (dialect) => {
     const pixel = JSON.parse(await cli(env, 'shopify-pixel', '--tenant', store.id, '--relay-url', 'https://relay.example.com', '--key', store.publishableKey, '--json')) as Pixel;
     expect(pixel).toMatchObject({ relayUrl: 'https://relay.example.com', keyIncluded: true, purchaseEventIdTemplate: 'purchase:{order_id}' });
     expect(pixel.code).toContain(`"key":"${store.publishableKey}"`);
+    expect(pixel.acceptSandboxedPixel).toBe(false);
+    // Off: the code on stdout, the reminder of the opt-in on stderr.
+    const reminded = await runCli(env, ['shopify-pixel', '--tenant', store.id, '--relay-url', 'https://relay.example.com']);
+    expect(reminded.code).toBe(0);
+    expect(reminded.stdout).toContain('capi-relay');
+    expect(reminded.stdout).not.toContain('--accept-sandboxed-pixel');
+    expect(reminded.stderr).toContain(`capi-relay snippet set --tenant ${store.id} --accept-sandboxed-pixel on`);
+    const on = JSON.parse(await cli(env, 'snippet', 'set', '--tenant', store.id, '--accept-sandboxed-pixel', 'on', '--json')) as Record<string, unknown>;
+    expect(on).toEqual({ loadPixel: false, cookieDomain: null, acceptSandboxedPixel: true });
+    expect(await cli(env, 'snippet', 'show', '--tenant', store.id)).toContain('accept sandboxed pixel (Origin: null, e.g. Shopify custom pixel): on');
+    // Audited as the admin API's changes are, as the CLI's.
+    const relay = await startRelayNode(db);
+    try {
+      const audit = await relay.app.inject({ method: 'GET', url: `/api/v1/tenants/${store.id}/audit`, headers: ADMIN_HEADERS });
+      expect(audit.json<{ items: { actor: string; action: string; summary: unknown }[] }>().items.map((e) => [e.actor, e.action, e.summary])).toEqual([
+        ['cli', 'snippet.set', { body: { acceptSandboxedPixel: true } }],
+      ]);
+    } finally {
+      await relay.close();
+    }
+    const afterOn = await runCli(env, ['shopify-pixel', '--tenant', store.id, '--relay-url', 'https://relay.example.com', '--json']);
+    expect(JSON.parse(afterOn.stdout)).toMatchObject({ acceptSandboxedPixel: true });
+    expect(afterOn.stderr).toBe('');
     const wrongKey = await runCli(env, ['shopify-pixel', '--tenant', store.id, '--relay-url', 'https://relay.example.com', '--key', store.ingestKey]);
     expect(wrongKey.code).toBe(1);
     expect(wrongKey.stderr).toContain("--key: not this store's publishable key");

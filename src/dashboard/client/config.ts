@@ -375,7 +375,7 @@ function snippetSection(base: string, t: TenantView, snippet: SnippetSettings | 
  * fetched when the section is opened, with the store's publishable key when the relay holds it, else with the
  * placeholder and a word on how to get the key in (docs/switch-from.md).
  */
-function shopifyPixelSection(base: string, t: TenantView): Child[] {
+function shopifyPixelSection(base: string, t: TenantView, snippet: SnippetSettings | null): Child[] {
   const status = h('p', { role: 'status', 'aria-live': 'polite', id: 'shopify-pixel-status' });
   const keyNote = h('p', { id: 'shopify-pixel-key-note' });
   const code = h('textarea', { id: 'shopify-pixel-code', readonly: true, rows: 12, spellcheck: 'false', class: 'mono', 'aria-label': 'Shopify custom pixel code', hidden: true });
@@ -404,13 +404,30 @@ function shopifyPixelSection(base: string, t: TenantView): Child[] {
     h('p', { class: 'hint' }, 'Shopify\'s checkout and thank-you page run no script tags, so the snippet above cannot see a purchase there. Shopify runs this code instead, on every page, checkout included.'),
     h('ol', { id: 'shopify-pixel-steps' },
       h('li', {}, 'Add the shop\'s address (and its checkout\'s, if another) under Allowed origins, below.'),
+      h('li', {}, 'Tick "Accept the Shopify custom pixel" below.'),
       h('li', {}, 'In Shopify Admin, open Settings › Customer events › Add custom pixel; name it (e.g. capi-relay) and choose Add pixel.'),
       h('li', {}, 'Under Customer privacy, set Permission to Required and tick Marketing and Analytics.'),
       h('li', {}, 'Copy the code below and paste it in place of everything in the editor, then choose Save, then Connect.'),
       h('li', {}, 'Keep the Shopify order webhook (Webhook sources): it and the pixel name an order alike, so Meta counts it once.')),
+    snippet && typeof snippet.acceptSandboxedPixel === 'boolean' ? sandboxedPixelToggle(t, snippet.acceptSandboxedPixel) : null,
     keyNote, status, code, h('p', { class: 'actions' }, copy));
   box.addEventListener('toggle', () => { if (box.open && !loaded) void load(); });
   return [h('h2', { id: 'shopify-pixel-heading' }, 'Shopify custom pixel'), box];
+}
+
+/**
+ * The store's opt-in to beacons with `Origin: null`: Shopify runs the custom pixel in a sandboxed frame, whose
+ * requests name no site, so the relay can only check the page URL the beacon reports, which any site can write.
+ */
+function sandboxedPixelToggle(t: TenantView, on: boolean): HTMLDivElement {
+  const out = h('span', { role: 'status', id: 'shopify-pixel-accept-result' });
+  const box = h('input', { type: 'checkbox', id: 'shopify-pixel-accept', checked: on, 'aria-describedby': 'shopify-pixel-accept-hint' });
+  box.addEventListener('change', () => saving(out, () => api('PUT', '/api/v1/tenants/' + t.id + '/snippet', { acceptSandboxedPixel: box.checked }),
+    box.checked ? 'The relay now accepts the Shopify custom pixel\'s events' : 'The relay now refuses the Shopify custom pixel\'s events'));
+  return h('div', {},
+    h('p', {}, h('label', { class: 'check', for: 'shopify-pixel-accept' }, box, 'Accept the Shopify custom pixel (events sent with Origin: null)'), ' ', out),
+    h('p', { class: 'hint', id: 'shopify-pixel-accept-hint' }, 'Shopify runs the custom pixel in a sandboxed frame, so its events reach the relay with Origin: null instead of the shop\'s address. ',
+      'With this on, the relay accepts them when the page address they report is one of the Allowed origins; that address is written by the sender, so any site holding the public key could claim it. Off (the default), they are refused (403 origin_not_allowed). Turn it on only for a Shopify store that uses this pixel.'));
 }
 
 function cookieDomainForm(t: TenantView, current: string): HTMLFormElement {
@@ -809,7 +826,7 @@ async function configView(t0: TenantView, part: Part, flash?: Flash, section?: s
   const content: Child[] = part === 'setup' ? setupSection(tenant, setup, redraw)
     : part === 'pixels' ? [...pixelSection(tenant, px.pixels, px.graphVersion, redraw), ...switchSection(tenant, sw)]
       : part === 'sources' ? sourceSection(tenant, src.sources, info.publicUrl)
-        : part === 'snippet' ? [...snippetSection(base, tenant, snippet, held), ...shopifyPixelSection(base, tenant), ...originSection(tenant, origins.origins)]
+        : part === 'snippet' ? [...snippetSection(base, tenant, snippet, held), ...shopifyPixelSection(base, tenant, snippet), ...originSection(tenant, origins.origins)]
           : part === 'keys' ? keySection(tenant, redraw)
             : part === 'policy' ? policySection(tenant, redraw)
               : privacySection(tenant, info.retentionDays);

@@ -15,14 +15,21 @@ const httpUrl = z
 const pixelQuery = z.object({ key: z.string().min(1).max(200).optional(), relay_url: httpUrl.optional() }).strict();
 const shopifyPixelRoute = describeRoute({
   summary: 'The Shopify custom pixel for the store',
-  description: "Paste `code` into Shopify Admin › Settings › Customer events. key: the store's publishable key to embed (else a placeholder); relay_url: default publicUrl (docs/switch-from.md).",
+  description: "Paste `code` into Shopify Admin › Settings › Customer events. key: the store's publishable key to embed (else a placeholder); relay_url: default publicUrl (docs/switch-from.md). The pixel's beacons are accepted only once the store's acceptSandboxedPixel is on (PUT …/snippet).",
   tags: ['Admin: browser'],
   auth: 'admin',
   query: pixelQuery,
   responses: {
     200: {
       description: 'the code and the settings it holds',
-      schema: z.object({ code: z.string(), relayUrl: z.string(), keyIncluded: z.boolean(), purchaseEventIdTemplate: z.string(), events: z.record(z.string(), z.string()) }),
+      schema: z.object({
+        code: z.string(),
+        relayUrl: z.string(),
+        keyIncluded: z.boolean(),
+        purchaseEventIdTemplate: z.string(),
+        events: z.record(z.string(), z.string()),
+        acceptSandboxedPixel: z.boolean().meta({ description: "the store's snippet setting: until it is true, /v1/collect refuses every beacon of this pixel (Origin: null)" }),
+      }),
     },
   },
   errors: ['not_found'],
@@ -50,6 +57,7 @@ export async function registerShopifyPixelRoute(app: FastifyInstance, deps: AppD
     }
     // As /sdk.js: the configured public URL, else the address this request reached.
     const relayUrl = q.relay_url ?? deps.config.publicUrl ?? `${requestIsHttps(req, isTrustedProxy) ? 'https' : 'http'}://${req.host}`;
-    return generateShopifyPixel({ publishableKey: q.key, relayUrl, eventIdTemplates: templates });
+    const { acceptSandboxedPixel } = await deps.browserSettings.get(tenant.id);
+    return { ...(await generateShopifyPixel({ publishableKey: q.key, relayUrl, eventIdTemplates: templates })), acceptSandboxedPixel };
   });
 }

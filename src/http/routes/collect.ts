@@ -40,6 +40,12 @@ function snippetPolicyOf(tenant: TenantView): { consentCategory: string | null; 
  */
 const OPAQUE_ORIGIN = 'null';
 
+/** Why an `Origin: null` beacon is refused for a store that has not opted in, and how it opts in. */
+const SANDBOXED_PIXEL_OFF =
+  "Origin null (a sandboxed frame such as Shopify's custom pixel) is not accepted by this tenant: turn on acceptSandboxedPixel " +
+  '(PUT /api/v1/tenants/{id}/snippet {"acceptSandboxedPixel": true}, `capi-relay snippet set --accept-sandboxed-pixel on`, ' +
+  'or the dashboard: Snippet and origins, Shopify custom pixel)';
+
 /** The origin of the page a beacon reports (its `url`), for a beacon sent from an opaque origin. */
 function reportedPageOrigin(raw: unknown): string | undefined {
   const url = isObj(raw) && typeof raw.url === 'string' ? raw.url : undefined;
@@ -94,7 +100,7 @@ const collectRoute = describeRoute({
   description: "The key travels in the body; the Origin must be on the tenant's allow-list; rate-limited per IP and tenant (collectRatePerMinute). IP and user agent come from the request, never the body.",
   tags: ['Browser'],
   auth: 'public',
-  headers: { Origin: { description: "must be on the tenant's allow-list", required: true } },
+  headers: { Origin: { description: "must be on the tenant's allow-list; null (a sandboxed frame) only where the tenant turned on acceptSandboxedPixel, and then the body's url must be", required: true } },
   documentedBody: { description: 'one event, as JSON or as text/plain holding JSON (sendBeacon); at most 64 KiB', content: { 'application/json': collectBody, 'text/plain': z.string() } },
   responses: { 202: { description: 'one result, as on /v1/events', schema: eventResults } },
   errors: ['invalid_json', 'invalid_body', 'body_too_large', 'unsupported_media_type', 'unauthorized', 'origin_not_allowed', 'rate_limited', 'storage_unavailable'],
@@ -181,6 +187,11 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
     const tenant = await deps.tenants.authenticate(key, 'publishable');
     if (!tenant) throw new HttpError('unauthorized', 'invalid or revoked publishable key');
     const origin = req.headers.origin;
+    // Any page can make a sandboxed frame, so a store takes its beacons only once it has opted in.
+    if (origin === OPAQUE_ORIGIN && !(await settings.get(tenant.id)).acceptSandboxedPixel) {
+      deps.refused.record(tenant.id, 'origin_not_allowed');
+      throw new HttpError('origin_not_allowed', SANDBOXED_PIXEL_OFF);
+    }
     const pageOrigin = origin === OPAQUE_ORIGIN ? reportedPageOrigin(raw) : origin;
     if (!pageOrigin || !(await origins.isAllowed(tenant.id, pageOrigin))) {
       deps.refused.record(tenant.id, 'origin_not_allowed');
@@ -218,11 +229,15 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
 }
 
 const originBody = z.object({ origin: z.string().min(1).max(300) }).strict();
-const snippetSettings = z.object({ loadPixel: z.boolean(), cookieDomain: z.string().nullable() });
+const snippetSettings = z.object({
+  loadPixel: z.boolean(),
+  cookieDomain: z.string().nullable(),
+  acceptSandboxedPixel: z.boolean().meta({ description: 'true: /v1/collect takes Origin: null beacons (Shopify custom pixel) whose page URL is allowed' }),
+});
 const originsAnswer = z.object({ origins: z.array(z.string()) });
 const originRoutes = {
   getSnippet: describeRoute({ summary: "The snippet's settings", tags: ['Admin: browser'], auth: 'admin', responses: { 200: { description: 'the settings', schema: snippetSettings } }, errors: ['not_found'] }),
-  setSnippet: describeRoute({ summary: "Change the snippet's settings", description: 'Any subset of the settings; cookieDomain null: found in the browser.', tags: ['Admin: browser'], auth: 'admin', body: browserSettingsPatch, responses: { 200: { description: 'the settings now', schema: snippetSettings } }, errors: ['not_found'] }),
+  setSnippet: describeRoute({ summary: "Change the snippet's settings", description: 'Any subset of the settings; cookieDomain null: found in the browser; acceptSandboxedPixel true: take Origin: null beacons (the Shopify custom pixel) judged by their page URL.', tags: ['Admin: browser'], auth: 'admin', body: browserSettingsPatch, responses: { 200: { description: 'the settings now', schema: snippetSettings } }, errors: ['not_found'] }),
   listOrigins: describeRoute({ summary: 'The Origin allow-list of /v1/collect', tags: ['Admin: browser'], auth: 'admin', responses: { 200: { description: 'the allowed origins', schema: originsAnswer } }, errors: ['not_found'] }),
   addOrigin: describeRoute({ summary: 'Allow an Origin', tags: ['Admin: browser'], auth: 'admin', body: originBody, responses: { 201: { description: 'the origin as stored (normalized) and the list', schema: originsAnswer.extend({ origin: z.string() }) } }, errors: ['not_found'] }),
   removeOrigin: describeRoute({
