@@ -27,6 +27,10 @@ export interface RepeatCopy {
 /** A held event the partner completed in this transaction: now in the log at `seq`, to be sent. */
 export interface MergedRelease {
   repeatRowId: string;
+  /** The held row that became the merged event. */
+  heldRowId: string;
+  /** Whether the merged event is to be sent (false: both copies were kept back by the policy). */
+  queued: boolean;
   seq: number;
   clear: Pick<EventClearFieldsTable, 'client_ip_address' | 'client_user_agent'> | null;
   onlyPixelRowId: string | null;
@@ -203,7 +207,7 @@ async function completeHeld(
   }
   const res = await trx.updateTable('events').set(set).where('id', '=', rowId).where('seq', 'is', null).executeTakeFirst();
   if (Number(res.numUpdatedRows) !== 1) return null;
-  return { repeatRowId: repeat.row.id, seq: repeat.seq, clear: result === null ? null : clear };
+  return { repeatRowId: repeat.row.id, heldRowId: rowId, queued: result !== null, seq: repeat.seq, clear: result === null ? null : clear };
 }
 
 /**

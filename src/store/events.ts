@@ -176,6 +176,13 @@ export async function writeEvents(
     clearFields[k] = null;
     orphans.push(row.id);
   });
+  // A merged event is the same: with no pixel to take it, it is skipped and keeps no IP or user agent.
+  const skippedMerges = new Set<string>();
+  for (const m of merges) {
+    if (!m.queued || (m.onlyPixelRowId === null ? pixels.length > 0 : pixels.some((p) => p.id === m.onlyPixelRowId))) continue;
+    skippedMerges.add(m.repeatRowId);
+    orphans.push(m.heldRowId);
+  }
   for (const chunk of chunks(orphans, ID_CHUNK)) {
     await trx.updateTable('events').set({ status: 'skipped', drop_code: NO_ACTIVE_PIXEL.code, drop_message: NO_ACTIVE_PIXEL.message }).where(oneOf(trx, 'id', chunk)).execute();
   }
@@ -184,13 +191,13 @@ export async function writeEvents(
     const clear = clearFields[k];
     if (clear && inserted.has(row.id) && row.seq !== null) clearRows.push({ tenant_id: tenant.id, seq: row.seq as number, ...clear });
   });
-  for (const m of merges) if (m.clear) clearRows.push({ tenant_id: tenant.id, seq: m.seq, ...m.clear });
+  for (const m of merges) if (m.clear && !skippedMerges.has(m.repeatRowId)) clearRows.push({ tenant_id: tenant.id, seq: m.seq, ...m.clear });
   for (const chunk of chunks(clearRows, EVENT_CHUNK)) await INSERT_CLEAR_FIELDS.run(trx, chunk);
   // What this write puts in the log to be sent: its own queued rows (not the held ones) and the merged ones.
   const sends = rows
     .filter((r) => r.status === 'queued' && inserted.has(r.id) && r.seq !== null)
     .map((r) => r.only_pixel_row_id ?? null)
-    .concat(merges.map((m) => m.onlyPixelRowId));
+    .concat(merges.filter((m) => m.queued && !skippedMerges.has(m.repeatRowId)).map((m) => m.onlyPixelRowId));
   await keepCursorsAtHead(trx, tenant.id, pixels, sends, firstSeq, lastSeq, now);
 
   rows.forEach((row, k) => {
@@ -198,7 +205,9 @@ export async function writeEvents(
     const merge = mergedAt.get(row.id);
     // A copy that completed a held event is sent, merged into it.
     const step = held.has(row.id) ? { merge: 'held' as const } : {};
-    if (merge) outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: 'queued', merge: 'merged' };
+    if (merge && skippedMerges.has(row.id)) {
+      outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: 'skipped', notSent: { code: NO_ACTIVE_PIXEL.code, message: NO_ACTIVE_PIXEL.message }, merge: 'merged' };
+    } else if (merge) outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: 'queued', merge: 'merged' };
     else if (!inserted.has(row.id)) outcomes[i] = late.has(row.id) ? { status: 'duplicate', merge: 'late_partner' } : { status: 'duplicate' };
     else if (row.status !== 'queued') {
       outcomes[i] = { status: 'accepted', rowId: row.id, eventStatus: row.status, notSent: { code: row.drop_code ?? 'not_sent', message: row.drop_message ?? 'not sent' }, ...step };

@@ -55,6 +55,26 @@ describe.each(dialects)('held events of the merge window on $name', (dialect) =>
     expect((log.json() as { items: { eventId: string; status: string; dropCode: string | null }[] }).items.find((i) => i.eventId === 'p-1')).toMatchObject({ status: 'skipped', dropCode: 'no_active_pixel' });
   });
 
+  it('is skipped (no_active_pixel) when its partner merges into it after the store\'s only pixel was disabled', async () => {
+    const { tenant, pixel } = await setup();
+    const origin = 'https://shop.example';
+    expect((await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/origins`, headers: admin, payload: { origin } })).statusCode).toBe(201);
+    expect(await server(tenant.ingestKey, 'p-3')).toBe('accepted');
+    expect((await t.relay.app.inject({ method: 'POST', url: `/api/v1/pixels/${pixel.id}/status`, headers: admin, payload: { status: 'disabled' } })).statusCode).toBe(200);
+    // The browser's copy arrives inside the window: merged, but there is no pixel to send it to.
+    const beacon = await t.relay.app.inject({
+      method: 'POST', url: '/v1/collect',
+      headers: { 'content-type': 'text/plain;charset=UTF-8', origin, 'user-agent': 'Mozilla/5.0 Test' },
+      payload: JSON.stringify({ key: tenant.publishableKey, event: 'Purchase', event_id: 'p-3', url: `${origin}/thanks`, fbp: 'fb.1.1700000000000.1234567890', value: 5, currency: 'EUR', consent: true }),
+      remoteAddress: '203.0.113.7',
+    });
+    expect(beacon.statusCode).toBe(202);
+    const merged = await row(tenant.id, 'p-3');
+    expect(merged).toMatchObject({ status: 'skipped', drop_code: 'no_active_pixel', merge_outcome: 'merged' });
+    expect(merged.seq).not.toBeNull();
+    expect(await t.relay.store.db.selectFrom('event_clear_fields').select('seq').where('tenant_id', '=', tenant.id).execute()).toEqual([]);
+  });
+
   it('stays queued, with its IP and user agent, when a pixel is enabled', async () => {
     const { tenant } = await setup();
     expect(await server(tenant.ingestKey, 'p-2')).toBe('accepted');
