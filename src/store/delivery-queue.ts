@@ -70,20 +70,25 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
   }
 
   /**
-   * The events of a batch's range still in it: the tenant's queued events meant for the pixel, less those that
-   * left it for an exception row. Ordered by seq, at most `limit`.
+   * A batch's range as it stands: the tenant's queued events meant for the pixel, less those that left it for an
+   * exception row.
    */
-  async function batchEvents(trx: Transaction<Database>, cursor: Cursor, pixelRowId: string, from: number, to: number, limit: number): Promise<LogEvent[]> {
+  function inBatch(trx: Transaction<Database>, cursor: Cursor, pixelRowId: string, from: number, to: number) {
     return trx
       .selectFrom('events as e')
-      .leftJoin('event_clear_fields as c', (j) => j.onRef('c.tenant_id', '=', 'e.tenant_id').onRef('c.seq', '=', 'e.seq'))
-      .select(['e.seq', 'e.event_name', 'e.event_id', 'e.event_time', 'e.payload', 'e.simulated', 'e.test_event_code', 'c.client_ip_address', 'c.client_user_agent'])
       .where('e.tenant_id', '=', cursor.tenant_id)
       .where('e.seq', '>=', from)
       .where('e.seq', '<=', to)
       .where('e.status', '=', QUEUED_EVENT)
       .where((eb) => eb.or([eb('e.only_pixel_row_id', 'is', null), eb('e.only_pixel_row_id', '=', pixelRowId)]))
-      .where((eb) => eb.not(eb.exists(eb.selectFrom('delivery_exceptions as x').select('x.seq').where('x.pixel_row_id', '=', pixelRowId).whereRef('x.seq', '=', 'e.seq'))))
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('delivery_exceptions as x').select('x.seq').where('x.pixel_row_id', '=', pixelRowId).whereRef('x.seq', '=', 'e.seq'))));
+  }
+
+  /** The events of a batch's range still in it (inBatch), with IP and user agent, ordered by seq, at most `limit`. */
+  async function batchEvents(trx: Transaction<Database>, cursor: Cursor, pixelRowId: string, from: number, to: number, limit: number): Promise<LogEvent[]> {
+    return inBatch(trx, cursor, pixelRowId, from, to)
+      .leftJoin('event_clear_fields as c', (j) => j.onRef('c.tenant_id', '=', 'e.tenant_id').onRef('c.seq', '=', 'e.seq'))
+      .select(['e.seq', 'e.event_name', 'e.event_id', 'e.event_time', 'e.payload', 'e.simulated', 'e.test_event_code', 'c.client_ip_address', 'c.client_user_agent'])
       .orderBy('e.seq')
       .limit(limit)
       .execute() as Promise<LogEvent[]>;
@@ -92,17 +97,7 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
   /** The seqs of a batch's events (see batchEvents), without reading the events themselves: what an ack needs. */
   async function batchMembers(trx: Transaction<Database>, cursor: Cursor, pixelRowId: string, from: number, to: number): Promise<number[]> {
     // Filtered in SQL, one column: an ack of 1000 events reads 1000 small rows, not the events and their targets.
-    const rows = await trx
-      .selectFrom('events as e')
-      .select('e.seq')
-      .where('e.tenant_id', '=', cursor.tenant_id)
-      .where('e.seq', '>=', from)
-      .where('e.seq', '<=', to)
-      .where('e.status', '=', QUEUED_EVENT)
-      .where((eb) => eb.or([eb('e.only_pixel_row_id', 'is', null), eb('e.only_pixel_row_id', '=', pixelRowId)]))
-      .where((eb) => eb.not(eb.exists(eb.selectFrom('delivery_exceptions as x').select('x.seq').where('x.pixel_row_id', '=', pixelRowId).whereRef('x.seq', '=', 'e.seq'))))
-      .orderBy('e.seq')
-      .execute();
+    const rows = await inBatch(trx, cursor, pixelRowId, from, to).select('e.seq').orderBy('e.seq').execute();
     return rows.map((r) => Number(r.seq));
   }
 
