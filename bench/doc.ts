@@ -100,6 +100,8 @@ ${r.table}
   Purchase held for its partner (\`channelMerge\`, window 5 s here; none comes, so it is sent alone) and the
   others are AddToCart events, not held: the p50/p99 are those of the events not held (the figure that must not
   change: held events take no place in the log until released), and a last row gives the held ones' delay.
+  The same load then runs again on a fresh relay with merging off (window 0), and the last (b) row divides the two
+  runs' p99 of the events not held.
 - **(c) backlog** — ${r.sizes.BACKLOG.toLocaleString('en-US')} queued events that no pixel has claimed, then a relay started on them and
   the drain timed from its start until the emulator has accepted every event. The backlog is built without
   timing ingest: 10,000 events (\`BENCH_BACKLOG_SEED\`) go through \`POST /v1/events\` to a relay with delivery
