@@ -135,6 +135,22 @@ ${FINDINGS}`;
 
 /** Analysis written by hand from one profiled run; kept when the figures above are regenerated. */
 const FINDINGS = `
+## The quiet run of 2026-12-06 23:02 (load 1.4, issue #15 and #18)
+The first full run this day on a machine with nothing else running. Every rate is 2–6× higher than in the runs
+at load 8–15 above, but not by the same factor on both sides of a ratio, so the ratios moved the other way:
+- (a) relay ÷ SDK 0.18 (14,644 vs 79,188 events/s; 0.29 at load 2.5 earlier): the SDK's sender is one loop of
+  \`fetch\` that a free core speeds up 2.6×; the relay's ingest → delivery path sped up 1.7×.
+- (e) relay ÷ bare route 0.13 (3,949 vs 30,441 requests/s, 31 events per commit; 0.18 at load 2.5): the bare
+  route gains most from a free core. The relay's process is one event loop; at 150–250 µs of CPU per one-event
+  request (see "The one-event request path") it tops out near 4,000 requests/s on one core.
+- (b) met for the first time: p99 144 ms at 2,000 one-event requests/s (target ≤ 250), every request answered.
+  With the merge window off on a fresh relay under the same load, p99 153 ms: the events not held keep their
+  latency (ratio 0.94), while the held Purchases (1 in 20, window 5 s) went out alone after 5.6 s.
+- (c) 1,000,000 events drained at 26,651 events/s with a peak RSS of 299 MB (targets ≥ 50,000 and ≤ 200).
+- (f) PostgreSQL one node (a) 11,287 events/s, 0.77× SQLite's (a) in the same run (target ≥ 0.5×); (e) on
+  PostgreSQL stays at 0.03 of the bare route (10.6 events per commit: each commit waits on the server's fsync).
+- (w) 7.0 KB of WAL per one-event request (target ≤ 13).
+
 ## Delivery side of the store log (2026-12-06, issue #15)
 What changed, each measured before/after in the same window (the machine's 1-minute load 8–15 on 2 cores all
 evening, so wall-clock rates moved ±30 % between identical runs; the CPU time the relay process spent per
@@ -213,6 +229,108 @@ connection per request; two groups are written at once per node (four was tried:
 Next steps that would move (e): reuse the key lookup's compiled query (or cache keys with invalidation on
 revoke), and build the INSERTs without Kysely's per-value parsing.
 
+## The one-event request path (2026-12-06, issue #15, continued)
+Profiled first: the relay's V8 CPU profile under (e)'s load (\`BENCH_PROFILE\`), and CPU time per request read
+from \`/proc/<pid>/stat\` (user + system) around 20,000 one-event requests over 32 connections,
+\`npx tsx bench/one-event-cpu.ts\` (SQLite, delivery off so the figure is the ingest path's; the bare route
+measured the same way in the same run). CPU per request hardly moves with the other engineers' load (1-minute
+load 8–12 on 2 cores here), where requests per second swing by half. What the profile showed per one-event
+request, as a share of the relay's busy time, on main and after changes 1 and 2 below (shares of a smaller
+whole: what did not change grows):
+
+| where | share of busy time (main) | after |
+| --- | --- | --- |
+| \`writeEvents\` and Kysely around it (building a 27-row, 20-column INSERT: parsing every value, freezing the operation tree, compiling) | 21.7 % + 13.9 % | 12.9 % + 15.8 % (most of what is left is SQLite's own work: its commit alone ~15 %) |
+| the ingest-key lookup (SHA-256, a Kysely-built join query, the row turned into a tenant) per request | 8.1 % | 3.3 % (a hash and SQLite's \`data_version\`) |
+| the request log line (pino's redaction pass over a 4-field object) | 4.4 % + pino 0.9 % | the pass is gone: 21–24 µs → 4.6–5.9 µs a line, timed alone |
+| garbage collection | 12.1 % | 14.4 % |
+| Node's HTTP and Fastify (what the bare route pays too) | 27.2 % | 29.7 % |
+
+The changes, each keeping every test's assertions:
+1. **API keys cached** (\`src/store/key-cache.ts\`): the owner of a key found once is kept by key hash. The
+   repository's writes (rotation, revocation, tenant status, forwarding, policy) clear the cache, and SQLite's
+   \`pragma data_version\`, read before each lookup, clears it when another connection has committed (a CLI
+   \`keys rotate\` against a running relay), so the next request after a revocation is refused as before
+   (\`test/integration/key-cache.test.ts\`; it fails if the data_version check is removed). PostgreSQL has no such
+   signal across nodes, so there every request still asks the database; the lookup's query is compiled once
+   per key kind on both.
+2. **INSERTs written once** (\`src/store/bulk-insert.ts\`): the events, \`orders\` and \`event_clear_fields\`
+   INSERTs of \`writeEvents\`, and its active-pixels read, have SQL written once, the rows going straight into
+   the parameter list (SQLite: a placeholder row per row, the text per row count kept so the statement cache
+   finds it prepared; PostgreSQL: one \`json_to_recordset\` parameter whatever the count, as the events INSERT
+   already did). The store side alone (in-process \`writeGroup\` of 27 one-event writes): 60–78 → 48–51 µs of
+   CPU per event, of which SQLite's statements and commit are now more than half.
+3. **The request log line without redaction**: it holds only the request id, method, route pattern, status and
+   time, so a child logger without redaction writes it (the same JSON line).
+4. The parsed policy of a cached tenant view is found by identity, not by serializing the policy per request.
+
+CPU per one-event request, main and this branch alternating in one session (three pairs, SQLite, delivery off):
+
+| | main | after | bare route |
+| --- | --- | --- | --- |
+| relay CPU per request (µs) | 219, 257, 221 | 160, 156, 173 | 41–46 |
+| bare ÷ relay CPU per request | 0.16–0.20 | 0.26–0.29 | |
+
+(The "after" column is changes 1–3; 4 and the compiled key lookup came after it.) (e) relay / bare route,
+\`npm run bench -- --only e,w\`, main (402155a) and this branch alternating (two pairs, load 9–11): main 0.15
+(1,190 vs 8,148 requests/s) and 0.18 (1,541 vs 8,527); after 0.22 (1,615 vs 7,433) and 0.31 (2,760 vs 8,877);
+three more runs after, alone: 0.21, 0.24 and, with \`CAPI_RELAY_INGEST_COMMIT_WAIT_MS=0\`, 0.26 (22.7 events per
+commit; no clear change, so the 2 ms default stays); otherwise 26–29 events per commit throughout. (w) WAL per
+one-event request: 6.7–7.5 KB on both (target ≤ 13; these changes write the same rows).
+
+The target, 0.5, is not reached: at 0.5 the relay would spend about twice the bare route's ~45 µs per request,
+and it spends about 160. Node's HTTP and Fastify take about what the whole bare route does (its hooks, and the
+child logger Fastify makes per request, ~5 µs with redaction configured); SQLite's statements and commit for
+~27 events per group ~20–25 µs per event (each commit writes ~47 WAL frames: the events table's payload pages,
+and three to five pages of each of its five indexes and of the orders and clear-fields indexes, a B-tree
+rebalance touching sibling pages); the transform ~6 µs; the SQLite \`data_version\` read ~2 µs; GC most of the
+rest. Next steps that would move it: fewer indexes touched per event (a schema change), and fewer per-request
+hooks, allocations and metric label lookups on the ingest route.
+
+PostgreSQL, one node, the same driver (\`BENCH_CPU_POSTGRES=1\`, 10,000 requests, three pairs): relay CPU per
+request 637, 865, 707 µs on main and 748, 860, 641 after; bare ÷ relay 0.08–0.10 both: no change measurable. On
+PostgreSQL groups are small (3–9 events per commit in (f)) and each costs eight round trips through \`pg\`,
+and the key lookup is still a query per request. The insert side's \`in (…)\` lists (repeat channels, events
+left with no pixel, idle cursors; rare on this path) are now \`= any($1)\` with one array parameter on
+PostgreSQL, one statement text whatever the count; named (server-side) prepared statements were not done.
+
+Per-request hooks and allocations, looked at next (2026-12-06, trial at 77edec1): a V8 CPU profile of the relay
+under the same load (\`BENCH_CPU_DELIVERY=false BENCH_PROFILE=DIR npx tsx bench/one-event-cpu.ts\`, 20,000
+requests) puts the HTTP layer's own per-request work, beyond what the bare route also pays, at a few per cent
+of the relay's busy time, each item below what \`bench/one-event-cpu.ts\` can resolve:
+
+| where (inclusive share of busy time) | share |
+| --- | --- |
+| the request log line: pino's \`LOG\` (4.4 % inclusive) and the synchronous \`write(2)\` of the line to stdout (\`writeString\` 8.3 % self, partly under \`LOG\`) | 8–13 % |
+| the per-request child logger Fastify makes (\`createChildLogger\`, its bindings passed through redaction) | 1.2 % |
+| the body's JSON parse (\`secure-json-parse\`, mostly \`JSON.parse\` itself) | 1.4 % |
+| the ingest-key check: SQLite's \`pragma data_version\` 2.2 %, the key's SHA-256 1.2 % | 3.4 % |
+| the request-duration histogram (\`observe\` with labels) | 0.3 % |
+| the answer's serialization (pre-serialization, \`serialize\`, fast-json-stringify) | < 0.5 % |
+| the root onRequest hooks (parameter check, admin guard's \`isAdminRequest\`) | < 0.5 % |
+| zod on this route | 0.1 % |
+| for comparison: SQLite's statements (\`executeQuery\` 20.6 % self) and commit; GC 9 % | |
+
+Tried and measured, alternating pairs against a build of trial (relay CPU µs per request, SQLite, delivery
+off, 1-minute load 4–9):
+- stdout written without blocking (\`pino.destination({ sync: false })\`: lines logged while a write is under way
+  go out together in the next) together with the next change, two sessions of three pairs: trial 177, 207.5,
+  247.5 → 185.5, 229.5, 185.5, and trial 147, 163, 178 → 177, 209.5, 225. No gain (the saved syscalls are
+  presumably paid back in the thread pool's hand-off); not kept, and it would put the last lines at risk on a
+  hard kill.
+- the root parameter-check hook as a callback hook instead of an async one (no promise and microtask per
+  request), alone: trial 167, 211.5, 187.5 → 194.5, 205.5, 169.5. No gain beyond noise; not kept.
+- garbage collection (9 % in the profile) with a larger young generation, \`node --max-semi-space-size=64\`
+  on the relay process (no code change; the bench's relay started with it), six alternating pairs: default
+  178.5, 170.5, 164, 165, 179, 183 (mean 173) → 157, 149.5, 188.5, 164, 170.5, 160.5 (mean 165); bare ÷ relay
+  0.25–0.28 → 0.24–0.30. Lower in five pairs of six, by about 5 %: within this machine's noise, and it costs
+  young-generation memory, so it is not made the default; an operator may set it in \`NODE_OPTIONS\`.
+
+The same build's relay CPU per request moves between about 147 and 247 µs from run to run on this shared
+machine (the bare route 40–63), so a change has to save ~20 µs a request to show in three pairs; none of the
+per-request hooks or allocations above is that large. What is left that size is SQLite's work per event
+(schema: indexes touched per event), the log line's write, and garbage collection.
+
 ## Node.js 24 and 22 (2026-12-06)
 The two rows above were run back to back on a machine shared with seven other engineers' test suites (1-minute
 load 17–30 on 2 cores), so every absolute figure is several times below the last quiet-machine run, on Node.js
@@ -229,6 +347,58 @@ same machine): \`createHash().update().digest()\` 0.83, 0.78 and 0.82 µs on Nod
 \`crypto.hash\` 0.39, 0.37 and 0.27 µs: 2.1× faster on 20 and 22, 3.0× on 24. The transform already used it
 where present (it is in 20.12+), so (d) does not move with its adoption; the API-key check of every
 authenticated request, session lookups and CSV row ids now use it too.
+
+## Reads by arrival (2026-12-06, migration 0022)
+Migration 0021 (the store log) dropped the index on events \`(tenant_id, received_at)\`, but the event log, the
+overview, reports and the retention purge still read by arrival time, so each of their reads sorted or scanned
+the store's whole log. \`npx tsx bench/event-readers.ts [--dialect postgres]\` seeds a store of 200,000 events
+over 30 days (and another store's 100,000 interleaved), times the real store functions (median of 5, ms) with
+the index dropped and then created on the same rows, prints each plan (\`EXPLAIN QUERY PLAN\`; PostgreSQL
+\`EXPLAIN ANALYZE\`), and measures what the index costs a write. Same shared machine (load 10–15 on 2 cores), so
+read the columns side by side, not against other pages; final code, one run of each:
+
+| read (store of 200,000 events) | SQLite without | SQLite with | PostgreSQL without | PostgreSQL with |
+| --- | --- | --- | --- | --- |
+| event log, first page of 50 | 309 | 0.7 | 249 | 6.2 |
+| event log, a page halfway down (cursor) | 442 | 0.8 | 150 | 6.0 |
+| event log, Purchase only | 324 | 2.5 | 164 | 8.1 |
+| event log, one day (since/until) | 449 | 0.7 | 116 | 7.2 |
+| overview: events by channel, 7 days | 274 | 127 | 126 | 69 |
+| overview: event count, 7 days | 618 | 82 | 111 | 60 |
+| overview: last event | 308 | 0.05 | 130 | 0.5 |
+| overview: deliveries per pixel and status, 7 days | 469 | 273 | 2,211 | 2,240 |
+| report: events per hour, 7 days | 614 | 351 | 1,883 | 1,907 |
+| report: match quality sample of 1,000, 7 days | 337 | 17 | 323 | 31 |
+| report: orders and purchases, 7 days | 365 | 298 | 658 | 268 |
+| retention: an hourly purge with nothing to delete | 541 | 0.9 | 2,152 | 4.9 |
+
+Without the index every plan is \`SEARCH events USING INDEX events_tenant_seq (tenant_id=?)\` + \`USE TEMP B-TREE
+FOR ORDER BY\` or \`SCAN events\` (PostgreSQL: a parallel sequential scan and a top-N sort); with it, a search of
+\`events_tenant_received\` bounded by the period or the cursor. The event log's cursor and the purge's also state
+their plain bound (\`received_at <= cursor\` beside the \`OR\` of the tie-break): without it the index was only
+walked from the newest row and filtered (a page halfway down took 8 ms on SQLite and 91 ms on PostgreSQL in
+an earlier run of the same size, now 0.8 and 6). The week-long counts still read the week's rows (7 days:
+~47,000 events); the per-pixel delivery counts are dominated by the correlated seeks of the delivery status
+rule (on PostgreSQL ~45 µs per event, index or not), which this change does not touch. Orders and purchases
+read Purchases by the dedup index's \`(tenant_id, event_name)\` on both databases either way.
+
+What the index costs a write (one-event \`writeEvents\` transactions on the seeded store, 2,000 each, two rounds
+with and two without):
+
+| | without | with |
+| --- | --- | --- |
+| SQLite: WAL per one-event transaction (the \`-wal\` file's growth, checkpoints off) | 35.4–35.6 KB | 39.7–40.2 KB |
+| PostgreSQL: WAL of the events INSERT alone (\`EXPLAIN (ANALYZE, WAL)\`, 200 rows) | 1,097–1,115 B | 1,163–1,204 B |
+| ms per transaction (SQLite / PostgreSQL) | 0.90–1.06 / 5.9–18 | 0.88–1.03 / 4.4–8.9 |
+
+One more B-tree page per transaction on SQLite (4 KB + frame header) and ~70–90 bytes on PostgreSQL; no time
+difference shows through the noise. Group commit shares that page among the events of a commit: bench (w),
+one-event requests with 32 connections, wrote 7.1–7.3 KB per request before (1.79–1.81 frames, three runs of
+main) and 7.4–8.0 KB after (1.84–2.0 frames, three runs), all at load 10–12: ~0.5 KB (~7 %) more, one extra
+page per group of ~8 requests. The page's figure of 7.8 KB (1.93 frames) without the index came from a run at
+load 2.5, where groups are smaller: compare runs of one load only. Reading by seq instead (events are appended in seq order) was weighed and left:
+seqs follow arrival only nearly (several nodes' clocks, a writer stamped before it waits on the seq lock), so
+a seq range cannot answer "received between" exactly, and a mixed scheme would need such an index anyway.
 
 ## Findings (profiled 2026-11-24; \`BENCH_PROFILE=DIR npm run bench\` writes the relay's V8 CPU profiles)
 Targets met: (b) p99 latency; (c) peak RSS and drain rate with the full 1,000,000-event backlog. Not met:
