@@ -11,6 +11,7 @@ import type { ChannelCopy, ChannelMerger, MergeDetail } from '../core/channel-me
 import type { Decision, MetaServerEvent } from '../core/meta-event.js';
 import { dedupKey, parseChannels } from './channels.js';
 import type { Store } from './database.js';
+import { oneOf } from './dialect-adapter.js';
 import { allocateSeqs } from './log-sequence.js';
 import { NO_ACTIVE_PIXEL } from './no-active-pixel.js';
 import type { Database, EventClearFieldsTable, EventsTable } from './schema.js';
@@ -106,8 +107,8 @@ export async function resolveRepeats(
     .selectFrom('events')
     .select(['id', 'event_name', 'event_id', 'source', 'channels', 'seq', 'status', 'payload', 'decisions', 'drop_code', 'held_client_ip', 'held_user_agent', 'had_client_ip', 'had_user_agent', 'merge_outcome', 'merge_detail', 'only_pixel_row_id'])
     .where('tenant_id', '=', tenantId)
-    .where('event_name', 'in', [...new Set(repeats.map((r) => r.row.event_name))])
-    .where('event_id', 'in', [...new Set(repeats.map((r) => r.row.event_id))])
+    .where(oneOf(trx, 'event_name', [...new Set(repeats.map((r) => r.row.event_name))]))
+    .where(oneOf(trx, 'event_id', [...new Set(repeats.map((r) => r.row.event_id))]))
     .execute();
   const merged: MergedRelease[] = [];
   for (const row of existing) {
@@ -233,7 +234,7 @@ export async function releaseDueHolds(store: Store, now: number, limit = 500): P
       const rows = await trx
         .selectFrom('events')
         .select(['id', 'status', 'held_client_ip', 'held_user_agent', 'only_pixel_row_id'])
-        .where('id', 'in', ids)
+        .where(oneOf(trx, 'id', ids))
         .where('seq', 'is', null)
         .execute();
       // As at ingest (writeEvents): an event that would go to no pixel (none enabled now, or its one pixel

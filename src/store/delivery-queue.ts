@@ -3,6 +3,7 @@ import { type ExpressionBuilder, type Selectable, sql, type Transaction } from '
 import type { AckResult, ClaimedDelivery, DeliveryQueue, HeldDelivery, PixelTarget } from '../delivery/queue.js';
 import { eraseSentClearFields } from './clear-fields.js';
 import type { Store } from './database.js';
+import { oneOf } from './dialect-adapter.js';
 import type { BatchStatus, Database, DeliveryBatchesTable, DeliveryExceptionsTable, ExceptionStatus } from './schema.js';
 import type { SecretBox } from './secret-box.js';
 import { toWireEvent } from './stored-payload.js';
@@ -56,10 +57,6 @@ function parseDeliveryId(id: string): { pixelRowId: string; seq: number } | null
  */
 export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue {
   const { db, adapter } = store;
-  /** `column = ANY($1)` on PostgreSQL (one array parameter, one statement text), `IN (…)` on SQLite. */
-  const among = <T extends string | number>(eb: ExpressionBuilder<Database, keyof Database>, column: string, values: readonly T[]) =>
-    adapter.name === 'postgres' ? eb(sql.ref(column), '=', sql<T>`any(${sql.val(values)})`) : eb(sql.ref(column), 'in', values);
-
   async function lockCursor(trx: Transaction<Database>, pixelRowId: string, now: number): Promise<Cursor | undefined> {
     return trx
       .updateTable('pixel_cursors')
@@ -175,13 +172,13 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
       .updateTable('delivery_exceptions')
       .set({ status: 'sending', lease_owner: lease, lease_until: now + leaseMs, updated_at: now })
       .where('pixel_row_id', '=', pixelRowId)
-      .where((eb) => among(eb, 'seq', seqs))
+      .where(oneOf(trx, 'seq', seqs))
       .execute();
     const events = await trx
       .selectFrom('events')
       .select(['seq', 'event_name', 'event_id', 'event_time', 'payload', 'simulated', 'test_event_code'])
       .where('tenant_id', '=', cursor.tenant_id)
-      .where((eb) => among(eb, 'seq', seqs))
+      .where(oneOf(trx, 'seq', seqs))
       .execute();
     const bySeq = new Map(events.map((e) => [Number(e.seq), e]));
     return rows.flatMap((r) => {
@@ -267,7 +264,7 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
           .selectFrom('event_clear_fields')
           .select(['seq', 'client_ip_address', 'client_user_agent'])
           .where('tenant_id', '=', cursor.tenant_id)
-          .where((eb) => among(eb, 'seq', seqs))
+          .where(oneOf(trx, 'seq', seqs))
           .execute()
       : [];
     const clearBySeq = new Map(clear.map((c) => [Number(c.seq), c]));
@@ -383,7 +380,7 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
       .updateTable('delivery_exceptions')
       .set(set)
       .where('pixel_row_id', '=', pixelRowId)
-      .where((eb) => among(eb, 'seq', seqs))
+      .where(oneOf(trx, 'seq', seqs))
       .execute();
   }
 

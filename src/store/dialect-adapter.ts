@@ -1,4 +1,4 @@
-import { type CreateTableBuilder, sql } from 'kysely';
+import { type CreateTableBuilder, type Expression, sql, type SqlBool } from 'kysely';
 
 /**
  * Everything that differs between SQLite and PostgreSQL, named once and read in one place
@@ -31,6 +31,23 @@ export const postgresAdapter: DialectAdapter = {
  * The adapter of a Kysely instance or transaction, for code handed only a transaction (writeEvents): read from
  * how it writes a bound parameter, `$1` on PostgreSQL and `?` on SQLite (Kysely keeps its own adapter internal).
  */
-export function adapterOf(db: Parameters<ReturnType<typeof sql>['compile']>[0]): DialectAdapter {
-  return sql`${0}`.compile(db).sql === '$1' ? postgresAdapter : sqliteAdapter;
+export function adapterOf(db: QueryCompilerHolder): DialectAdapter {
+  // Asked several times per write on the ingest path: compiled once per Kysely instance or transaction.
+  let adapter = adapters.get(db);
+  if (!adapter) {
+    adapter = sql`${0}`.compile(db).sql === '$1' ? postgresAdapter : sqliteAdapter;
+    adapters.set(db, adapter);
+  }
+  return adapter;
+}
+type QueryCompilerHolder = Parameters<ReturnType<typeof sql>['compile']>[0];
+const adapters = new WeakMap<QueryCompilerHolder, DialectAdapter>();
+
+/**
+ * `column in (…)`: on PostgreSQL `column = any($1)`, the values as one array parameter, so the statement's text is
+ * the same whatever their count (parsed and planned once); on SQLite, which has no arrays, a placeholder per value
+ * (callers keep lists under its parameter limit).
+ */
+export function oneOf(db: QueryCompilerHolder, column: string, values: readonly (string | number)[]): Expression<SqlBool> {
+  return adapterOf(db).name === 'postgres' ? sql<SqlBool>`${sql.ref(column)} = any(${[...values]})` : sql<SqlBool>`${sql.ref(column)} in (${sql.join(values)})`;
 }

@@ -6,9 +6,9 @@ import { dedupKey, parseChannels } from './channels.js';
 import { chunks } from './chunks.js';
 import { newRowId } from './ids.js';
 import { toStoredPayload } from './stored-payload.js';
-import { CompiledQuery, type Expression, type Insertable, sql, type SqlBool, type Transaction } from 'kysely';
+import { CompiledQuery, type Insertable, sql, type Transaction } from 'kysely';
 import { type BulkColumn, bulkInsert } from './bulk-insert.js';
-import { adapterOf } from './dialect-adapter.js';
+import { adapterOf, oneOf } from './dialect-adapter.js';
 import { allocateSeqs } from './log-sequence.js';
 import { NO_ACTIVE_PIXEL } from './no-active-pixel.js';
 import type { Database, EventClearFieldsTable, EventsTable, OrdersTable } from './schema.js';
@@ -321,14 +321,6 @@ async function recordOrders(trx: Transaction<Database>, tenantId: string, items:
   for (const chunk of chunks([...orders.values()], EVENT_CHUNK)) await INSERT_ORDERS.run(trx, chunk);
 }
 
-/**
- * `column in (…)`: on PostgreSQL `column = any($1)` with the values as one array parameter, one statement text
- * (parsed and planned once) whatever their count; on SQLite, which has no arrays, a placeholder per value (the
- * callers keep lists under ID_CHUNK).
- */
-function oneOf(trx: Transaction<Database>, column: string, values: readonly string[]): Expression<SqlBool> {
-  return adapterOf(trx).name === 'postgres' ? sql<SqlBool>`${sql.ref(column)} = any(${[...values]})` : sql<SqlBool>`${sql.ref(column)} in (${sql.join(values)})`;
-}
 
 function fbpOf(event: MetaServerEvent | null): string | null {
   const fbp = event?.user_data.fbp;
