@@ -128,33 +128,26 @@ export async function writeEvents(
   rows.forEach((row, k) => (row.seq = firstSeq + k));
   const lastSeq = firstSeq + rows.length - 1;
   const inserted = await insertEvents(trx, held.size === 0 ? rows : rows.filter((r) => !held.has(r.id)));
-  // Only a write with held copies or repeats needs these (not the common one): built on first use.
-  let lookups: { allocated: Map<string, number>; itemOf: Map<string, EventToStore> } | null = null;
-  const lookup = () =>
-    (lookups ??= {
-      allocated: new Map(rows.map((r) => [r.id, r.seq as number])),
-      itemOf: new Map(rows.map((r, k) => [r.id, items[rowIndex[k] as number] as EventToStore])),
-    });
+  // Row k took seq firstSeq + k and came from items[rowIndex[k]]; held copies give theirs up until released.
+  const itemOfRow = (k: number) => items[rowIndex[k] as number] as EventToStore;
   if (held.size > 0) {
-    const { itemOf } = lookup();
-    // Held copies take no place in the log until merged or released (src/store/channel-hold.ts).
-    const heldRows = rows.filter((r) => held.has(r.id));
-    for (const r of heldRows) {
+    const heldRows: Insertable<EventsTable>[] = [];
+    rows.forEach((r, k) => {
+      if (!held.has(r.id)) return;
       const clear = held.get(r.id) ?? null;
-      Object.assign(r, { seq: null, hold_until: now + (itemOf.get(r.id)?.holdMs ?? 0), held_client_ip: clear?.client_ip_address ?? null, held_user_agent: clear?.client_user_agent ?? null });
-    }
+      // Held copies take no place in the log until merged or released (src/store/channel-hold.ts).
+      Object.assign(r, { seq: null, hold_until: now + (itemOfRow(k).holdMs ?? 0), held_client_ip: clear?.client_ip_address ?? null, held_user_agent: clear?.client_user_agent ?? null });
+      heldRows.push(r);
+    });
     for (const id of await insertHeldEvents(trx, heldRows)) inserted.add(id);
   }
-  const repeats = rows.filter((r) => !inserted.has(r.id));
+  const repeatIndexes = rows.flatMap((r, k) => (inserted.has(r.id) ? [] : [k]));
+  const repeats = repeatIndexes.map((k) => rows[k] as Insertable<EventsTable>);
   const { merged: merges, late } = merger
     ? await resolveRepeats(
         trx,
         tenant.id,
-        repeats.map((r): RepeatCopy => {
-          const { allocated, itemOf } = lookup();
-          const item = itemOf.get(r.id) as EventToStore;
-          return { row: r, event: item.event, decisions: item.decisions, seq: allocated.get(r.id) as number };
-        }),
+        repeatIndexes.map((k): RepeatCopy => ({ row: rows[k] as Insertable<EventsTable>, event: itemOfRow(k).event, decisions: itemOfRow(k).decisions, seq: firstSeq + k })),
         merger,
         now,
       )
@@ -168,7 +161,7 @@ export async function writeEvents(
   const orphans: string[] = [];
   rows.forEach((row, k) => {
     if (row.status !== 'queued' || !inserted.has(row.id) || row.seq === null) return;
-    const only = (items[rowIndex[k] as number] as EventToStore).onlyPixelRowId;
+    const only = itemOfRow(k).onlyPixelRowId;
     if (only === undefined ? pixels.length > 0 : pixels.some((p) => p.id === only)) return;
     row.status = 'skipped';
     row.drop_code = NO_ACTIVE_PIXEL.code;
