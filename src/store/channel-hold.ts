@@ -13,7 +13,7 @@ import { dedupKey, parseChannels } from './channels.js';
 import type { Store } from './database.js';
 import { oneOf } from './dialect-adapter.js';
 import { allocateSeqs } from './log-sequence.js';
-import { NO_ACTIVE_PIXEL } from './no-active-pixel.js';
+import { NO_ACTIVE_PIXEL, reachesAPixel } from './no-active-pixel.js';
 import type { Database, EventClearFieldsTable, EventsTable } from './schema.js';
 import { toStoredPayload } from './stored-payload.js';
 
@@ -244,8 +244,7 @@ export async function releaseDueHolds(store: Store, now: number, limit = 500): P
       const clearRows: EventClearFieldsTable[] = [];
       for (const [k, row] of rows.entries()) {
         const seq = firstSeq + k;
-        const only = row.only_pixel_row_id ?? null;
-        const orphan = row.status === 'queued' && (only === null ? active.length === 0 : !active.includes(only));
+        const orphan = row.status === 'queued' && !reachesAPixel(row.only_pixel_row_id, active);
         const skip = orphan ? { status: 'skipped' as const, drop_code: NO_ACTIVE_PIXEL.code, drop_message: NO_ACTIVE_PIXEL.message } : {};
         const res = await trx
           .updateTable('events')

@@ -10,7 +10,7 @@ import { CompiledQuery, type Insertable, sql, type Transaction } from 'kysely';
 import { type BulkColumn, bulkInsert } from './bulk-insert.js';
 import { adapterOf, oneOf } from './dialect-adapter.js';
 import { allocateSeqs } from './log-sequence.js';
-import { NO_ACTIVE_PIXEL } from './no-active-pixel.js';
+import { NO_ACTIVE_PIXEL, reachesAPixel } from './no-active-pixel.js';
 import type { Database, EventClearFieldsTable, EventsTable, OrdersTable } from './schema.js';
 
 /** One transformed event ready to be stored: sent to every active pixel, or kept as dropped. */
@@ -158,11 +158,11 @@ export async function writeEvents(
   // An event is queued only if a pixel will take it; one that would go to none is skipped, with the reason,
   // and keeps no IP or user agent (it will never be sent). Corrected after the INSERT rather than by reading
   // the pixels first, so the transaction's first statement stays a write.
+  const enabled = pixels.map((p) => p.id);
   const orphans: string[] = [];
   rows.forEach((row, k) => {
     if (row.status !== 'queued' || !inserted.has(row.id) || row.seq === null) return;
-    const only = itemOfRow(k).onlyPixelRowId;
-    if (only === undefined ? pixels.length > 0 : pixels.some((p) => p.id === only)) return;
+    if (reachesAPixel(itemOfRow(k).onlyPixelRowId, enabled)) return;
     row.status = 'skipped';
     row.drop_code = NO_ACTIVE_PIXEL.code;
     row.drop_message = NO_ACTIVE_PIXEL.message;
@@ -172,7 +172,7 @@ export async function writeEvents(
   // A merged event is the same: with no pixel to take it, it is skipped and keeps no IP or user agent.
   const skippedMerges = new Set<string>();
   for (const m of merges) {
-    if (!m.queued || (m.onlyPixelRowId === null ? pixels.length > 0 : pixels.some((p) => p.id === m.onlyPixelRowId))) continue;
+    if (!m.queued || reachesAPixel(m.onlyPixelRowId, enabled)) continue;
     skippedMerges.add(m.repeatRowId);
     orphans.push(m.heldRowId);
   }
