@@ -21,6 +21,8 @@ export function unknownKeyMessage(where: string, key: string): string {
  */
 export function jsonSyntaxMessage(err: unknown): string {
   const text = err instanceof Error ? err.message : '';
+  // Valid JSON, refused on purpose: a key that would reach an object's prototype (Fastify's secure parser).
+  if (/forbidden (prototype|constructor)/i.test(text)) return 'the body has a "__proto__" key or a "constructor" key holding "prototype"; the relay refuses these keys anywhere in the body';
   const position = /at position (\d+)/.exec(text)?.[1];
   if (position !== undefined) return `the body is not valid JSON (error at position ${position})`;
   if (/end of JSON input/i.test(text)) return 'the body is not valid JSON (it ends too early)';

@@ -10,6 +10,7 @@ import { errorBody, HttpError, STORAGE_RETRY_AFTER_S } from './errors.js';
 import { registerEarlyClose, requestTimeouts } from './slow-clients.js';
 import type { Metrics } from './metrics.js';
 import { checkRequestParameters } from './validate.js';
+import { useJsonBodyParser } from './json-body.js';
 import { collectRoutes } from './route-contract.js';
 import { registerOpenApiRoute } from './routes/openapi.js';
 import { registerAdminRoutes } from './routes/admin.js';
@@ -79,6 +80,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     req.log.error({ err: { message: err.message, stack: err.stack } }, 'unhandled error');
     return reply.status(500).send(errorBody('internal_error'));
   });
+  // Fastify's own JSON parser answers every refusal "invalid"; this one says where, or which key it refused.
+  app.removeContentTypeParser('application/json');
+  useJsonBodyParser(app, 'application/json');
   registerEarlyClose(app);
   app.setNotFoundHandler((_req, reply) => reply.status(404).send(errorBody('not_found')));
   // Before any route reads them: no parameter with text a database refuses (one rule for both databases).

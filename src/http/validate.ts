@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import { checkUntrusted, isCleanText } from '../transform/untrusted.js';
+import { useJsonBodyParser } from './json-body.js';
 import { HttpError } from './errors.js';
 
 /** Validates a request body (untrusted-JSON rules, then a zod schema); the first issue becomes an `invalid_body` 400 naming the field. */
@@ -49,11 +50,5 @@ export function checkRequestParameters(params: unknown, query: unknown): void {
 
 /** Parses `text/plain` bodies as JSON in this Fastify scope only: some senders post JSON that way to skip a CORS preflight. */
 export function parseTextPlainAsJson(app: FastifyInstance): void {
-  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, JSON.parse(body as string) as unknown);
-    } catch (err) {
-      done(err as Error, undefined);
-    }
-  });
+  useJsonBodyParser(app, 'text/plain');
 }

@@ -86,6 +86,8 @@ describe.each(dialects)('ingest API on $name', (dialect) => {
     ['no key', null, purchase(), {}, 401, 'unauthorized'],
     ['a wrong key', 'cr_ingest_wrong', purchase(), {}, 401, 'unauthorized'],
     ['bad JSON', 'A', '{"event": "purchase",', {}, 400, 'invalid_json'],
+    ['a __proto__ key deep in custom data', 'A', '{"events":[{"event":"purchase","custom_data":{"a":{"__proto__":{"x":1}}}}]}', {}, 400, 'invalid_json'],
+    ['a constructor.prototype key', 'A', '{"events":[{"event":"purchase","constructor":{"prototype":{"x":1}}}]}', {}, 400, 'invalid_json'],
     ['an array body', 'A', [purchase()], {}, 400, 'invalid_body'],
     ['an empty batch', 'A', { events: [] }, {}, 400, 'invalid_body'],
     ['keys beside events', 'A', { events: [purchase()], extra: 1 }, {}, 400, 'invalid_body'],
@@ -96,6 +98,8 @@ describe.each(dialects)('ingest API on $name', (dialect) => {
     expect(res.statusCode).toBe(status);
     expect(res.json().error.code).toBe(code);
     expect(res.json().error.message).toEqual(expect.any(String));
+    // Valid JSON refused on purpose is not called malformed: the message names the key.
+    if (_label.includes('proto') || _label.includes('constructor')) expect(res.json().error.message).toMatch(/"__proto__" key or a "constructor" key holding "prototype"/);
   });
 
   it('rejects an oversized body with 413', async () => {

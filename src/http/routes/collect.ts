@@ -11,6 +11,7 @@ import { parsePolicy } from '../../transform/transform.js';
 import type { AppDeps } from '../app.js';
 import { requestIsHttps } from '../auth.js';
 import { HttpError } from '../errors.js';
+import { parseJsonBody } from '../json-body.js';
 import { eventResults } from '../api-schemas.js';
 import { describeRoute } from '../route-contract.js';
 
@@ -177,7 +178,7 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
     // sendBeacon posts text/plain (no preflight); the text is JSON.
     if (typeof raw === 'string') {
       try {
-        raw = JSON.parse(raw);
+        raw = parseJsonBody(raw);
       } catch (err) {
         throw new HttpError('invalid_json', jsonSyntaxMessage(err));
       }
