@@ -21,7 +21,7 @@ import { createOverviewService } from './services/overview.js';
 import { createAlertsService } from './services/alerts.js';
 import { createSettledSignal } from './http/settled-signal.js';
 import { createChannelPresence } from './store/channel-presence.js';
-import { createHoldSweeper } from './ingest/hold-sweeper.js';
+import { createHoldSweeper, type HoldSweeper } from './ingest/hold-sweeper.js';
 
 export interface Relay {
   app: FastifyInstance;
@@ -31,6 +31,8 @@ export interface Relay {
   engine: DeliveryEngine | null;
   /** The hourly purge of what is older than retentionDays. */
   retention: RetentionJob;
+  /** The sweeper sending alone the held copies whose merge window ended (runs every second once listening). */
+  holds: HoldSweeper;
   graph: GraphClient;
   /** Base URL once listening. */
   url: string | null;
@@ -122,6 +124,7 @@ export async function createRelay(config: Config, logger: Logger, clock: () => n
     sources,
     engine,
     retention,
+    holds,
     graph,
     url: null,
     async listen() {

@@ -1,31 +1,33 @@
 /**
  * One best event per conversion (issue 18): the browser's copy (POST /v1/collect) and the server's (POST /v1/events)
  * of one Purchase, through the real HTTP server, on SQLite and PostgreSQL, delivered to the Graph API emulator.
+ * The clock is the test's: it steps it, and runs the relay's workers (the sweeper of held events, delivery) itself,
+ * so "not sent yet" and "never twice" are checked at a given time instead of after a sleep.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/transform/hash.js';
+import { steppedClock } from '../helpers/clock.js';
 import { dialects } from '../helpers/databases.js';
 import { ADMIN_HEADERS as admin, startEmulatedRelay, type EmulatedRelay } from '../helpers/relay.js';
-import { waitUntil } from '../helpers/processes.js';
 
 const ORIGIN = 'https://shop.example';
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140';
 const FBP = 'fb.1.1700000000000.1234567890';
 const FBC = 'fb.1.1700000000000.AbC123xyz';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each(dialects)('channel merge on $name', (dialect) => {
   let t: EmulatedRelay;
   let tenant: { id: string; ingestKey: string; publishableKey: string };
   let pixelId: string;
   let nextPixel = 700_000_000_001;
+  const clock = steppedClock();
   afterEach(async () => t?.close());
 
   /** A store with a pixel, the shop's origin, this policy, and both channels already seen reporting Purchases. */
   async function setup(policy: Record<string, unknown>) {
-    t = await startEmulatedRelay(dialect, { emulator: { allowAnyPixel: true } });
-    // Listening starts the workers as `serve` does: delivery and the sweeper of held events.
-    await t.relay.listen();
+    clock.set(Date.now());
+    t = await startEmulatedRelay(dialect, { emulator: { allowAnyPixel: true, now: clock.now }, clock: clock.now });
+    // Not listening: the workers `serve` starts (delivery, the sweeper of held events) run when the test says (work()).
     tenant = await t.relay.tenants.createTenant('Store', policy);
     pixelId = String(nextPixel++);
     await t.relay.tenants.addPixel({ tenantId: tenant.id, pixelId, accessToken: 'tok-merge-0123456789' });
@@ -34,7 +36,20 @@ describe.each(dialects)('channel merge on $name', (dialect) => {
     // Another visitor (its own fbp), so the orders below have a browser session of their own.
     expect(await browser('purchase:prime', { consent: true, fbp: 'fb.1.1700000000000.999', order_id: 'prime' })).toBe('accepted');
     expect(await server('purchase:prime')).toBe('duplicate');
-    await until(() => sent('purchase:prime').length === 1);
+    await work();
+    expect(sent('purchase:prime')).toHaveLength(1);
+  }
+
+  /** What the relay's workers do at the clock's time: one pass of the sweeper of held events, then delivery until nothing is due. */
+  async function work() {
+    await t.relay.holds.runOnce();
+    for (let i = 0; i < 20 && (await t.relay.engine!.tick()) > 0; i++);
+  }
+
+  /** Moves the clock on by `ms` and lets the workers do what is due by then. */
+  async function later(ms: number) {
+    clock.advance(ms);
+    await work();
   }
 
   async function browser(eventId: string, extra: Record<string, unknown> = {}): Promise<string> {
@@ -57,7 +72,7 @@ describe.each(dialects)('channel merge on $name', (dialect) => {
       payload: {
         events: [
           {
-            event: 'purchase', event_id: eventId, order_id: eventId.replace('purchase:', ''), value: 35, currency: 'EUR', timestamp: Math.floor(Date.now() / 1000) - 2,
+            event: 'purchase', event_id: eventId, order_id: eventId.replace('purchase:', ''), value: 35, currency: 'EUR', timestamp: Math.floor(clock.now() / 1000) - 2,
             url: `${ORIGIN}/admin/orders`, items: [{ id: 'sku-1', quantity: 2, price: 17.5 }],
             user: { email: 'jane@example.com', city: 'Lyon', id: 'customer-42' },
           },
@@ -69,7 +84,6 @@ describe.each(dialects)('channel merge on $name', (dialect) => {
   }
 
   const sent = (eventId: string) => t.emulator.state.events({ pixelId }).filter((e) => e.event.event_id === eventId);
-  const until = (check: () => boolean, ms = 20_000) => waitUntil(check, ms, () => JSON.stringify(t.emulator.state.events({ pixelId }).map((e) => e.event.event_id)), 100);
   const row = (eventId: string) =>
     t.relay.store.db.selectFrom('events').select(['seq', 'status', 'channels', 'merge_outcome', 'merge_detail', 'hold_until']).where('tenant_id', '=', tenant.id).where('event_id', '=', eventId).executeTakeFirstOrThrow();
 
@@ -98,15 +112,13 @@ describe.each(dialects)('channel merge on $name', (dialect) => {
     expect(await browser('purchase:1002')).toBe('accepted');
     const held = await row('purchase:1002');
     expect(held.seq).toBeNull();
-    expect(Number(held.hold_until)).toBeGreaterThan(Date.now() + 20_000);
+    expect(Number(held.hold_until)).toBeGreaterThan(clock.now() + 20_000);
     expect(await logMerge('purchase:1002')).toMatchObject({ state: 'held', label: 'held, waiting for its partner' });
-    await sleep(1500);
+    await later(1500);
     expect(sent('purchase:1002')).toHaveLength(0);
-    const started = Date.now();
     expect(await server('purchase:1002')).toBe('accepted');
-    await until(() => sent('purchase:1002').length === 1);
-    // Sent at once, not at the end of the 30 s window.
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // Sent at once, not at the end of the 30 s window: the clock has not moved.
+    await work();
     expectMerged('purchase:1002');
     const merged = await row('purchase:1002');
     expect(merged.seq).not.toBeNull();
@@ -119,9 +131,11 @@ describe.each(dialects)('channel merge on $name', (dialect) => {
     const purchase = (chain.json() as { steps: { eventName: string; merge: { label: string }; reconciliation: { server: { value: number; valueFrom: string; valueMatches: boolean } } }[] }).steps.find((st) => st.eventName === 'Purchase')!;
     expect(purchase.merge.label, chain.body).toBe('merged');
     expect(purchase.reconciliation.server).toMatchObject({ value: 35, valueFrom: 'api', valueMatches: true });
-    // A third copy changes nothing.
+    // A third copy changes nothing, nor does the end of the window.
     expect(await server('purchase:1002')).toBe('duplicate');
-    await sleep(1500);
+    await later(1500);
+    expect(sent('purchase:1002')).toHaveLength(1);
+    await later(30_000);
     expect(sent('purchase:1002')).toHaveLength(1);
   });
 
@@ -129,20 +143,24 @@ describe.each(dialects)('channel merge on $name', (dialect) => {
     await setup({ channelMerge: { windowSeconds: 30 } });
     expect(await server('purchase:1002')).toBe('accepted');
     expect((await row('purchase:1002')).seq).toBeNull();
-    await sleep(1500);
+    await later(1500);
     expect(sent('purchase:1002')).toHaveLength(0);
     expect(await browser('purchase:1002')).toBe('accepted');
-    await until(() => sent('purchase:1002').length === 1);
+    await work();
     expectMerged('purchase:1002');
     expect(JSON.parse((await row('purchase:1002')).merge_detail!)).toEqual({ browser: 'browser', server: 'api', valueFrom: 'api' });
   });
 
   it('no partner: sent alone when the window ends; a partner after that is recorded, not sent', async () => {
     await setup({ channelMerge: { windowSeconds: 60, eventWindowSeconds: { Purchase: 2 } } });
-    const started = Date.now();
+    const started = clock.now();
     expect(await server('purchase:1003')).toBe('accepted');
-    await until(() => sent('purchase:1003').length === 1);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+    expect(Number((await row('purchase:1003')).hold_until)).toBe(started + 2_000);
+    // Held until its 2 s window ends: not sent a second before, sent once it has.
+    await later(1_000);
+    expect(sent('purchase:1003')).toHaveLength(0);
+    await later(1_000);
+    expect(sent('purchase:1003')).toHaveLength(1);
     const alone = await row('purchase:1003');
     expect(alone.merge_outcome).toBe('sent_alone');
     expect(await logMerge('purchase:1003')).toMatchObject({ state: 'sent_alone', label: 'sent alone' });
@@ -150,7 +168,7 @@ describe.each(dialects)('channel merge on $name', (dialect) => {
     expect((sent('purchase:1003')[0]!.event as { user_data: Record<string, unknown> }).user_data.fbp).toBeUndefined();
 
     expect(await browser('purchase:1003')).toBe('duplicate');
-    await sleep(1500);
+    await later(1500);
     expect(sent('purchase:1003')).toHaveLength(1);
     expect(await logMerge('purchase:1003')).toMatchObject({ state: 'late_partner', label: 'late partner', late: { channel: 'browser' } });
     const late = JSON.parse((await row('purchase:1003')).merge_detail!) as { late: { channel: string; adds: string[] } };
@@ -173,7 +191,8 @@ describe.each(dialects)('channel merge on $name', (dialect) => {
     expect(await browser('purchase:1002', { consent: false })).toBe('skipped');
     expect((await row('purchase:1002')).seq).toBeNull();
     expect(await server('purchase:1002')).toBe('accepted');
-    await until(() => sent('purchase:1002').length === 1);
+    await work();
+    expect(sent('purchase:1002')).toHaveLength(1);
     const e = sent('purchase:1002')[0]!.event as { user_data: Record<string, unknown>; custom_data: Record<string, unknown> };
     expect(e.custom_data).toMatchObject({ value: 35, currency: 'EUR' });
     expect(e.user_data.em).toEqual([sha256Hex('jane@example.com')]);
@@ -191,7 +210,8 @@ describe.each(dialects)('channel merge on $name', (dialect) => {
     const forget = await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/forget`, headers: admin, payload: { email: 'jane@example.com' } });
     expect(forget.statusCode).toBe(200);
     expect((forget.json() as { removed: { events: number } }).removed.events).toBeGreaterThanOrEqual(1);
-    await sleep(3500);
+    // Past the end of its 2 s window: the sweeper finds nothing to release.
+    await later(3500);
     expect(sent('purchase:1005')).toHaveLength(0);
     expect(await t.relay.store.db.selectFrom('events').select('id').where('tenant_id', '=', tenant.id).where('event_id', '=', 'purchase:1005').executeTakeFirst()).toBeUndefined();
   });
