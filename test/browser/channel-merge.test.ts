@@ -6,15 +6,13 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOriginRepository } from '../../src/store/origins.js';
 import { sha256Hex } from '../../src/transform/hash.js';
-import { chromiumAvailable, launchChromium } from '../helpers/chromium.js';
+import { chromiumAvailable } from '../helpers/chromium.js';
 import { dialects } from '../helpers/databases.js';
 import { waitUntil } from '../helpers/processes.js';
-import { ADMIN_HEADERS, startEmulatedRelay, type EmulatedRelay } from '../helpers/relay.js';
-import { startStorePage, type StorePage } from './store-page.js';
+import { startStorePageRelay, type StorePageRelay } from '../helpers/store-page-relay.js';
 
 const hasChromium = chromiumAvailable('channel merge of the snippet and a Shopify webhook');
 const PIXEL = '525252525252';
@@ -36,30 +34,16 @@ function shopifyOrder(at: number): { headers: Record<string, string>; body: stri
 }
 
 describe.skipIf(!hasChromium).each(dialects)('one merged Purchase from the snippet and a Shopify webhook on $name', (dialect) => {
-  let t: EmulatedRelay;
-  let relayUrl: string;
-  let store: StorePage;
-  let browser: Browser;
-
+  let s: StorePageRelay;
   beforeAll(async () => {
-    t = await startEmulatedRelay(dialect, { emulator: { pixels: { [PIXEL]: { name: 'Shop', tokens: [TOKEN] } } } });
-    relayUrl = await t.relay.listen();
-    store = await startStorePage();
-    browser = await launchChromium();
+    s = await startStorePageRelay(dialect, { id: PIXEL, token: TOKEN });
   });
-  afterAll(async () => {
-    await browser?.close();
-    await store?.close();
-    await t?.close();
-  });
+  afterAll(async () => s?.close());
 
-  const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await t.relay.app.inject({ method: method as 'POST', url: path, headers: { ...ADMIN_HEADERS, ...headers }, ...(body === undefined ? {} : { payload: body as string }) });
-    return { status: res.statusCode, json: () => res.json<Record<string, unknown>>() };
-  };
-  const purchasesAtMeta = (eventId: string) => t.emulator.state.events({ pixelId: PIXEL }).filter((r) => r.event.event_name === 'Purchase' && r.event.event_id === eventId);
+  const purchasesAtMeta = (eventId: string) => s.t.emulator.state.events({ pixelId: PIXEL }).filter((r) => r.event.event_name === 'Purchase' && r.event.event_id === eventId);
 
   it('sends one Purchase with the webhook\'s value and email and the browser\'s fbp, fbc, IP and user agent', async () => {
+    const { t, relayUrl, store, browser, api } = s;
     const tenant = (await api('POST', '/api/v1/tenants', { name: 'Merge Store' })).json() as { id: string; ingestKey: string; publishableKey: string };
     expect((await api('POST', `/api/v1/tenants/${tenant.id}/pixels`, { pixelId: PIXEL, accessToken: TOKEN })).status).toBe(201);
     await createOriginRepository(t.relay.store).add(tenant.id, store.origin);

@@ -5,14 +5,12 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOriginRepository } from '../../src/store/origins.js';
-import { chromiumAvailable, launchChromium } from '../helpers/chromium.js';
+import { chromiumAvailable } from '../helpers/chromium.js';
 import { dialects } from '../helpers/databases.js';
 import { waitUntil } from '../helpers/processes.js';
-import { ADMIN_HEADERS, startEmulatedRelay, type EmulatedRelay } from '../helpers/relay.js';
-import { startStorePage, type StorePage } from './store-page.js';
+import { startStorePageRelay, type StorePageRelay } from '../helpers/store-page-relay.js';
 import { deliveryStates } from '../../src/store/delivery-state.js';
 
 const hasChromium = chromiumAvailable('one Purchase event_id across channels');
@@ -63,30 +61,16 @@ function stripePayment(at: number): { headers: Record<string, string>; body: str
 }
 
 describe.skipIf(!hasChromium).each(dialects)('one Purchase event_id for every channel on $name', (dialect) => {
-  let t: EmulatedRelay;
-  let relayUrl: string;
-  let store: StorePage;
-  let browser: Browser;
-
+  let s: StorePageRelay;
   beforeAll(async () => {
-    t = await startEmulatedRelay(dialect, { emulator: { pixels: { [PIXEL]: { name: 'Shop', tokens: [TOKEN] } } } });
-    relayUrl = await t.relay.listen();
-    store = await startStorePage();
-    browser = await launchChromium();
+    s = await startStorePageRelay(dialect, { id: PIXEL, token: TOKEN });
   });
-  afterAll(async () => {
-    await browser?.close();
-    await store?.close();
-    await t?.close();
-  });
+  afterAll(async () => s?.close());
 
-  const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await t.relay.app.inject({ method: method as 'POST', url: path, headers: { ...ADMIN_HEADERS, ...headers }, ...(body === undefined ? {} : { payload: body as string }) });
-    return { status: res.statusCode, json: () => res.json<Record<string, unknown>>() };
-  };
   const post = (url: string, d: { headers: Record<string, string>; body: string }) => fetch(url, { method: 'POST', headers: d.headers, body: d.body });
 
   it('sends one order through the snippet, /v1/collect, Shopify, WooCommerce, Stripe, CSV and POST /v1/events: Meta gets one Purchase', async () => {
+    const { t, relayUrl, store, browser, api } = s;
     const tenant = (await api('POST', '/api/v1/tenants', { name: 'One Id Store' })).json() as { id: string; ingestKey: string; publishableKey: string };
     expect((await api('POST', `/api/v1/tenants/${tenant.id}/pixels`, { pixelId: PIXEL, accessToken: TOKEN })).status).toBe(201);
     expect((await api('PUT', `/api/v1/tenants/${tenant.id}/policy`, { eventIdTemplates: { Purchase: TEMPLATE } })).status).toBe(200);
