@@ -14,7 +14,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../src/emulator/index.js';
 import type { SetupAnswer } from '../../src/core/overview-api.js';
-import { chromiumAvailable, launchChromium, screenshot } from '../helpers/chromium.js';
+import { chromiumAvailable, openSignedInDashboard, screenshot } from '../helpers/chromium.js';
 import { dialects } from '../helpers/databases.js';
 import { waitUntil } from '../helpers/processes.js';
 import { ADMIN_HEADERS, createTenantViaApi, startTestRelay, type TestRelay } from '../helpers/relay.js';
@@ -83,14 +83,7 @@ describe.skipIf(!available).each(sqlite)('dashboard setup, pasted as shown, in C
     t = await startTestRelay(dialect, { adminPassword: PASSWORD, graphUrl, graphVersion: 'v24.0' });
     base = await t.relay.listen();
     shop = await startShop();
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
-    page = await context.newPage();
-    await page.goto(base);
-    await page.getByLabel('Admin password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Stores' }).waitFor();
+    ({ browser, context, page } = await openSignedInDashboard(base, PASSWORD, 'Stores'));
   });
   afterAll(async () => {
     await browser?.close();

@@ -3,9 +3,9 @@
  * code from GET /api/v1/tenants/{id}/shopify-pixel with the store's publishable key, shows it read-only with the
  * paste steps, and Copy puts exactly that code on the clipboard. No fixed sleeps: every wait is for an element or a text.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from '../helpers/chromium.js';
+import { chromiumAvailable, openSignedInDashboard } from '../helpers/chromium.js';
 import { dialects } from '../helpers/databases.js';
 import { ADMIN_HEADERS, createTenantViaApi, startTestRelay, type ApiTenant, type TestRelay } from '../helpers/relay.js';
 
@@ -16,7 +16,6 @@ const sqlite = dialects.filter((d) => d.name === 'sqlite');
 describe.skipIf(!available).each(sqlite)('dashboard Shopify custom pixel in Chromium on $name', (dialect) => {
   let t: TestRelay;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let base: string;
   let tenant: ApiTenant;
@@ -25,14 +24,7 @@ describe.skipIf(!available).each(sqlite)('dashboard Shopify custom pixel in Chro
     t = await startTestRelay(dialect, { adminPassword: PASSWORD, deliveryEnabled: false });
     base = await t.relay.listen();
     tenant = await createTenantViaApi(t, 'Pixel Shop');
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
-    page = await context.newPage();
-    await page.goto(base);
-    await page.getByLabel('Admin password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Overview: Pixel Shop' }).waitFor();
+    ({ browser, page } = await openSignedInDashboard(base, PASSWORD, 'Overview: Pixel Shop'));
   });
   afterAll(async () => {
     await browser?.close();

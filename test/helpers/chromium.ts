@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /** Debian's Chromium: the browser tests never download one. `.ci/run` installs it. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -24,6 +24,28 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
+}
+
+/**
+ * Chromium (launchChromium) on a 1280×900 page signed in to the dashboard at `base` with the admin `password`, once
+ * the heading `landing` of the page the dashboard opens on shows. The context may use the clipboard at `base`, for
+ * the Copy buttons. The caller closes `browser`; if signing in fails, it is closed here.
+ */
+export async function openSignedInDashboard(base: string, password: string, landing: string): Promise<{ browser: Browser; context: BrowserContext; page: Page }> {
+  const browser = await launchChromium();
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+    const page = await context.newPage();
+    await page.goto(base);
+    await page.getByLabel('Admin password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: landing }).waitFor();
+    return { browser, context, page };
+  } catch (err) {
+    await browser.close();
+    throw err;
+  }
 }
 
 const ARTIFACTS = new URL('../../artifacts/screenshots/', import.meta.url);
