@@ -46,6 +46,16 @@ const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDig
 const nowSec = () => Math.floor(Date.now() / 1000);
 const events = (prefix: string, n: number): BenchEvent[] => Array.from({ length: n }, (_, i) => benchEvent(`${prefix}-${i}`, nowSec()));
 
+/**
+ * Node flags for each relay process the bench starts, beside those it ships with: BENCH_PROFILE=DIR writes a V8
+ * CPU profile of each there (on graceful exit); BENCH_RELAY_NODE_ARGS adds flags to try (e.g. heap sizes).
+ */
+function relayNodeArgs(): string[] {
+  const prof = process.env.BENCH_PROFILE;
+  const extra = (process.env.BENCH_RELAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...extra];
+}
+
 interface RelaySet {
   relays: RelayProcess[];
   urls: string[];
@@ -82,12 +92,8 @@ async function freshRelays(emu: EmulatorProcess, opts: { postgres?: boolean; nod
   const schema = opts.postgres ? await freshPgSchema() : null;
   const env = relayEnv({ dataDir, encryptionKey: TEST_ENCRYPTION_KEY, graphUrl: emu.url, ...(schema ? { databaseUrl: schema.url } : {}), ...(opts.extra ? { extra: opts.extra } : {}) });
   const { ingestKey, tenantId } = await createTenantWithPixel(env, PIXEL, TOKEN);
-  // BENCH_PROFILE=DIR writes a V8 CPU profile of each relay process there (on graceful exit).
-  const prof = process.env.BENCH_PROFILE;
   const relays: RelayProcess[] = [];
-  for (let n = 0; n < (opts.nodes ?? 1); n++) {
-    relays.push(await startRelayProcess(env, { built: true, ...(prof ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', prof] } : {}) }));
-  }
+  for (let n = 0; n < (opts.nodes ?? 1); n++) relays.push(await startRelayProcess(env, { built: true, nodeArgs: relayNodeArgs() }));
   return {
     relays,
     urls: relays.map((r) => r.url),
@@ -418,9 +424,8 @@ async function backlog(emu: EmulatorProcess): Promise<void> {
     const buildMs = performance.now() - t0;
     log(`    backlog built in ${fmt(buildMs / 1000, 1)} s`);
     await emu.reset();
-    const prof = process.env.BENCH_PROFILE;
     const t1 = performance.now();
-    relay = await startRelayProcess(env, { built: true, ...(prof ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', prof] } : {}) });
+    relay = await startRelayProcess(env, { built: true, nodeArgs: relayNodeArgs() });
     const drainer = relay;
     let lastLog = Date.now();
     let lastCount = 0;
