@@ -244,7 +244,7 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
 
   /**
    * Deletes the IP and user agent that every pixel of the tenant is past, in a transaction of its own after the
-   * cursor's move committed. Inside the moving transaction it could miss them: on PostgreSQL two pixels' acks
+   * cursor's move committed (PostgreSQL). Inside the moving transaction it could miss them: on PostgreSQL two pixels' acks
    * commit side by side (READ COMMITTED), each reads the other's cursor as it was before, and neither would
    * erase. After the commit, the later of the two sees both cursors. A crash in between leaves them to the
    * hourly retention pass, which runs the same erase.
@@ -357,7 +357,12 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
           if (whole) await trx.deleteFrom('delivery_batches').where('id', '=', batch.id).execute();
         }
       }
-      if (changed && (await advanceCursor(trx, cursor, pixelRowId))) moved = cursor.tenant_id;
+      if (changed && (await advanceCursor(trx, cursor, pixelRowId))) {
+        // With one writer at a time (SQLite) this transaction, which began by locking the cursor, sees every
+        // other pixel's cursor as committed: the erase goes in it, one commit fewer per batch.
+        if (adapter.serializedWrites) await eraseSentClearFields(trx, cursor.tenant_id);
+        else moved = cursor.tenant_id;
+      }
       return settled;
     });
     await eraseAfterCommit(moved);

@@ -10,6 +10,11 @@ export interface DialectAdapter {
   readonly supportsSkipLocked: boolean;
   /** More than one process may open the store at once for writing work. */
   readonly supportsMultipleNodes: boolean;
+  /**
+   * One write transaction at a time (SQLite's single writer): a transaction that starts with a write reads
+   * every other writer's work committed, none running beside it.
+   */
+  readonly serializedWrites: boolean;
   autoIncrementPrimaryKey<T extends string>(t: CreateTableBuilder<T>, column: string): CreateTableBuilder<T>;
 }
 
@@ -17,6 +22,7 @@ export const sqliteAdapter: DialectAdapter = {
   name: 'sqlite',
   supportsSkipLocked: false,
   supportsMultipleNodes: false,
+  serializedWrites: true,
   autoIncrementPrimaryKey: (t, column) => t.addColumn(column, 'integer', (c) => c.primaryKey().autoIncrement()),
 };
 
@@ -24,6 +30,7 @@ export const postgresAdapter: DialectAdapter = {
   name: 'postgres',
   supportsSkipLocked: true,
   supportsMultipleNodes: true,
+  serializedWrites: false,
   autoIncrementPrimaryKey: (t, column) => t.addColumn(column, 'bigserial', (c) => c.primaryKey()),
 };
 
