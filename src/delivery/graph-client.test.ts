@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MetaServerEvent } from '../core/meta-event.js';
-import { createGraphClient, graphErrorOf, requestBody, type GraphClient } from './graph-client.js';
+import { createBodyBuffers, createGraphClient, graphErrorOf, requestBody, type GraphClient } from './graph-client.js';
 
 interface Seen {
   method: string | undefined;
@@ -52,6 +52,19 @@ describe('graph client', () => {
     await client.sendEvents('1234', TOKEN, events.map((e) => JSON.stringify(e)), 'TEST123');
     expect(seen[0]?.body).toBe(JSON.stringify({ data: events, test_event_code: 'TEST123' }));
     expect(requestBody([], '').toString()).toBe('{"data":[]}');
+  });
+
+  it('sends each body exactly when bodies reuse the memory of earlier ones, after a success or an error answer', async () => {
+    let status = 200;
+    const { url, seen } = await start(() => ({ status, body: JSON.stringify({ events_received: 1 }) }));
+    client = createGraphClient({ baseUrl: url, version: 'v24.0' });
+    const long = Array.from({ length: 50 }, (_, i) => ({ ...event, event_id: `long-${i}` }));
+    const sends: MetaServerEvent[][] = [long, [{ ...event, event_id: 'short' }], long.slice(0, 7), [{ ...event, event_id: 'after-error' }], long];
+    for (const [i, events] of sends.entries()) {
+      status = i === 2 ? 400 : 200;
+      await client.sendEvents('1234', TOKEN, events.map((e) => JSON.stringify(e)));
+      expect(seen[i]?.body).toBe(JSON.stringify({ data: events }));
+    }
   });
 
   it('sends the token only in the Authorization header and the events as JSON', async () => {
@@ -153,6 +166,38 @@ describe('graph client', () => {
     const res = await client.sendEvents('1', TOKEN, [JSON.stringify(event)]);
     expect(res).toMatchObject({ timedOut: false });
     expect('networkError' in res && res.networkError).not.toContain(TOKEN);
+  });
+});
+
+describe('body buffers', () => {
+  it('gives back memory it made, large enough, one request at a time', () => {
+    const bodies = createBodyBuffers(2);
+    const first = bodies.take(100_000);
+    expect(first.length).toBe(100_000);
+    const second = bodies.take(10);
+    expect(second.buffer).not.toBe(first.buffer);
+    bodies.give(first);
+    const again = bodies.take(5_000);
+    expect(again.buffer).toBe(first.buffer);
+    expect(again.length).toBe(5_000);
+    // Taken, so not handed out twice; a bigger body than any kept gets new memory.
+    expect(bodies.take(5_000).buffer).not.toBe(first.buffer);
+    bodies.give(again);
+    expect(bodies.take(200_000).buffer).not.toBe(first.buffer);
+  });
+
+  it("never keeps a buffer it did not make (a small Buffer shares Node's pool)", () => {
+    const bodies = createBodyBuffers();
+    const foreign = Buffer.allocUnsafe(10);
+    bodies.give(foreign);
+    expect(bodies.take(10).buffer).not.toBe(foreign.buffer);
+  });
+
+  it('keeps at most the number it was given, the largest', () => {
+    const bodies = createBodyBuffers(2);
+    const [a, b, c] = [bodies.take(70_000), bodies.take(80_000), bodies.take(90_000)];
+    for (const x of [a, b, c]) bodies.give(x);
+    expect([bodies.take(1).buffer, bodies.take(1).buffer, bodies.take(1).buffer].filter((x) => x === a.buffer)).toEqual([]);
   });
 });
 

@@ -77,12 +77,12 @@ function parseRetryAfter(v: string | string[] | undefined): number | undefined {
  * `{"data":[…events…]<rest>}` written straight into one buffer. Joining 1000 events into a string made a
  * ~0.6 MB string per request, which V8 puts in its large-object space: only a full collection frees it, so
  * under a backlog the old generation (and the RSS) grew with every batch in flight, and undici then copied
- * the string into a buffer anyway. A buffer's memory is outside the heap and freed with its small handle.
+ * the string into a buffer anyway. `alloc` gives the buffer (a reused one: see BodyBuffers).
  */
-export function requestBody(events: readonly string[], rest: string): Buffer {
+export function requestBody(events: readonly string[], rest: string, alloc: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
   let size = '{"data":['.length + Buffer.byteLength(rest) + ']}'.length + Math.max(0, events.length - 1);
   for (const e of events) size += Buffer.byteLength(e);
-  const body = Buffer.allocUnsafe(size);
+  const body = alloc(size);
   let at = body.write('{"data":[', 0, 'latin1');
   events.forEach((e, i) => {
     if (i > 0) body[at++] = 0x2c; // ','
@@ -94,6 +94,38 @@ export function requestBody(events: readonly string[], rest: string): Buffer {
   return body;
 }
 
+/**
+ * Request bodies reused from one request to the next. A new ~1 MB buffer per request lives outside the heap
+ * but is freed only when its small handle is collected; a handle held across a request's round trip is
+ * promoted and then waits for a full collection, so draining a backlog grew the process by tens of MB of
+ * bodies already sent. A buffer comes back only after a 2xx answer, which Meta gives once it has read the
+ * whole body: an early error answer may leave part of it still queued on a socket.
+ */
+export interface BodyBuffers {
+  take(size: number): Buffer;
+  give(body: Buffer): void;
+}
+
+export function createBodyBuffers(keep = 4): BodyBuffers {
+  const free: ArrayBuffer[] = [];
+  const own = new WeakSet<ArrayBuffer>();
+  return {
+    take(size) {
+      const i = free.findIndex((b) => b.byteLength >= size);
+      const buffer = i === -1 ? new ArrayBuffer(Math.max(size, 64 * 1024)) : (free.splice(i, 1)[0] as ArrayBuffer);
+      own.add(buffer);
+      return Buffer.from(buffer, 0, size);
+    },
+    give(body) {
+      const buffer = body.buffer;
+      // Only buffers this pool made: a small Buffer may share Node's own pool slab.
+      if (!(buffer instanceof ArrayBuffer) || !own.has(buffer) || free.includes(buffer)) return;
+      if (free.length >= keep) free.sort((a, b) => a.byteLength - b.byteLength).shift();
+      free.push(buffer);
+    },
+  };
+}
+
 /** Creates a Graph API client with a keep-alive connection pool; the token travels only in `Authorization`. */
 export function createGraphClient(opts: GraphClientOptions): GraphClient {
   const timeoutMs = opts.timeoutMs ?? 10_000;
@@ -102,6 +134,7 @@ export function createGraphClient(opts: GraphClientOptions): GraphClient {
   const base = opts.baseUrl.replace(/\/+$/, '');
   const defaultVersion = encodeURIComponent(opts.version);
   // A pixel without its own version (null or absent) uses the relay's default.
+  const bodies = createBodyBuffers();
   const versionOf = (override: string | null | undefined) => (override == null ? defaultVersion : encodeURIComponent(override));
 
   async function call(method: 'GET' | 'POST', path: string, token: string, body?: Buffer): Promise<GraphRawResponse> {
@@ -136,9 +169,12 @@ export function createGraphClient(opts: GraphClientOptions): GraphClient {
   }
 
   return {
-    sendEvents(pixelId, token, events, testEventCode, version) {
+    async sendEvents(pixelId, token, events, testEventCode, version) {
       const testCode = testEventCode === undefined ? '' : `,"test_event_code":${JSON.stringify(testEventCode)}`;
-      return call('POST', `/${versionOf(version)}/${encodeURIComponent(pixelId)}/events`, token, requestBody(events, testCode));
+      const body = requestBody(events, testCode, bodies.take);
+      const answer = await call('POST', `/${versionOf(version)}/${encodeURIComponent(pixelId)}/events`, token, body);
+      if ('status' in answer && answer.status >= 200 && answer.status < 300) bodies.give(body);
+      return answer;
     },
     getPixel(pixelId, token, version) {
       return call('GET', `/${versionOf(version)}/${encodeURIComponent(pixelId)}?fields=id,name`, token);
