@@ -19,8 +19,13 @@ const QUEUED_EVENT = sql.lit<'queued'>('queued');
 type Batch = Selectable<DeliveryBatchesTable>;
 type Cursor = { tenant_id: string; sent_through: number; claimed_through: number };
 
+interface ClearFields {
+  client_ip_address: string | null;
+  client_user_agent: string | null;
+}
+
 /** One claimed event as read from the log, with the clear fields it is sent with. */
-interface LogEvent {
+interface LogEvent extends ClearFields {
   seq: number;
   event_name: string;
   event_id: string;
@@ -28,8 +33,6 @@ interface LogEvent {
   payload: string;
   simulated: number;
   test_event_code: string | null;
-  client_ip_address: string | null;
-  client_user_agent: string | null;
 }
 
 /** What an ack records, for a whole batch, for events leaving a batch, and for an exception row. */
@@ -83,12 +86,43 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
 
   /** The events of a batch's range still in it (inBatch), with IP and user agent, ordered by seq, at most `limit`. */
   async function batchEvents(trx: Transaction<Database>, cursor: Cursor, pixelRowId: string, from: number, to: number, limit: number): Promise<LogEvent[]> {
-    return inBatch(trx, cursor, pixelRowId, from, to)
-      .leftJoin('event_clear_fields as c', (j) => j.onRef('c.tenant_id', '=', 'e.tenant_id').onRef('c.seq', '=', 'e.seq'))
-      .select(['e.seq', 'e.event_name', 'e.event_id', 'e.event_time', 'e.payload', 'e.simulated', 'e.test_event_code', 'c.client_ip_address', 'c.client_user_agent'])
+    const rows = await inBatch(trx, cursor, pixelRowId, from, to)
+      .select(['e.seq', 'e.event_name', 'e.event_id', 'e.event_time', 'e.payload', 'e.simulated', 'e.test_event_code'])
       .orderBy('e.seq')
       .limit(limit)
-      .execute() as Promise<LogEvent[]>;
+      .execute();
+    // Rows of a range (seq at least `from`), so each has its seq.
+    return withClearFields(trx, cursor.tenant_id, rows as Omit<LogEvent, keyof ClearFields>[]);
+  }
+
+  /**
+   * Puts each event's IP and user agent on it, read as one range of event_clear_fields (its key is the tenant and
+   * the seq) and merged in seq order: a join looked them up one index seek per event, a fifth of a claim's time.
+   */
+  async function withClearFields(trx: Transaction<Database>, tenantId: string, rows: Omit<LogEvent, keyof ClearFields>[]): Promise<LogEvent[]> {
+    const first = rows[0];
+    const last = rows[rows.length - 1];
+    if (!first || !last) return [];
+    const clear = await trx
+      .selectFrom('event_clear_fields')
+      .select(['seq', 'client_ip_address', 'client_user_agent'])
+      .where('tenant_id', '=', tenantId)
+      .where('seq', '>=', Number(first.seq))
+      .where('seq', '<=', Number(last.seq))
+      .orderBy('seq')
+      .execute();
+    // The driver's fresh row objects take the two fields in place: no copy of a thousand rows per claim.
+    const events = rows as LogEvent[];
+    let at = 0;
+    for (const event of events) {
+      const seq = Number(event.seq);
+      while (at < clear.length && Number(clear[at]?.seq) < seq) at++;
+      const c = clear[at];
+      const match = c !== undefined && Number(c.seq) === seq;
+      event.client_ip_address = match ? c.client_ip_address : null;
+      event.client_user_agent = match ? c.client_user_agent : null;
+    }
+    return events;
   }
 
   /** The seqs of a batch's events (see batchEvents), without reading the events themselves: what an ack needs. */
@@ -196,8 +230,7 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
     const from = Number(cursor.claimed_through) + 1;
     const rows = await trx
       .selectFrom('events as e')
-      .leftJoin('event_clear_fields as c', (j) => j.onRef('c.tenant_id', '=', 'e.tenant_id').onRef('c.seq', '=', 'e.seq'))
-      .select(['e.seq', 'e.received_at', 'e.event_name', 'e.event_id', 'e.event_time', 'e.payload', 'e.simulated', 'e.test_event_code', 'c.client_ip_address', 'c.client_user_agent'])
+      .select(['e.seq', 'e.received_at', 'e.event_name', 'e.event_id', 'e.event_time', 'e.payload', 'e.simulated', 'e.test_event_code'])
       .where('e.tenant_id', '=', cursor.tenant_id)
       .where('e.seq', '>=', from)
       .where('e.status', '=', QUEUED_EVENT)
@@ -206,8 +239,8 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
       .limit(limit)
       .execute();
     const notDue = rows.findIndex((r) => Number(r.received_at) > now);
-    const taken = (notDue === -1 ? rows : rows.slice(0, notDue)) as (LogEvent & { received_at: number })[];
-    if (taken.length === 0) return [];
+    if (notDue === 0 || rows.length === 0) return [];
+    const taken = await withClearFields(trx, cursor.tenant_id, (notDue === -1 ? rows : rows.slice(0, notDue)) as Omit<LogEvent, keyof ClearFields>[]);
     const to = Number((taken[taken.length - 1] as LogEvent).seq);
     await trx
       .insertInto('delivery_batches')
