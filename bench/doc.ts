@@ -135,6 +135,43 @@ ${FINDINGS}`;
 
 /** Analysis written by hand from one profiled run; kept when the figures above are regenerated. */
 const FINDINGS = `
+## Draining a backlog: one slow poll, and memory (2026-12-07, issue #15)
+Profiled first: the relay's V8 CPU profile draining 400,000 copied events (\`BENCH_PROFILE\`) and the time of
+each SQL statement (a Kysely \`log\` hook, not kept). The relay was busy 98 % of the drain, 70 % of it in SQLite,
+and one statement took half: the poll for pixels with work, 24 ms a call. Its \`exists\` over events had
+switched to the \`(tenant_id, received_at)\` index that migration 0022 added back, so each poll read every event
+ever received. Changes, each measured with \`npm run bench -- --only c\` (1-minute load 1.3–2.5, one relay, the
+emulator on the other core):
+
+| change | drain (events/s) | peak RSS (MB) |
+| --- | --- | --- |
+| before (400,000 events; several runs) | 17,518–23,675 | 267–292 |
+| the poll seeks \`(tenant_id, seq)\` again (\`+received_at\` keeps the bound off the index; \`test/integration/query-plans.test.ts\` asks SQLite's planner about every statement on events that ingest and delivery prepare) | 30,713–43,143 | 273–308 |
+| SQLite: the IP and user-agent erase inside the ack's transaction (one writer at a time, so it sees every cursor committed): 3 → 2 commits a batch | same within noise | |
+| claims read IP and user agent as one range of \`event_clear_fields\`, merged in seq order, not a join seeking each row (4.7 → 4.3 ms a claim of 1000) | same within noise | |
+| 1,000,000 events, no flag (two runs) | 34,924–38,292 | 277–279 |
+| 1,000,000 events, \`--heap-growing-percent=30 / 40 / 50\` | 30,026 / 29,378–34,356 / 39,150–39,858 | 182 / 188–198 / 190–198 |
+
+Memory, read from \`/proc/<pid>/smaps\` during a drain: ~57 MB of RSS is the \`node\` binary's own pages (shared
+with every Node process on the machine, but counted in RSS), ~50 MB V8's heap at rest; draining added ~90 MB of
+V8 heap and ~60 MB of malloc heap (\`[heap]\` 7 → 69 MB). The malloc part was request bodies: a new ~1 MB buffer
+per Graph request, freed only when its small handle is collected, and a handle held across the round trip is
+promoted and waits for a full collection. Bodies now reuse their memory after a 2xx answer
+(\`createBodyBuffers\` in \`src/delivery/graph-client.ts\`): \`[heap]\` stayed at 25 MB, but with less outside
+memory pushing it, V8 let its own heap grow by as much (RSS unchanged, 277 MB). What V8 keeps is its choice: after
+each full collection it lets the heap grow up to four times what is live. \`--heap-growing-percent=50\` fixes
+that at 1.5×; it is not a limit (a burst that needs more memory gets it), and costs a few per cent of the drain
+rate at most in these runs (30 and 40 cost more). The relay now ships with it (\`npm start\`, the
+\`capi-relay\` shebang; \`test/integration/runtime-flags.test.ts\` keeps them in step). \`--max-old-space-size=64\`
+(173 MB) was tried and not taken: a hard limit turns 32 concurrent 5 MB batches into a crash.
+
+Full run at 01:06 (load 1.3–2.9): (c) 192 MB (met) and 37,856 events/s (target 50,000, not met). Where the
+drain's relay CPU goes now (~22 µs an event, busy ~87 % of the drain): SQLite ~36 % (the claim's read of 1000
+payloads ~4 µs an event, the two commits ~1.5 ms each, which include the WAL checkpoints the erase's deleted
+pages bring), garbage collection ~20 %, the ack's grouping and the payload splice ~6 %. Next steps that would
+move it: checkpoints on a worker thread with its own connection (the main thread then only appends to the WAL),
+and claims that hand the engine the stored payload bytes instead of strings.
+
 ## The quiet run of 2026-12-06 23:02 (load 1.4, issue #15 and #18)
 The first full run this day on a machine with nothing else running. Every rate is 2–6× higher than in the runs
 at load 8–15 above, but not by the same factor on both sides of a ratio, so the ratios moved the other way:
