@@ -69,7 +69,6 @@ export function createIngestService(deps: {
   /** Channel merge (issue 18): without it no copy waits for its partner. */
   presence?: ChannelPresence;
 }) {
-  const policyCache = new Map<string, { raw: string; policy: TenantPolicy }>();
   const settings = deps.groupCommit ?? DEFAULT_GROUP_COMMIT;
   const switches = deps.switches;
   const committer = createGroupCommitter<StoreWrite, StoreOutcome[]>({
@@ -94,23 +93,18 @@ export function createIngestService(deps: {
     return committer.submit({ tenant: { id: tenant.id, forwarding: tenant.forwarding }, items, now });
   }
 
-  // A tenant view answered from the key cache (src/store/key-cache.ts) is the same object request after request:
-  // its parsed policy is found by identity, without serializing the policy again to compare it.
-  const policyOfView = new WeakMap<TenantView, TenantPolicy>();
+  /**
+   * The parsed policy of each tenant. A view answered from the key cache (src/store/key-cache.ts, SQLite) is the
+   * same object request after request, so it is found by identity; a new view (PostgreSQL reads the tenant per
+   * request) is compared by its policy's JSON, which costs less than parsing it again.
+   */
+  const policies = new Map<string, { view: TenantView; raw: string; policy: TenantPolicy }>();
   function policyOf(tenant: TenantView): TenantPolicy {
-    const known = policyOfView.get(tenant);
-    if (known) return known;
-    const policy = policyOfRaw(tenant);
-    policyOfView.set(tenant, policy);
-    return policy;
-  }
-
-  function policyOfRaw(tenant: TenantView): TenantPolicy {
+    const cached = policies.get(tenant.id);
+    if (cached?.view === tenant) return cached.policy;
     const raw = JSON.stringify(tenant.policy);
-    const cached = policyCache.get(tenant.id);
-    if (cached && cached.raw === raw) return cached.policy;
-    const policy = parsePolicy(tenant.policy);
-    policyCache.set(tenant.id, { raw, policy });
+    const policy = cached?.raw === raw ? cached.policy : parsePolicy(tenant.policy);
+    policies.set(tenant.id, { view: tenant, raw, policy });
     return policy;
   }
 
