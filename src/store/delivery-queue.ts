@@ -256,8 +256,8 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
 
   /**
    * Moves sent_through up to just below the first range still open (sending, released or waiting to retry), or
-   * to claimed_through when none is. Answers whether it moved: the caller then erases, after its commit, the IP
-   * and user agent every pixel of the tenant is past (eraseAfterCommit).
+   * to claimed_through when none is. Answers whether it moved: the caller then erases the IP and user agent every
+   * pixel of the tenant is past (eraseOnceMoved).
    */
   async function advanceCursor(trx: Transaction<Database>, cursor: Cursor, pixelRowId: string): Promise<boolean> {
     const open = await trx
@@ -276,12 +276,19 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
   }
 
   /**
-   * Deletes the IP and user agent that every pixel of the tenant is past, in a transaction of its own after the
-   * cursor's move committed (PostgreSQL). Inside the moving transaction it could miss them: on PostgreSQL two pixels' acks
-   * commit side by side (READ COMMITTED), each reads the other's cursor as it was before, and neither would
-   * erase. After the commit, the later of the two sees both cursors. A crash in between leaves them to the
-   * hourly retention pass, which runs the same erase.
+   * Once a cursor moved in `trx`: deletes the IP and user agent that every pixel of the tenant is past. With one
+   * writer at a time (SQLite) `trx`, which began by locking the cursor, sees every other cursor as committed, so
+   * the erase goes in it. On PostgreSQL two pixels' acks commit side by side (READ COMMITTED), each reading the
+   * other's cursor as it was before, and neither would erase: this answers the tenant, and the caller erases in a
+   * transaction of its own after the commit (eraseAfterCommit), when the later of the two sees both cursors. A
+   * crash in between leaves them to the hourly retention pass, which runs the same erase.
    */
+  async function eraseOnceMoved(trx: Transaction<Database>, tenantId: string): Promise<string | null> {
+    if (!adapter.serializedWrites) return tenantId;
+    await eraseSentClearFields(trx, tenantId);
+    return null;
+  }
+
   async function eraseAfterCommit(tenantId: string | null): Promise<void> {
     if (tenantId !== null) await db.transaction().execute((trx) => eraseSentClearFields(trx, tenantId));
   }
@@ -390,12 +397,7 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
           if (whole) await trx.deleteFrom('delivery_batches').where('id', '=', batch.id).execute();
         }
       }
-      if (changed && (await advanceCursor(trx, cursor, pixelRowId))) {
-        // With one writer at a time (SQLite) this transaction, which began by locking the cursor, sees every
-        // other pixel's cursor as committed: the erase goes in it, one commit fewer per batch.
-        if (adapter.serializedWrites) await eraseSentClearFields(trx, cursor.tenant_id);
-        else moved = cursor.tenant_id;
-      }
+      if (changed && (await advanceCursor(trx, cursor, pixelRowId))) moved = await eraseOnceMoved(trx, cursor.tenant_id);
       return settled;
     });
     await eraseAfterCommit(moved);
@@ -471,7 +473,7 @@ export function createDeliveryQueue(store: Store, box: SecretBox): DeliveryQueue
           if (!batch) break;
           const taken = await takeBatch(trx, cursor, batch, limit, now, leaseMs, lease);
           if (taken.length > 0) return taken.map(toClaimed(pixelRowId, lease, () => batch.attempts));
-          if (await advanceCursor(trx, cursor, pixelRowId)) moved = cursor.tenant_id;
+          if (await advanceCursor(trx, cursor, pixelRowId)) moved = await eraseOnceMoved(trx, cursor.tenant_id);
         }
         const single = waiting ? await takeExceptions(trx, cursor, pixelRowId, limit, now, leaseMs, lease) : [];
         if (single.length > 0) {
