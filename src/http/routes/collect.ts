@@ -5,13 +5,12 @@ import { CollectInputError, mapCollectBody } from '../../browser/collect-event.j
 import { browserSettingsPatch } from '../../browser/browser-settings.js';
 import { prepareSdk, renderSdk } from '../../browser/sdk-source.js';
 import { eventIdParts, purchaseEventIdTemplate } from '../../core/event-id-template.js';
-import { jsonSyntaxMessage } from '../../core/input-messages.js';
 import { InvalidOriginError, normalizeOrigin, type TenantView } from '../../services/configuration.js';
 import { parsePolicy } from '../../transform/transform.js';
 import type { AppDeps } from '../app.js';
 import { requestIsHttps } from '../auth.js';
 import { HttpError } from '../errors.js';
-import { parseJsonBody } from '../json-body.js';
+import { parseTextPlainAsJson } from '../validate.js';
 import { eventResults } from '../api-schemas.js';
 import { describeRoute } from '../route-contract.js';
 
@@ -114,6 +113,8 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
   const clientIp = createClientIpResolver(isTrustedProxy);
   // Bundled at start, not on a store page's first request: a build failure stops the relay where it shows.
   await prepareSdk();
+  // sendBeacon posts text/plain (no preflight); the text is JSON.
+  parseTextPlainAsJson(app);
 
   app.get('/sdk.js', sdkRoute.options, async (req, reply) => {
     const q = sdkRoute.query(req);
@@ -174,15 +175,7 @@ export async function registerCollectRoutes(app: FastifyInstance, deps: AppDeps)
   };
 
   app.post('/v1/collect', { bodyLimit: COLLECT_BODY_LIMIT, onRequest: refuseUnknownOrigin, ...collectRoute.options }, async (req, reply) => {
-    let raw: unknown = req.body;
-    // sendBeacon posts text/plain (no preflight); the text is JSON.
-    if (typeof raw === 'string') {
-      try {
-        raw = parseJsonBody(raw);
-      } catch (err) {
-        throw new HttpError('invalid_json', jsonSyntaxMessage(err));
-      }
-    }
+    const raw: unknown = req.body;
     const key = isObj(raw) && typeof raw.key === 'string' ? raw.key : '';
     if (!key) throw new HttpError('unauthorized', 'send the tenant publishable key as "key" in the body');
     const tenant = await deps.tenants.authenticate(key, 'publishable');
