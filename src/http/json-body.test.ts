@@ -21,7 +21,6 @@ describe('parseJsonBody', () => {
     for (const text of ['{"__proto__":{"admin":true}}', '{"a":[{"b":{"__proto__":1}}]}', '{"constructor":{"prototype":{"x":1}}}']) {
       expect(refusal(text)).toMatch(/"__proto__" key or a "constructor" key holding "prototype"/);
     }
-    expect(({} as Record<string, unknown>).admin).toBeUndefined();
   });
 
   it('says where malformed JSON goes wrong, never quoting it', () => {
