@@ -5,7 +5,6 @@ import type { Kysely } from 'kysely';
 import { createGraphClient } from '../delivery/graph-client.js';
 import { testConnection } from '../delivery/test-connection.js';
 import { recordConnectionCheck } from '../services/overview.js';
-import { createEmulator } from '../emulator/index.js';
 import { migrationsCurrent, ping } from '../store/migrations.js';
 import { replayDead } from '../store/replay.js';
 import { parsePolicy } from '../transform/transform.js';
@@ -44,6 +43,9 @@ export function registerToolCommands(program: Command, ctx: CliContext): void {
     .option('--allow-any-pixel', 'accept any numeric pixel id with any non-empty token')
     .action(async (flags: { port: number; host: string; lenient?: boolean; pixel: EmulatorPixels; allowAnyPixel?: boolean }) => {
       const pixels = flags.pixel;
+      // Loaded only for this command: every `serve` would otherwise hold the emulator's code (and the ICU
+      // currency list its rules read at load) in memory for nothing.
+      const { createEmulator } = await import('../emulator/index.js');
       const emulator = createEmulator({ strict: !flags.lenient, pixels, allowAnyPixel: flags.allowAnyPixel ?? Object.keys(pixels).length === 0 });
       const url = await emulator.listen(flags.port, flags.host);
       process.stdout.write(`${JSON.stringify({ msg: 'emulator listening', url })}\n`);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FIELDS, type NormalizeCtx } from './index.js';
+import { ALPHA2, COUNTRY_LOOKUP } from './countries.js';
 
 const NOW = Date.UTC(2026, 10, 24);
 const norm = (f: string, v: unknown, ctx: NormalizeCtx = { now: NOW }) => {
@@ -23,6 +24,16 @@ describe('field rules beyond the vectors', () => {
     expect(norm('country', 'Côte d’Ivoire')).toBe('ci');
     expect(norm('country', 'UK')).toBe('gb');
     expect(norm('country', 'xx')).toBeNull();
+    expect(norm('country', 'Bosnia & Herzegovina')).toBe('ba');
+    expect(norm('country', 'São Tomé & Príncipe')).toBe('st');
+    expect(norm('country', 'Türkiye')).toBe('tr');
+    expect(norm('country', 'Turkey')).toBe('tr');
+  });
+
+  it('country: every ISO 3166-1 code has its English name in the table (not asked of the runtime ICU)', () => {
+    const byName = [...COUNTRY_LOOKUP].filter(([key]) => key.length > 3).map(([, code]) => code);
+    for (const code of ALPHA2) expect(byName, code).toContain(code);
+    expect(ALPHA2.size).toBe(249);
   });
   it('state: names (accents stripped), provinces, AP abbreviations; others kept folded', () => {
     expect(norm('st', 'Québec')).toBe('qc');
