@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Pool } from 'undici';
 import { benchEvent, commerceEvent, sleep } from './harness.js';
 import type { BenchEvent } from './sdk.js';
+import { SERVE_ENV, SERVE_NODE_FLAGS } from '../test/helpers/processes.js';
 
 export interface BareRoute {
   url: string;
@@ -17,9 +18,9 @@ export interface BareRoute {
   stop(): Promise<void>;
 }
 
-/** Starts bench/bare-route.ts (the project's Fastify, JSON parsing, a 202) in its own process, with the relay's V8 flags. */
+/** Starts bench/bare-route.ts (the project's Fastify, JSON parsing, a 202) in its own process, with the relay's V8 flags and environment. */
 export async function startBareRoute(): Promise<BareRoute> {
-  const child = spawn(process.execPath, ['--max-semi-space-size=4', '--import', 'tsx', 'bench/bare-route.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...SERVE_NODE_FLAGS, '--import', 'tsx', 'bench/bare-route.ts'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...SERVE_ENV } });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
