@@ -7,7 +7,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from '../helpers/chromium.js';
+import { chromiumAvailable, launchChromium, signIn } from '../helpers/chromium.js';
 import { dialects } from '../helpers/databases.js';
 import { ADMIN_HEADERS, addPixelViaApi, createTenantViaApi, startTestRelay, type ApiTenant, type TestRelay } from '../helpers/relay.js';
 
@@ -171,10 +171,7 @@ describe.skipIf(!available).each(sqlite)('dashboard fixes in Chromium on $name',
 
   it('shows the audit log of a store-key session without a "null"', async () => {
     const store = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await store.goto(base);
-    await store.getByLabel('Admin password').fill(shop.ingestKey);
-    await store.getByRole('button', { name: 'Sign in' }).click();
-    await store.getByRole('heading', { name: 'Overview: Fix Shop' }).waitFor();
+    await signIn(store, base, shop.ingestKey, 'Overview: Fix Shop');
     await store.getByRole('link', { name: 'Audit log' }).click();
     await store.getByRole('heading', { name: 'Audit log: Fix Shop' }).waitFor();
     expect(await store.locator('main').textContent()).not.toContain('null');

@@ -9,7 +9,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertsAnswer, TenantOverview } from '../../src/core/overview-api.js';
-import { chromiumAvailable, launchChromium, screenshot } from '../helpers/chromium.js';
+import { chromiumAvailable, launchChromium, screenshot, signIn } from '../helpers/chromium.js';
 import { dialects } from '../helpers/databases.js';
 import { ADMIN_HEADERS, createTenantViaApi, startEmulatedRelay, type ApiTenant, type EmulatedRelay } from '../helpers/relay.js';
 import { startStorePage, type StorePage } from './store-page.js';
@@ -63,12 +63,6 @@ describe.skipIf(!available).each(sqlite)('dashboard overview and alerts in Chrom
     return res.status;
   }
 
-  async function signIn(p: Page, secret: string, heading: string): Promise<void> {
-    await p.goto(base);
-    await p.getByLabel('Admin password').fill(secret);
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.getByRole('heading', { name: heading }).waitFor();
-  }
 
   beforeAll(async () => {
     t = await startEmulatedRelay(dialect, { emulator: { pixels: { [PIXEL]: { name: PIXEL_NAME, tokens: [OLD_TOKEN, NEW_TOKEN] } } }, relay: { adminPassword: PASSWORD } });
@@ -123,7 +117,7 @@ describe.skipIf(!available).each(sqlite)('dashboard overview and alerts in Chrom
     await expect.poll(async () => (await overview()).deliveries.pending, { timeout: 15_000 }).toBe(0);
 
     // The first page after signing in, and the first link of the menu.
-    await signIn(page, PASSWORD, 'Overview: Demo Shop');
+    await signIn(page, base, PASSWORD, 'Overview: Demo Shop');
     expect(await page.locator('#nav a').first().textContent()).toBe('Overview');
     expect(await page.locator('#nav a').first().getAttribute('aria-current')).toBe('page');
     for (const [channel, n] of Object.entries(expected)) {
@@ -166,7 +160,7 @@ describe.skipIf(!available).each(sqlite)('dashboard overview and alerts in Chrom
 
   it('fits a 390 px phone screen', async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
-    await signIn(phone, PASSWORD, 'Overview: Demo Shop');
+    await signIn(phone, base, PASSWORD, 'Overview: Demo Shop');
     await phone.getByTestId('week-total').waitFor();
     expect(await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
     // Not even inside a table: the columns that matter least are hidden instead.
@@ -195,7 +189,7 @@ describe.skipIf(!available).each(sqlite)('dashboard overview and alerts in Chrom
     await screenshot(page, '31-alert-paused-pixel');
     // On a phone too, the alert and its form fit the screen.
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
-    await signIn(phone, PASSWORD, 'Overview: Demo Shop');
+    await signIn(phone, base, PASSWORD, 'Overview: Demo Shop');
     await phone.locator('#alerts li[data-alert="pixel_paused"]').getByLabel('New access token').waitFor();
     expect(await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
     await screenshot(phone, 'alert-paused-pixel-phone', { docs: false });
@@ -261,7 +255,7 @@ describe.skipIf(!available).each(sqlite)('dashboard overview and alerts in Chrom
     expect(await alert.textContent()).toContain('Other Shop: ');
 
     const owner = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await signIn(owner, shop.ingestKey, 'Overview: Demo Shop');
+    await signIn(owner, base, shop.ingestKey, 'Overview: Demo Shop');
     const asked: string[] = [];
     owner.on('request', (r) => { if (r.url().includes('alerts')) asked.push(new URL(r.url()).pathname); });
     const checked = owner.waitForResponse((r) => r.url().endsWith(`/api/v1/tenants/${shop.id}/alerts`) && r.status() === 200);

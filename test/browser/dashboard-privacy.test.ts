@@ -6,7 +6,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClickRepository } from '../../src/store/clicks.js';
-import { chromiumAvailable, launchChromium, screenshot } from '../helpers/chromium.js';
+import { chromiumAvailable, launchChromium, screenshot, signIn } from '../helpers/chromium.js';
 import { dialects } from '../helpers/databases.js';
 import { ADMIN_HEADERS, createTenantViaApi, startTestRelay, type ApiTenant, type TestRelay } from '../helpers/relay.js';
 
@@ -53,10 +53,7 @@ describe.skipIf(!available).each(sqlite)('dashboard paging and privacy in Chromi
     tenant = await createTenantViaApi(t, 'Privacy Shop');
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(base);
-    await page.getByLabel('Admin password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Overview: Privacy Shop' }).waitFor();
+    await signIn(page, base, PASSWORD, 'Overview: Privacy Shop');
   });
   afterAll(async () => {
     await browser?.close();

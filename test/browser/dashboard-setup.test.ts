@@ -7,7 +7,7 @@
 import { createHmac } from 'node:crypto';
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium, screenshot } from '../helpers/chromium.js';
+import { chromiumAvailable, launchChromium, screenshot, signIn } from '../helpers/chromium.js';
 import { dialects } from '../helpers/databases.js';
 import { ADMIN_HEADERS, createTenantViaApi, startTestRelay, type ApiTenant, type TestRelay } from '../helpers/relay.js';
 
@@ -76,10 +76,7 @@ describe.skipIf(!available).each(sqlite)('dashboard setup (sources, origins, key
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('console', record);
-    await page.goto(base);
-    await page.getByLabel('Admin password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Overview: Setup Shop' }).waitFor();
+    await signIn(page, base, PASSWORD, 'Overview: Setup Shop');
     await openConfig(page, 'Webhook sources');
   });
   afterAll(async () => {
@@ -342,10 +339,7 @@ describe.skipIf(!available).each(sqlite)('dashboard setup (sources, origins, key
     const store = await context.newPage();
     store.on('console', record);
     try {
-      await store.goto(base);
-      await store.getByLabel('Admin password').fill(tenant.ingestKey);
-      await store.getByRole('button', { name: 'Sign in' }).click();
-      await store.getByRole('heading', { name: 'Overview: Setup Shop' }).waitFor();
+      await signIn(store, base, tenant.ingestKey, 'Overview: Setup Shop');
       await openConfig(store, 'Keys');
       await store.getByRole('button', { name: 'Rotate ingest key…' }).click();
       expect(await store.locator('#rotate-ingest-confirm-question').textContent()).toContain('You are signed in with it, so this session ends too: the new key signs you in again.');

@@ -26,6 +26,14 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   });
 }
 
+/** Signs `page` in to the dashboard at `base` with the admin password or a store's ingest key, and waits for the heading it lands on. */
+export async function signIn(page: Page, base: string, secret: string, landing: string): Promise<void> {
+  await page.goto(base);
+  await page.getByLabel('Admin password').fill(secret);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: landing }).waitFor();
+}
+
 /**
  * Chromium (launchChromium) on a 1280×900 page signed in to the dashboard at `base` with the admin `password`, once
  * the heading `landing` of the page the dashboard opens on shows. The context may use the clipboard at `base`, for
@@ -37,10 +45,7 @@ export async function openSignedInDashboard(base: string, password: string, land
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
     const page = await context.newPage();
-    await page.goto(base);
-    await page.getByLabel('Admin password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: landing }).waitFor();
+    await signIn(page, base, password, landing);
     return { browser, context, page };
   } catch (err) {
     await browser.close();
