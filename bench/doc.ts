@@ -109,7 +109,8 @@ ${r.table}
   and event ids) up to the full size. Building 1,000,000 through HTTP took ~1,000 s and measured ingest, not
   delivery (until 2026-12-06 the backlog was ingested while the emulator answered 503, which also timed the
   retry schedule). Peak RSS is the draining relay process's own (\`/proc/PID/status\` VmRSS sampled every
-  200 ms, and VmHWM). The relay runs from \`dist/\` (built by the bench first) with the V8 flags \`npm start\` uses.
+  200 ms, and VmHWM). The relay runs from \`dist/\` (built by the bench first) with the V8 flags and the
+  \`MALLOC_ARENA_MAX\` that \`npm start\` uses. The emulator keeps the last 120,000 events and their dedup keys.
 - **(d) transform alone** — \`transformEvent\` (validation, mapping, normalization, SHA-256 hashing, gates)
   plus \`JSON.stringify\` vs the SDK's \`ServerEvent\` + \`normalize()\` + \`JSON.stringify\`, ${r.sizes.TRANSFORM_N.toLocaleString('en-US')}
   events, after one warm-up pass each, then 7 alternating rounds (ours, SDK, ours, …) in the bench process;
@@ -135,6 +136,47 @@ ${FINDINGS}`;
 
 /** Analysis written by hand from one profiled run; kept when the figures above are regenerated. */
 const FINDINGS = `
+## Draining a backlog, continued: the emulator's half, and memory (2026-12-07, later, issue #15)
+Watched first with \`top\` (one sample a second) while 400,000 events drained: the relay's process at 78–103 % of a
+core and the emulator's at 65–95 % of the other. The drain was never the relay's alone: it shares the machine
+with the strict emulator, which parses and checks every event of every 1000-event request. And 1,000,000 events
+drained slower than 400,000 (43,960 against ~52,000 events/s on a quiet machine) because of the emulator:
+- **The emulator walked its whole dedup index on every request once it was full.** It remembers each event's
+  dedup key for Meta's 48 hours; past twice its \`maxEvents\` (240,000 keys in the bench) it pruned by visiting
+  every key and deleting the expired ones, of which there were none, so every later request cost a walk over
+  240,000 keys. It now prunes oldest first and stops at the first key it keeps, and bounds the index to
+  \`maxEvents\` keys (\`src/emulator/state.ts\`, \`state.test.ts\`). The same 1,000,000-event drain on a quiet
+  machine (load 1.2–1.4), before and after: **43,960 → 55,208 events/s**.
+- **More Graph requests at once change nothing.** \`CAPI_RELAY_DELIVERY_CONCURRENCY\` 2 / 3 / 4 on 400,000 events:
+  7.6–8.0 / 7.7 / 7.7–7.8 s. The two processes fill both cores; a deeper pipeline has nothing to overlap.
+
+Memory. The peak RSS of the faster drain rose with its rate (195 → 198–208 MB: more requests in flight, more
+garbage a second). Where it was, from \`/proc/<pid>/smaps\` at the peak of a 1,000,000-event drain:
+
+| part | MB |
+| --- | --- |
+| anonymous memory: V8's heap pages (256 KB mappings) | ~91 |
+| anonymous memory: glibc malloc arenas of other threads (64 MB-aligned mappings) | ~20 |
+| the \`node\` binary's and better-sqlite3's file pages | 59.5 |
+| the main malloc heap (\`[heap]\`: SQLite's cache and statements, request bodies) | 28 |
+| shared libraries | 4 |
+
+Changes, each kept because it lowered the peak without lowering the rate:
+- **ICU's region names** (~5 MB of the binary's pages): the country normalizer asked \`Intl.DisplayNames\` for the
+  English name of each of the 249 ISO 3166-1 codes at load, which pages in ICU's display-name data. The names are
+  now written out in \`src/transform/normalize/countries.ts\` (also: the same answer on every Node.js build).
+  The \`emulator\` command's code is loaded only by that command. An idle relay's binary pages: 56.2 → 51.5 MB.
+- **\`MALLOC_ARENA_MAX=2\`** in \`npm start\` and the \`capi-relay\` shebang: glibc gives each thread that
+  allocates (V8's compiler and GC helpers, libuv's pool) an arena of its own, ~20 MB of partly used arenas during
+  a drain. 400,000-event drains alternating on a busy machine (load ~3): peak 185 / 182 MB without, 171 / 174 MB
+  with, in 12.7 / 12.2 s and 12.5 / 11.5 s. One arena (\`=1\`) gave 182 / 166 MB; \`--v8-pool-size=1\` (fewer V8
+  threads) made it worse, 206 / 215 MB.
+
+Tried and not kept: dropping each event's JSON text before the Graph round trip (the request body already holds
+it), to keep 1000 strings per batch from being promoted across the wait: 539 → 527 scavenges and 18 → 17 full
+collections per 400,000 events, no change, so those strings are not what the collector spends its time on. A
+larger young generation (\`--min-semi-space-size\`, under the shipped maximum of 4 MB): no change.
+
 ## Draining a backlog: one slow poll, and memory (2026-12-07, issue #15)
 Profiled first: the relay's V8 CPU profile draining 400,000 copied events (\`BENCH_PROFILE\`) and the time of
 each SQL statement (a Kysely \`log\` hook, not kept). The relay was busy 98 % of the drain, 70 % of it in SQLite,
