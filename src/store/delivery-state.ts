@@ -11,10 +11,11 @@
  *   before it the event predates the pixel (or migration 0021) and has no delivery. A disabled pixel has no
  *   cursor: what its rows record is still shown, nothing more is queued for it.
  */
-import { type Expression, type ExpressionBuilder, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
+import { type Expression, type ExpressionBuilder, type Kysely, type QueryCreator, type RawBuilder, type SqlBool, sql } from 'kysely';
 import { chunks } from './chunks.js';
 import type { Store } from './database.js';
 import { deliveryTimeline, type TimelineEntry } from './delivery-timeline.js';
+import { notListed } from './dialect-adapter.js';
 import type { Database, DeliveryStatus } from './schema.js';
 
 /** One event's delivery to one pixel as a person reads it. */
@@ -343,39 +344,154 @@ export interface PixelStatusCount {
   lastAt: number | null;
 }
 
+/** The upper bound of the stretch above a pixel's last batch: every seq there is still to be claimed. */
+const END_OF_LOG = sql.lit(Number.MAX_SAFE_INTEGER);
+
 /**
- * SQL: when the delivery of event `e` to the pixel of cursor `c` last changed: its exception row's, else its
- * batch's, else its arrival (queued above the cursor). Read with derivedStatus, by the same index seeks.
+ * Per pixel and status, the deliveries of the tenant's events received since `since` (simulations included), by
+ * the rule above counted per range of the log rather than per event. Each pixel's log from the lowest seq received
+ * since then is cut into its batches and the stretches between them, which hold the events still queued above the
+ * cursor's start; the events of each range are counted in one range read of events (tenant_id, seq), less those
+ * with an exception row, which count in their own status. A per-event derivation (two index seeks per event and
+ * pixel) took 2.2 s for a week of 47,000 events on PostgreSQL.
  */
-function derivedUpdatedAt(e: string, c: string): RawBuilder<number> {
-  const [E, C] = [sql.table(e), sql.table(c)];
-  return sql<number>`coalesce(
-    (select x.updated_at from delivery_exceptions x where x.pixel_row_id = ${C}.pixel_row_id and x.seq = ${E}.seq),
-    (select case when b.to_seq >= ${E}.seq then b.updated_at end from delivery_batches b
-      where b.pixel_row_id = ${C}.pixel_row_id and b.from_seq <= ${E}.seq order by b.from_seq desc limit 1),
-    ${E}.received_at)`;
+export async function countDeliveriesSince(store: Reads, tenantId: string, since: number): Promise<PixelStatusCount[]> {
+  const { db } = store;
+  const first = await db
+    .selectFrom('events')
+    // `seq + 0`: read by arrival (tenant_id, received_at), not by walking the log in seq order until the period starts.
+    .select(sql<number | null>`min(seq + 0)`.as('seq'))
+    .where('tenant_id', '=', tenantId)
+    .where('received_at', '>=', since)
+    .executeTakeFirst();
+  if (first?.seq === null || first?.seq === undefined) return [];
+  const low = Number(first.seq);
+  const rows = await db
+    .with('batches', (q) => batchesFrom(q, tenantId, low))
+    .with('ranges', (q) => rangesOfBatches(q, tenantId, low))
+    .selectFrom('ranges as r')
+    .innerJoin('pixel_cursors as c', 'c.pixel_row_id', 'r.pixel_row_id')
+    // The ranges lead, each one seek in events (tenant_id, seq): CROSS JOIN keeps SQLite's planner to that order
+    // (it scanned every event and looked its range up), and the unary plus keeps it off (tenant_id, received_at).
+    .crossJoin('events as e')
+    .select(['r.pixel_row_id', 'r.status', (eb) => eb.fn.countAll<number>().as('n'), sql<number>`max(coalesce(r.updated_at, e.received_at))`.as('last_at')])
+    .where('e.tenant_id', '=', tenantId)
+    .where('e.seq', '>=', (eb) => eb.ref('r.from_seq'))
+    .where('e.seq', '<=', (eb) => eb.ref('r.to_seq'))
+    .where(sql<number>`+${sql.ref('e.received_at')}`, '>=', since)
+    .where(eventIsFor('e', 'c'))
+    // Less the events with an exception row (they count in their own status, below). As NOT EXISTS, PostgreSQL
+    // merged on the pixel alone and compared 3 million pairs for 130,000 rows (0.3 s): it hashes the list instead.
+    .where((eb) =>
+      notListed(db, {
+        hashed: sql<SqlBool>`(r.pixel_row_id, e.seq) not in (select x.pixel_row_id, x.seq from delivery_exceptions x where x.tenant_id = ${tenantId} and x.seq >= ${low})`,
+        seek: eb.not(eb.exists(eb.selectFrom('delivery_exceptions as x').select('x.seq').whereRef('x.pixel_row_id', '=', 'r.pixel_row_id').whereRef('x.seq', '=', 'e.seq'))),
+      }),
+    )
+    .groupBy(['r.pixel_row_id', 'r.status'])
+    .unionAll(
+      db
+        .selectFrom('pixel_cursors as c')
+        .innerJoin('delivery_exceptions as x', 'x.pixel_row_id', 'c.pixel_row_id')
+        .innerJoin('events as e', (j) => j.onRef('e.tenant_id', '=', 'c.tenant_id').onRef('e.seq', '=', 'x.seq'))
+        .select(['x.pixel_row_id', 'x.status', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.max<number>('x.updated_at').as('last_at')])
+        .where('c.tenant_id', '=', tenantId)
+        .where('x.tenant_id', '=', tenantId)
+        .where('x.seq', '>=', low)
+        .where('e.received_at', '>=', since)
+        .where(eventIsFor('e', 'c'))
+        .groupBy(['x.pixel_row_id', 'x.status']),
+    )
+    .execute();
+  // A status can come from both parts (a batch's `sent` and an event's own): one count each.
+  const counts = new Map<string, PixelStatusCount>();
+  for (const r of rows) {
+    const key = `${r.pixel_row_id}\n${r.status}`;
+    const count = Number(r.n);
+    const lastAt = r.last_at === null ? null : Number(r.last_at);
+    const seen = counts.get(key);
+    if (!seen) counts.set(key, { pixelRowId: r.pixel_row_id, status: r.status, count, lastAt });
+    else {
+      seen.count += count;
+      if (lastAt !== null && (seen.lastAt === null || lastAt > seen.lastAt)) seen.lastAt = lastAt;
+    }
+  }
+  return [...counts.values()];
 }
 
-/** Per pixel and status, the deliveries of the tenant's events received since `since` (simulations included). */
-export async function countDeliveriesSince(store: Reads, tenantId: string, since: number): Promise<PixelStatusCount[]> {
-  const status = derivedStatus('e', 'c');
-  const rows = await store.db
-    .selectFrom('events as e')
-    .innerJoin('pixel_cursors as c', (j) => j.on(sql<SqlBool>`${eventIsFor('e', 'c')} and ${status} is not null`))
+type Cte = QueryCreator<Database>;
+
+/**
+ * The batches of the tenant's pixels (with a cursor) that reach `low` or above, each with the start of the
+ * pixel's next one: from the batch holding `low` (the last starting at or below it, one seek) up.
+ */
+function batchesFrom(q: Cte, tenantId: string, low: number) {
+  return q
+    .selectFrom('pixel_cursors as c')
+    .innerJoin('delivery_batches as b', 'b.pixel_row_id', 'c.pixel_row_id')
     .select([
-      'c.pixel_row_id',
-      status.as('status'),
-      (eb) => eb.fn.countAll<number>().as('n'),
-      sql<number | null>`max(${derivedUpdatedAt('e', 'c')})`.as('last_at'),
+      'b.pixel_row_id',
+      'b.from_seq',
+      'b.to_seq',
+      'b.status',
+      'b.updated_at',
+      sql<number | null>`lead(b.from_seq) over (partition by b.pixel_row_id order by b.from_seq)`.as('next_from'),
     ])
-    .where('e.tenant_id', '=', tenantId)
-    .where('e.received_at', '>=', since)
-    // By position: the status expression holds subqueries, which PostgreSQL matches by text only.
-    .groupBy([sql`1`, sql`2`])
-    .execute();
-  return rows
-    .filter((r): r is typeof r & { status: DeliveryStatus } => r.status !== null)
-    .map((r) => ({ pixelRowId: r.pixel_row_id, status: r.status, count: Number(r.n), lastAt: r.last_at === null ? null : Number(r.last_at) }));
+    .where('c.tenant_id', '=', tenantId)
+    .where('b.to_seq', '>=', low)
+    .where(
+      'b.from_seq',
+      '>=',
+      sql<number>`coalesce((select max(f.from_seq) from delivery_batches f where f.pixel_row_id = c.pixel_row_id and f.from_seq <= ${low}), ${low})`,
+    );
+}
+
+/**
+ * Each pixel's log from `low` on as ranges of one status: its batches (their status and updated_at), and the
+ * stretches no batch holds (before the first, between two, after the last) above the cursor's start, where the
+ * events are queued (updated_at null: their arrival is when they last changed). A stretch may come out empty.
+ */
+function rangesOfBatches(q: Cte & QueryCreator<{ batches: BatchRange }>, tenantId: string, low: number) {
+  const lowSeq = sql<number>`cast(${low} as bigint)`;
+  const stretches = q
+    .selectFrom('batches')
+    .select(['pixel_row_id', sql<number>`to_seq + 1`.as('from_seq'), sql<number>`coalesce(next_from - 1, ${END_OF_LOG})`.as('to_seq')])
+    // Most batches follow each other with no stretch between: no empty range to seek.
+    .where(sql<SqlBool>`next_from is null or next_from > to_seq + 1`)
+    .unionAll(
+      q
+        .selectFrom('pixel_cursors as c')
+        .select([
+          'c.pixel_row_id',
+          lowSeq.as('from_seq'),
+          sql<number>`coalesce((select min(b.from_seq) - 1 from batches b where b.pixel_row_id = c.pixel_row_id), ${END_OF_LOG})`.as('to_seq'),
+        ])
+        .where('c.tenant_id', '=', tenantId),
+    );
+  return q
+    .selectFrom('batches')
+    .select(['pixel_row_id', 'from_seq', 'to_seq', 'status', sql<number | null>`updated_at`.as('updated_at')])
+    .unionAll(
+      q
+        .selectFrom(stretches.as('s'))
+        .innerJoin('pixel_cursors as c', 'c.pixel_row_id', 's.pixel_row_id')
+        .select([
+          's.pixel_row_id',
+          sql<number>`case when s.from_seq > c.start_seq then s.from_seq else c.start_seq + 1 end`.as('from_seq'),
+          's.to_seq',
+          sql<DeliveryStatus>`${SQL_QUEUED}`.as('status'),
+          sql<number | null>`null`.as('updated_at'),
+        ]),
+    );
+}
+
+interface BatchRange {
+  pixel_row_id: string;
+  from_seq: number;
+  to_seq: number;
+  status: DeliveryStatus;
+  updated_at: number;
+  next_from: number | null;
 }
 
 /** The newest error recorded on one pixel's rows of `table` in these statuses (literals, for the partial indexes). */

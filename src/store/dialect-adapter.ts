@@ -58,3 +58,14 @@ const adapters = new WeakMap<QueryCompilerHolder, DialectAdapter>();
 export function oneOf(db: QueryCompilerHolder, column: string, values: readonly (string | number)[]): Expression<SqlBool> {
   return adapterOf(db).name === 'postgres' ? sql<SqlBool>`${sql.ref(column)} = any(${[...values]})` : sql<SqlBool>`${sql.ref(column)} in (${sql.join(values)})`;
 }
+
+/**
+ * A condition over many rows that their key is not in a short list, given both ways, and the one each database
+ * runs fast: on PostgreSQL `hashed`, an uncorrelated `not in (select …)` it hashes once and probes per row (a
+ * correlated NOT EXISTS there can be planned as a merge on part of the key, comparing millions of pairs); on
+ * SQLite `seek`, a correlated NOT EXISTS answered by an index seek per row (its row-value NOT IN took twice as
+ * long). Both must say the same: callers test them on both databases.
+ */
+export function notListed(db: QueryCompilerHolder, forms: { hashed: Expression<SqlBool>; seek: Expression<SqlBool> }): Expression<SqlBool> {
+  return adapterOf(db).name === 'postgres' ? forms.hashed : forms.seek;
+}
