@@ -1,9 +1,9 @@
 /**
  * countDeliveriesSince (the overview's deliveries per pixel and status) counts per range of the log: each batch,
  * each stretch still queued above a cursor, and the exception rows apart. These tests hold it to the per-event
- * derivation it replaced (test/helpers/delivery-counts-reference.ts), on delivery states built through the real ingest and the
- * real queue (claims, sends, retries, deaths, drops, releases, splits, replays, lapsed leases, a pixel disabled
- * and enabled again), and to counts made by hand on a small story.
+ * derivation it replaced (test/helpers/delivery-counts-reference.ts) on delivery states built through the real
+ * ingest and the real queue (claims, sends, retries, deaths, drops, releases, splits, replays, lapsed leases, a
+ * pixel added late, one disabled and enabled again), and to counts made by hand on a small story.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
