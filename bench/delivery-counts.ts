@@ -128,6 +128,11 @@ async function explain(databaseUrl: string | undefined, dataDir: string, label: 
   try {
     await read(db);
     for (const q of captured) {
+      // begin, set local, commit: run as they were (one connection), so each plan is made under the same settings.
+      if (!/^\s*(select|with)\b/i.test(q.sql)) {
+        if (pool) await pool.query(q.sql, q.parameters as unknown[]);
+        continue;
+      }
       console.log(`\n### ${label}\n${q.sql}`);
       if (pool) {
         const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`explain (analyze, costs off) ${q.sql}`, q.parameters as unknown[]);

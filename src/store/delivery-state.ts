@@ -15,7 +15,7 @@ import { type Expression, type ExpressionBuilder, type Kysely, type QueryCreator
 import { chunks } from './chunks.js';
 import type { Store } from './database.js';
 import { deliveryTimeline, type TimelineEntry } from './delivery-timeline.js';
-import { notListed } from './dialect-adapter.js';
+import { withoutJit } from './dialect-adapter.js';
 import type { Database, DeliveryStatus } from './schema.js';
 
 /** One event's delivery to one pixel as a person reads it. */
@@ -45,7 +45,7 @@ export interface DeliveryState {
 // Bound parameters per statement stay far below both databases' limits.
 const ID_CHUNK = 500;
 
-const SQL_QUEUED = sql.lit('queued');
+const SQL_QUEUED = sql.lit<'queued'>('queued');
 const UNSETTLED = [sql.lit('queued'), sql.lit('failed'), sql.lit('sending')];
 const SQL_DEAD = sql.lit<'dead'>('dead');
 /** Work waiting to be claimed again (released or retrying): the predicate of the partial indexes of open batches and exceptions. */
@@ -350,15 +350,14 @@ const END_OF_LOG = sql.lit(Number.MAX_SAFE_INTEGER);
 /**
  * Per pixel and status, the deliveries of the tenant's events received since `since` (simulations included), by
  * the rule above counted per range of the log rather than per event. Each pixel's log from the lowest seq received
- * since then is cut into its batches and the stretches between them, which hold the events still queued above the
- * cursor's start; the events of each range are counted in one range read of events (tenant_id, seq), less those
- * with an exception row, which count in their own status. Deriving each event's status instead (correlated seeks
- * per event and pixel) took 3.1 s on PostgreSQL and 0.34 s on SQLite for 43,750 events to 3 pixels; this, 0.16 s
- * and 0.17 s (bench/delivery-counts.ts, which also checks that both answer the same).
+ * since then is cut into its batches and the stretches no batch holds, where events above the cursor's start are
+ * queued; the events of each range are counted in one range read of events (tenant_id, seq), less those with an
+ * exception row, which count in their own status. Deriving each event's status instead (correlated seeks per
+ * event and pixel) took 3.4 s on PostgreSQL and 0.35 s on SQLite for 43,750 events to 3 pixels; this, 0.22 s and
+ * 0.12 s (bench/delivery-counts.ts, which also checks that both answer the same).
  */
 export async function countDeliveriesSince(store: Reads, tenantId: string, since: number): Promise<PixelStatusCount[]> {
-  const { db } = store;
-  const first = await db
+  const first = await store.db
     .selectFrom('events')
     // `seq + 0`: read by arrival (tenant_id, received_at), not by walking the log in seq order until the period starts.
     .select(sql<number | null>`min(seq + 0)`.as('seq'))
@@ -366,52 +365,67 @@ export async function countDeliveriesSince(store: Reads, tenantId: string, since
     .where('received_at', '>=', since)
     .executeTakeFirst();
   if (first?.seq === null || first?.seq === undefined) return [];
-  const low = Number(first.seq);
+  const period = { tenantId, since, low: Number(first.seq) };
+  const cursors = await store.db.selectFrom('pixel_cursors').select(['pixel_row_id', 'start_seq']).where('tenant_id', '=', tenantId).execute();
+  return withoutJit(store.db, async (db) => {
+    const out: PixelStatusCount[] = [];
+    // One statement per pixel: with the pixel a constant, each look at its exception rows is by seq alone (with the
+    // pixel a column too, PostgreSQL once merged on the pixel alone and compared millions of pairs).
+    for (const c of cursors) out.push(...(await countOfPixel(db, period, { pixelRowId: c.pixel_row_id, startSeq: Number(c.start_seq) })));
+    return out;
+  });
+}
+
+/** The deliveries to one pixel (with a cursor) of the events received since `since`, whose lowest seq is `low`. */
+async function countOfPixel(
+  db: Kysely<Database>,
+  { tenantId, since, low }: { tenantId: string; since: number; low: number },
+  { pixelRowId, startSeq }: { pixelRowId: string; startSeq: number },
+): Promise<PixelStatusCount[]> {
+  // Event `e` is meant for the pixel (eventIsFor with the pixel a constant).
+  const meant = sql<SqlBool>`e.status = ${SQL_QUEUED} and (e.only_pixel_row_id is null or e.only_pixel_row_id = ${pixelRowId})`;
+  // The events of range `r` received since `since` and meant for the pixel. Unary plus: a seek in events
+  // (tenant_id, seq) per range, never SQLite's scan of the period by arrival.
+  const ofRange = sql<SqlBool>`e.tenant_id = ${tenantId} and e.seq >= r.from_seq and e.seq <= r.to_seq and +e.received_at >= ${since} and ${meant}`;
+  // Each range is counted by scalar subqueries, so both planners read it the one way that is fast, a range of the
+  // index per range: as a join, PostgreSQL sometimes put events first and compared every event with every range.
+  // Events with an exception row count in their own status (below), so a range's count is less its exception rows.
+  const events = sql<number>`(select count(*) from events e where ${ofRange})`;
+  const excepted = sql<number>`(select count(*) from delivery_exceptions x join events e on e.tenant_id = ${tenantId} and e.seq = x.seq
+    where x.pixel_row_id = ${pixelRowId} and x.seq >= r.from_seq and x.seq <= r.to_seq and e.received_at >= ${since} and ${meant})`;
+  // When a stretch's deliveries last changed: the arrival of its newest event not with an exception row. Read only
+  // for a stretch with such events (CASE), never for the many a dead batch leaves, all of whose events are excepted.
+  const newestArrival = sql<number>`(select max(e.received_at) from events e where ${ofRange}
+    and not exists (select 1 from delivery_exceptions x where x.pixel_row_id = ${pixelRowId} and x.seq = e.seq))`;
   const rows = await db
-    .with('batches', (q) => batchesFrom(q, tenantId, low))
-    .with('ranges', (q) => rangesOfBatches(q, tenantId, low))
-    .selectFrom('ranges as r')
-    .innerJoin('pixel_cursors as c', 'c.pixel_row_id', 'r.pixel_row_id')
-    // The ranges lead, each one seek in events (tenant_id, seq): CROSS JOIN keeps SQLite's planner to that order
-    // (it scanned every event and looked its range up), and the unary plus keeps it off (tenant_id, received_at).
-    .crossJoin('events as e')
-    .select(['r.pixel_row_id', 'r.status', (eb) => eb.fn.countAll<number>().as('n'), sql<number>`max(coalesce(r.updated_at, e.received_at))`.as('last_at')])
-    .where('e.tenant_id', '=', tenantId)
-    .where('e.seq', '>=', (eb) => eb.ref('r.from_seq'))
-    .where('e.seq', '<=', (eb) => eb.ref('r.to_seq'))
-    .where(sql<number>`+${sql.ref('e.received_at')}`, '>=', since)
-    .where(eventIsFor('e', 'c'))
-    // Less the events with an exception row (they count in their own status, below). As NOT EXISTS, PostgreSQL
-    // merged on the pixel alone and compared 3 million pairs for 130,000 rows (0.3 s): it hashes the list instead.
-    .where((eb) =>
-      notListed(db, {
-        hashed: sql<SqlBool>`(r.pixel_row_id, e.seq) not in (select x.pixel_row_id, x.seq from delivery_exceptions x where x.tenant_id = ${tenantId} and x.seq >= ${low})`,
-        seek: eb.not(eb.exists(eb.selectFrom('delivery_exceptions as x').select('x.seq').whereRef('x.pixel_row_id', '=', 'r.pixel_row_id').whereRef('x.seq', '=', 'e.seq'))),
-      }),
-    )
-    .groupBy(['r.pixel_row_id', 'r.status'])
+    .with('batches', (q) => pixelBatchesFrom(q, pixelRowId, low))
+    .with('ranges', (q) => rangesOfBatches(q, { low, startSeq }))
+    // Materialized: each range counted once, not again for the CASE below (both databases would inline it).
+    .with((cte) => cte('counted').materialized(), (q) => q.selectFrom('ranges as r').select(['r.from_seq', 'r.to_seq', 'r.status', 'r.updated_at', sql<number>`${events} - ${excepted}`.as('n')]))
+    .selectFrom('counted as r')
+    .select(['r.status', sql<number>`sum(r.n)`.as('n'), sql<number | null>`max(case when r.n > 0 then coalesce(r.updated_at, ${newestArrival}) end)`.as('last_at')])
+    .groupBy('r.status')
     .unionAll(
       db
-        .selectFrom('pixel_cursors as c')
-        .innerJoin('delivery_exceptions as x', 'x.pixel_row_id', 'c.pixel_row_id')
-        .innerJoin('events as e', (j) => j.onRef('e.tenant_id', '=', 'c.tenant_id').onRef('e.seq', '=', 'x.seq'))
-        .select(['x.pixel_row_id', 'x.status', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.max<number>('x.updated_at').as('last_at')])
-        .where('c.tenant_id', '=', tenantId)
-        .where('x.tenant_id', '=', tenantId)
+        .selectFrom('delivery_exceptions as x')
+        .innerJoin('events as e', (j) => j.on('e.tenant_id', '=', tenantId).onRef('e.seq', '=', 'x.seq'))
+        .select(['x.status', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.max<number>('x.updated_at').as('last_at')])
+        .where('x.pixel_row_id', '=', pixelRowId)
         .where('x.seq', '>=', low)
         .where('e.received_at', '>=', since)
-        .where(eventIsFor('e', 'c'))
-        .groupBy(['x.pixel_row_id', 'x.status']),
+        .where(meant)
+        .groupBy('x.status'),
     )
     .execute();
   // A status can come from both parts (a batch's `sent` and an event's own): one count each.
-  const counts = new Map<string, PixelStatusCount>();
+  const counts = new Map<DeliveryStatus, PixelStatusCount>();
   for (const r of rows) {
-    const key = `${r.pixel_row_id}\n${r.status}`;
     const count = Number(r.n);
+    // Ranges whose events all left for exception rows, or arrived before `since`: no delivery in that status.
+    if (count === 0) continue;
     const lastAt = r.last_at === null ? null : Number(r.last_at);
-    const seen = counts.get(key);
-    if (!seen) counts.set(key, { pixelRowId: r.pixel_row_id, status: r.status, count, lastAt });
+    const seen = counts.get(r.status);
+    if (!seen) counts.set(r.status, { pixelRowId, status: r.status, count, lastAt });
     else {
       seen.count += count;
       if (lastAt !== null && (seen.lastAt === null || lastAt > seen.lastAt)) seen.lastAt = lastAt;
@@ -420,74 +434,54 @@ export async function countDeliveriesSince(store: Reads, tenantId: string, since
   return [...counts.values()];
 }
 
-type Cte = QueryCreator<Database>;
-
 /**
- * The batches of the tenant's pixels (with a cursor) that reach `low` or above, each with the start of the
- * pixel's next one: from the batch holding `low` (the last starting at or below it, one seek) up.
+ * The pixel's batches that reach `low` or above, each with the start of the next: from the batch holding `low`
+ * (the last starting at or below it, one seek) up.
  */
-function batchesFrom(q: Cte, tenantId: string, low: number) {
+function pixelBatchesFrom(q: QueryCreator<Database>, pixelRowId: string, low: number) {
   return q
-    .selectFrom('pixel_cursors as c')
-    .innerJoin('delivery_batches as b', 'b.pixel_row_id', 'c.pixel_row_id')
-    .select([
-      'b.pixel_row_id',
-      'b.from_seq',
-      'b.to_seq',
-      'b.status',
-      'b.updated_at',
-      sql<number | null>`lead(b.from_seq) over (partition by b.pixel_row_id order by b.from_seq)`.as('next_from'),
-    ])
-    .where('c.tenant_id', '=', tenantId)
+    .selectFrom('delivery_batches as b')
+    .select(['b.from_seq', 'b.to_seq', 'b.status', 'b.updated_at', sql<number | null>`lead(b.from_seq) over (order by b.from_seq)`.as('next_from')])
+    .where('b.pixel_row_id', '=', pixelRowId)
     .where('b.to_seq', '>=', low)
     .where(
       'b.from_seq',
       '>=',
-      sql<number>`coalesce((select max(f.from_seq) from delivery_batches f where f.pixel_row_id = c.pixel_row_id and f.from_seq <= ${low}), ${low})`,
+      sql<number>`coalesce((select max(f.from_seq) from delivery_batches f where f.pixel_row_id = ${pixelRowId} and f.from_seq <= ${low}), ${low})`,
     );
 }
 
 /**
- * Each pixel's log from `low` on as ranges of one status: its batches (their status and updated_at), and the
+ * The pixel's log from `low` on as ranges of one status: its batches (their status and updated_at), and the
  * stretches no batch holds (before the first, between two, after the last) above the cursor's start, where the
  * events are queued (updated_at null: their arrival is when they last changed). A stretch may come out empty.
  */
-function rangesOfBatches(q: Cte & QueryCreator<{ batches: BatchRange }>, tenantId: string, low: number) {
-  const lowSeq = sql<number>`cast(${low} as bigint)`;
-  const stretches = q
-    .selectFrom('batches')
-    .select(['pixel_row_id', sql<number>`to_seq + 1`.as('from_seq'), sql<number>`coalesce(next_from - 1, ${END_OF_LOG})`.as('to_seq')])
-    // Most batches follow each other with no stretch between: no empty range to seek.
-    .where(sql<SqlBool>`next_from is null or next_from > to_seq + 1`)
-    .unionAll(
-      q
-        .selectFrom('pixel_cursors as c')
-        .select([
-          'c.pixel_row_id',
-          lowSeq.as('from_seq'),
-          sql<number>`coalesce((select min(b.from_seq) - 1 from batches b where b.pixel_row_id = c.pixel_row_id), ${END_OF_LOG})`.as('to_seq'),
-        ])
-        .where('c.tenant_id', '=', tenantId),
-    );
+function rangesOfBatches(q: QueryCreator<Database & { batches: BatchRange }>, { low, startSeq }: { low: number; startSeq: number }) {
+  const above = (from: RawBuilder<number>) => sql<number>`case when ${from} > ${startSeq} then ${from} else ${startSeq + 1} end`;
+  const queued = sql<DeliveryStatus>`${SQL_QUEUED}`.as('status');
+  const arrival = sql<number | null>`null`.as('updated_at');
   return q
     .selectFrom('batches')
-    .select(['pixel_row_id', 'from_seq', 'to_seq', 'status', sql<number | null>`updated_at`.as('updated_at')])
+    .select(['from_seq', 'to_seq', 'status', sql<number | null>`updated_at`.as('updated_at')])
     .unionAll(
       q
-        .selectFrom(stretches.as('s'))
-        .innerJoin('pixel_cursors as c', 'c.pixel_row_id', 's.pixel_row_id')
-        .select([
-          's.pixel_row_id',
-          sql<number>`case when s.from_seq > c.start_seq then s.from_seq else c.start_seq + 1 end`.as('from_seq'),
-          's.to_seq',
-          sql<DeliveryStatus>`${SQL_QUEUED}`.as('status'),
-          sql<number | null>`null`.as('updated_at'),
+        .selectFrom('batches')
+        .select([above(sql`to_seq + 1`).as('from_seq'), sql<number>`coalesce(next_from - 1, ${END_OF_LOG})`.as('to_seq'), queued, arrival])
+        // Most batches follow each other with no stretch between: no empty range to seek.
+        .where(sql<SqlBool>`next_from is null or next_from > to_seq + 1`),
+    )
+    .unionAll(
+      q
+        .selectNoFrom([
+          above(sql`cast(${low} as bigint)`).as('from_seq'),
+          sql<number>`coalesce((select min(b.from_seq) - 1 from batches b), ${END_OF_LOG})`.as('to_seq'),
+          queued,
+          arrival,
         ]),
     );
 }
 
 interface BatchRange {
-  pixel_row_id: string;
   from_seq: number;
   to_seq: number;
   status: DeliveryStatus;
