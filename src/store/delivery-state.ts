@@ -11,10 +11,11 @@
  *   before it the event predates the pixel (or migration 0021) and has no delivery. A disabled pixel has no
  *   cursor: what its rows record is still shown, nothing more is queued for it.
  */
-import { type Expression, type ExpressionBuilder, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
+import { type Expression, type ExpressionBuilder, type Kysely, type QueryCreator, type RawBuilder, type SqlBool, sql } from 'kysely';
 import { chunks } from './chunks.js';
 import type { Store } from './database.js';
 import { deliveryTimeline, type TimelineEntry } from './delivery-timeline.js';
+import { withoutJit } from './dialect-adapter.js';
 import type { Database, DeliveryStatus } from './schema.js';
 
 /** One event's delivery to one pixel as a person reads it. */
@@ -44,7 +45,7 @@ export interface DeliveryState {
 // Bound parameters per statement stay far below both databases' limits.
 const ID_CHUNK = 500;
 
-const SQL_QUEUED = sql.lit('queued');
+const SQL_QUEUED = sql.lit<'queued'>('queued');
 const UNSETTLED = [sql.lit('queued'), sql.lit('failed'), sql.lit('sending')];
 const SQL_DEAD = sql.lit<'dead'>('dead');
 /** Work waiting to be claimed again (released or retrying): the predicate of the partial indexes of open batches and exceptions. */
@@ -343,39 +344,149 @@ export interface PixelStatusCount {
   lastAt: number | null;
 }
 
+/** The upper bound of the stretch above a pixel's last batch: every seq there is still to be claimed. */
+const END_OF_LOG = sql.lit(Number.MAX_SAFE_INTEGER);
+
 /**
- * SQL: when the delivery of event `e` to the pixel of cursor `c` last changed: its exception row's, else its
- * batch's, else its arrival (queued above the cursor). Read with derivedStatus, by the same index seeks.
+ * Per pixel and status, the deliveries of the tenant's events received since `since` (simulations included), by
+ * the rule above counted per range of the log rather than per event. Each pixel's log from the lowest seq received
+ * since then is cut into its batches and the stretches no batch holds, where events above the cursor's start are
+ * queued; the events of each range are counted in one range read of events (tenant_id, seq), less those with an
+ * exception row, which count in their own status. Deriving each event's status instead (correlated seeks per
+ * event and pixel) took 3.4 s on PostgreSQL and 0.35 s on SQLite for 43,750 events to 3 pixels; this, 0.22 s and
+ * 0.12 s (bench/delivery-counts.ts, which also checks that both answer the same).
  */
-function derivedUpdatedAt(e: string, c: string): RawBuilder<number> {
-  const [E, C] = [sql.table(e), sql.table(c)];
-  return sql<number>`coalesce(
-    (select x.updated_at from delivery_exceptions x where x.pixel_row_id = ${C}.pixel_row_id and x.seq = ${E}.seq),
-    (select case when b.to_seq >= ${E}.seq then b.updated_at end from delivery_batches b
-      where b.pixel_row_id = ${C}.pixel_row_id and b.from_seq <= ${E}.seq order by b.from_seq desc limit 1),
-    ${E}.received_at)`;
+export async function countDeliveriesSince(store: Reads, tenantId: string, since: number): Promise<PixelStatusCount[]> {
+  const first = await store.db
+    .selectFrom('events')
+    // `seq + 0`: read by arrival (tenant_id, received_at), not by walking the log in seq order until the period starts.
+    .select(sql<number | null>`min(seq + 0)`.as('seq'))
+    .where('tenant_id', '=', tenantId)
+    .where('received_at', '>=', since)
+    .executeTakeFirst();
+  if (first?.seq === null || first?.seq === undefined) return [];
+  const period = { tenantId, since, low: Number(first.seq) };
+  const cursors = await store.db.selectFrom('pixel_cursors').select(['pixel_row_id', 'start_seq']).where('tenant_id', '=', tenantId).execute();
+  return withoutJit(store.db, async (db) => {
+    const out: PixelStatusCount[] = [];
+    // One statement per pixel: with the pixel a constant, each look at its exception rows is by seq alone (with the
+    // pixel a column too, PostgreSQL once merged on the pixel alone and compared millions of pairs).
+    for (const c of cursors) out.push(...(await countOfPixel(db, period, { pixelRowId: c.pixel_row_id, startSeq: Number(c.start_seq) })));
+    return out;
+  });
 }
 
-/** Per pixel and status, the deliveries of the tenant's events received since `since` (simulations included). */
-export async function countDeliveriesSince(store: Reads, tenantId: string, since: number): Promise<PixelStatusCount[]> {
-  const status = derivedStatus('e', 'c');
-  const rows = await store.db
-    .selectFrom('events as e')
-    .innerJoin('pixel_cursors as c', (j) => j.on(sql<SqlBool>`${eventIsFor('e', 'c')} and ${status} is not null`))
-    .select([
-      'c.pixel_row_id',
-      status.as('status'),
-      (eb) => eb.fn.countAll<number>().as('n'),
-      sql<number | null>`max(${derivedUpdatedAt('e', 'c')})`.as('last_at'),
-    ])
-    .where('e.tenant_id', '=', tenantId)
-    .where('e.received_at', '>=', since)
-    // By position: the status expression holds subqueries, which PostgreSQL matches by text only.
-    .groupBy([sql`1`, sql`2`])
+/** The deliveries to one pixel (with a cursor) of the events received since `since`, whose lowest seq is `low`. */
+async function countOfPixel(
+  db: Kysely<Database>,
+  { tenantId, since, low }: { tenantId: string; since: number; low: number },
+  { pixelRowId, startSeq }: { pixelRowId: string; startSeq: number },
+): Promise<PixelStatusCount[]> {
+  // Event `e` is meant for the pixel (eventIsFor with the pixel a constant).
+  const meant = sql<SqlBool>`e.status = ${SQL_QUEUED} and (e.only_pixel_row_id is null or e.only_pixel_row_id = ${pixelRowId})`;
+  // The events of range `r` received since `since` and meant for the pixel. Unary plus: a seek in events
+  // (tenant_id, seq) per range, never SQLite's scan of the period by arrival.
+  const ofRange = sql<SqlBool>`e.tenant_id = ${tenantId} and e.seq >= r.from_seq and e.seq <= r.to_seq and +e.received_at >= ${since} and ${meant}`;
+  // Each range is counted by scalar subqueries, so both planners read it the one way that is fast, a range of the
+  // index per range: as a join, PostgreSQL sometimes put events first and compared every event with every range.
+  // Events with an exception row count in their own status (below), so a range's count is less its exception rows.
+  const events = sql<number>`(select count(*) from events e where ${ofRange})`;
+  const excepted = sql<number>`(select count(*) from delivery_exceptions x join events e on e.tenant_id = ${tenantId} and e.seq = x.seq
+    where x.pixel_row_id = ${pixelRowId} and x.seq >= r.from_seq and x.seq <= r.to_seq and e.received_at >= ${since} and ${meant})`;
+  // When a stretch's deliveries last changed: the arrival of its newest event not with an exception row. Read only
+  // for a stretch with such events (CASE), never for the many a dead batch leaves, all of whose events are excepted.
+  const newestArrival = sql<number>`(select max(e.received_at) from events e where ${ofRange}
+    and not exists (select 1 from delivery_exceptions x where x.pixel_row_id = ${pixelRowId} and x.seq = e.seq))`;
+  const rows = await db
+    .with('batches', (q) => pixelBatchesFrom(q, pixelRowId, low))
+    .with('ranges', (q) => rangesOfBatches(q, { low, startSeq }))
+    // Materialized: each range counted once, not again for the CASE below (both databases would inline it).
+    .with((cte) => cte('counted').materialized(), (q) => q.selectFrom('ranges as r').select(['r.from_seq', 'r.to_seq', 'r.status', 'r.updated_at', sql<number>`${events} - ${excepted}`.as('n')]))
+    .selectFrom('counted as r')
+    .select(['r.status', sql<number>`sum(r.n)`.as('n'), sql<number | null>`max(case when r.n > 0 then coalesce(r.updated_at, ${newestArrival}) end)`.as('last_at')])
+    .groupBy('r.status')
+    .unionAll(
+      db
+        .selectFrom('delivery_exceptions as x')
+        .innerJoin('events as e', (j) => j.on('e.tenant_id', '=', tenantId).onRef('e.seq', '=', 'x.seq'))
+        .select(['x.status', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.max<number>('x.updated_at').as('last_at')])
+        .where('x.pixel_row_id', '=', pixelRowId)
+        .where('x.seq', '>=', low)
+        .where('e.received_at', '>=', since)
+        .where(meant)
+        .groupBy('x.status'),
+    )
     .execute();
-  return rows
-    .filter((r): r is typeof r & { status: DeliveryStatus } => r.status !== null)
-    .map((r) => ({ pixelRowId: r.pixel_row_id, status: r.status, count: Number(r.n), lastAt: r.last_at === null ? null : Number(r.last_at) }));
+  // A status can come from both parts (a batch's `sent` and an event's own): one count each.
+  const counts = new Map<DeliveryStatus, PixelStatusCount>();
+  for (const r of rows) {
+    const count = Number(r.n);
+    // Ranges whose events all left for exception rows, or arrived before `since`: no delivery in that status.
+    if (count === 0) continue;
+    const lastAt = r.last_at === null ? null : Number(r.last_at);
+    const seen = counts.get(r.status);
+    if (!seen) counts.set(r.status, { pixelRowId, status: r.status, count, lastAt });
+    else {
+      seen.count += count;
+      if (lastAt !== null && (seen.lastAt === null || lastAt > seen.lastAt)) seen.lastAt = lastAt;
+    }
+  }
+  return [...counts.values()];
+}
+
+/**
+ * The pixel's batches that reach `low` or above, each with the start of the next: from the batch holding `low`
+ * (the last starting at or below it, one seek) up.
+ */
+function pixelBatchesFrom(q: QueryCreator<Database>, pixelRowId: string, low: number) {
+  return q
+    .selectFrom('delivery_batches as b')
+    .select(['b.from_seq', 'b.to_seq', 'b.status', 'b.updated_at', sql<number | null>`lead(b.from_seq) over (order by b.from_seq)`.as('next_from')])
+    .where('b.pixel_row_id', '=', pixelRowId)
+    .where('b.to_seq', '>=', low)
+    .where(
+      'b.from_seq',
+      '>=',
+      sql<number>`coalesce((select max(f.from_seq) from delivery_batches f where f.pixel_row_id = ${pixelRowId} and f.from_seq <= ${low}), ${low})`,
+    );
+}
+
+/**
+ * The pixel's log from `low` on as ranges of one status: its batches (their status and updated_at), and the
+ * stretches no batch holds (before the first, between two, after the last) above the cursor's start, where the
+ * events are queued (updated_at null: their arrival is when they last changed). A stretch may come out empty.
+ */
+function rangesOfBatches(q: QueryCreator<Database & { batches: BatchRange }>, { low, startSeq }: { low: number; startSeq: number }) {
+  const above = (from: RawBuilder<number>) => sql<number>`case when ${from} > ${startSeq} then ${from} else ${startSeq + 1} end`;
+  const queued = sql<DeliveryStatus>`${SQL_QUEUED}`.as('status');
+  const arrival = sql<number | null>`null`.as('updated_at');
+  return q
+    .selectFrom('batches')
+    .select(['from_seq', 'to_seq', 'status', sql<number | null>`updated_at`.as('updated_at')])
+    .unionAll(
+      q
+        .selectFrom('batches')
+        .select([above(sql`to_seq + 1`).as('from_seq'), sql<number>`coalesce(next_from - 1, ${END_OF_LOG})`.as('to_seq'), queued, arrival])
+        // Most batches follow each other with no stretch between: no empty range to seek.
+        .where(sql<SqlBool>`next_from is null or next_from > to_seq + 1`),
+    )
+    .unionAll(
+      q
+        .selectNoFrom([
+          above(sql`cast(${low} as bigint)`).as('from_seq'),
+          sql<number>`coalesce((select min(b.from_seq) - 1 from batches b), ${END_OF_LOG})`.as('to_seq'),
+          queued,
+          arrival,
+        ]),
+    );
+}
+
+interface BatchRange {
+  from_seq: number;
+  to_seq: number;
+  status: DeliveryStatus;
+  updated_at: number;
+  next_from: number | null;
 }
 
 /** The newest error recorded on one pixel's rows of `table` in these statuses (literals, for the partial indexes). */
