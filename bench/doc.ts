@@ -178,6 +178,16 @@ Changes, each kept because it lowered the peak without lowering the rate:
 
 A full \`npm run bench\` with the emulator fixed, the ICU names and the arenas but still at 50 (03:57, load 1.8–2.6):
 (c) 1,000,000 events drained at 67,713 events/s with a peak of 200 MB, on the limit; hence the change to 40 above.
+The full run with 40 (04:08, load 1.1–2.4, the tables above): 60,616 events/s, 198 MB.
+
+How far the peak moves between identical runs: 1,000,000-event drains of this final build gave 186, 194, 198, 195,
+216, 185, 202 and 191 MB (median 194; 6 of 8 at or under 200). A timeline of the RSS every 100 ms shows why: it
+reaches its high-water mark within the first ~2 s of the drain (96 MB at the start, 181 MB at 2 s, 185 MB at the
+end of that run) and stays there, so the figure is set by how the first seconds' collections fall, not by the
+length of the drain. Also tried against that spread, no clear effect: \`--heap-growing-percent=30\` (200, 194 MB)
+and \`--max-semi-space-size=2\` (199, 196 MB, and a slower drain). Met in most runs, then, but with no margin
+left: what would give one is less of the relay resident at all (its ~30 MB of live heap at rest is mostly
+library code: undici ~4 MB, Fastify, zod and Kysely ~3 MB each) or a drain that allocates less per event.
 
 Tried and not kept: dropping each event's JSON text before the Graph round trip (the request body already holds
 it), to keep 1000 strings per batch from being promoted across the wait: 539 → 527 scavenges and 18 → 17 full
