@@ -176,9 +176,9 @@ Changes, each kept because it lowered the peak without lowering the rate:
   of what is live after a full collection, not half. 1,000,000-event drains alternating (load 0.9–2.0): 40 gave
   186 / 194 MB in 15.1 / 15.4 s, 50 gave 205 / 195 MB in 14.7 / 14.8 s; ~3 % of the rate for ~10 MB.
 
-A full \`npm run bench\` with the emulator fixed, the ICU names and the arenas but still at 50 (03:57, load 1.8–2.6):
+A full \`npm run bench\` with the emulator fixed, the ICU names and the arenas but still at 50 (04:00, load 1.8–2.6):
 (c) 1,000,000 events drained at 67,713 events/s with a peak of 200 MB, on the limit; hence the change to 40 above.
-The full run with 40 (04:08, load 1.1–2.4, the tables above): 60,616 events/s, 198 MB.
+The full run with 40 (04:12, load 1.1–2.4, the tables above): 60,616 events/s, 198 MB.
 
 How far the peak moves between identical runs: 1,000,000-event drains of this final build gave 186, 194, 198, 195,
 216, 185, 202 and 191 MB (median 194; 6 of 8 at or under 200). A timeline of the RSS every 100 ms shows why: it
@@ -193,6 +193,25 @@ Tried and not kept: dropping each event's JSON text before the Graph round trip 
 it), to keep 1000 strings per batch from being promoted across the wait: 539 → 527 scavenges and 18 → 17 full
 collections per 400,000 events, no change, so those strings are not what the collector spends its time on. A
 larger young generation (\`--min-semi-space-size\`, under the shipped maximum of 4 MB): no change.
+
+## The overview's delivery counts per range of the log (2026-12-07, issue #15)
+The overview's counts per pixel and status (\`countDeliveriesSince\` in \`src/store/delivery-state.ts\`) derived each
+event's status with two correlated index seeks per event and pixel (its exception row, the batch covering its
+seq): ~45 µs an event on PostgreSQL, seconds for a week of a busy store. They are now counted per range of each
+pixel's log (each batch, each stretch above the cursor no batch holds), with the exception rows counted apart in
+their own status; one statement per pixel, PostgreSQL's JIT off for it (it compiled the statement for 1.16 s to
+read it in 0.08 s). \`test/integration/delivery-counts.test.ts\` holds the new counts to the old per-event SQL
+(kept as \`test/helpers/delivery-counts-reference.ts\`) over seeded random delivery stories on both databases.
+\`npx tsx bench/delivery-counts.ts --dialect sqlite|postgres\` (a store built through the real ingest and queue over
+8 days: 50,000 events, 43,750 in the 7-day window, three pixels claiming 500, 10 and 2 events at a time, one
+stopped halfway; median of 5 after a warm-up):
+
+| case | per event (before) | per range (now) |
+| --- | --- | --- |
+| PostgreSQL, 50,000 events | 3,431 ms | 215 ms |
+| SQLite, 50,000 events | 353 ms | 119 ms |
+| PostgreSQL, 20,000 events, every event of one pixel dead (19,230 exception rows) | 1,021 ms | 96 ms |
+| SQLite, the same | 121 ms | 73 ms |
 
 ## Draining a backlog: one slow poll, and memory (2026-12-07, issue #15)
 Profiled first: the relay's V8 CPU profile draining 400,000 copied events (\`BENCH_PROFILE\`) and the time of
