@@ -26,6 +26,7 @@ import type { Database as Schema } from '../src/store/schema.js';
 import { dialects } from '../test/helpers/databases.js';
 import { perEventReference } from '../test/helpers/delivery-counts-reference.js';
 import { ENCRYPTION_KEY } from '../test/helpers/relay.js';
+import { medianMs } from './harness.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -90,8 +91,8 @@ async function main(): Promise<void> {
     const perEvent = await perEventReference(store, tenant.id, since);
     if (sorted(perRange) !== sorted(perEvent)) throw new Error(`the two answers differ:\n${sorted(perRange)}\n${sorted(perEvent)}`);
     console.log(`${Number(inWindow.n)} events in the 7 days; both answer ${perRange.length} rows, the same: ${sorted(perRange)}`);
-    const oldMs = await median(() => perEventReference(store, tenant.id, since));
-    const newMs = await median(() => countDeliveriesSince(store, tenant.id, since));
+    const oldMs = await medianMs(() => perEventReference(store, tenant.id, since), RUNS);
+    const newMs = await medianMs(() => countDeliveriesSince(store, tenant.id, since), RUNS);
     if (args.includes('--explain')) {
       await explain(db.databaseUrl, db.dataDir, 'per event (old)', (logged) => perEventReference({ ...store, db: logged }, tenant.id, since));
       await explain(db.databaseUrl, db.dataDir, 'per range (new)', (logged) => countDeliveriesSince({ db: logged }, tenant.id, since));
@@ -147,15 +148,5 @@ async function explain(databaseUrl: string | undefined, dataDir: string, label: 
   }
 }
 
-async function median(run: () => Promise<unknown>): Promise<number> {
-  await run();
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
-    await run();
-    times.push(performance.now() - t0);
-  }
-  return times.sort((x, y) => x - y)[Math.floor(RUNS / 2)] as number;
-}
 
 await main();

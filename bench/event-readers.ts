@@ -31,6 +31,7 @@ import { migrateToLatest } from '../src/store/migrations.js';
 import { readMatchQualityEvents, readOrdersAndPurchases } from '../src/store/report-queries.js';
 import { purgeBefore } from '../src/store/retention.js';
 import type { Database as Schema } from '../src/store/schema.js';
+import { medianMs } from './harness.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -199,22 +200,12 @@ function reads(store: Store): { name: string; run: () => Promise<unknown> }[] {
   ];
 }
 
-async function timeRead(run: () => Promise<unknown>): Promise<number> {
-  await run();
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
-    await run();
-    times.push(performance.now() - t0);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(RUNS / 2)]!;
-}
 
 async function measureReads(bench: Bench, label: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   console.log(`\n## ${DIALECT}, ${label}`);
   for (const r of reads(bench.store)) {
-    const ms = await timeRead(r.run);
+    const ms = await medianMs(r.run, RUNS);
     out.set(r.name, ms);
     captured = [];
     await r.run();

@@ -113,6 +113,18 @@ export async function until(check: () => Promise<boolean>, timeoutMs: number, in
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Milliseconds `run` takes: the median of `runs` timed calls, after one untimed call to warm it up. */
+export async function medianMs(run: () => Promise<unknown>, runs: number): Promise<number> {
+  await run();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await run();
+    times.push(performance.now() - t0);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(runs / 2)] as number;
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
