@@ -181,11 +181,11 @@ A full \`npm run bench\` with the emulator fixed, the ICU names and the arenas b
 The full run with 40 (04:12, load 1.1–2.4, the tables above): 60,616 events/s, 198 MB.
 
 How far the peak moves between identical runs: 1,000,000-event drains of this final build gave 186, 194, 198, 195,
-216, 185, 202 and 191 MB (median 194; 6 of 8 at or under 200). A timeline of the RSS every 100 ms shows why: it
+216, 185, 202, 191, 197 and 201 MB (median 196; 7 of 10 at or under 200). A timeline of the RSS every 100 ms shows why: it
 reaches its high-water mark within the first ~2 s of the drain (96 MB at the start, 181 MB at 2 s, 185 MB at the
 end of that run) and stays there, so the figure is set by how the first seconds' collections fall, not by the
 length of the drain. Also tried against that spread, no clear effect: \`--heap-growing-percent=30\` (200, 194 MB)
-and \`--max-semi-space-size=2\` (199, 196 MB, and a slower drain). Met in most runs, then, but with no margin
+and \`--max-semi-space-size=2\` (199, 196 MB, and a slower drain), nor \`--initial-old-space-size=16\` (196, 198 MB). Met in most runs, then, but with no margin
 left: what would give one is less of the relay resident at all (its ~30 MB of live heap at rest is mostly
 library code: undici ~4 MB, Fastify, zod and Kysely ~3 MB each) or a drain that allocates less per event.
 
