@@ -13,7 +13,7 @@
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, type LogEvent, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, type LogEvent, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { loadConfig } from '../src/config/config.js';
 import type { ClaimedDelivery } from '../src/delivery/queue.js';
@@ -21,10 +21,9 @@ import { openRelayStore } from '../src/relay.js';
 import { createDeliveryQueue } from '../src/store/delivery-queue.js';
 import { countDeliveriesSince, type PixelStatusCount } from '../src/store/delivery-state.js';
 import { type EventToStore, storeEvents } from '../src/store/events.js';
-import { sql } from 'kysely';
 import type { Database as Schema } from '../src/store/schema.js';
 import { dialects } from '../test/helpers/databases.js';
-import { perEventReference } from '../test/helpers/delivery-counts-reference.js';
+import { inFixedOrder, perEventReference } from '../test/helpers/delivery-counts-reference.js';
 import { ENCRYPTION_KEY } from '../test/helpers/relay.js';
 import { medianMs } from './harness.js';
 
@@ -86,7 +85,7 @@ async function main(): Promise<void> {
 
     const since = START + SPAN_MS - 7 * DAY_MS;
     const inWindow = await store.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenant.id).where('received_at', '>=', since).executeTakeFirstOrThrow();
-    const sorted = (counts: PixelStatusCount[]) => JSON.stringify([...counts].sort((x, y) => x.pixelRowId.localeCompare(y.pixelRowId) || x.status.localeCompare(y.status)));
+    const sorted = (counts: PixelStatusCount[]) => JSON.stringify(inFixedOrder(counts));
     const perRange = await countDeliveriesSince(store, tenant.id, since);
     const perEvent = await perEventReference(store, tenant.id, since);
     if (sorted(perRange) !== sorted(perEvent)) throw new Error(`the two answers differ:\n${sorted(perRange)}\n${sorted(perEvent)}`);

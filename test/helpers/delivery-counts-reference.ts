@@ -8,6 +8,11 @@ import type { Store } from '../../src/store/database.js';
 import type { PixelStatusCount } from '../../src/store/delivery-state.js';
 import type { DeliveryStatus } from '../../src/store/schema.js';
 
+/** Counts in one fixed order (pixel, then status), for comparing two answers that promise none. */
+export function inFixedOrder(counts: readonly PixelStatusCount[]): PixelStatusCount[] {
+  return [...counts].sort((a, b) => a.pixelRowId.localeCompare(b.pixelRowId) || a.status.localeCompare(b.status));
+}
+
 /**
  * Every event received since `since`, for every cursor it is meant for, its status and updated_at derived by
  * correlated index seeks: the exception row, else the last batch starting at or before its seq if it reaches it,

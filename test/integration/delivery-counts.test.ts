@@ -15,14 +15,12 @@ import { countDeliveriesSince, type PixelStatusCount } from '../../src/store/del
 import { type EventToStore, storeEvents } from '../../src/store/events.js';
 import { replayDead } from '../../src/store/replay.js';
 import { dialects } from '../helpers/databases.js';
-import { perEventReference } from '../helpers/delivery-counts-reference.js';
+import { inFixedOrder, perEventReference } from '../helpers/delivery-counts-reference.js';
 import { ENCRYPTION_KEY } from '../helpers/relay.js';
 
 const T0 = Date.UTC(2026, 10, 24, 12);
 const LEASE = 60_000;
 
-/** Counts in a fixed order, for comparing two answers that promise none. */
-const sorted = (counts: PixelStatusCount[]) => [...counts].sort((a, b) => a.pixelRowId.localeCompare(b.pixelRowId) || a.status.localeCompare(b.status));
 
 /** A small deterministic generator (mulberry32), so a failing story can be run again. */
 function random(seed: number) {
@@ -100,12 +98,12 @@ describe.each(dialects)('deliveries per pixel and status since a time, on $name'
       { pixelRowId: b, status: 'sent', count: 1, lastAt: T0 + 5500 },
       { pixelRowId: b, status: 'queued', count: 6, lastAt: T0 + 6000 },
     ];
-    expect(sorted(await countDeliveriesSince(opened.store, tenantId, since))).toEqual(sorted(expected));
-    expect(sorted(await perEventReference(opened.store, tenantId, since))).toEqual(sorted(expected));
+    expect(inFixedOrder(await countDeliveriesSince(opened.store, tenantId, since))).toEqual(inFixedOrder(expected));
+    expect(inFixedOrder(await perEventReference(opened.store, tenantId, since))).toEqual(inFixedOrder(expected));
     // Since the start: old1 and old2 are sent too, for both pixels, in the same batches.
-    const all = sorted(await countDeliveriesSince(opened.store, tenantId, T0));
+    const all = inFixedOrder(await countDeliveriesSince(opened.store, tenantId, T0));
     expect(all.filter((c) => c.status === 'sent').map((c) => [c.pixelRowId, c.count, c.lastAt])).toEqual(
-      sorted([
+      inFixedOrder([
         { pixelRowId: a, status: 'sent', count: 3, lastAt: T0 + 3000 },
         { pixelRowId: b, status: 'sent', count: 3, lastAt: T0 + 5500 },
       ]).map((c) => [c.pixelRowId, c.count, c.lastAt]),
@@ -124,8 +122,8 @@ describe.each(dialects)('deliveries per pixel and status since a time, on $name'
       let disabled: string | null = null;
       const compare = async (step: number) => {
         for (const since of [0, start + Math.floor((now - start) / 2), now - 2000, now + 1]) {
-          const got = sorted(await countDeliveriesSince(opened.store, tenantId, since));
-          expect(got, `seed ${seed}, step ${step}, since ${since}`).toEqual(sorted(await perEventReference(opened.store, tenantId, since)));
+          const got = inFixedOrder(await countDeliveriesSince(opened.store, tenantId, since));
+          expect(got, `seed ${seed}, step ${step}, since ${since}`).toEqual(inFixedOrder(await perEventReference(opened.store, tenantId, since)));
         }
       };
       for (let step = 0; step < 80; step++) {
