@@ -30,6 +30,7 @@ export function commerceEvent(e: BenchEvent) {
 
 export interface EmulatorProcess {
   url: string;
+  pid: number;
   faults(f: object): Promise<void>;
   clearFaults(): Promise<void>;
   reset(): Promise<void>;
@@ -57,6 +58,7 @@ export async function startEmulatorProcess(): Promise<EmulatorProcess> {
   });
   return {
     url,
+    pid: child.pid ?? -1,
     faults: async (f) => void (await call('POST', `${url}/_emulator/faults`, f)),
     clearFaults: async () => void (await call('DELETE', `${url}/_emulator/faults`)),
     reset: async () => void (await call('DELETE', `${url}/_emulator/events`)),
@@ -92,6 +94,20 @@ export async function postBatch(url: string, key: string, part: BenchEvent[], on
     throw new Error(`ingest answered ${res.statusCode}: ${JSON.stringify(body).slice(0, 300)}`);
   }
   onAnswer?.(part.map((e) => e.id), at);
+}
+
+const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
+
+/** User + system CPU time a process has used so far, in µs (Linux /proc; 10 ms resolution). */
+export function cpuUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_US;
+}
+
+/** This process's own user + system CPU time so far, in µs. */
+export function ownCpuUs(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
 }
 
 /** Current and peak resident set size of a process, in MB (Linux /proc). */

@@ -6,24 +6,17 @@
  * CPU profile there; BENCH_CPU_DELIVERY=false runs the relay with delivery off (the ingest path alone);
  * BENCH_CPU_POSTGRES=1 runs it on a fresh PostgreSQL schema.
  */
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createTenantWithPixel, relayEnv, startRelayProcess, TEST_ENCRYPTION_KEY } from '../test/helpers/processes.js';
-import { PIXEL, startEmulatorProcess, TOKEN } from './harness.js';
+import { cpuUs, PIXEL, startEmulatorProcess, TOKEN } from './harness.js';
 import { closedLoop, oneEventBody, startBareRoute, target } from './one-event.js';
 
 const REQUESTS = Number(process.env.BENCH_CPU_REQUESTS ?? 20_000);
 const CONNECTIONS = 32;
-const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
-
-/** User + system CPU of a process so far, in µs. */
-function cpuUs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_US;
-}
 
 async function measure(pid: number, url: string, key: string, prefix: string): Promise<{ cpuUsPerRequest: number; rate: number }> {
   const t = target([url], key, CONNECTIONS);

@@ -17,7 +17,7 @@ import { sha256Hex } from '../src/transform/hash.js';
 import { defaultPolicy, transformEvent } from '../src/transform/transform.js';
 import { createTenantWithPixel, relayEnv, startRelayProcess, TEST_ENCRYPTION_KEY, type RelayProcess } from '../test/helpers/processes.js';
 import type { ReleaseColumn } from './doc.js';
-import { benchEvent, commerceEvent, load, percentile, PIXEL, postBatch, rssMb, sleep, startEmulatorProcess, TOKEN, until, type EmulatorProcess } from './harness.js';
+import { benchEvent, commerceEvent, cpuUs, load, ownCpuUs, percentile, PIXEL, postBatch, rssMb, sleep, startEmulatorProcess, TOKEN, until, type EmulatorProcess } from './harness.js';
 import { durableWriteRate } from './floor.js';
 import { closedLoop, oneEventBody, openLoop, startBareRoute, target, walPerRequest, type BareRoute } from './one-event.js';
 import { sdkBuildAll, sdkSend, sdkServerEvent, type BenchEvent } from './sdk.js';
@@ -131,15 +131,58 @@ async function endToEnd(emu: EmulatorProcess, urls: string[], key: string, prefi
   return { rate: N / (relayMs / 1000), ingestedMs: ingested };
 }
 
+/** CPU time per unit of work on one side of a comparison: the measured processes, the emulator, and this process (the load generator). */
+interface CpuSide {
+  own: number;
+  emulator: number;
+  loader: number;
+}
+
+/**
+ * Counts the CPU time `pids`, the emulator and this process use from now on (the bench's own process is the load
+ * generator, or with no pids the SDK sender itself). Rates on this shared 2-core machine swing with other load;
+ * CPU time per event hardly does, and it says whether a ratio is reachable on two cores at all.
+ */
+function cpuMeter(emu: EmulatorProcess, pids: number[]): { perUnit(units: number): CpuSide } {
+  const sum = () => pids.reduce((t, pid) => t + cpuUs(pid), 0);
+  const start = { own: sum(), emulator: cpuUs(emu.pid), loader: ownCpuUs() };
+  return {
+    perUnit: (units) => ({
+      own: (sum() - start.own) / units,
+      emulator: (cpuUs(emu.pid) - start.emulator) / units,
+      loader: (ownCpuUs() - start.loader) / units,
+    }),
+  };
+}
+
+/**
+ * Rows of CPU µs per unit for the relay and its baseline, and the cores the relay's run would need to reach half
+ * the baseline's rate: (relay + emulator + load generator) µs per unit × half the baseline's units per second.
+ * With no pids (the SDK sender is this process) a side's `own` is zero and its `loader` is its own work.
+ */
+function cpuRows(part: string, unit: string, relay: { name: string; side: CpuSide }, base: { name: string; side: CpuSide }, baseRate: number) {
+  const total = (s: CpuSide) => s.own + s.emulator + s.loader;
+  const us = (n: number) => fmt(n, 1);
+  return [
+    { part, metric: `CPU µs per ${unit}: ${relay.name} / emulator / load generator`, value: `${us(relay.side.own)} / ${us(relay.side.emulator)} / ${us(relay.side.loader)}`, target: '' },
+    { part, metric: `CPU µs per ${unit}: ${base.name} / emulator / load generator`, value: `${us(base.side.own)} / ${us(base.side.emulator)} / ${us(base.side.loader)}`, target: '' },
+    { part, metric: `CPU cores the relay's run would use at 0.5 × the ${base.name}'s rate (the machine has ${cpus().length})`, value: fmt((total(relay.side) * baseRate * 0.5) / 1e6, 2), target: '' },
+  ];
+}
+
 async function throughput(emu: EmulatorProcess): Promise<void> {
   log(`(a) end-to-end: ${fmt(N)} events, batches of 1000, ${CLIENTS} clients`);
   const { relay, key, dataDir } = await freshRelay(emu);
   try {
+    const relayCpu = cpuMeter(emu, [relay.pid]);
     const { rate: relayRate, ingestedMs: ingested } = await endToEnd(emu, [relay.url], key, 'a');
+    const relaySide = relayCpu.perUnit(N);
     await emu.reset();
+    const sdkCpu = cpuMeter(emu, []);
     const t1 = performance.now();
     await sdkSend(emu.url, PIXEL, TOKEN, events('sdk', N), CLIENTS);
     const sdkMs = performance.now() - t1;
+    const sdkSide = sdkCpu.perUnit(N);
     log(`    SDK: ${fmt(sdkMs)} ms`);
     const sdkRate = N / (sdkMs / 1000);
     const floorEvents = events('floor', N);
@@ -153,6 +196,7 @@ async function throughput(emu: EmulatorProcess): Promise<void> {
       { part: 'a', metric: 'floor: the same events written once to a bare SQLite table, nothing else (events/s)', value: fmt(floorRate), target: '' },
       { part: 'a', metric: 'SDK: whole path, wall µs per event', value: fmt(1e6 / sdkRate, 1), target: '' },
       { part: 'a', metric: 'relay: bare write + transform alone (d), µs per event', value: transformRate ? fmt(1e6 / floorRate + 1e6 / transformRate, 1) : 'run with d', target: '' },
+      ...cpuRows('a', 'event', { name: 'relay', side: relaySide }, { name: 'SDK sender', side: sdkSide }, sdkRate),
     );
   } finally {
     await relay.stop();
@@ -250,7 +294,7 @@ async function latency(emu: EmulatorProcess, merging: boolean): Promise<{ p99: n
  * E_SECONDS (relay, bare, relay, …), each side's median round. With `nodes` > 1 as many relays on one PostgreSQL
  * database and as many bare-route processes, the connections spread over them.
  */
-async function oneEventVsBare(emu: EmulatorProcess, opts: { postgres?: boolean; nodes?: number }): Promise<{ relay: number; bare: number; eventsPerCommit: number }> {
+async function oneEventVsBare(emu: EmulatorProcess, opts: { postgres?: boolean; nodes?: number }): Promise<{ relay: number; bare: number; eventsPerCommit: number; relayCpu: CpuSide; bareCpu: CpuSide }> {
   const set = await freshRelays(emu, opts);
   const bares: BareRoute[] = [];
   for (let n = 0; n < (opts.nodes ?? 1); n++) bares.push(await startBareRoute());
@@ -264,13 +308,26 @@ async function oneEventVsBare(emu: EmulatorProcess, opts: { postgres?: boolean; 
     await pass(bareT, 1);
     const relayRates: number[] = [];
     const bareRates: number[] = [];
+    // Each side's CPU per request over all its rounds (the emulator's share on the relay's side is delivery).
+    const used = { relay: { own: 0, emulator: 0, loader: 0, requests: 0 }, bare: { own: 0, emulator: 0, loader: 0, requests: 0 } };
+    const timed = async (t: typeof relayT, pids: number[], rates: number[], sum: CpuSide & { requests: number }) => {
+      const meter = cpuMeter(emu, pids);
+      const { rate, requests } = await pass(t, E_SECONDS);
+      const cpu = meter.perUnit(1);
+      rates.push(rate);
+      sum.own += cpu.own;
+      sum.emulator += cpu.emulator;
+      sum.loader += cpu.loader;
+      sum.requests += requests;
+    };
     for (let r = 0; r < E_ROUNDS; r++) {
-      relayRates.push((await pass(relayT, E_SECONDS)).rate);
-      bareRates.push((await pass(bareT, E_SECONDS)).rate);
+      await timed(relayT, set.relays.map((p) => p.pid), relayRates, used.relay);
+      await timed(bareT, bares.map((b) => b.pid), bareRates, used.bare);
       // The emulator keeps what it receives: keep its memory bounded between rounds.
       await emu.reset();
     }
-    return { relay: median(relayRates), bare: median(bareRates), eventsPerCommit: await eventsPerCommit(set.urls) };
+    const perRequest = (u: CpuSide & { requests: number }): CpuSide => ({ own: u.own / u.requests, emulator: u.emulator / u.requests, loader: u.loader / u.requests });
+    return { relay: median(relayRates), bare: median(bareRates), eventsPerCommit: await eventsPerCommit(set.urls), relayCpu: perRequest(used.relay), bareCpu: perRequest(used.bare) };
   } finally {
     await relayT.close();
     await bareT.close();
@@ -294,13 +351,14 @@ async function eventsPerCommit(urls: string[]): Promise<number> {
 
 async function oneEvent(emu: EmulatorProcess): Promise<void> {
   log(`(e) one-event requests, ${E_CONNECTIONS} connections, closed loop: relay vs bare Fastify route, ${E_ROUNDS} alternating rounds of ${E_SECONDS} s`);
-  const { relay, bare, eventsPerCommit: perCommit } = await oneEventVsBare(emu, {});
+  const { relay, bare, eventsPerCommit: perCommit, relayCpu, bareCpu } = await oneEventVsBare(emu, {});
   log(`    relay ${fmt(relay)} requests/s (${fmt(perCommit, 1)} events per commit), bare route ${fmt(bare)} requests/s`);
   rows.push(
     { part: 'e', metric: 'relay: one-event requests answered (events/s)', value: fmt(relay), target: '' },
     { part: 'e', metric: 'bare Fastify route: JSON parsed, 202 (requests/s)', value: fmt(bare), target: '' },
     { part: 'e', metric: 'ratio relay / bare route', value: fmt(relay / bare, 2), target: '≥ 0.5', release: '(e) relay / bare' },
     { part: 'e', metric: 'relay: events per ingest commit, mean (capi_relay_ingest_events_per_commit)', value: Number.isFinite(perCommit) ? fmt(perCommit, 1) : '1 (no group commit)', target: '' },
+    ...cpuRows('e', 'request', { name: 'relay', side: relayCpu }, { name: 'bare route', side: bareCpu }, bare),
   );
 }
 
