@@ -408,7 +408,7 @@ async function postgresParts(emu: EmulatorProcess): Promise<void> {
       { part: 'f', metric: `(e) ${label}: bare route${nodes > 1 ? ' (two processes)' : ''} (requests/s)`, value: fmt(e.bare), target: '' },
       { part: 'f', metric: `(e) ${label}: ratio relay / bare route`, value: fmt(e.relay / e.bare, 2), target: '' },
       { part: 'f', metric: `(e) ${label}: events per ingest commit, mean`, value: fmt(e.eventsPerCommit, 1), target: '' },
-      { part: 'f', metric: `(e) ${label}: relay CPU µs per request (the relay${nodes > 1 ? 's' : ''}' Node process${nodes > 1 ? 'es' : ''}, not PostgreSQL's)`, value: fmt(e.relayCpu.own, 1), target: '' },
+      { part: 'f', metric: `(e) ${label}: relay CPU µs per request (${nodes > 1 ? "the relays' Node processes" : "the relay's Node process"}, not PostgreSQL's)`, value: fmt(e.relayCpu.own, 1), target: '' },
     );
   }
 }
