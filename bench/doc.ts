@@ -127,6 +127,11 @@ ${r.table}
 - **(f) PostgreSQL** — (a) and (e) with the relay on PostgreSQL (a fresh schema of the local server), with one
   relay process and with two on one database (load spread evenly; for (e) two bare-route processes too). The
   SDK baseline of (a) is measured once in this part.
+- **CPU time per event (a) and per request (e), (f)** — user + system time from \`/proc/PID/stat\` (10 ms ticks)
+  of the relay, the emulator and the bench's own process (the load generator; in (a)'s SDK run it is the SDK
+  sender itself) over each side's timed work, divided by the events or requests. Rates on this shared machine
+  swing with other load; CPU per unit hardly does. The last row multiplies the relay side's total by half the
+  baseline's rate: the cores the relay's run would keep busy at a ratio of 0.5, against the machine's cores.
 
 Sizes: \`BENCH_EVENTS\`, \`BENCH_STEADY_SECONDS\`, \`BENCH_BACKLOG\`, \`BENCH_TRANSFORM\`, \`BENCH_E_SECONDS\`,
 \`BENCH_E_ROUNDS\`, \`BENCH_WAL_REQUESTS\`. \`npm run bench -- --only e,w,b\` (or \`BENCH_ONLY=ewb\`) runs some
