@@ -1,14 +1,18 @@
 /**
  * What a new user reads first must stay true: the README's configuration table names every setting the code reads,
- * with its variable, flag and default, and nothing the code no longer reads; and every `capi-relay …` command the
- * README and docs/ quote is a real command with real options.
+ * with its variable, flag and default, and nothing the code no longer reads; every `capi-relay …` command the
+ * README and docs/ quote is a real command with real options; and every relative link reaches a file of this
+ * repository (and a heading of it), never a path beside the checkout.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { configSchema, ENV_NAMES, FLAG_SETTINGS } from '../../src/config/config.js';
 import { runCli } from '../../src/cli/program.js';
 
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 const pages = ['README.md', ...readdirSync(new URL('../../docs/', import.meta.url)).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 
@@ -109,5 +113,47 @@ describe('capi-relay commands quoted in the README and docs/', () => {
 
   it('sees the commands it checks (the pattern still matches the pages)', () => {
     expect(new Set(quoted.flatMap((q) => [...q.code.matchAll(/\bcapi-relay ([a-z][a-z-]*)/g)].map((m) => m[1]))).size).toBeGreaterThan(15);
+  });
+});
+
+/** GitHub's anchor for a heading: lower case, punctuation but `-` and `_` dropped, spaces as `-`, repeats numbered. */
+function anchors(page: string): Set<string> {
+  const found = new Set<string>();
+  const seen = new Map<string, number>();
+  let fenced = false;
+  for (const line of read(page).split('\n')) {
+    if (line.startsWith('```')) fenced = !fenced;
+    const m = fenced ? null : /^#{1,6} (.*)$/.exec(line);
+    if (!m) continue;
+    const slug = m[1]!.trim().toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '').replace(/ /g, '-');
+    const n = seen.get(slug);
+    seen.set(slug, (n ?? -1) + 1);
+    found.add(n === undefined ? slug : `${slug}-${n + 1}`);
+  }
+  return found;
+}
+
+describe('links in the README and docs/', () => {
+  it('reach files of the repository and headings that exist', () => {
+    const wrong: string[] = [];
+    for (const page of pages) {
+      read(page).split('\n').forEach((line, i) => {
+        for (const m of line.matchAll(/\]\(([^)\s]+)\)/g)) {
+          const href = m[1]!;
+          if (/^[a-z]+:/i.test(href)) continue;
+          const [path = '', fragment] = href.split('#');
+          const target = path === '' ? page : join(dirname(page), path);
+          if (relative(root, join(root, target)).startsWith('..')) wrong.push(`${page}:${i + 1}: ${href} is outside the repository`);
+          else if (!existsSync(join(root, target))) wrong.push(`${page}:${i + 1}: ${href}: no such file`);
+          else if (fragment && target.endsWith('.md') && !anchors(target).has(fragment)) wrong.push(`${page}:${i + 1}: ${href}: no such heading`);
+        }
+      });
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('name no folder beside the checkout', () => {
+    const outside = pages.flatMap((page) => read(page).split('\n').flatMap((line, i) => (/\.\.\/shared\b|\/work\//.test(line) ? [`${page}:${i + 1}`] : [])));
+    expect(outside).toEqual([]);
   });
 });
