@@ -126,7 +126,7 @@ export const ENV_NAMES: Record<keyof ConfigInput, string> = {
 };
 
 /** The settings the CLI also takes as flags (`serve --port`, `--data-dir` on every store command …); the rest are env or file only. */
-const FLAG_SETTINGS: ReadonlySet<string> = new Set(['port', 'host', 'dataDir', 'databaseUrl', 'graphUrl']);
+export const FLAG_SETTINGS: ReadonlySet<string> = new Set(['port', 'host', 'dataDir', 'databaseUrl', 'graphUrl']);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -94,7 +94,12 @@ function showLogin(message: string): void {
       const r = await api<SessionAnswer>('POST', '/dashboard/login', { password: input.value });
       state.csrf = r.csrfToken; state.scopedTenantId = r.tenantId;
       await start();
-    } catch (err) { const e2 = apiError(err); error.textContent = e2.status === 401 ? 'Wrong password.' : e2.message; input.focus(); }
+    } catch (err) {
+      // A 401 is a wrong password, unless the relay says why no password can work (no adminPassword or adminToken set).
+      const e2 = apiError(err);
+      error.textContent = e2.status === 401 && !/dashboard is off/.test(e2.message) ? 'Wrong password.' : e2.message;
+      input.focus();
+    }
   } }, h('h1', {}, 'Sign in'), h('div', { class: 'field' }, h('label', { for: 'password' }, 'Admin password or store key'), input,
     h('p', { class: 'hint', id: 'login-hint' }, 'Operators use the admin password; a store owner can use the store\'s ingest key (cr_ingest_…) to see only that store.')),
     error, h('button', { type: 'submit' }, 'Sign in'));
