@@ -12,6 +12,7 @@ export const HTTP_ERRORS = {
   headers_too_large: { status: 431, message: 'the request headers are larger than 16 KiB' },
   unsupported_media_type: { status: 415, message: 'send Content-Type: application/json' },
   unauthorized: { status: 401, message: 'missing or invalid credentials' },
+  dashboard_off: { status: 401, message: 'the dashboard is off: set adminPassword (CAPI_RELAY_ADMIN_PASSWORD) or adminToken' },
   signature_missing: { status: 401, message: 'the webhook carries no signature (or no credentials) in the expected header' },
   signature_invalid: { status: 401, message: 'the webhook signature does not match the body and the source secret' },
   signature_malformed: { status: 401, message: 'the webhook signature header is not in the exact format of its platform' },

@@ -95,9 +95,9 @@ function showLogin(message: string): void {
       state.csrf = r.csrfToken; state.scopedTenantId = r.tenantId;
       await start();
     } catch (err) {
-      // A 401 is a wrong password, unless the relay says why no password can work (no adminPassword or adminToken set).
+      // A 401 is a wrong password; dashboard_off says why no password can work (no adminPassword or adminToken set).
       const e2 = apiError(err);
-      error.textContent = e2.status === 401 && !/dashboard is off/.test(e2.message) ? 'Wrong password.' : e2.message;
+      error.textContent = e2.code === 'unauthorized' ? 'Wrong password.' : e2.message;
       input.focus();
     }
   } }, h('h1', {}, 'Sign in'), h('div', { class: 'field' }, h('label', { for: 'password' }, 'Admin password or store key'), input,

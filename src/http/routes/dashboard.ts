@@ -98,7 +98,7 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: AppDep
     const parsed = loginBody.safeParse(req.body ?? {});
     if (!parsed.success) throw new HttpError('invalid_body', 'send {"password": "…"}');
     if (!deps.config.adminPassword && !deps.config.adminToken && !parsed.data.password.startsWith('cr_ingest_')) {
-      throw new HttpError('unauthorized', 'the dashboard is off: set adminPassword (CAPI_RELAY_ADMIN_PASSWORD) or adminToken');
+      throw new HttpError('dashboard_off');
     }
     const who = await whoIs(parsed.data.password);
     if (!who) {
