@@ -1,0 +1,39 @@
+/**
+ * Findings of a black-box probe of the public HTTP surface (hostile input on every route), each kept as a
+ * regression test: a 4xx in the route's own error envelope, never a 500, on both databases.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialects } from '../helpers/databases.js';
+import { createTenantViaApi, startTestRelay, type TestRelay } from '../helpers/relay.js';
+
+const PIXEL = '123456789012345';
+
+describe.each(dialects)('HTTP probe findings on $name', (dialect) => {
+  let t: TestRelay;
+  let tenant: { id: string; ingestKey: string; publishableKey: string };
+
+  beforeAll(async () => {
+    t = await startTestRelay(dialect, { logLevel: 'warn' });
+    tenant = await createTenantViaApi(t, 'Probe');
+    await t.relay.tenants.addPixel({ tenantId: tenant.id, pixelId: PIXEL, accessToken: 'EAAB-probe-0123456789' });
+  });
+  afterAll(async () => {
+    // Nothing here may reach a root or route error handler's 500 branch.
+    expect(t.logs.filter((l) => l.includes('unhandled error'))).toEqual([]);
+    await t?.close();
+  });
+
+  it("the Graph endpoint answers Meta's code 100 (400), not a 500, to an empty JSON body, a form without a boundary or a refused query parameter", async () => {
+    const url = `/v24.0/${PIXEL}/events?access_token=${tenant.ingestKey}`;
+    for (const [path, contentType, payload] of [
+      [url, 'application/json', ''],
+      [url, 'multipart/form-data', 'data=[]'],
+      [`${url}&x=%00`, 'application/json', '{"data":[]}'],
+      [`${url}&x=${'a'.repeat(3000)}`, 'application/json', '{"data":[]}'],
+    ] as const) {
+      const res = await t.relay.app.inject({ method: 'POST', url: path, headers: { 'content-type': contentType }, payload });
+      expect([path.slice(0, 80), contentType, res.statusCode]).toEqual([path.slice(0, 80), contentType, 400]);
+      expect(res.json()).toMatchObject({ error: { type: 'OAuthException', code: 100, message: expect.stringMatching(/^Server Side Api Parameter Error: /), fbtrace_id: expect.any(String) } });
+    }
+  });
+});
