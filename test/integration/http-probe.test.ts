@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/databases.js';
-import { createTenantViaApi, startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { ADMIN_HEADERS as admin, createTenantViaApi, startTestRelay, type TestRelay } from '../helpers/relay.js';
 
 const PIXEL = '123456789012345';
 
@@ -35,5 +35,21 @@ describe.each(dialects)('HTTP probe findings on $name', (dialect) => {
       expect([path.slice(0, 80), contentType, res.statusCode]).toEqual([path.slice(0, 80), contentType, 400]);
       expect(res.json()).toMatchObject({ error: { type: 'OAuthException', code: 100, message: expect.stringMatching(/^Server Side Api Parameter Error: /), fbtrace_id: expect.any(String) } });
     }
+  });
+
+  it('a path that is not valid percent-encoding, or with a path parameter over 2,048 characters, is a 400 invalid_parameter in the relay envelope', async () => {
+    const ingest = { authorization: `Bearer ${tenant.ingestKey}` };
+    for (const [method, url, headers] of [
+      ['GET', '/%zz', {}], ['GET', '/v1/events/%E0%A4%A', ingest], ['GET', `/api/v1/tenants/${tenant.id}%`, admin], ['POST', '/v1/webhooks/shopify/%', {}],
+      ['POST', `/v24.0/%/events?access_token=${tenant.ingestKey}`, {}], ['GET', `/v1/events/${'a'.repeat(2049)}`, ingest], ['GET', `/api/v1/tenants/${'a'.repeat(2049)}`, admin],
+    ] as const) {
+      const res = await t.relay.app.inject({ method, url, headers: { ...headers, 'content-type': 'application/json' }, ...(method === 'POST' ? { payload: '{}' } : {}) });
+      expect([url.slice(0, 60), res.statusCode, res.json().error?.code]).toEqual([url.slice(0, 60), 400, 'invalid_parameter']);
+      // The message names the rule, never the path it refused.
+      expect(res.json().error.message).not.toContain('%');
+    }
+    // Between the router's old 100-character limit and 2,048: the route runs and answers for itself.
+    const long = await t.relay.app.inject({ method: 'GET', url: `/v1/events/${'a'.repeat(150)}`, headers: ingest });
+    expect([long.statusCode, long.json().error?.code]).toEqual([404, 'not_found']);
   });
 });
