@@ -52,4 +52,11 @@ describe.each(dialects)('HTTP probe findings on $name', (dialect) => {
     const long = await t.relay.app.inject({ method: 'GET', url: `/v1/events/${'a'.repeat(150)}`, headers: ingest });
     expect([long.statusCode, long.json().error?.code]).toEqual([404, 'not_found']);
   });
+
+  it('every /api/v1/tenants/{id}/… route answers 404 not_found for an unknown tenant (the pixel list answered 200 with none)', async () => {
+    for (const path of ['', '/pixels', '/sources', '/switches', '/origins', '/snippet', '/events', '/audit', '/overview']) {
+      const res = await t.relay.app.inject({ method: 'GET', url: `/api/v1/tenants/00000000-0000-0000-0000-000000000000${path}`, headers: admin });
+      expect([path, res.statusCode, res.json().error?.code]).toEqual([path, 404, 'not_found']);
+    }
+  });
 });

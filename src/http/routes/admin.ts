@@ -124,6 +124,8 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
 
   app.get('/tenants/:id/pixels', routes.listPixels.options, async (req): Promise<PixelList> => {
     const { id } = req.params as { id: string };
+    // An unknown tenant is a 404 as on every other tenant route, not an empty list.
+    await tenants.getTenant(id);
     return { pixels: await tenants.listPixels(id), graphVersion: deps.config.graphVersion };
   });
   app.post('/tenants/:id/pixels', routes.addPixel.options, async (req, reply) => {
