@@ -59,4 +59,39 @@ describe.each(dialects)('HTTP probe findings on $name', (dialect) => {
       expect([path, res.statusCode, res.json().error?.code]).toEqual([path, 404, 'not_found']);
     }
   });
+
+  it('a cursor the relay did not issue is a 400 invalid_parameter on the event logs and the audit log (it restarted at the first page)', async () => {
+    const ingest = { authorization: `Bearer ${tenant.ingestKey}` };
+    const b64 = (s: string) => Buffer.from(s).toString('base64url');
+    for (const cursor of ['abc', '%FF', b64('x:y'), b64('123'), b64(':id'), b64('1e3:id'), b64('12:')]) {
+      for (const [url, headers] of [['/v1/events', ingest], [`/api/v1/tenants/${tenant.id}/events`, admin]] as const) {
+        const res = await t.relay.app.inject({ method: 'GET', url: `${url}?cursor=${cursor}`, headers });
+        expect([url, cursor, res.statusCode, res.json().error?.code]).toEqual([url, cursor, 400, 'invalid_parameter']);
+      }
+    }
+    for (const cursor of ['abc', b64('x'), b64('1.5'), b64('-3'), b64('1e3')]) {
+      for (const url of ['/api/v1/audit', `/api/v1/tenants/${tenant.id}/audit`]) {
+        const res = await t.relay.app.inject({ method: 'GET', url: `${url}?cursor=${cursor}`, headers: admin });
+        expect([url, cursor, res.statusCode, res.json().error?.code]).toEqual([url, cursor, 400, 'invalid_parameter']);
+      }
+    }
+    // An empty cursor (`cursor=`, as README's example writes it) is the first page, as before.
+    for (const [url, headers] of [['/v1/events?cursor=', ingest], [`/api/v1/tenants/${tenant.id}/events?cursor=`, admin], ['/api/v1/audit?cursor=', admin]] as const) {
+      expect([url, (await t.relay.app.inject({ method: 'GET', url, headers })).statusCode]).toEqual([url, 200]);
+    }
+    // The cursors the relay answers still page on.
+    for (let i = 0; i < 3; i++) {
+      const r = await t.relay.app.inject({ method: 'POST', url: '/v1/events', headers: { ...ingest, 'content-type': 'application/json' }, payload: { event: 'purchase', order_id: `cur-${i}`, value: 1, currency: 'EUR', user: { email: 'c@example.com' } } });
+      expect(r.statusCode).toBe(202);
+    }
+    const first = (await t.relay.app.inject({ method: 'GET', url: '/v1/events?limit=2', headers: ingest })).json<{ items: unknown[]; nextCursor: string }>();
+    expect(first.items).toHaveLength(2);
+    const second = await t.relay.app.inject({ method: 'GET', url: `/v1/events?limit=2&cursor=${first.nextCursor}`, headers: ingest });
+    expect([second.statusCode, second.json().items.length]).toEqual([200, 1]);
+    // Two audited changes at least (the tenant's creation and this), so the first page of one has a next.
+    await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/origins`, headers: admin, payload: { origin: 'https://shop.example' } });
+    const audit = (await t.relay.app.inject({ method: 'GET', url: '/api/v1/audit?limit=1', headers: admin })).json<{ nextCursor: string }>();
+    const next = await t.relay.app.inject({ method: 'GET', url: `/api/v1/audit?limit=1&cursor=${audit.nextCursor}`, headers: admin });
+    expect([next.statusCode, next.json().items.length]).toEqual([200, 1]);
+  });
 });
