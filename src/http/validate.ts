@@ -4,6 +4,23 @@ import { checkUntrusted, isCleanText } from '../transform/untrusted.js';
 import { useJsonBodyParser } from './json-body.js';
 import { HttpError } from './errors.js';
 
+/** Unknown keys named in one message; the rest are counted (zod's own message lists every one of them). */
+const NAMED_KEYS = 3;
+/** Longest key name repeated in a message. */
+const NAMED_KEY_LENGTH = 64;
+
+/**
+ * A zod issue's message. An `unrecognized_keys` issue names the first few keys and counts the rest: zod lists them
+ * all, so a body of 300,000 unknown keys was answered with a 3.8 MB message.
+ */
+export function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'unrecognized_keys') return issue.message;
+  const { keys } = issue;
+  const shown = keys.slice(0, NAMED_KEYS).map((k) => JSON.stringify(k.length > NAMED_KEY_LENGTH ? `${k.slice(0, NAMED_KEY_LENGTH)}…` : k));
+  const more = keys.length > NAMED_KEYS ? ` and ${keys.length - NAMED_KEYS} more` : '';
+  return `Unrecognized key${keys.length === 1 ? '' : 's'}: ${shown.join(', ')}${more}`;
+}
+
 /** Validates a request body (untrusted-JSON rules, then a zod schema); the first issue becomes an `invalid_body` 400 naming the field. */
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown, what = 'body'): T {
   // Admin bodies end up in the database too: the same depth, text and size rules as events.
@@ -12,7 +29,7 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown, what = 'body')
   const r = schema.safeParse(body ?? {});
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new HttpError('invalid_body', issue ? `${what} ${issue.path.join('.') || ''}: ${issue.message}`.replace(' :', ':') : `invalid ${what}`);
+    throw new HttpError('invalid_body', issue ? `${what} ${issue.path.join('.') || ''}: ${issueMessage(issue)}`.replace(' :', ':') : `invalid ${what}`);
   }
   return r.data;
 }
@@ -23,7 +40,7 @@ export function parseQuery<T>(schema: z.ZodType<T>, query: unknown): T {
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const name = issue?.path.join('.');
-  throw new HttpError('invalid_parameter', issue ? `${name ? `${name}: ` : ''}${issue.message}` : 'invalid query');
+  throw new HttpError('invalid_parameter', issue ? `${name ? `${name}: ` : ''}${issueMessage(issue)}` : 'invalid query');
 }
 
 /** Longest path or query parameter value: ids, names, ISO dates and cursors are all far shorter. */
