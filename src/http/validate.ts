@@ -1,25 +1,26 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
+import { PLAUSIBLE_KEY } from '../core/input-messages.js';
 import { checkUntrusted, isCleanText } from '../transform/untrusted.js';
 import { useJsonBodyParser } from './json-body.js';
 import { HttpError } from './errors.js';
 
 /** Unknown keys named in one message; the rest are counted (zod's own message lists every one of them). */
 const NAMED_KEYS = 3;
-/** Longest key name repeated in a message. */
-const NAMED_KEY_LENGTH = 64;
 
 /**
- * A zod issue's message. An `unrecognized_keys` issue names the first few keys and counts the rest: zod lists them
- * all, so a body of 300,000 unknown keys was answered with a 3.8 MB message.
+ * A zod issue's message. An `unrecognized_keys` issue names at most the first few keys that look like field names
+ * (src/core/input-messages.ts: any other key could be a value, an e-mail address used as a key) and counts the rest:
+ * zod lists them all, so a body of 300,000 unknown keys was answered with a 3.8 MB message.
  */
 export function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code !== 'unrecognized_keys') return issue.message;
   const { keys } = issue;
-  const shown = keys.slice(0, NAMED_KEYS).map((k) => JSON.stringify(k.length > NAMED_KEY_LENGTH ? `${k.slice(0, NAMED_KEY_LENGTH)}…` : k));
-  const more = keys.length > NAMED_KEYS ? ` and ${keys.length - NAMED_KEYS} more` : '';
-  return `Unrecognized key${keys.length === 1 ? '' : 's'}: ${shown.join(', ')}${more}`;
+  const shown = keys.filter((k) => PLAUSIBLE_KEY.test(k)).slice(0, NAMED_KEYS);
+  if (shown.length === 0) return `${keys.length === 1 ? 'an unrecognized key' : `${keys.length} unrecognized keys`} (not shown: not plain field names)`;
+  const more = keys.length > shown.length ? ` and ${keys.length - shown.length} more` : '';
+  return `Unrecognized key${keys.length === 1 ? '' : 's'}: ${shown.map((k) => JSON.stringify(k)).join(', ')}${more}`;
 }
 
 /** Validates a request body (untrusted-JSON rules, then a zod schema); the first issue becomes an `invalid_body` 400 naming the field. */

@@ -129,4 +129,15 @@ describe.each(dialects)('HTTP probe findings on $name', (dialect) => {
     const identity = await t.relay.app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${tenant.ingestKey}`, 'content-type': 'application/json', 'content-encoding': 'identity' }, payload: event });
     expect(identity.statusCode).toBe(202);
   });
+
+  it('an unknown key that is not a plain field name (an e-mail address used as a key) is counted, never repeated', async () => {
+    const email = 'pii.canary.probe@example.org';
+    const forget = await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/forget`, headers: admin, payload: { [email]: true } });
+    expect([forget.statusCode, forget.json().error?.code, forget.json().error?.message]).toEqual([400, 'invalid_body', 'body: an unrecognized key (not shown: not plain field names)']);
+    const policy = await t.relay.app.inject({ method: 'PUT', url: `/api/v1/tenants/${tenant.id}/policy`, headers: admin, payload: { [email]: 1, nope: 2 } });
+    expect(policy.json().error?.message).toBe('policy: Unrecognized keys: "nope" and 1 more');
+    const query = await t.relay.app.inject({ method: 'GET', url: `/v1/events?${encodeURIComponent(email)}=1`, headers: { authorization: `Bearer ${tenant.ingestKey}` } });
+    expect([query.statusCode, query.json().error?.code]).toEqual([400, 'invalid_parameter']);
+    for (const res of [forget, policy, query]) expect(res.body).not.toContain('pii.canary');
+  });
 });
