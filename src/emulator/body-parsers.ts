@@ -9,7 +9,8 @@ import type { FastifyInstance } from 'fastify';
 export function parseMultipart(body: Buffer, contentType: string): Record<string, string> {
   const m = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
   const boundary = m?.[1] ?? m?.[2];
-  if (!boundary) throw new Error('multipart body without boundary');
+  // A client's mistake, not the server's: a 400 on the relay's Graph endpoint and at the emulator alike.
+  if (!boundary) throw Object.assign(new Error('multipart body without boundary'), { statusCode: 400 });
   const out: Record<string, string> = {};
   const parts = body.toString('utf8').split(`--${boundary}`);
   for (const part of parts.slice(1)) {

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Config } from '../config/config.js';
 import { jsonSyntaxMessage } from '../core/input-messages.js';
 import type { IngestService } from '../ingest/ingest-service.js';
@@ -9,7 +9,7 @@ import { createAuthThrottle, DEFAULT_AUTH_THROTTLE } from './auth-throttle.js';
 import { errorBody, HttpError, STORAGE_RETRY_AFTER_S } from './errors.js';
 import { registerEarlyClose, requestTimeouts } from './slow-clients.js';
 import type { Metrics } from './metrics.js';
-import { checkRequestParameters } from './validate.js';
+import { checkContentEncoding, checkRequestParameters, MAX_PARAMETER_LENGTH } from './validate.js';
 import { useJsonBodyParser } from './json-body.js';
 import { collectRoutes } from './route-contract.js';
 import { registerOpenApiRoute } from './routes/openapi.js';
@@ -58,6 +58,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Bodies and headers may carry PII and keys: log only method, route and status.
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,
+    // The router's own limit (default 100) answered a longer path parameter with its own 414 before
+    // checkRequestParameters could apply the relay's one rule for path and query parameters.
+    routerOptions: { maxParamLength: MAX_PARAMETER_LENGTH },
+    // The router refuses a path it cannot percent-decode, or a parameter past maxParamLength, before any hook or
+    // error handler runs; by default in Fastify's envelope, quoting the path. The relay's envelope, without the path.
+    frameworkErrors: (err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
+      if (err.code === 'FST_ERR_BAD_URL') void reply.status(400).send(errorBody('invalid_parameter', 'the path is not valid percent-encoding'));
+      else if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') void reply.status(400).send(errorBody('invalid_parameter', `a path parameter is longer than ${MAX_PARAMETER_LENGTH} characters`));
+      else void reply.status(500).send(errorBody('internal_error'));
+    },
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -85,8 +95,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   useJsonBodyParser(app, 'application/json');
   registerEarlyClose(app);
   app.setNotFoundHandler((_req, reply) => reply.status(404).send(errorBody('not_found')));
-  // Before any route reads them: no parameter with text a database refuses (one rule for both databases).
-  app.addHook('onRequest', async (req) => checkRequestParameters(req.params, req.query));
+  // Before any route reads them: no parameter with text a database refuses (one rule for both databases), and no
+  // compressed body (it would otherwise fail as invalid JSON or a bad signature, not saying why).
+  app.addHook('onRequest', async (req) => {
+    checkRequestParameters(req.params, req.query);
+    checkContentEncoding(req.headers);
+  });
   // The request line holds only the method, route pattern, status and time: nothing the logger's redaction paths
   // could match. It is written by a child without the redaction pass, which cost more than the rest of the line
   // (about 20 µs of a one-event request's ~160); the request id is its own field, as req.log's binding wrote it.

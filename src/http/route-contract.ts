@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { HttpErrorCode } from './errors.js';
 import { HttpError } from './errors.js';
-import { parseBody, parseQuery } from './validate.js';
+import { issueMessage, parseBody, parseQuery } from './validate.js';
 
 /** The areas of the API, in the order the document lists them. */
 export const API_TAGS = {
@@ -127,7 +127,7 @@ export function describeRoute<const D extends RouteDescription>(description: D):
       const r = description.params.safeParse(raw);
       if (r.success) return r.data as OutputOf<D['params']>;
       const issue = r.error.issues[0];
-      throw new HttpError('invalid_parameter', issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid path parameter');
+      throw new HttpError('invalid_parameter', issue ? `${issue.path.join('.')}: ${issueMessage(issue)}` : 'invalid path parameter');
     },
   };
 }

@@ -1,8 +1,27 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
+import { PLAUSIBLE_KEY } from '../core/input-messages.js';
 import { checkUntrusted, isCleanText } from '../transform/untrusted.js';
 import { useJsonBodyParser } from './json-body.js';
 import { HttpError } from './errors.js';
+
+/** Unknown keys named in one message; the rest are counted (zod's own message lists every one of them). */
+const NAMED_KEYS = 3;
+
+/**
+ * A zod issue's message. An `unrecognized_keys` issue names at most the first few keys that look like field names
+ * (src/core/input-messages.ts: any other key could be a value, an e-mail address used as a key) and counts the rest:
+ * zod lists them all, so a body of 300,000 unknown keys was answered with a 3.8 MB message.
+ */
+export function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'unrecognized_keys') return issue.message;
+  const { keys } = issue;
+  const shown = keys.filter((k) => PLAUSIBLE_KEY.test(k)).slice(0, NAMED_KEYS);
+  if (shown.length === 0) return `${keys.length === 1 ? 'an unrecognized key' : `${keys.length} unrecognized keys`} (not shown: not plain field names)`;
+  const more = keys.length > shown.length ? ` and ${keys.length - shown.length} more` : '';
+  return `Unrecognized key${keys.length === 1 ? '' : 's'}: ${shown.map((k) => JSON.stringify(k)).join(', ')}${more}`;
+}
 
 /** Validates a request body (untrusted-JSON rules, then a zod schema); the first issue becomes an `invalid_body` 400 naming the field. */
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown, what = 'body'): T {
@@ -12,7 +31,7 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown, what = 'body')
   const r = schema.safeParse(body ?? {});
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new HttpError('invalid_body', issue ? `${what} ${issue.path.join('.') || ''}: ${issue.message}`.replace(' :', ':') : `invalid ${what}`);
+    throw new HttpError('invalid_body', issue ? `${what} ${issue.path.join('.') || ''}: ${issueMessage(issue)}`.replace(' :', ':') : `invalid ${what}`);
   }
   return r.data;
 }
@@ -23,7 +42,7 @@ export function parseQuery<T>(schema: z.ZodType<T>, query: unknown): T {
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const name = issue?.path.join('.');
-  throw new HttpError('invalid_parameter', issue ? `${name ? `${name}: ` : ''}${issue.message}` : 'invalid query');
+  throw new HttpError('invalid_parameter', issue ? `${name ? `${name}: ` : ''}${issueMessage(issue)}` : 'invalid query');
 }
 
 /** Longest path or query parameter value: ids, names, ISO dates and cursors are all far shorter. */
@@ -46,6 +65,18 @@ export function checkRequestParameters(params: unknown, query: unknown): void {
       }
     }
   }
+}
+
+/**
+ * The relay reads bodies as sent: a compressed one (Content-Encoding gzip, br …) is a 415 `unsupported_media_type`
+ * that says so, before the body is read, instead of an `invalid_json` that hides why. `identity` is no compression.
+ */
+export function checkContentEncoding(headers: IncomingHttpHeaders): void {
+  const encoding = headers['content-encoding'];
+  if (encoding === undefined) return;
+  const hasBody = headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+  if (!hasBody || encoding.split(',').every((c) => ['', 'identity'].includes(c.trim().toLowerCase()))) return;
+  throw new HttpError('unsupported_media_type', 'the body is compressed (Content-Encoding): send it uncompressed');
 }
 
 /** Parses `text/plain` bodies as JSON in this Fastify scope only: some senders post JSON that way to skip a CORS preflight. */

@@ -3,6 +3,7 @@
  * and a summary of what. `summarizeChange` is pure and removes every secret before anything is stored.
  */
 import type { AuditEntry } from '../core/admin-api.js';
+import { decodeAuditCursor, encodeAuditCursor } from '../core/cursors.js';
 import type { Store } from './database.js';
 
 export type { AuditEntry };
@@ -35,10 +36,6 @@ export function summarizeChange(body: unknown, depth = 0): unknown {
   return String(body);
 }
 
-function encodeCursor(id: number): string {
-  return Buffer.from(String(id)).toString('base64url');
-}
-
 /** Records and lists admin changes. */
 export function createAuditRepository(store: Store, clock: () => number = Date.now) {
   const { db } = store;
@@ -54,8 +51,8 @@ export function createAuditRepository(store: Store, clock: () => number = Date.n
     async list(q: { tenantId: string | null; limit: number; cursor?: string | undefined }): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
       let query = db.selectFrom('audit_log').selectAll();
       if (q.tenantId) query = query.where('tenant_id', '=', q.tenantId);
-      const before = q.cursor ? Number(Buffer.from(q.cursor, 'base64url').toString('utf8')) : NaN;
-      if (Number.isSafeInteger(before)) query = query.where('id', '<', before);
+      const before = q.cursor ? decodeAuditCursor(q.cursor) : null;
+      if (before !== null) query = query.where('id', '<', before);
       const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
       const page = rows.slice(0, q.limit);
       const items = page.map((r) => ({
@@ -68,7 +65,7 @@ export function createAuditRepository(store: Store, clock: () => number = Date.n
         at: Number(r.at),
       }));
       const last = items[items.length - 1];
-      return { items, nextCursor: rows.length > q.limit && last ? encodeCursor(last.id) : null };
+      return { items, nextCursor: rows.length > q.limit && last ? encodeAuditCursor(last.id) : null };
     },
   };
 }

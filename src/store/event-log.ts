@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Store } from './database.js';
 import { parseChannels } from './channels.js';
 import { mergeStateOf } from '../core/channel-merge.js';
+import { decodeEventLogCursor, encodeEventLogCursor } from '../core/cursors.js';
 import { hasDeliveryStatus, readDeliveryStates, readTimeline } from './delivery-state.js';
 import type { DeliveryStatus } from './schema.js';
 
@@ -26,16 +27,6 @@ export type { EventLogItem };
 /** What the log shows for one delivery: a queued or retrying delivery of a paused pixel is `paused`. */
 export function shownStatus(deliveryStatus: DeliveryStatus, pixelStatus: string | null): ShownDeliveryStatus {
   return pixelStatus === 'paused' && (deliveryStatus === 'queued' || deliveryStatus === 'failed') ? 'paused' : deliveryStatus;
-}
-
-function encodeCursor(receivedAt: number, id: string): string {
-  return Buffer.from(`${receivedAt}:${id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { receivedAt: number; id: string } | null {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split(':');
-  const receivedAt = Number(at);
-  return Number.isFinite(receivedAt) && id ? { receivedAt, id } : null;
 }
 
 /** A tenant's events, newest first (by the (tenant_id, received_at) index), with their per-pixel delivery status. */
@@ -74,7 +65,8 @@ export async function listEvents(store: Store, tenantId: string, q: EventLogQuer
     else if (status === 'dropped') query = query.where((eb) => eb.or([eb('status', '=', 'dropped'), hasDeliveryStatus(eb, 'dropped')]));
     else query = query.where((eb) => hasDeliveryStatus(eb, status as DeliveryStatus));
   }
-  const after = q.cursor ? decodeCursor(q.cursor) : null;
+  // The route refused a cursor the relay did not issue (400); one that still does not decode reads from the top.
+  const after = q.cursor ? decodeEventLogCursor(q.cursor) : null;
   if (after) {
     // The plain bound beside the OR lets the (tenant_id, received_at) index seek to the cursor instead of
     // reading every newer row of the store again on each page.
@@ -116,7 +108,7 @@ export async function listEvents(store: Store, tenantId: string, q: EventLogQuer
     merge: mergeStateOf(r),
   }));
   const last = page[page.length - 1];
-  return { items, nextCursor: rows.length > q.limit && last ? encodeCursor(last.received_at, last.id) : null };
+  return { items, nextCursor: rows.length > q.limit && last ? encodeEventLogCursor(last.received_at, last.id) : null };
 }
 
 /** One event of a tenant with its full history, or null when it is not that tenant's. */

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AuditPage, EventDetails, EventLogPage, PixelList, RelayInfo, TenantList } from '../../core/admin-api.js';
+import { CURSOR_MESSAGE, decodeAuditCursor } from '../../core/cursors.js';
 import { graphVersionSchema } from '../../core/graph-version.js';
 import { testConnection } from '../../delivery/test-connection.js';
 import { policyProblem, policySchema } from '../../transform/policy.js';
@@ -30,7 +31,7 @@ const addPixelBody = z
 const pixelSettingsBody = z
   .object({ role: roleSchema.optional(), testEventCode: testEventCodeSchema.nullable().optional(), graphVersion: graphVersionSchema.nullable().optional() })
   .strict();
-const auditQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), cursor: z.string().max(100).optional() }).strict();
+const auditQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), cursor: z.string().max(100).refine((c) => c === '' || decodeAuditCursor(c) !== null, CURSOR_MESSAGE).optional() }).strict();
 
 const rotatePixelBody = z.object({ accessToken: z.string().min(10), testEventCode: z.string().min(1).max(64).nullable().optional() }).strict();
 const statusBody = z.object({ status: z.enum(['active', 'disabled']) }).strict();
@@ -124,6 +125,8 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): 
 
   app.get('/tenants/:id/pixels', routes.listPixels.options, async (req): Promise<PixelList> => {
     const { id } = req.params as { id: string };
+    // An unknown tenant is a 404 as on every other tenant route, not an empty list.
+    await tenants.getTenant(id);
     return { pixels: await tenants.listPixels(id), graphVersion: deps.config.graphVersion };
   });
   app.post('/tenants/:id/pixels', routes.addPixel.options, async (req, reply) => {

@@ -12,7 +12,7 @@ import { eventsReceived, GRAPH_VERSION_RE, graphMessages, readGraphRequest } fro
 import type { TenantView } from '../../services/configuration.js';
 import type { AppDeps } from '../app.js';
 import { bearerToken } from '../auth.js';
-import { STORAGE_RETRY_AFTER_S } from '../errors.js';
+import { HttpError, STORAGE_RETRY_AFTER_S } from '../errors.js';
 import { z } from 'zod';
 import { graphErrorEnvelope, ingestEvent } from '../api-schemas.js';
 import { describeRoute } from '../route-contract.js';
@@ -70,6 +70,9 @@ export async function registerGraphCompatRoutes(app: FastifyInstance, deps: AppD
     if (err instanceof GraphAnswer) return send(reply, err.answer);
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, graphError(413, { message: 'Request body too large', type: 'OAuthException', code: 100, error_user_msg: `the body is larger than ${deps.config.bodyLimitBytes} bytes` }));
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return send(reply, invalidParameter('send application/json, application/x-www-form-urlencoded or multipart/form-data'));
+    // The relay's own refusals before the handler (an empty JSON body, a query parameter with U+0000 or too long)
+    // say what is wrong without quoting the input: Meta's code 100 with that message.
+    if (err instanceof HttpError) return send(reply, invalidParameter(err.message));
     // The parser's message quotes the input: it is not repeated (no values in messages).
     if (err instanceof SyntaxError || (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)) {
       return send(reply, invalidParameter('the body is not valid JSON or form data'));
