@@ -9,7 +9,8 @@ import { createAuthThrottle, DEFAULT_AUTH_THROTTLE } from './auth-throttle.js';
 import { errorBody, HttpError, STORAGE_RETRY_AFTER_S } from './errors.js';
 import { registerEarlyClose, requestTimeouts } from './slow-clients.js';
 import type { Metrics } from './metrics.js';
-import { checkContentEncoding, checkRequestParameters, MAX_PARAMETER_LENGTH } from './validate.js';
+import { checkRequestParameters, MAX_PARAMETER_LENGTH } from './validate.js';
+import { useBodyDecoding } from './request-encoding.js';
 import { useJsonBodyParser } from './json-body.js';
 import { collectRoutes } from './route-contract.js';
 import { registerOpenApiRoute } from './routes/openapi.js';
@@ -95,12 +96,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   useJsonBodyParser(app, 'application/json');
   registerEarlyClose(app);
   app.setNotFoundHandler((_req, reply) => reply.status(404).send(errorBody('not_found')));
-  // Before any route reads them: no parameter with text a database refuses (one rule for both databases), and no
-  // compressed body (it would otherwise fail as invalid JSON or a bad signature, not saying why).
-  app.addHook('onRequest', async (req) => {
-    checkRequestParameters(req.params, req.query);
-    checkContentEncoding(req.headers);
-  });
+  // Before any route reads them: no parameter with text a database refuses (one rule for both databases).
+  app.addHook('onRequest', async (req) => checkRequestParameters(req.params, req.query));
+  useBodyDecoding(app);
   // The request line holds only the method, route pattern, status and time: nothing the logger's redaction paths
   // could match. It is written by a child without the redaction pass, which cost more than the rest of the line
   // (about 20 µs of a one-event request's ~160); the request id is its own field, as req.log's binding wrote it.

@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import { PLAUSIBLE_KEY } from '../core/input-messages.js';
@@ -65,18 +64,6 @@ export function checkRequestParameters(params: unknown, query: unknown): void {
       }
     }
   }
-}
-
-/**
- * The relay reads bodies as sent: a compressed one (Content-Encoding gzip, br …) is a 415 `unsupported_media_type`
- * that says so, before the body is read, instead of an `invalid_json` that hides why. `identity` is no compression.
- */
-export function checkContentEncoding(headers: IncomingHttpHeaders): void {
-  const encoding = headers['content-encoding'];
-  if (encoding === undefined) return;
-  const hasBody = headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
-  if (!hasBody || encoding.split(',').every((c) => ['', 'identity'].includes(c.trim().toLowerCase()))) return;
-  throw new HttpError('unsupported_media_type', 'the body is compressed (Content-Encoding): send it uncompressed');
 }
 
 /** Parses `text/plain` bodies as JSON in this Fastify scope only: some senders post JSON that way to skip a CORS preflight. */

@@ -13,7 +13,7 @@ import { buildUserData } from '../../transform/user-data.js';
 import { parsePolicy } from '../../transform/transform.js';
 import type { AppDeps } from '../app.js';
 import { HttpError } from '../errors.js';
-import { parseTextPlainAsJson } from '../validate.js';
+import { useJsonBodyParser } from '../json-body.js';
 import { z } from 'zod';
 import { describeRoute } from '../route-contract.js';
 
@@ -65,8 +65,11 @@ const tenantOfRequest = new WeakMap<FastifyRequest, TenantView>();
 
 export async function registerSegmentRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const traits = deps.userTraits;
-  // Some clients post JSON as text/plain (no CORS preflight).
-  parseTextPlainAsJson(app);
+  // Every body is read as JSON, whatever its Content-Type: some clients post JSON as text/plain (no CORS preflight),
+  // and RudderStack's Node SDK posts its gzipped batch as a bare buffer, with axios's default type, not JSON's.
+  // (Fastify's own text/plain parser would answer a string, so that type is named as well as the catch-all.)
+  useJsonBodyParser(app, 'text/plain');
+  useJsonBodyParser(app, '*');
 
   // The write key is checked before the body is read.
   app.addHook('onRequest', async (req) => {
