@@ -72,11 +72,21 @@ function bodyCodingOf(headers: IncomingHttpHeaders): ContentCoding | null {
  * hooks (an unknown one is refused before the body is read), and the body decoded as it is read.
  */
 export function useBodyDecoding(app: FastifyInstance): void {
-  app.addHook('onRequest', async (req) => {
-    bodyCodingOf(req.headers);
+  // Callback hooks, not async ones: every request passes through both, and most carry no Content-Encoding.
+  app.addHook('onRequest', (req, _reply, done) => {
+    try {
+      bodyCodingOf(req.headers);
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
   });
-  app.addHook('preParsing', async (req, _reply, payload) => {
-    const coding = bodyCodingOf(req.headers);
-    return coding === null ? payload : decodedBody(payload, coding);
+  app.addHook('preParsing', (req, _reply, payload, done) => {
+    try {
+      const coding = bodyCodingOf(req.headers);
+      done(null, coding === null ? payload : decodedBody(payload, coding));
+    } catch (err) {
+      done(err as Error);
+    }
   });
 }
