@@ -7,7 +7,7 @@ import { orderEventIdFromParts } from '../../core/event-id-template.js';
 import { EVENT_MAP, META_STANDARD_EVENTS } from '../../transform/event-map.js';
 import { BEACON_COMMERCE_KEYS, BEACON_USER_KEYS } from '../collect-fields.js';
 import type { SdkConfig } from './config.js';
-import { createCookieJar, readCookie } from './cookies.js';
+import { createCookieJar, decode, readCookie } from './cookies.js';
 import { loadMetaPixel, type PixelWindow } from './meta-pixel.js';
 import { sendBeacon } from './transport.js';
 
@@ -69,7 +69,7 @@ function uuid(): string {
 
 function param(name: string): string | null {
   const m = new RegExp('[?&]' + name + '=([^&#]*)').exec(location.search);
-  return m ? decodeURIComponent(m[1]!.replace(/\+/g, ' ')) : null;
+  return m ? decode(m[1]!.replace(/\+/g, ' ')) : null;
 }
 
 // Click ids from the landing URL, held in memory until the visitor decides: no cookie before consent.
