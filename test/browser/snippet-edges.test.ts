@@ -83,4 +83,21 @@ describe.skipIf(!hasChromium)('the snippet on edge-case pages, in a real Chromiu
     await context.close();
     await expect.poll(async () => (await stored(tenant.id)).length, { timeout: 10_000 }).toBe(4);
   });
+  it('keeps _fbc and its click time on later pages with the same fbclid, also when the fbclid holds a dot', async () => {
+    await storeTenant('Dotted');
+    // Meta's format is fb.1.<ms>.<fbclid>: the fbclid is everything after the third dot, dots included.
+    const { page, context, errors } = await visit(`${www}/?fbclid=IwAR.dotted_1`);
+    const first = await cookie(context, '_fbc');
+    expect(first).toMatch(/^fb\.1\.\d{13}\.IwAR\.dotted_1$/);
+    await page.waitForTimeout(5); // a later landing time, so a rewrite would show
+    await page.goto(`${www}/product?fbclid=IwAR.dotted_1`);
+    await page.waitForFunction(() => (window as unknown as SnippetWindow).capiRelay?.version === 1);
+    expect(await cookie(context, '_fbc')).toBe(first);
+    // A new click is a new cookie, with its own time.
+    await page.goto(`${www}/sale?fbclid=IwAR.dotted_2`);
+    await page.waitForFunction(() => (window as unknown as SnippetWindow).capiRelay?.version === 1);
+    expect(await cookie(context, '_fbc')).toMatch(/^fb\.1\.\d{13}\.IwAR\.dotted_2$/);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

@@ -81,7 +81,8 @@ const CLICK_COOKIES = ['_fbc', '_fbp', '_cr_gclid'];
 function writeClickCookies(): void {
   const fbc = readCookie('_fbc');
   const g = readCookie('_cr_gclid');
-  if (landing.fbclid && (!fbc || fbc.slice(fbc.lastIndexOf('.') + 1) !== landing.fbclid)) cookies.write('_fbc', 'fb.1.' + landing.at + '.' + landing.fbclid, 90);
+  // The fbclid is everything after the third dot (it may hold dots itself), as the relay reads it (parseFbc).
+  if (landing.fbclid && (!fbc || fbc.split('.').slice(3).join('.') !== landing.fbclid)) cookies.write('_fbc', 'fb.1.' + landing.at + '.' + landing.fbclid, 90);
   if (!readCookie('_fbp')) cookies.write('_fbp', 'fb.1.' + landing.at + '.' + Math.floor(1e9 + Math.random() * 9e9), 90);
   if (landing.gclid && (!g || g.slice(g.indexOf('.') + 1) !== landing.gclid)) cookies.write('_cr_gclid', landing.at + '.' + landing.gclid, 90);
 }
