@@ -100,4 +100,34 @@ describe.skipIf(!hasChromium)('the snippet on edge-case pages, in a real Chromiu
     expect(errors).toEqual([]);
     await context.close();
   });
+  it('lets the latest consent decision win when a banner function answers after a later consent() call', async () => {
+    const tenant = await storeTenant('Late answer', { consent: { advertisingCategory: 'marketing' } });
+    const { page, context, errors } = await visit(`${www}/?fbclid=LATE1`);
+    // The banner asks its CMP (async), then the visitor refuses before the CMP has answered "yes".
+    await page.evaluate(async () => {
+      const api = (window as unknown as SnippetWindow).capiRelay;
+      const late = api.consent(() => new Promise((resolve) => setTimeout(() => resolve(true), 50)));
+      api.consent(false);
+      await late;
+      api.track('Lead');
+    });
+    expect(await context.cookies()).toEqual([]);
+    expect(await beacons(page)).toBe(0);
+    expect(await page.evaluate(() => ((window as unknown as SnippetWindow).__fbqCalls ?? []).filter((c) => c[0] === 'track'))).toEqual([]);
+    expect(await stored(tenant.id)).toEqual([]);
+
+    // The other way round: a late "no" from an earlier question does not undo a later grant.
+    const second = await visit(`${www}/cart`, context);
+    await second.page.evaluate(async () => {
+      const api = (window as unknown as SnippetWindow).capiRelay;
+      const late = api.consent(() => new Promise((resolve) => setTimeout(() => resolve(false), 50)));
+      api.consent(true);
+      await late;
+      api.track('Lead');
+    });
+    expect(await cookie(context, '_fbp')).toMatch(/^fb\.1\.\d{13}\.\d+$/);
+    expect(await beacons(second.page)).toBe(3); // ViewContent and PageView held, then the Lead
+    expect([...errors, ...second.errors]).toEqual([]);
+    await context.close();
+  });
 });

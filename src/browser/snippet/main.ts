@@ -154,12 +154,21 @@ function track(name: string, data?: Data, options?: TrackOptions): string {
   return eventId;
 }
 
+// Counts consent() calls. A function's answer can arrive after a later call (the visitor refused while the CMP was
+// still answering an earlier question): only the latest call decides, so a stale "yes" never undoes a "no".
+let decisions = 0;
+
 function setConsent(v: unknown): unknown {
+  return decide(v, ++decisions);
+}
+
+function decide(v: unknown, call: number): unknown {
   if (typeof v === 'function') {
     const r: unknown = (v as () => unknown)();
-    if (r && typeof (r as PromiseLike<unknown>).then === 'function') return (r as PromiseLike<unknown>).then(safe(setConsent), () => undefined);
-    return setConsent(r);
+    if (r && typeof (r as PromiseLike<unknown>).then === 'function') return (r as PromiseLike<unknown>).then(safe((x: unknown) => decide(x, call)), () => undefined);
+    return decide(r, call);
   }
+  if (call !== decisions) return undefined;
   consentState = v === true;
   if (consentState) {
     writeClickCookies();
