@@ -7,7 +7,7 @@
  */
 import type { CommerceEvent } from './commerce-event.js';
 import type { ParseResult, SourceDefinition, VerifyResult, WebhookRequest } from './types.js';
-import { header, hmacSha256, isObj, mapJsonBody, parseTimestampedSignature, safeEqual } from './util.js';
+import { header, hmacSha256, isObj, mapJsonBody, outsideTolerance, parseTimestampedSignature, safeEqual } from './util.js';
 
 /** Signature header of the generic source. */
 export const GENERIC_SIGNATURE_HEADER = 'X-Capi-Relay-Signature';
@@ -52,7 +52,7 @@ function verify(req: WebhookRequest, secrets: string[]): VerifyResult {
   if (matched === undefined) return { ok: false, code: 'signature_invalid', message: `${GENERIC_SIGNATURE_HEADER} does not match the body` };
   // After the signature, so unsigned requests cannot probe the clock.
   const tolerance = req.toleranceSeconds ?? GENERIC_TOLERANCE_SECONDS;
-  if (Math.abs(req.now / 1000 - parsed.t) > tolerance) {
+  if (outsideTolerance(req.now, parsed.t, tolerance)) {
     return { ok: false, code: 'timestamp_out_of_tolerance', message: `the signed timestamp is more than ${tolerance} s from the relay clock` };
   }
   const deliveryId = header(req.headers, GENERIC_DELIVERY_ID_HEADER);

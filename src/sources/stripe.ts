@@ -2,7 +2,7 @@
 import type { CommerceEvent, CommerceUser } from './commerce-event.js';
 import { eventSourceUrl } from './source-url.js';
 import type { ParseResult, SourceDefinition, SourceSettings, VerifyResult, WebhookRequest } from './types.js';
-import { arr, cleanUser, first, fromMinor, header, hmacSha256, mapJsonBody, num, obj, parseTimestampedSignature, safeEqual, str, type Json } from './util.js';
+import { arr, cleanUser, first, fromMinor, header, hmacSha256, mapJsonBody, num, obj, outsideTolerance, parseTimestampedSignature, safeEqual, str, type Json } from './util.js';
 
 /** Stripe's default replay window. */
 export const STRIPE_TOLERANCE_SECONDS = 300;
@@ -33,7 +33,7 @@ function verify(req: WebhookRequest, secrets: string[]): VerifyResult {
   if (!match) return { ok: false, code: 'signature_invalid', message: 'Stripe-Signature does not match the body' };
   // Checked after the signature so an attacker cannot probe the clock with unsigned requests.
   const tolerance = req.toleranceSeconds ?? STRIPE_TOLERANCE_SECONDS;
-  if (Math.abs(req.now / 1000 - t) > tolerance) {
+  if (outsideTolerance(req.now, t, tolerance)) {
     return { ok: false, code: 'timestamp_out_of_tolerance', message: `the signed timestamp is more than ${tolerance} s from the relay clock` };
   }
   return { ok: true };

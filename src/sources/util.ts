@@ -96,6 +96,15 @@ export function parseTimestampedSignature(
 }
 
 /**
+ * Whether a signed timestamp `t` (unix seconds) is more than `tolerance` seconds from the clock `nowMs`, counted in
+ * whole seconds as Stripe's own library counts it: with the clock half-way through a second, a signature exactly
+ * `tolerance` seconds old is still good (comparing with the fractional time refused it, but not one as far ahead).
+ */
+export function outsideTolerance(nowMs: number, t: number, tolerance: number): boolean {
+  return Math.abs(Math.floor(nowMs / 1000) - t) > tolerance;
+}
+
+/**
  * JSON.parse that keeps integers beyond 2^53 exact by quoting them first (Shopify ids are 64-bit).
  * A small scanner skips string literals, so digits inside strings are never touched.
  */

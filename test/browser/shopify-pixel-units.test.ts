@@ -51,6 +51,13 @@ describe('Shopify custom pixel: event mapping', () => {
     landing.context.document.location.search = '?utm_source=fb&fbclid=IwAR0xYz';
     expect(beaconFor(landing, PARTS)?.fbclid).toBe('IwAR0xYz');
   });
+
+  it('keeps the event when the landing URL holds an fbclid that is not valid percent-encoding', () => {
+    // "%E0%A4%A" is a cut-off UTF-8 sequence: decodeURIComponent throws on it, and the event was skipped.
+    const purchase = JSON.parse(JSON.stringify(events.checkout_completed)) as SubscribedEvent;
+    purchase.context.document.location.search = '?fbclid=IwAR%E0%A4%A';
+    expect(beaconFor(purchase, PARTS)).toMatchObject({ event: 'Purchase', event_id: 'order-820982911946154508-Purchase', fbclid: 'IwAR%E0%A4%A' });
+  });
 });
 
 describe('Shopify custom pixel: generator', () => {

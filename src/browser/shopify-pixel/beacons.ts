@@ -121,7 +121,14 @@ function contact(email: string | null, phone: string | null, address: MailingAdd
 
 function param(search: string, name: string): string | undefined {
   const m = new RegExp('[?&]' + name + '=([^&#]*)').exec(search || '');
-  return m && m[1] ? decodeURIComponent(m[1].replace(/\+/g, ' ')) : undefined;
+  if (!m || !m[1]) return undefined;
+  const raw = m[1].replace(/\+/g, ' ');
+  // A "%" that is no escape makes decodeURIComponent throw, which skipped the whole event: keep the value as it is.
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
 
 /** The beacon for one of the subscribed events; undefined when it cannot be named (a Purchase without an order id). */

@@ -7,7 +7,7 @@ import { orderEventIdFromParts } from '../../core/event-id-template.js';
 import { EVENT_MAP, META_STANDARD_EVENTS } from '../../transform/event-map.js';
 import { BEACON_COMMERCE_KEYS, BEACON_USER_KEYS } from '../collect-fields.js';
 import type { SdkConfig } from './config.js';
-import { createCookieJar, readCookie } from './cookies.js';
+import { createCookieJar, decode, readCookie } from './cookies.js';
 import { loadMetaPixel, type PixelWindow } from './meta-pixel.js';
 import { sendBeacon } from './transport.js';
 
@@ -69,7 +69,7 @@ function uuid(): string {
 
 function param(name: string): string | null {
   const m = new RegExp('[?&]' + name + '=([^&#]*)').exec(location.search);
-  return m ? decodeURIComponent(m[1]!.replace(/\+/g, ' ')) : null;
+  return m ? decode(m[1]!.replace(/\+/g, ' ')) : null;
 }
 
 // Click ids from the landing URL, held in memory until the visitor decides: no cookie before consent.
@@ -81,7 +81,8 @@ const CLICK_COOKIES = ['_fbc', '_fbp', '_cr_gclid'];
 function writeClickCookies(): void {
   const fbc = readCookie('_fbc');
   const g = readCookie('_cr_gclid');
-  if (landing.fbclid && (!fbc || fbc.slice(fbc.lastIndexOf('.') + 1) !== landing.fbclid)) cookies.write('_fbc', 'fb.1.' + landing.at + '.' + landing.fbclid, 90);
+  // The fbclid is everything after the third dot (it may hold dots itself), as the relay reads it (parseFbc).
+  if (landing.fbclid && (!fbc || fbc.split('.').slice(3).join('.') !== landing.fbclid)) cookies.write('_fbc', 'fb.1.' + landing.at + '.' + landing.fbclid, 90);
   if (!readCookie('_fbp')) cookies.write('_fbp', 'fb.1.' + landing.at + '.' + Math.floor(1e9 + Math.random() * 9e9), 90);
   if (landing.gclid && (!g || g.slice(g.indexOf('.') + 1) !== landing.gclid)) cookies.write('_cr_gclid', landing.at + '.' + landing.gclid, 90);
 }
@@ -153,12 +154,21 @@ function track(name: string, data?: Data, options?: TrackOptions): string {
   return eventId;
 }
 
+// Counts consent() calls. A function's answer can arrive after a later call (the visitor refused while the CMP was
+// still answering an earlier question): only the latest call decides, so a stale "yes" never undoes a "no".
+let decisions = 0;
+
 function setConsent(v: unknown): unknown {
+  return decide(v, ++decisions);
+}
+
+function decide(v: unknown, call: number): unknown {
   if (typeof v === 'function') {
     const r: unknown = (v as () => unknown)();
-    if (r && typeof (r as PromiseLike<unknown>).then === 'function') return (r as PromiseLike<unknown>).then(safe(setConsent), () => undefined);
-    return setConsent(r);
+    if (r && typeof (r as PromiseLike<unknown>).then === 'function') return (r as PromiseLike<unknown>).then(safe((x: unknown) => decide(x, call)), () => undefined);
+    return decide(r, call);
   }
+  if (call !== decisions) return undefined;
   consentState = v === true;
   if (consentState) {
     writeClickCookies();
