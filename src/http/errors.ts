@@ -22,6 +22,7 @@ export const HTTP_ERRORS = {
   not_found: { status: 404, message: 'no such resource' },
   origin_not_allowed: { status: 403, message: 'this Origin is not on the tenant allow-list' },
   rate_limited: { status: 429, message: 'too many requests; slow down' },
+  delivery_in_progress: { status: 409, message: 'the same signed webhook request is being processed; retry after Retry-After seconds' },
   csrf_token_invalid: { status: 403, message: 'missing or wrong X-CSRF-Token for this dashboard session' },
   tenant_forbidden: { status: 403, message: 'this dashboard session may only see its own store' },
   login_throttled: { status: 429, message: 'too many failed sign-ins; wait and try again' },

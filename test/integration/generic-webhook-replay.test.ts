@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signGeneric } from '../../src/sources/index.js';
 import type { Relay } from '../../src/relay.js';
-import { REPLAY_KEY_TTL_MS } from '../../src/store/webhook-replay-keys.js';
+import { createReplayKeyRepository, IN_FLIGHT_MS, REPLAY_KEY_TTL_MS } from '../../src/store/webhook-replay-keys.js';
 import { steppedClock } from '../helpers/clock.js';
 import { dialects } from '../helpers/databases.js';
 import { ADMIN_HEADERS as admin, addPixelViaApi, createTenantViaApi, startRelayNode, startTestRelay, type TestRelay } from '../helpers/relay.js';
@@ -124,5 +124,31 @@ describe.each(dialects)('generic webhook replays on $name', (dialect) => {
     } finally {
       await wide.close();
     }
+  });
+  it('a copy of a signed request still in flight is asked to retry (409), not told duplicate: if the first copy fails, the retry is stored', async () => {
+    const body = JSON.stringify({ event: 'generate_lead', event_id: 'flight-1', user: { email: 'f@example.com' } });
+    const headers = signed(body, 'flight-1');
+    // The first copy, claimed by another node that has not answered yet (its key as the route derives it).
+    const replayKey = /t=(\d+),v1=([0-9a-f]{64})/.exec(headers['x-capi-relay-signature'])!.slice(1).join('.');
+    const keys = createReplayKeyRepository(t.relay.store, clock.now);
+    expect(await keys.claimSignature(sourceId, replayKey)).toBe('claimed');
+    const meanwhile = await post(t.relay.app, headers, body);
+    expect([meanwhile.statusCode, meanwhile.headers['retry-after'], meanwhile.json().error?.code]).toEqual([409, '5', 'delivery_in_progress']);
+    expect((await stored()).filter((r) => r.event_id === 'flight-1')).toEqual([]);
+    // The first copy failed (storage down) and gave the claim back: the sender's retry is served and stored.
+    await keys.releaseSignature(sourceId, replayKey);
+    expect((await post(t.relay.app, headers, body)).json().results[0]).toMatchObject({ status: 'accepted', event_id: 'flight-1' });
+    // Once served, the same bytes again are a replay.
+    expect((await post(node2.app, headers, body)).json()).toMatchObject({ status: 'duplicate', results: [] });
+
+    // A claim whose node died mid-request lapses after IN_FLIGHT_MS: the sender's retry is then served.
+    const lost = JSON.stringify({ event: 'generate_lead', event_id: 'flight-2', user: { email: 'g@example.com' } });
+    const lostHeaders = signed(lost, 'flight-2');
+    const lostKey = /t=(\d+),v1=([0-9a-f]{64})/.exec(lostHeaders['x-capi-relay-signature'])!.slice(1).join('.');
+    expect(await keys.claimSignature(sourceId, lostKey)).toBe('claimed');
+    expect((await post(t.relay.app, lostHeaders, lost)).statusCode).toBe(409);
+    clock.advance(IN_FLIGHT_MS + 1000);
+    // The same signed bytes (still inside the 300 s tolerance), not a re-signed copy with a key of its own.
+    expect((await post(t.relay.app, lostHeaders, lost)).json().results[0]).toMatchObject({ status: 'accepted', event_id: 'flight-2' });
   });
 });

@@ -146,7 +146,14 @@ describe.each(dialects)('one webhook delivery retried, on $name', (dialect) => {
   it('sends a delivery retried three times at once, then once more after it was delivered, to Meta once', async () => {
     for (const p of platforms('retried')) {
       const answers = await Promise.all([1, 2, 3].map(() => send(p, p.body, p.sign(p.body))));
-      expect(answers.map((r) => r.status), p.name).toEqual([200, 200, 200]);
+      // The same signed bytes while the first copy is still being processed (generic: the signature is its
+      // replay key) are asked to come back (409 delivery_in_progress, Retry-After), never told "duplicate" early.
+      const statuses = answers.map((r) => r.status);
+      expect(statuses, p.name).toContain(200);
+      expect(statuses.every((s) => s === 200 || (p.name === 'generic' && s === 409)), `${p.name}: ${statuses.join()}`).toBe(true);
+      for (const r of answers.filter((a) => a.status === 409)) {
+        expect([r.headers.get('retry-after'), ((await r.json()) as { error: { code: string } }).error.code]).toEqual(['5', 'delivery_in_progress']);
+      }
       await waitUntil(() => atMeta(p.eventId).length > 0, 20_000, () => `${p.name}: ${p.eventId} never reached the emulator`, 50);
       const later = await send(p, p.body, p.sign(p.body));
       expect(later.status, p.name).toBe(200);

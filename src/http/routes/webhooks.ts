@@ -49,7 +49,7 @@ const webhookRoute = describeRoute({
       schema: z.union([z.object({ results: z.array(eventResult) }), z.object({ status: z.enum(['ignored', 'duplicate']), reason: z.string(), results: z.array(eventResult).max(0) })]),
     },
   },
-  errors: ['not_found', 'signature_missing', 'signature_invalid', 'signature_malformed', 'signature_outdated', 'timestamp_out_of_tolerance', 'delivery_id_invalid', 'too_many_events', 'body_too_large', 'storage_unavailable'],
+  errors: ['not_found', 'signature_missing', 'signature_invalid', 'signature_malformed', 'signature_outdated', 'timestamp_out_of_tolerance', 'delivery_id_invalid', 'too_many_events', 'body_too_large', 'storage_unavailable', 'delivery_in_progress', 'unsupported_media_type'],
 });
 
 /** The event name of the log row kept for a delivery that could not be mapped. */
@@ -62,6 +62,8 @@ function headersOf(raw: Record<string, string | string[] | undefined>): Record<s
 }
 
 const MAX_RECORD_ID = 200;
+/** Retry-After on delivery_in_progress: the first request is answered within seconds, or fails and frees its claim. */
+const IN_FLIGHT_RETRY_AFTER_S = 5;
 const MAX_RECORD_MESSAGE = 1000;
 
 /**
@@ -150,15 +152,24 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps)
 
     // A signature is good for one request: the same signed bytes again (a capture replayed inside the
     // tolerance window, whatever delivery id it now claims) are answered as a duplicate and not stored.
-    const replayKey = verified.replayKey;
-    if (def.deduplicatesDeliveries && replayKey !== undefined && !(await replayKeys.claimSignature(source.id, replayKey))) {
-      return reply.status(200).send({ status: 'duplicate', reason: 'this signed request was already received', results: [] });
+    const replayKey = def.deduplicatesDeliveries ? verified.replayKey : undefined;
+    if (replayKey !== undefined) {
+      const claim = await replayKeys.claimSignature(source.id, replayKey);
+      if (claim === 'done') return reply.status(200).send({ status: 'duplicate', reason: 'this signed request was already received', results: [] });
+      // The same signed request is still being processed (the sender retried before it was answered). Answering
+      // "duplicate" now would lose its events if that first attempt then fails: the sender is asked to retry.
+      if (claim === 'in_flight') {
+        reply.header('retry-after', String(IN_FLIGHT_RETRY_AFTER_S));
+        throw new HttpError('delivery_in_progress');
+      }
     }
     try {
-      return await handleVerified();
+      const answer = await handleVerified();
+      if (replayKey !== undefined) await replayKeys.completeSignature(source.id, replayKey).catch(() => undefined);
+      return answer;
     } catch (err) {
       // Nothing was stored: the sender's identical retry must not be taken for a replay.
-      if (def.deduplicatesDeliveries && replayKey !== undefined) await replayKeys.releaseSignature(source.id, replayKey).catch(() => undefined);
+      if (replayKey !== undefined) await replayKeys.releaseSignature(source.id, replayKey).catch(() => undefined);
       throw err;
     }
 
