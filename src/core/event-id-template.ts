@@ -39,11 +39,12 @@ export function eventIdParts(template: string, eventName: string): string[] {
 }
 
 /**
- * The event_id of an order from the resolved rule (`eventIdParts`): the parts joined by the order id as a string.
+ * The event_id of an order from the resolved rule (`eventIdParts`): the parts joined by the order id as a string,
+ * without surrounding white space (a thank-you page's `' 1001'` is the webhook's `1001`: one id on every channel).
  * The browser programs (snippet, Shopify custom pixel) call this with the parts their config carries.
  */
 export function orderEventIdFromParts(parts: readonly string[], orderId: string | number): string {
-  return parts.join(String(orderId));
+  return parts.join(String(orderId).trim());
 }
 
 /** The event_id of an order: the order id as a string, placed by the template. */
