@@ -31,6 +31,10 @@ describe('parseInput', () => {
     expect(parseInput({ event_name: 'Lead' }, NOW)).toMatchObject({ shape: 'meta', name: 'Lead', actionSource: 'website' });
     expect(parseInput({ event: 'purchase' }, NOW)).toMatchObject({ shape: 'commerce', name: 'purchase' });
   });
+  it('trims the order id, as the webhooks do; one of only white space is none', () => {
+    expect(parseInput({ event: 'purchase', order_id: ' 1001\t' }, NOW)).toMatchObject({ commerce: { order_id: '1001' } });
+    expect(parseInput({ event: 'purchase', order_id: '   ' }, NOW)).not.toHaveProperty('commerce.order_id');
+  });
   it('maps commerce user keys to Meta keys', () => {
     const r = parseInput({ event: 'x', user: { email: 'a', phone: 'b', birthdate: 'c', id: 'd', ip: 'e', user_agent: 'f' } }, NOW);
     expect(r).toMatchObject({ user: { em: 'a', ph: 'b', db: 'c', external_id: 'd', client_ip_address: 'e', client_user_agent: 'f' } });

@@ -234,8 +234,9 @@ function commerceProps(o: Record<string, unknown>): CommerceProps {
   if (amount !== undefined) p.amount = amount;
   const currency = str(o, 'currency');
   if (currency !== undefined) p.currency = currency;
-  const orderId = strOrNum(o, 'order_id');
-  if (orderId !== undefined) p.order_id = orderId;
+  // Trimmed as the webhooks' order ids are: the order, its event_id and its reconciliation are the same on every channel.
+  const orderId = strOrNum(o, 'order_id')?.trim();
+  if (orderId) p.order_id = orderId;
   for (const k of OPTIONAL_STRINGS) {
     const v = str(o, k);
     if (v !== undefined) p[k] = v;
