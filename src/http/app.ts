@@ -3,7 +3,7 @@ import type { Config } from '../config/config.js';
 import { jsonSyntaxMessage } from '../core/input-messages.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { GraphClient } from '../delivery/graph-client.js';
-import { NotFoundError } from '../services/configuration.js';
+import { ConflictError, NotFoundError } from '../services/configuration.js';
 import type { Services } from '../services/index.js';
 import { createAuthThrottle, DEFAULT_AUTH_THROTTLE } from './auth-throttle.js';
 import { errorBody, HttpError, STORAGE_RETRY_AFTER_S } from './errors.js';
@@ -75,6 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (err instanceof HttpError) return reply.status(err.status).send(errorBody(err.code, err.message));
     // Repositories throw NotFoundError for an unknown tenant, pixel or source id: one mapping for every route.
     if (err instanceof NotFoundError) return reply.status(404).send(errorBody('not_found', err.message));
+    if (err instanceof ConflictError) return reply.status(409).send(errorBody('already_exists', err.message));
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send(errorBody('body_too_large'));
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.status(415).send(errorBody('unsupported_media_type'));
     if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError) {

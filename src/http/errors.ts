@@ -20,6 +20,7 @@ export const HTTP_ERRORS = {
   timestamp_out_of_tolerance: { status: 401, message: 'the signed timestamp is too far from the relay clock (default 300 s)' },
   delivery_id_invalid: { status: 400, message: 'X-Capi-Relay-Delivery-Id must be 1–128 characters of A–Z a–z 0–9 . _ : -' },
   not_found: { status: 404, message: 'no such resource' },
+  already_exists: { status: 409, message: 'the store already has this' },
   origin_not_allowed: { status: 403, message: 'this Origin is not on the tenant allow-list' },
   rate_limited: { status: 429, message: 'too many requests; slow down' },
   delivery_in_progress: { status: 409, message: 'the same signed webhook request is being processed; retry after Retry-After seconds' },

@@ -15,7 +15,7 @@ import type { TenantRepository } from '../store/tenants.js';
 export { summarizeChange } from '../store/audit.js';
 export { InvalidOriginError, normalizeOrigin } from '../store/origins.js';
 export { isSwitchName, SWITCH_NAMES } from '../store/switches.js';
-export { NotFoundError, type PixelView, type TenantView } from '../store/tenants.js';
+export { ConflictError, NotFoundError, type PixelView, type TenantView } from '../store/tenants.js';
 
 /** Tenants, their API keys and pixels; throws NotFoundError for an unknown id. */
 export type TenantService = TenantRepository;

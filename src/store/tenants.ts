@@ -13,6 +13,11 @@ export class NotFoundError extends Error {
   override name = 'NotFoundError';
 }
 
+/** A write that would make a second of something a tenant may have only one of (the same Meta pixel twice). */
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}
+
 /** Tenants, their API keys and their destination pixels. Secrets are returned once, at creation. */
 export function createTenantRepository(store: Store, box: SecretBox, clock: () => number = Date.now) {
   const { db } = store;
@@ -72,6 +77,14 @@ export function createTenantRepository(store: Store, box: SecretBox, clock: () =
     const row = await db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new NotFoundError(`tenant ${id} does not exist`);
     return toTenantView(row);
+  }
+
+  /** The same Meta pixel twice in one store would get each event twice; a disabled twin does not count. */
+  async function refuseTwin(tenantId: string, pixelId: string, exceptRowId?: string): Promise<void> {
+    let q = db.selectFrom('pixels').select('id').where('tenant_id', '=', tenantId).where('pixel_id', '=', pixelId).where('status', '!=', 'disabled');
+    if (exceptRowId !== undefined) q = q.where('id', '!=', exceptRowId);
+    const twin = await q.executeTakeFirst();
+    if (twin) throw new ConflictError(`the store already sends to pixel ${pixelId} (${twin.id}): change that pixel (token, settings) instead`);
   }
 
   return {
@@ -140,6 +153,7 @@ export function createTenantRepository(store: Store, box: SecretBox, clock: () =
 
     async addPixel(input: { tenantId: string; pixelId: string; accessToken: string; testEventCode?: string | null | undefined; graphVersion?: string | null | undefined }) {
       await requireTenant(input.tenantId);
+      await refuseTwin(input.tenantId, input.pixelId);
       const id = randomUUID();
       const now = clock();
       await db
@@ -173,6 +187,10 @@ export function createTenantRepository(store: Store, box: SecretBox, clock: () =
     },
 
     async setPixelStatus(id: string, status: 'active' | 'disabled') {
+      if (status === 'active') {
+        const row = await db.selectFrom('pixels').select(['tenant_id', 'pixel_id']).where('id', '=', id).executeTakeFirst();
+        if (row) await refuseTwin(row.tenant_id, row.pixel_id, id);
+      }
       const res = await db
         .updateTable('pixels')
         .set({ status, pause_reason: null, updated_at: clock() })

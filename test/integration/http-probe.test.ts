@@ -110,6 +110,21 @@ describe.each(dialects)('HTTP probe findings on $name', (dialect) => {
     expect(one.json().error?.message).toBe('body: Unrecognized key: "nope"');
   });
 
+  it('the same Meta pixel twice in one store is a 409 already_exists (each event would go to it twice); a disabled twin does not count', async () => {
+    const add = () => t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/pixels`, headers: admin, payload: { pixelId: PIXEL, accessToken: 'EAAB-probe-twin-0123456789' } });
+    const twin = await add();
+    expect([twin.statusCode, twin.json().error?.code]).toEqual([409, 'already_exists']);
+    const [first] = (await t.relay.tenants.listPixels(tenant.id)).filter((p) => p.pixelId === PIXEL);
+    const disable = (id: string, status: string) => t.relay.app.inject({ method: 'POST', url: `/api/v1/pixels/${id}/status`, headers: admin, payload: { status } });
+    expect((await disable(first!.id, 'disabled')).statusCode).toBe(200);
+    const again = await add();
+    expect(again.statusCode).toBe(201);
+    // Enabling the old one again would make the twin: refused the same way.
+    const back = await disable(first!.id, 'active');
+    expect([back.statusCode, back.json().error?.code]).toEqual([409, 'already_exists']);
+    expect((await t.relay.tenants.listPixels(tenant.id)).filter((p) => p.pixelId === PIXEL && p.status === 'active')).toHaveLength(1);
+  });
+
   it('an unknown key that is not a plain field name (an e-mail address used as a key) is counted, never repeated', async () => {
     const email = 'pii.canary.probe@example.org';
     const forget = await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/forget`, headers: admin, payload: { [email]: true } });
