@@ -22,6 +22,14 @@ export interface Store {
    * Unset on PostgreSQL, which has no such signal across nodes.
    */
   dataVersion?: () => number;
+  /**
+   * SQLite: empties the write-ahead log into the database file and truncates it to zero bytes, so rows deleted
+   * since (IPs and user agents once sent, erased customers) leave no old copy in the `-wal` file; the database
+   * file itself overwrites deleted content (`secure_delete`, set on open). Never waits: with
+   * a transaction open here or a reader elsewhere (a CLI command) it does nothing and answers false, to be tried
+   * again later. Unset on PostgreSQL.
+   */
+  truncateWal?: () => boolean;
   close(): Promise<void>;
 }
 
@@ -37,6 +45,9 @@ export interface StoreOptions {
 
 /** Free space the SQLite data volume needs before the store counts as recovered from a full disk (a 1000-event batch takes a few MiB). */
 export const SQLITE_MIN_FREE_BYTES = 16 * 1024 * 1024;
+
+/** How long a SQLite statement waits for another connection's lock (a CLI command) before failing. */
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 /** What the relay's PostgreSQL sessions are called in pg_stat_activity (a URL's `application_name` wins). */
 export const PG_APPLICATION_NAME = 'capi-relay';
@@ -70,6 +81,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   let db: Kysely<Database>;
   let adapter: DialectAdapter;
   let dataVersion: (() => number) | undefined;
+  let truncateWal: (() => boolean) | undefined;
   let probe: () => Promise<void>;
   // The probe reads the store lazily: it only runs after a fault, long after db is assigned.
   const health = createStorageHealth({ probe: () => probe(), probeIntervalMs: opts.healthProbeIntervalMs });
@@ -97,11 +109,27 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     mkdirSync(opts.dataDir, { recursive: true });
     const sqlite = openPrivateSqlite(join(opts.dataDir, 'capi-relay.sqlite'));
     sqlite.pragma('synchronous = NORMAL');
+    // A deleted row (an IP and user agent once sent, an erased customer, a purged event) is overwritten with zeros,
+    // on its page and on pages freed whole, instead of staying readable in the file's free space.
+    sqlite.pragma('secure_delete = ON');
     // CLI commands and the server may touch the file at once: wait instead of failing.
-    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     sqlite.pragma('foreign_keys = ON');
     const readDataVersion = sqlite.prepare('pragma data_version').pluck();
     dataVersion = () => Number(readDataVersion.get());
+    truncateWal = () => {
+      // Synchronous from here to the end, so no query of this connection runs in between with busy_timeout 0.
+      if (sqlite.inTransaction) return false;
+      sqlite.pragma('busy_timeout = 0');
+      try {
+        const [result] = sqlite.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number }[];
+        return result?.busy === 0 && result.log === 0;
+      } catch {
+        return false;
+      } finally {
+        sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+      }
+    };
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: rollbackAfterAutoRollback(cachingStatements(sqlite), () => sqlite.inTransaction) }) });
     adapter = sqliteAdapter;
     // A full disk still reads, and even takes a small write into WAL space it already holds, while a batch
@@ -121,6 +149,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     adapter,
     health,
     ...(dataVersion ? { dataVersion } : {}),
+    ...(truncateWal ? { truncateWal } : {}),
     close: async () => {
       health.close();
       await db.destroy();

@@ -2,6 +2,8 @@
  * IP address and user agent, the two fields Meta takes in clear: kept while an event can still be sent (a dead
  * delivery can be replayed, for a bounded time), erased at once for an event that never will be.
  */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { deliveryStates } from '../../src/store/delivery-state.js';
@@ -91,6 +93,21 @@ describe.each(dialects)('client IP and user agent on $name', (dialect) => {
     clock.advance(2 * HOUR);
     await t.relay.retention.runOnce();
     expect(await stored('l-2')).toMatchObject({ client_ip_address: null, client_user_agent: null, had_client_ip: 1, had_user_agent: 1 });
+  });
+
+  it.runIf(dialect.name === 'sqlite')("once sent and erased, no copy is left in SQLite's write-ahead log either (the retention job empties it)", async () => {
+    await t.relay.tenants.addPixel({ tenantId: tenant.id, pixelId: PIXEL, accessToken: 'tok' });
+    const ua = `${UA} wal-canary`;
+    expect((await ingest([{ ...lead('wal-1'), user: { email: 'wal@example.com', ip: IP, user_agent: ua } }]))[0]?.status).toBe('accepted');
+    expect(await engine().tick()).toBe(1);
+    expect(await stored('wal-1')).toMatchObject({ client_ip_address: null, client_user_agent: null, had_user_agent: 1 });
+    const files = () => ['capi-relay.sqlite', 'capi-relay.sqlite-wal'].map((f) => join(t.db.dataDir, f)).filter((f) => existsSync(f));
+    const holding = () => files().filter((f) => readFileSync(f).includes(ua));
+    // Deleted from the table, but the log still holds the insert's copy until it is emptied.
+    expect(holding().map((f) => basename(f))).toEqual(['capi-relay.sqlite-wal']);
+    await t.relay.retention.runOnce();
+    expect(holding()).toEqual([]);
+    expect(statSync(join(t.db.dataDir, 'capi-relay.sqlite-wal')).size).toBe(0);
   });
 
   it('an event with no pixel to go to is stored without them', async () => {
