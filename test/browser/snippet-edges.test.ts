@@ -130,4 +130,19 @@ describe.skipIf(!hasChromium)('the snippet on edge-case pages, in a real Chromiu
     expect([...errors, ...second.errors]).toEqual([]);
     await context.close();
   });
+  it("names a GA4-tagged purchase (transaction_id, no order_id) the way the order's webhook does", async () => {
+    const tenant = await storeTenant('GA4 names');
+    const { page, context, errors } = await visit(`${www}/thanks`);
+    const id = await page.evaluate(() => {
+      const api = (window as unknown as SnippetWindow).capiRelay;
+      api.consent(true);
+      return api.track('purchase', { transaction_id: 'T-77', value: 12, currency: 'EUR' });
+    });
+    expect(id).toBe('purchase:T-77');
+    const fbq = (await page.evaluate(() => (window as unknown as SnippetWindow).__fbqCalls ?? [])) as [string, string, object, { eventID?: string }][];
+    expect(fbq.find((c) => c[0] === 'track' && c[1] === 'Purchase')?.[3]).toMatchObject({ eventID: 'purchase:T-77' });
+    await expect.poll(async () => (await stored(tenant.id)).filter((e) => e.event_name === 'Purchase'), { timeout: 10_000 }).toEqual([{ event_id: 'purchase:T-77', event_name: 'Purchase' }]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

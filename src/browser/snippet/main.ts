@@ -121,7 +121,16 @@ function dispatch(ev: HeldEvent): void {
 function track(name: string, data?: Data, options?: TrackOptions): string {
   // GA4 names become Meta names (the transform's one table), so the Pixel and the relay both see one standard event.
   name = has(EVENT_MAP, name) ? EVENT_MAP[name]! : String(name);
-  const input: Data = data || {};
+  // A copy: the page's own object is not changed.
+  const given: Data = data || {};
+  const input: Data = {};
+  for (const k in given) if (has(given, k)) input[k] = given[k];
+  // GA4's name for the order id: a page tagged for GA4 (track('purchase', {transaction_id})) names the order the
+  // way the webhooks do, so its Purchase gets the order's event_id too.
+  if (input.order_id == null && input.transaction_id != null) {
+    input.order_id = input.transaction_id;
+    delete input.transaction_id;
+  }
   const opts: TrackOptions = options || {};
   const commerce: Data = {};
   const customData: Data = {};
