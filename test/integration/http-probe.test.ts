@@ -110,6 +110,16 @@ describe.each(dialects)('HTTP probe findings on $name', (dialect) => {
     expect(one.json().error?.message).toBe('body: Unrecognized key: "nope"');
   });
 
+  it('a blank tenant name or source secret is a 400 invalid_body, not a store named " " or a secret anyone can guess', async () => {
+    const blank = await t.relay.app.inject({ method: 'POST', url: '/api/v1/tenants', headers: admin, payload: { name: '   ' } });
+    expect([blank.statusCode, blank.json().error?.code, blank.json().error?.message]).toEqual([400, 'invalid_body', 'body name: must not be blank']);
+    const trimmed = await t.relay.app.inject({ method: 'POST', url: '/api/v1/tenants', headers: admin, payload: { name: '  Shop  ' } });
+    expect(trimmed.statusCode).toBe(201);
+    expect((await t.relay.tenants.getTenant(trimmed.json().id)).name).toBe('Shop');
+    const secret = await t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/sources`, headers: admin, payload: { platform: 'generic', secret: ' \t ' } });
+    expect([secret.statusCode, secret.json().error?.code, secret.json().error?.message]).toEqual([400, 'invalid_body', 'body secret: must not be blank']);
+  });
+
   it('the same Meta pixel twice in one store is a 409 already_exists (each event would go to it twice); a disabled twin does not count', async () => {
     const add = () => t.relay.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/pixels`, headers: admin, payload: { pixelId: PIXEL, accessToken: 'EAAB-probe-twin-0123456789' } });
     const twin = await add();

@@ -18,13 +18,13 @@ import { describeRoute } from '../route-contract.js';
 const newSourceBody = z
   .object({
     platform: z.string(),
-    secret: z.string().min(1).optional(),
+    secret: z.string().min(1).refine((s) => s.trim() !== '', 'must not be blank').optional(),
     currency: z.string().optional(),
     eventIdTemplate: z.string().optional(),
     siteUrl: z.string().max(2048).optional(),
   })
   .strict();
-const rotateBody = z.object({ secret: z.string().min(1) }).strict();
+const rotateBody = z.object({ secret: z.string().min(1).refine((s) => s.trim() !== '', 'must not be blank') }).strict();
 const statusBody = z.object({ status: z.enum(['active', 'disabled']) }).strict();
 const switchesBody = z.record(z.string(), z.boolean());
 

@@ -15,7 +15,7 @@ import { describeRoute } from '../route-contract.js';
 import { parseBody } from '../validate.js';
 import { eventHistory } from './ingest.js';
 
-const createTenantBody = z.object({ name: z.string().min(1).max(200), policy: z.record(z.string(), z.unknown()).optional() }).strict();
+const createTenantBody = z.object({ name: z.string().trim().min(1, 'must not be blank').max(200), policy: z.record(z.string(), z.unknown()).optional() }).strict();
 const roleSchema = z.enum(['primary', 'secondary']);
 const testEventCodeSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a Test Event Code is 1–64 letters, digits, _ or -');
 const addPixelBody = z
