@@ -4,14 +4,17 @@
  * proxy between the relay and PostgreSQL refuses connections). The relay must not crash, must answer
  * ingest 503 storage_unavailable with Retry-After and /readyz 503 meanwhile, and must recover by itself:
  * every event answered accepted reaches Meta (the emulator), mid-ingest and mid-delivery alike. An address
- * that stops answering (the proxy holds every byte) must not hang /readyz: a load balancer needs its answer.
+ * that stops answering (the proxy holds every byte) must not hang /readyz: a load balancer needs its answer;
+ * and a node that goes silent mid-transaction must not hold its locks, and so the other nodes, for long.
  */
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { READINESS_DEADLINE_MS } from '../../src/services/storage.js';
+import { PG_IDLE_IN_TRANSACTION_TIMEOUT_MS } from '../../src/store/database.js';
 import { dialects, PG_BASE_URL, type Dialect } from '../helpers/databases.js';
-import { purchase, waitUntil } from '../helpers/processes.js';
+import { postEvents, purchase, relayEnv, startRelayProcess, TEST_ENCRYPTION_KEY, waitUntil, type RelayProcess } from '../helpers/processes.js';
 import { addPixelViaApi, createTenantViaApi, startEmulatedRelay, type ApiTenant, type EmulatedRelay } from '../helpers/relay.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -196,5 +199,33 @@ describe.skipIf(!postgres)('PostgreSQL connection loss', () => {
     expect(tookMs).toBeLessThan(READINESS_DEADLINE_MS + 3000);
     proxy.restore();
     await waitUntil(async () => (await readyz()).status === 200, 20_000, () => 'readyz did not come back after the stall');
+  });
+
+  it('frees the locks of a node that went silent mid-transaction, so another node ingests again', { timeout: 120_000 }, async () => {
+    await ingestUntilAccepted(['before-silence'], { unavailable: 0 });
+    // This node (through the proxy) holds its store's seq lock, as a writer does between its statements…
+    const trx = await t.relay.store.db.startTransaction().execute();
+    await trx.updateTable('tenant_sequences').set({ next_seq: sql`next_seq` }).where('tenant_id', '=', tenant.id).execute();
+    // …when its network goes silent: no byte either way, no connection closed (a power loss, a partition).
+    proxy.stall();
+    // Another node on the same database, connected directly.
+    const direct = new URL(t.db.databaseUrl as string);
+    const base = new URL(PG_BASE_URL);
+    direct.hostname = base.hostname;
+    direct.port = base.port || '5432';
+    direct.searchParams.delete('application_name');
+    let other: RelayProcess | null = null;
+    try {
+      other = await startRelayProcess(relayEnv({ databaseUrl: direct.toString(), dataDir: t.db.dataDir, encryptionKey: TEST_ENCRYPTION_KEY, graphUrl: t.graphUrl }));
+      const started = Date.now();
+      // Its writer waits on the silent node's lock until PostgreSQL ends that session, not for hours.
+      const accepted = await postEvents(other.url, tenant.ingestKey, [purchase('after-silence')], AbortSignal.timeout(PG_IDLE_IN_TRANSACTION_TIMEOUT_MS + 30_000));
+      expect(accepted).toEqual(['after-silence']);
+      expect(Date.now() - started).toBeLessThan(PG_IDLE_IN_TRANSACTION_TIMEOUT_MS + 15_000);
+    } finally {
+      await other?.kill();
+      proxy.restore();
+      await trx.rollback().execute().catch(() => undefined);
+    }
   });
 });
