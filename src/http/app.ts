@@ -6,6 +6,7 @@ import type { GraphClient } from '../delivery/graph-client.js';
 import { ConflictError, NotFoundError } from '../services/configuration.js';
 import type { Services } from '../services/index.js';
 import { createAuthThrottle, DEFAULT_AUTH_THROTTLE } from './auth-throttle.js';
+import { registerCloseOnShutdown } from './close-on-shutdown.js';
 import { errorBody, HttpError, STORAGE_RETRY_AFTER_S } from './errors.js';
 import { registerEarlyClose, requestTimeouts } from './slow-clients.js';
 import type { Metrics } from './metrics.js';
@@ -96,6 +97,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser('application/json');
   useJsonBodyParser(app, 'application/json');
   registerEarlyClose(app);
+  registerCloseOnShutdown(app);
   app.setNotFoundHandler((_req, reply) => reply.status(404).send(errorBody('not_found')));
   // Before any route reads them: no parameter with text a database refuses (one rule for both databases).
   app.addHook('onRequest', async (req) => checkRequestParameters(req.params, req.query));

@@ -53,6 +53,16 @@ const SQLITE_BUSY_TIMEOUT_MS = 5000;
 export const PG_APPLICATION_NAME = 'capi-relay';
 
 /**
+ * How long PostgreSQL keeps a relay session that is inside a transaction but sends nothing. The relay's
+ * transactions never wait on anything but the database (milliseconds between statements), so such a session
+ * belongs to a node that died or lost its network mid-transaction without closing its connection (a power loss,
+ * a partition). Its locks (the tenant's seq row every ingest writer takes, a pixel's cursor every delivery claim
+ * takes) would otherwise stop ingest and delivery on every other node until the server's TCP keepalive notices,
+ * hours by default. A URL's `idle_in_transaction_session_timeout` wins.
+ */
+export const PG_IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
+
+/**
  * After SQLITE_FULL or an I/O error SQLite may already have rolled the transaction back itself; Kysely's
  * ROLLBACK then fails with "cannot rollback - no transaction is active" and that error replaces the real
  * cause. A ROLLBACK with no transaction open is made a no-op, so the original error reaches the caller.
@@ -94,6 +104,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       // An unreachable server (a blackholed failover address) must fail a request, not hang it.
       connectionTimeoutMillis: 10_000,
       keepAlive: true,
+      idle_in_transaction_session_timeout: PG_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     });
     // A server restart, failover or pg_terminate_backend makes a connection emit 'error'. Without a
     // listener Node throws it and the process dies, idle in the pool (the pool re-emits it) or checked out

@@ -4,7 +4,12 @@ export interface TcpProxy {
   port: number;
   /** Drops every open connection and refuses new ones (accepted, then reset): the database is unreachable. */
   cut(): void;
-  /** Forwards again. */
+  /**
+   * Holds every byte in both directions, the connections left open (accepted, never answered): packets
+   * dropped on the way, as a blackholed failover address does. `restore()` delivers what was held.
+   */
+  stall(): void;
+  /** Forwards again (and, after a stall, delivers what was held). */
   restore(): void;
   close(): Promise<void>;
 }
@@ -17,6 +22,8 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const open = new Set<Socket>();
   let down = false;
+  let stalled = false;
+  let held: [Socket, Buffer][] = [];
   const server = createServer((client) => {
     if (down) {
       client.destroy();
@@ -32,8 +39,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    const forward = (to: Socket) => (d: Buffer) => {
+      if (stalled) held.push([to, d]);
+      else to.write(d);
+    };
+    client.on('data', forward(upstream));
+    upstream.on('data', forward(client));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -44,9 +55,15 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       down = true;
       for (const s of open) s.destroy();
       open.clear();
+      held = [];
+    },
+    stall() {
+      stalled = true;
     },
     restore() {
       down = false;
+      stalled = false;
+      for (const [to, d] of held.splice(0)) if (!to.destroyed) to.write(d);
     },
     close: () =>
       new Promise<void>((resolve) => {

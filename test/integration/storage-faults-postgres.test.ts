@@ -3,13 +3,18 @@
  * (pg_terminate_backend on its application_name) and, for a few seconds, the server is unreachable (a TCP
  * proxy between the relay and PostgreSQL refuses connections). The relay must not crash, must answer
  * ingest 503 storage_unavailable with Retry-After and /readyz 503 meanwhile, and must recover by itself:
- * every event answered accepted reaches Meta (the emulator), mid-ingest and mid-delivery alike.
+ * every event answered accepted reaches Meta (the emulator), mid-ingest and mid-delivery alike. An address
+ * that stops answering (the proxy holds every byte) must not hang /readyz: a load balancer needs its answer;
+ * and a node that goes silent mid-transaction must not hold its locks, and so the other nodes, for long.
  */
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { READINESS_DEADLINE_MS } from '../../src/services/storage.js';
+import { PG_IDLE_IN_TRANSACTION_TIMEOUT_MS } from '../../src/store/database.js';
 import { dialects, PG_BASE_URL, type Dialect } from '../helpers/databases.js';
-import { purchase, waitUntil } from '../helpers/processes.js';
+import { postEvents, purchase, relayEnv, startRelayProcess, TEST_ENCRYPTION_KEY, waitUntil, type RelayProcess } from '../helpers/processes.js';
 import { addPixelViaApi, createTenantViaApi, startEmulatedRelay, type ApiTenant, type EmulatedRelay } from '../helpers/relay.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -49,10 +54,10 @@ describe.skipIf(!postgres)('PostgreSQL connection loss', () => {
     }
   }
 
-  async function readyz(): Promise<{ status: number; code?: string }> {
-    const res = await fetch(`${url}/readyz`);
-    const body = (await res.json()) as { error?: { code: string } };
-    return { status: res.status, ...(body.error ? { code: body.error.code } : {}) };
+  async function readyz(signal?: AbortSignal): Promise<{ status: number; code?: string; message?: string }> {
+    const res = await fetch(`${url}/readyz`, { signal });
+    const body = (await res.json()) as { error?: { code: string; message: string } };
+    return { status: res.status, ...(body.error ? { code: body.error.code, message: body.error.message } : {}) };
   }
 
   const received = () => new Set(t.emulator.state.events({ pixelId: PIXEL }).map((e) => String(e.event.event_id)));
@@ -178,5 +183,49 @@ describe.skipIf(!postgres)('PostgreSQL connection loss', () => {
     };
     await waitUntil(async () => (await sent()) === ids.length, 30_000, async () => `${await sent()} of ${ids.length} deliveries recorded sent`);
     expect(t.logs.some((l) => l.includes('scanning due pixels works again') || l.includes('storage available again'))).toBe(true);
+  });
+
+  it('answers /readyz not ready within its deadline while the database does not answer, and ready once it does', { timeout: 60_000 }, async () => {
+    // Established, idle connections in the pool, as a relay under load has them: the ones a stalled address hangs.
+    await Promise.all(Array.from({ length: 8 }, (_, i) => ingestUntilAccepted([`warm-${i}`], { unavailable: 0 })));
+    expect((await readyz()).status).toBe(200);
+    proxy.stall();
+    const started = Date.now();
+    const r = await readyz(AbortSignal.timeout(30_000));
+    const tookMs = Date.now() - started;
+    expect(r).toMatchObject({ status: 503, code: 'not_ready' });
+    expect(r.message).toContain('did not answer');
+    expect(tookMs).toBeGreaterThanOrEqual(READINESS_DEADLINE_MS - 100);
+    expect(tookMs).toBeLessThan(READINESS_DEADLINE_MS + 3000);
+    proxy.restore();
+    await waitUntil(async () => (await readyz()).status === 200, 20_000, () => 'readyz did not come back after the stall');
+  });
+
+  it('frees the locks of a node that went silent mid-transaction, so another node ingests again', { timeout: 120_000 }, async () => {
+    await ingestUntilAccepted(['before-silence'], { unavailable: 0 });
+    // This node (through the proxy) holds its store's seq lock, as a writer does between its statements…
+    const trx = await t.relay.store.db.startTransaction().execute();
+    await trx.updateTable('tenant_sequences').set({ next_seq: sql`next_seq` }).where('tenant_id', '=', tenant.id).execute();
+    // …when its network goes silent: no byte either way, no connection closed (a power loss, a partition).
+    proxy.stall();
+    // Another node on the same database, connected directly.
+    const direct = new URL(t.db.databaseUrl as string);
+    const base = new URL(PG_BASE_URL);
+    direct.hostname = base.hostname;
+    direct.port = base.port || '5432';
+    direct.searchParams.delete('application_name');
+    let other: RelayProcess | null = null;
+    try {
+      other = await startRelayProcess(relayEnv({ databaseUrl: direct.toString(), dataDir: t.db.dataDir, encryptionKey: TEST_ENCRYPTION_KEY, graphUrl: t.graphUrl }));
+      const started = Date.now();
+      // Its writer waits on the silent node's lock until PostgreSQL ends that session, not for hours.
+      const accepted = await postEvents(other.url, tenant.ingestKey, [purchase('after-silence')], AbortSignal.timeout(PG_IDLE_IN_TRANSACTION_TIMEOUT_MS + 30_000));
+      expect(accepted).toEqual(['after-silence']);
+      expect(Date.now() - started).toBeLessThan(PG_IDLE_IN_TRANSACTION_TIMEOUT_MS + 15_000);
+    } finally {
+      await other?.kill();
+      proxy.restore();
+      await trx.rollback().execute().catch(() => undefined);
+    }
   });
 });
