@@ -38,7 +38,7 @@ describe.each(dialects)('test-connection and replay on $name', (dialect) => {
   let tenantId: string;
 
   beforeAll(async () => {
-    const graph = await startEmulator({ pixels: { '5550001': { name: 'Shop pixel', tokens: ['tok-good'] } } });
+    const graph = await startEmulator({ pixels: { '5550001': { name: 'Shop pixel', tokens: ['tok-good'] }, '5550002': { name: 'Second pixel', tokens: ['tok-second'] } } });
     emulator = graph.emulator;
     db = await dialect.create();
     env = cliEnv(db, { graphUrl: graph.graphUrl });
@@ -46,7 +46,8 @@ describe.each(dialects)('test-connection and replay on $name', (dialect) => {
     const tenant = await ctx.tenants.createTenant('T');
     tenantId = tenant.id;
     good = (await ctx.tenants.addPixel({ tenantId, pixelId: '5550001', accessToken: 'tok-good' })).id;
-    bad = (await ctx.tenants.addPixel({ tenantId, pixelId: '5550001', accessToken: 'tok-bad' })).id;
+    // A second pixel of the store whose token Meta refuses (one Meta pixel may be added to a store once).
+    bad = (await ctx.tenants.addPixel({ tenantId, pixelId: '5550002', accessToken: 'tok-bad' })).id;
     const now = Date.now();
     const event = { event_name: 'Lead', event_time: Math.floor(now / 1000), event_id: 'l1', action_source: 'website' as const, user_data: { em: ['a'.repeat(64)] } };
     await storeEvents(ctx.store, { id: tenantId, forwarding: true }, [{ eventName: 'Lead', eventId: 'l1', source: 'api', event, decisions: [] }], now);
