@@ -141,6 +141,59 @@ ${FINDINGS}`;
 
 /** Analysis written by hand from one profiled run; kept when the figures above are regenerated. */
 const FINDINGS = `
+## Why (a) and (e) stop short of 0.5: the CPU budget (2026-12-07, issue #15)
+The bench now reads the CPU time (user + system, \`/proc/PID/stat\`) of the relay, the emulator and the load
+generator over (a)'s and (e)'s timed work (rows "CPU µs per …" above). Unlike the rates, these hardly move with
+the machine's other load, and they answer whether a ratio of 0.5 fits on this machine at all. The full run of
+06:21 (load 1.8–3.2):
+
+| | relay's run: relay / emulator / load generator, µs CPU | baseline's run | CPU cores the relay's run would keep busy at 0.5 × the baseline's rate |
+| --- | --- | --- | --- |
+| (a) per event, batches of 1000 | 73.8 / 14.2 / 5.9 | SDK sender 11.2, emulator 9.6 | **3.82** |
+| (e) per one-event request | 236.6 / 13.8 / 53.0 | bare route 34.6, load generator 35.0 | **4.20** |
+
+The machine has 2 cores. At half the baseline's rate the relay's run would need about twice the CPU there is,
+so no amount of waiting less (fewer commits, fewer fsyncs, more overlap) can reach 0.5 here: the relay would have
+to spend about half the CPU per event that it does, and then also spread it evenly over both cores (a single
+thread at 0.5 × 81,308 events/s has 25 µs per event, against 73.8 today). For (e), two cores at 0.5 × 27,651
+requests/s leave 145 µs a request for everything; less the load generator's and the emulator's share, the relay
+would have ~78 µs, a little over twice the bare route's whole cost, for authentication, validation, mapping,
+normalization, SHA-256 of each customer field, the durable group commit and delivery.
+
+The issue's premise was that "the reason is the write path, not the CPU work". That held until the write path was
+rebuilt: the WAL per one-event request went from ~65 KB to 6.9–7.9 KB, commits group ~29 one-event requests, each
+table takes one statement per group, and a cursor per pixel replaced a row per event and pixel. Now SQLite's
+statements and commits are about a third of the relay's CPU (a SQL trace under (e): the events INSERT ~27 µs an
+event, its share of the commit ~26 µs, the orders and clear-fields INSERTs ~10 µs); the rest is the work above,
+Node's HTTP layer and Fastify (as much again as the whole bare route), and garbage collection.
+
+Tried this session, each on the relay's CPU per event or per request:
+- \`--max-semi-space-size=16\` (the shipped 4): (a) 74.2 / 82.8 → 65.0 / 73.4 µs an event (~12 % less), but a
+  larger young generation is what (c)'s peak RSS cannot afford.
+- \`--optimize-for-size\`: (c) peak 180 / 180 → 175 / 173 MB, drain rate 41,721 / 50,127 → 29,474 / 41,612 events/s.
+- \`wal_autocheckpoint\` off (no checkpoint at all), alternating with it on: one-event CPU 253, 276, 241 µs a request
+  without checkpoints against 252, 258, 222 with them: no difference beyond the noise.
+- The relay on PostgreSQL, one node: 942 µs of the relay's own CPU per one-event request (row (f)); a V8
+  profile puts ~40 % of it in \`writev\`, the kernel's side of the round trips (a key lookup per request and ~8
+  statements per group). The next step there is fewer round trips: a key cache invalidated across nodes
+  (\`LISTEN/NOTIFY\`) and one statement per group commit.
+
+What could reach 0.5, and is bigger than a session: a second thread doing real work (a worker owning the SQLite
+connection, or delivery in a worker with its own connection) together with a leaner ingest per event (fewer
+indexes on \`events\`: it has six; no Kysely on the hot path; fewer per-request hooks). Neither changes what the
+relay promises, but the first changes its architecture.
+
+## Deleting for real: \`secure_delete\` and the write-ahead log (2026-12-07, issue #15's privacy side)
+A probe of the SQLite file with \`strings\` found the IP address and user agent of events already sent, and
+deleted from \`event_clear_fields\`, still in the file: better-sqlite3's SQLite has \`secure_delete\` off, so a
+deleted row stays in the page's free space, and a page freed whole keeps its content on the freelist; and the
+\`-wal\` file holds the insert's copy until the log is reset. The relay now opens SQLite with
+\`secure_delete = ON\` and empties the log every minute (\`wal_checkpoint(TRUNCATE)\`, without waiting on a CLI's
+reader); \`test/integration/client-ip-ua.test.ts\` reads both files for the canary. The cost is the drain's:
+400,000-event drains alternating (load ~2), \`ON\` 45,275 / 49,760 events/s against 52,717 / 51,467 with it off
+(3–14 %); the full run above drained 1,000,000 at 54,816 events/s (60,616 before, on a quieter machine), peak
+194 MB.
+
 ## Draining a backlog, continued: the emulator's half, and memory (2026-12-07, later, issue #15)
 Watched first with \`top\` (one sample a second) while 400,000 events drained: the relay's process at 78–103 % of a
 core and the emulator's at 65–95 % of the other. The drain was never the relay's alone: it shares the machine
