@@ -10,18 +10,12 @@ import { chromiumAvailable, launchChromium } from '../helpers/chromium.js';
 import { dialects } from '../helpers/databases.js';
 import { waitUntil } from '../helpers/processes.js';
 import { ADMIN_HEADERS, startEmulatedRelay, type EmulatedRelay } from '../helpers/relay.js';
-import { COLLECT_COUNTER, startStorePage, type StorePage } from './store-page.js';
+import { COLLECT_COUNTER, startStorePage, type SnippetWindow, type StorePage } from './store-page.js';
 
 const hasChromium = chromiumAvailable('snippet consent and cookie domain tests');
 const PIXEL = '414141414141';
 const TOKEN = 'tok-consent-0123';
 const CLICK_COOKIES = ['_fbc', '_fbp', '_cr_gclid'];
-
-interface SnippetWindow {
-  capiRelay: { version?: number; track(name: string, data?: object): string; consent(v: boolean): void };
-  __fbqCalls?: unknown[][];
-  __collectCalls?: number;
-}
 
 describe.skipIf(!hasChromium)('the snippet and consent, in a real Chromium', () => {
   let t: EmulatedRelay;

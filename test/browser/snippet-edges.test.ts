@@ -9,17 +9,11 @@ import { createOriginRepository } from '../../src/store/origins.js';
 import { chromiumAvailable, launchChromium } from '../helpers/chromium.js';
 import { dialects } from '../helpers/databases.js';
 import { startEmulatedRelay, type EmulatedRelay } from '../helpers/relay.js';
-import { COLLECT_COUNTER, startStorePage, type StorePage } from './store-page.js';
+import { COLLECT_COUNTER, startStorePage, type SnippetWindow, type StorePage } from './store-page.js';
 
 const hasChromium = chromiumAvailable('snippet edge-case tests');
 const PIXEL = '525252525252';
 const TOKEN = 'tok-edges-0123';
-
-interface SnippetWindow {
-  capiRelay: { version?: number; track(name: string, data?: object): string; consent(v: unknown): unknown };
-  __fbqCalls?: unknown[][];
-  __collectCalls?: number;
-}
 
 describe.skipIf(!hasChromium)('the snippet on edge-case pages, in a real Chromium', () => {
   let t: EmulatedRelay;

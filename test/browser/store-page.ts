@@ -98,3 +98,10 @@ export async function startScriptServer(js: string): Promise<{ url: string; clos
     }),
   };
 }
+
+/** A store page's window as the snippet leaves it (capiRelay), with what the page's fbq stub and COLLECT_COUNTER record. */
+export interface SnippetWindow {
+  capiRelay: { version?: number; track(name: string, data?: object, options?: object): string; consent(v: unknown): unknown };
+  __fbqCalls?: unknown[][];
+  __collectCalls?: number;
+}
