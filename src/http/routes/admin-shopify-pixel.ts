@@ -11,7 +11,17 @@ import { describeRoute } from '../route-contract.js';
 const httpUrl = z
   .string()
   .max(500)
-  .refine((s) => /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/i.test(s), { message: 'an http(s) URL such as https://relay.example.com' });
+  .refine((s) => /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/i.test(s) && parsesAsRelayUrl(s), { message: 'an http(s) URL such as https://relay.example.com, with no user or password' });
+
+/** A URL a browser can send beacons to: it parses (a port of 99999 does not), and has no user:password@ to embed in a store's page. */
+function parsesAsRelayUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return u.username === '' && u.password === '';
+  } catch {
+    return false;
+  }
+}
 const pixelQuery = z.object({ key: z.string().min(1).max(200).optional(), relay_url: httpUrl.optional() }).strict();
 const shopifyPixelRoute = describeRoute({
   summary: 'The Shopify custom pixel for the store',
