@@ -274,6 +274,35 @@ describe('delivery engine', () => {
     expect(queue.rows.map((r) => [r.status, r.attempts])).toEqual([['sent', 1]]);
   });
 
+  it('tries again to record a batch Meta accepted when the store fails (a database blink), instead of sending it twice', async () => {
+    vi.useFakeTimers();
+    try {
+      const warnings: string[] = [];
+      const { queue, graph, engine } = setup(ok, { logger: { info() {}, warn: (_o: unknown, msg: string) => void warnings.push(msg), error() {} } });
+      queue.addPixel('p1');
+      for (let i = 0; i < 3; i++) queue.enqueue('p1', ev(`blink${i}`));
+      const markSent = queue.markSent.bind(queue);
+      let failures = 2;
+      queue.markSent = (held, info) => (failures-- > 0 ? Promise.reject(new Error('Connection terminated unexpectedly')) : markSent(held, info));
+      const first = engine.tick();
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(await first).toBe(3);
+      expect(graph.calls).toHaveLength(1);
+      expect(queue.byStatus('sent')).toHaveLength(3);
+      expect(warnings.filter((w) => w.startsWith('recording a sent batch failed'))).toHaveLength(2);
+      // A store that stays down: after the last try the batch is left claimed (its lease lapses, then it goes again).
+      queue.enqueue('p1', ev('down'));
+      queue.markSent = () => Promise.reject(new Error('Connection terminated unexpectedly'));
+      const second = engine.tick();
+      await vi.advanceTimersByTimeAsync(6_000);
+      expect(await second).toBe(0);
+      expect(graph.calls).toHaveLength(2);
+      expect(queue.byStatus('sent')).toHaveLength(3);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('wake() sends new work without waiting for the poll interval', async () => {
     const { queue, engine } = setup(ok, { pollIntervalMs: 60_000, lingerMs: 1 });
     queue.addPixel('p1');

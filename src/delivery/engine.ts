@@ -6,7 +6,7 @@ import { nextRetryDelayMs } from './backoff.js';
 import { classifyGraphResponse, type Outcome } from './classify.js';
 import type { DeliveryEngine, DeliveryEngineOptions, DeliveryOutcomeEvent, EngineLogger, LateAckAction } from './engine-types.js';
 import { isTooOld } from './event-window.js';
-import type { AckResult, ClaimedDelivery, HeldDelivery, PixelTarget } from './queue.js';
+import type { AckResult, ClaimedDelivery, DeliveryQueue, HeldDelivery, PixelTarget } from './queue.js';
 
 export type { DeliveryEngine, DeliveryEngineOptions, DeliveryOutcomeEvent, EngineLogger, GraphSender, LateAck } from './engine-types.js';
 
@@ -18,6 +18,13 @@ type GroupResult =
 const silentLogger: EngineLogger = { info() {}, warn() {}, error() {} };
 
 const ids = (items: readonly HeldDelivery[]): string[] => items.map((i) => i.deliveryId);
+
+/**
+ * Waits before trying again to record a batch Meta accepted, after the store failed to (a database blink). Meta
+ * has the events: if the record is never written, the whole batch goes again once its lease lapses. The claim's
+ * lease is renewed meanwhile, and the record is lease-checked, so trying again cannot overwrite another claim.
+ */
+const SENT_RECORD_RETRY_MS = [250, 1000, 4000] as const;
 
 /** Creates the delivery worker loop over a DeliveryQueue and a Graph sender. */
 export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngine {
@@ -68,6 +75,20 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
     return ids(items).filter((id) => !late.has(id));
   }
 
+  /** Records a batch as sent, trying again (SENT_RECORD_RETRY_MS) when the store fails: a repeat to Meta is the cost otherwise. */
+  async function recordSent(pixel: PixelTarget, held: readonly HeldDelivery[], info: Parameters<DeliveryQueue['markSent']>[1]): Promise<AckResult> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await queue.markSent(held, info, clock.now());
+      } catch (err) {
+        const wait = SENT_RECORD_RETRY_MS[attempt];
+        if (wait === undefined) throw err;
+        log.warn({ err: String(err), pixelRowId: pixel.pixelRowId, count: held.length, attempt: attempt + 1 }, 'recording a sent batch failed; trying again');
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
   /** Records a retry (or death at the attempt cap) for items that were just sent and failed transiently. */
   async function retry(pixel: PixelTarget, items: ClaimedDelivery[], outcome: Extract<Outcome, { kind: 'retryable' | 'rate_limited' }>, simulated: boolean): Promise<void> {
     const now = clock.now();
@@ -106,7 +127,7 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
     switch (outcome.kind) {
       case 'success': {
         const info = { fbtraceId: outcome.fbtraceId, eventsReceived: outcome.eventsReceived };
-        const settled = await settle(pixel, 'sent', items, (held) => queue.markSent(held, info, clock.now()));
+        const settled = await settle(pixel, 'sent', items, (held) => recordSent(pixel, held, info));
         report({ pixelRowId: pixel.pixelRowId, deliveryIds: settled, simulated, outcome });
         return { kind: 'continue' };
       }
