@@ -55,6 +55,19 @@ describe('transformEvent: commerce shape', () => {
     expect(u).not.toHaveProperty('fbclid');
   });
 
+  it('keeps the customer out of the page URLs: query parameters with an e-mail, a phone or a name go, and the decision says how many', () => {
+    const r = transformEvent(
+      { event: 'purchase', order_id: 'u1', value: 5, currency: 'EUR', url: 'https://shop.example.com/thanks?order=u1&email=jane%40example.com&phone=6505551212', user: { email: 'jane@example.com' } },
+      defaultPolicy,
+      ctx,
+    );
+    expect(r.kind).toBe('send');
+    if (r.kind !== 'send') return;
+    expect(r.event.event_source_url).toBe('https://shop.example.com/thanks?order=u1');
+    expect(r.decisions).toContainEqual({ code: 'url_personal_data_removed', field: 'event_source_url', message: expect.stringMatching(/^2 query parameter/) as unknown });
+    expect(JSON.stringify(r)).not.toMatch(/jane|6505551212/);
+  });
+
   it('applies integrations.facebook overrides over everything', () => {
     const r = transformEvent({ ...purchase, integrations: { facebook: { event_name: 'BigPurchase',
       custom_data: { value: 1, predicted_ltv: 3 }, user_data: { em: 'other@example.com' } } } }, defaultPolicy, ctx);

@@ -4,6 +4,7 @@
  * an event Meta would refuse). Order: validate input → map → Meta's rules on the event's own fields →
  * privacy → normalize+hash → gates → Meta's rules on the whole event. Pure: no I/O.
  */
+import { withoutPersonalData } from './url-personal-data.js';
 import { randomUUID } from 'node:crypto';
 import { eventIdTemplateFor, orderEventId } from '../core/event-id-template.js';
 import type { Decision, MetaCustomData, MetaServerEvent, MetaUserData, TransformResult } from '../core/meta-event.js';
@@ -31,6 +32,7 @@ export interface TransformCtx {
 export function transformEvent(input: unknown, policy: TenantPolicy, ctx: TransformCtx): TransformResult {
   const ev = parseInput(input, ctx.now);
   if ('kind' in ev) return withField(ev);
+  keepPersonalDataOutOfUrls(ev);
   const bad = checkUserKeys(ev.user);
   if (bad) return withField({ kind: 'rejected', eventId: ev.eventId ?? null, ...bad });
 
@@ -75,6 +77,18 @@ export function transformEvent(input: unknown, policy: TenantPolicy, ctx: Transf
   const broken = checkMetaEvent(event, ctx.now);
   if (broken) return metaRejection(eventId, broken);
   return { kind: 'send', event, decisions };
+}
+
+/** Page URLs lose the query parameters that carry the customer (url-personal-data.ts), saying how many went. */
+function keepPersonalDataOutOfUrls(ev: ParsedEvent): void {
+  for (const [key, field] of [['eventSourceUrl', 'event_source_url'], ['referrerUrl', 'referrer_url']] as const) {
+    const url = ev[key];
+    if (url === undefined) continue;
+    const clean = withoutPersonalData(url);
+    if (clean.removed === 0) continue;
+    ev[key] = clean.url;
+    ev.decisions.push({ code: 'url_personal_data_removed', field, message: `${clean.removed} query parameter(s) holding personal data (an e-mail address, a phone number, a name) left out` });
+  }
 }
 
 /** The server event without data_processing_options (set by privacy); user_data empty until it is built. */

@@ -90,6 +90,19 @@ describe.each(dialects)('no plain customer data in messages, store or logs on $n
     await send({ url: '/v1/events', headers: auth, payload: NOT_JSON, expect: [400] });
   });
 
+  it('accepts events whose page URLs carry the customer in their query (a thank-you page, a campaign link), leaving it out', async () => {
+    const query = `order=c1&email=${encodeURIComponent(EMAIL)}&tel=${encodeURIComponent(PHONE)}&name=${encodeURIComponent(NAME)}&to=${EMAIL}`;
+    const auth = { authorization: `Bearer ${tenant.ingestKey}`, 'content-type': 'application/json' };
+    const server = { event: 'purchase', order_id: 'c1', value: 5, currency: 'EUR', timestamp: now() - 60, url: `${ORIGIN}/thanks?${query}`, referrer: `${ORIGIN}/cart?${query}`, user: { email: 'someone.else@example.net' } };
+    // Stored (skipped here: this store has no pixel), which is what the scan below reads.
+    expect((await send({ url: '/v1/events', headers: auth, payload: JSON.stringify(server), expect: [202] })).json().results[0].status).toBe('skipped');
+    const browser = { key: tenant.publishableKey, event: 'ViewContent', url: `${ORIGIN}/p/mug?${query}`, referrer: `https://mail.example/?${query}`, fbp: 'fb.1.1596403881668.1116446470', consent: true };
+    const res = await send({ url: '/v1/collect', headers: { origin: ORIGIN, 'content-type': 'text/plain' }, payload: JSON.stringify(browser), expect: [202] });
+    expect(res.json().results[0].status).toBe('skipped');
+    const stored = await t.relay.store.db.selectFrom('events').select('payload').where('tenant_id', '=', tenant.id).where('event_id', '=', 'purchase:c1').executeTakeFirstOrThrow();
+    expect(JSON.parse(stored.payload)).toMatchObject({ event_source_url: `${ORIGIN}/thanks?order=c1`, referrer_url: `${ORIGIN}/cart?order=c1` });
+  });
+
   it('rejects malformed browser events on POST /v1/collect', async () => {
     const headers = { origin: ORIGIN, 'content-type': 'application/json' };
     const bodies = [
