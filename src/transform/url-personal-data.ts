@@ -5,6 +5,7 @@
  * event_source_url or referrer_url is kept, a query parameter goes when its value holds an e-mail address or its
  * name says it is one of those fields. The rest of the URL is kept as it was. Pure.
  */
+import { decodeQueryPart } from '../core/uri-decode.js';
 
 /** Parameter names (lowercase, `-` and `_` dropped) that hold a person's contact or name. */
 const PERSONAL_NAMES = new Set([
@@ -16,16 +17,8 @@ const PERSONAL_NAMES = new Set([
 
 const EMAIL_ADDRESS = /[^\s@&=?#/]+@[^\s@&=?#/]+\.[a-z]{2,}/i;
 
-function decoded(text: string): string {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    return text;
-  }
-}
-
 function isPersonal(name: string, value: string): boolean {
-  return PERSONAL_NAMES.has(decoded(name).toLowerCase().replace(/[-_\s]/g, '')) || EMAIL_ADDRESS.test(decoded(value));
+  return PERSONAL_NAMES.has(decodeQueryPart(name).toLowerCase().replace(/[-_\s]/g, '')) || EMAIL_ADDRESS.test(decodeQueryPart(value));
 }
 
 /**

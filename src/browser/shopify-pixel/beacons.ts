@@ -15,6 +15,7 @@ import type {
   ProductVariant,
 } from '@shopify/web-pixels-extension';
 import { orderEventIdFromParts } from '../../core/event-id-template.js';
+import { decodeQueryPart } from '../../core/uri-decode.js';
 
 /** The five events the pixel subscribes to, and the Meta standard event each becomes. */
 export const SUBSCRIBED_EVENTS = {
@@ -121,14 +122,8 @@ function contact(email: string | null, phone: string | null, address: MailingAdd
 
 function param(search: string, name: string): string | undefined {
   const m = new RegExp('[?&]' + name + '=([^&#]*)').exec(search || '');
-  if (!m || !m[1]) return undefined;
-  const raw = m[1].replace(/\+/g, ' ');
-  // A "%" that is no escape makes decodeURIComponent throw, which skipped the whole event: keep the value as it is.
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
+  // A value that is not valid percent-encoding is kept as it is: throwing here skipped the whole event.
+  return m && m[1] ? decodeQueryPart(m[1]) : undefined;
 }
 
 /** The beacon for one of the subscribed events; undefined when it cannot be named (a Purchase without an order id). */

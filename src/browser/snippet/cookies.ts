@@ -1,23 +1,12 @@
 /** First-party cookies of the snippet: read, write on the registrable domain, and remove everywhere. */
+import { decodeOrKeep } from '../../core/uri-decode.js';
 
-/**
- * decodeURIComponent that never throws: a landing URL or a cookie written by another script may hold a "%" that is
- * no escape, and one bad value must not stop the snippet (it would then send nothing at all). Such a value is
- * taken as it is.
- */
-export function decode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
 
 export function readCookie(name: string): string | null {
   const parts = document.cookie ? document.cookie.split('; ') : [];
   for (const part of parts) {
     const eq = part.indexOf('=');
-    if (part.slice(0, eq) === name) return decode(part.slice(eq + 1));
+    if (part.slice(0, eq) === name) return decodeOrKeep(part.slice(eq + 1));
   }
   return null;
 }

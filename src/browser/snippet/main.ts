@@ -4,10 +4,11 @@
  * try/catch: a broken relay must never break the store's page.
  */
 import { orderEventIdFromParts } from '../../core/event-id-template.js';
+import { decodeQueryPart } from '../../core/uri-decode.js';
 import { EVENT_MAP, META_STANDARD_EVENTS } from '../../transform/event-map.js';
 import { BEACON_COMMERCE_KEYS, BEACON_USER_KEYS } from '../collect-fields.js';
 import type { SdkConfig } from './config.js';
-import { createCookieJar, decode, readCookie } from './cookies.js';
+import { createCookieJar, readCookie } from './cookies.js';
 import { loadMetaPixel, type PixelWindow } from './meta-pixel.js';
 import { sendBeacon } from './transport.js';
 
@@ -69,7 +70,7 @@ function uuid(): string {
 
 function param(name: string): string | null {
   const m = new RegExp('[?&]' + name + '=([^&#]*)').exec(location.search);
-  return m ? decode(m[1]!.replace(/\+/g, ' ')) : null;
+  return m ? decodeQueryPart(m[1]!) : null;
 }
 
 // Click ids from the landing URL, held in memory until the visitor decides: no cookie before consent.
