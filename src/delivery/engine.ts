@@ -84,7 +84,7 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
         const wait = SENT_RECORD_RETRY_MS[attempt];
         if (wait === undefined) throw err;
         log.warn({ err: String(err), pixelRowId: pixel.pixelRowId, count: held.length, attempt: attempt + 1 }, 'recording a sent batch failed; trying again');
-        await new Promise((resolve) => setTimeout(resolve, wait));
+        await sleep(wait, false);
       }
     }
   }

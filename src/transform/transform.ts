@@ -4,12 +4,12 @@
  * an event Meta would refuse). Order: validate input → map → Meta's rules on the event's own fields →
  * privacy → normalize+hash → gates → Meta's rules on the whole event. Pure: no I/O.
  */
-import { withoutPersonalData } from './url-personal-data.js';
 import { randomUUID } from 'node:crypto';
 import { eventIdTemplateFor, orderEventId } from '../core/event-id-template.js';
 import type { Decision, MetaCustomData, MetaServerEvent, MetaUserData, TransformResult } from '../core/meta-event.js';
 import { checkGates } from './gates.js';
 import { parseInput, type ParsedEvent } from './input.js';
+import { withoutPersonalData } from './url-personal-data.js';
 import { buildCustomData, mapEventName } from './mapping.js';
 import { checkMetaEvent, type MetaRuleProblem } from './meta-rules.js';
 import { defaultPolicy, parsePolicy, type TenantPolicy } from './policy.js';

@@ -62,9 +62,9 @@ function headersOf(raw: Record<string, string | string[] | undefined>): Record<s
 }
 
 const MAX_RECORD_ID = 200;
+const MAX_RECORD_MESSAGE = 1000;
 /** Retry-After on delivery_in_progress: the first request is answered within seconds, or fails and frees its claim. */
 const IN_FLIGHT_RETRY_AFTER_S = 5;
-const MAX_RECORD_MESSAGE = 1000;
 
 /**
  * The delivery id as the Unmappable row's event_id when it is storable text of a sane length, else its digest:
