@@ -237,7 +237,7 @@ Changes, each kept because it lowered the peak without lowering the rate:
 
 A full \`npm run bench\` with the emulator fixed, the ICU names and the arenas but still at 50 (04:00, load 1.8–2.6):
 (c) 1,000,000 events drained at 67,713 events/s with a peak of 200 MB, on the limit; hence the change to 40 above.
-The full run with 40 (04:12, load 1.1–2.4, the tables above): 60,616 events/s, 198 MB.
+The full run with 40 (04:12, load 1.1–2.4; the tables above have since been replaced by a later run): 60,616 events/s, 198 MB.
 
 How far the peak moves between identical runs: 1,000,000-event drains of this final build gave 186, 194, 198, 195,
 216, 185, 202, 191, 197 and 201 MB (median 196; 7 of 10 at or under 200). A timeline of the RSS every 100 ms shows why: it
