@@ -37,6 +37,7 @@ describe.skipIf(!available).each(sqlite)('dashboard sign-in with no adminPasswor
 
   it('still signs a store in with its ingest key, and a wrong key is a wrong password', async () => {
     const tenant = await t.relay.tenants.createTenant('Quick start store');
+    await page.goto(base);
     await page.getByLabel('Admin password').fill('cr_ingest_not-a-key');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toBe('Wrong password.');

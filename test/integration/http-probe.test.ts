@@ -18,9 +18,12 @@ describe.each(dialects)('HTTP probe findings on $name', (dialect) => {
     await t.relay.tenants.addPixel({ tenantId: tenant.id, pixelId: PIXEL, accessToken: 'EAAB-probe-0123456789' });
   });
   afterAll(async () => {
-    // Nothing here may reach a root or route error handler's 500 branch.
-    expect(t.logs.filter((l) => l.includes('unhandled error'))).toEqual([]);
-    await t?.close();
+    try {
+      // Nothing here may reach a root or route error handler's 500 branch.
+      expect(t.logs.filter((l) => l.includes('unhandled error'))).toEqual([]);
+    } finally {
+      await t?.close();
+    }
   });
 
   it("the Graph endpoint answers Meta's code 100 (400), not a 500, to an empty JSON body, a form without a boundary or a refused query parameter", async () => {
