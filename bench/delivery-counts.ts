@@ -25,13 +25,9 @@ import type { Database as Schema } from '../src/store/schema.js';
 import { dialects } from '../test/helpers/databases.js';
 import { inFixedOrder, perEventReference } from '../test/helpers/delivery-counts-reference.js';
 import { ENCRYPTION_KEY } from '../test/helpers/relay.js';
-import { medianMs } from './harness.js';
+import { cliFlag as flag, medianMs } from './harness.js';
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
-};
 const DIALECT = flag('dialect', 'sqlite');
 const EVENTS = Number(flag('events', '50000'));
 const PER_WRITE = 50;

@@ -31,13 +31,8 @@ import { migrateToLatest } from '../src/store/migrations.js';
 import { readMatchQualityEvents, readOrdersAndPurchases } from '../src/store/report-queries.js';
 import { purgeBefore } from '../src/store/retention.js';
 import type { Database as Schema } from '../src/store/schema.js';
-import { medianMs } from './harness.js';
+import { cliFlag as flag, medianMs } from './harness.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
-};
 const DIALECT = flag('dialect', 'sqlite') as 'sqlite' | 'postgres';
 const EVENTS = Number(flag('events', '200000'));
 const INSERTS = Number(flag('inserts', '2000'));
